@@ -1,0 +1,61 @@
+// Backend: turns Requests into Responses. Implementations: native (built-in
+// engine), openai (any OpenAI-compatible server), replay (saved answers).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "common/registry.h"
+#include "common/request.h"
+
+namespace bhasa {
+
+struct BackendCapabilities {
+  bool chat = true;           // accepts Request::messages
+  bool raw_prompt = true;     // accepts Request::prompt
+  bool continue_final = true; // supports continue_final_message (base two-phase decoding)
+  bool logprobs = false;
+  int max_context = 0;        // 0 = unknown
+};
+
+// Options a backend is created from: --model, --url, --chat-template, ...
+// Values are strings as given on the command line or in a suite file.
+struct BackendOptions {
+  std::string model;
+  std::map<std::string, std::string> values;
+  std::string Get(const std::string& key, const std::string& fallback = "") const {
+    auto it = values.find(key);
+    return it == values.end() ? fallback : it->second;
+  }
+};
+
+class Backend {
+ public:
+  using OnResponse = std::function<void(Response)>;
+  virtual ~Backend() = default;
+  virtual std::string name() const = 0;
+  virtual BackendCapabilities capabilities() const = 0;
+  // Facts recorded in results.json (model file, sha256, engine, quantization...).
+  virtual nlohmann::json Describe() const { return {{"backend", name()}}; }
+  // Answers every request. `on_response` is called exactly once per request,
+  // as each finishes, never concurrently with itself. A request that fails is
+  // answered with status kFailed and an error message, never by throwing;
+  // Generate throws only when the backend as a whole cannot work.
+  virtual void Generate(std::span<const Request> requests, const OnResponse& on_response) = 0;
+};
+
+using BackendFactory = std::function<std::unique_ptr<Backend>(const BackendOptions&)>;
+Registry<BackendFactory>& BackendRegistry();
+
+// Registers a backend factory from a static initializer.
+struct RegisterBackend {
+  RegisterBackend(const std::string& name, BackendFactory f) { BackendRegistry().Add(name, std::move(f)); }
+};
+
+std::unique_ptr<Backend> MakeBackend(const std::string& name, const BackendOptions& options);
+
+}  // namespace bhasa

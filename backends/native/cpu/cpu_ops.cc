@@ -1,0 +1,140 @@
+// The fast CPU kernel table: weight matmuls and attention are spread over the
+// current tbb::task_arena; inner loops use the Highway primitives in
+// simd_ops.h and the SIMD VecDot of ggml_types.h. Elementwise ops are cheap
+// next to the matmuls and share the reference loops' numerics.
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
+#include "backends/native/cpu/activation.h"
+#include "backends/native/cpu/rope_cache.h"
+#include "backends/native/cpu/simd_ops.h"
+#include "backends/native/kernels.h"
+#include "common/error.h"
+
+namespace bhasa::native {
+namespace {
+
+// Rows per task: enough work to amortize scheduling, small enough to balance.
+constexpr int64_t kRowGrain = 16;
+// Tokens per tile: the tile's converted activations stay in L2 while a block
+// of weight rows streams past them once.
+constexpr int64_t kTokenTile = 32;
+
+void CpuMatmul(const TensorInfo& w, const float* x, int64_t n_tokens, float* out) {
+  const int64_t rows = w.rows(), cols = w.cols();
+  if (n_tokens <= 0 || rows <= 0) return;
+  const size_t act_bytes = RowBytes(VecDotType(w.type), cols);
+  std::vector<uint8_t> act(act_bytes * n_tokens);
+  tbb::parallel_for(int64_t{0}, n_tokens, [&](int64_t t) {
+    ConvertActivation(w.type, x + t * cols, act.data() + t * act_bytes, cols);
+  });
+  const GgmlType type = w.type;
+  for (int64_t t0 = 0; t0 < n_tokens; t0 += kTokenTile) {
+    const int64_t t1 = std::min(n_tokens, t0 + kTokenTile);
+    tbb::parallel_for(tbb::blocked_range<int64_t>(0, rows, kRowGrain), [&](const tbb::blocked_range<int64_t>& r) {
+      for (int64_t row = r.begin(); row < r.end(); ++row) {
+        const uint8_t* wr = w.Row(row);
+        for (int64_t t = t0; t < t1; ++t) out[t * rows + row] = VecDot(type, wr, act.data() + t * act_bytes, cols);
+      }
+    });
+  }
+}
+
+void CpuRmsnorm(const float* x, const float* weight, int64_t n, float eps, float* out) {
+  double sum = 0;
+  for (int64_t i = 0; i < n; ++i) sum += static_cast<double>(x[i]) * x[i];
+  const float mean = n > 0 ? static_cast<float>(sum / n) : 0.0f;
+  const float scale = 1.0f / std::sqrt(mean + eps);
+  for (int64_t i = 0; i < n; ++i) out[i] = (x[i] * scale) * weight[i];
+}
+
+void CpuRope(float* x, int64_t n_tokens, int64_t n_heads, int64_t head_dim, const int32_t* pos,
+             const RopeParams& p) {
+  tbb::parallel_for(int64_t{0}, n_tokens, [&](int64_t t) {
+    thread_local std::vector<float> cs;
+    RopeCache(pos[t], p, cs);
+    for (int64_t h = 0; h < n_heads; ++h) RotateHead(x + (t * n_heads + h) * head_dim, cs.data(), p);
+  });
+}
+
+void CpuSoftmax(float* x, int64_t n) {
+  if (n <= 0) return;
+  float max = -INFINITY;
+  for (int64_t i = 0; i < n; ++i) max = std::max(max, x[i]);
+  double sum = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    x[i] = std::exp(x[i] - max);
+    sum += x[i];
+  }
+  const float inv = static_cast<float>(1.0 / sum);
+  for (int64_t i = 0; i < n; ++i) x[i] *= inv;
+}
+
+// One (token, query head) pair: scores over the visible cache, softmax, then
+// the probability-weighted sum of V rows.
+void AttendOne(const AttentionArgs& a, int64_t t, int64_t h, std::vector<float>& scores, std::vector<float>& q) {
+  const int64_t group = a.n_head / a.n_head_kv, q_dim = a.n_head * a.head_dim;
+  const int64_t kv_off = (h / group) * a.head_dim, n_kv = static_cast<int64_t>(a.pos[t]) + 1;
+  const float* qh = a.q + t * q_dim + h * a.head_dim;
+  float* o = a.out + t * q_dim + h * a.head_dim;
+  scores.resize(n_kv);
+  std::fill(o, o + a.head_dim, 0.0f);
+  if (a.kv.f16) {
+    const auto* k = static_cast<const uint16_t*>(a.kv.k);
+    const auto* v = static_cast<const uint16_t*>(a.kv.v);
+    q.resize(a.head_dim);
+    for (int64_t d = 0; d < a.head_dim; ++d) q[d] = Fp16ToFp32(Fp32ToFp16(qh[d]));
+    for (int64_t j = 0; j < n_kv; ++j) scores[j] = simd::DotF32F16(q.data(), k + j * a.kv.stride + kv_off, a.head_dim) * a.scale;
+    CpuSoftmax(scores.data(), n_kv);
+    for (int64_t j = 0; j < n_kv; ++j)
+      simd::AxpyF16(o, Fp16ToFp32(Fp32ToFp16(scores[j])), v + j * a.kv.stride + kv_off, a.head_dim);
+  } else {
+    const auto* k = static_cast<const float*>(a.kv.k);
+    const auto* v = static_cast<const float*>(a.kv.v);
+    for (int64_t j = 0; j < n_kv; ++j) scores[j] = simd::DotF32(qh, k + j * a.kv.stride + kv_off, a.head_dim) * a.scale;
+    CpuSoftmax(scores.data(), n_kv);
+    for (int64_t j = 0; j < n_kv; ++j) simd::AxpyF32(o, scores[j], v + j * a.kv.stride + kv_off, a.head_dim);
+  }
+}
+
+void CpuAttention(const AttentionArgs& a) {
+  tbb::parallel_for(int64_t{0}, a.n_tokens * a.n_head, [&](int64_t i) {
+    thread_local std::vector<float> scores, q;
+    AttendOne(a, i / a.n_head, i % a.n_head, scores, q);
+  });
+}
+
+void CpuSwiglu(const float* gate, const float* up, int64_t n, float* out) {
+  for (int64_t i = 0; i < n; ++i) {
+    const float g = gate[i];
+    out[i] = g / (1.0f + std::exp(-g)) * up[i];
+  }
+}
+
+void CpuAdd(float* acc, const float* x, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) acc[i] += x[i];
+}
+
+void CpuGetRows(const TensorInfo& w, const int32_t* ids, int64_t n, float* out) {
+  const int64_t cols = w.cols();
+  for (int64_t i = 0; i < n; ++i)
+    if (ids[i] < 0 || ids[i] >= w.rows())
+      throw Error("token id " + std::to_string(ids[i]) + " outside " + w.name + " rows [0, " +
+                  std::to_string(w.rows()) + ")");
+  tbb::parallel_for(int64_t{0}, n, [&](int64_t i) { w.DequantizeRowTo(ids[i], out + i * cols); });
+}
+
+}  // namespace
+
+const Kernels& CpuKernels() {
+  static const Kernels k{"cpu",        CpuMatmul, CpuRmsnorm, CpuRope,   CpuSoftmax,
+                         CpuAttention, CpuSwiglu, CpuAdd,     CpuGetRows};
+  return k;
+}
+
+}  // namespace bhasa::native

@@ -1,0 +1,120 @@
+// The plain scalar kernel table: one loop per op, no threads, no SIMD. It is
+// the oracle the fast tables are tested against, so clarity beats speed here.
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "backends/native/cpu/activation.h"
+#include "backends/native/cpu/rope_cache.h"
+#include "backends/native/kernels.h"
+#include "common/error.h"
+
+namespace bhasa::native {
+namespace {
+
+void RefMatmul(const TensorInfo& w, const float* x, int64_t n_tokens, float* out) {
+  const int64_t rows = w.rows(), cols = w.cols();
+  const size_t act_bytes = RowBytes(VecDotType(w.type), cols);
+  std::vector<uint8_t> act(act_bytes);
+  for (int64_t t = 0; t < n_tokens; ++t) {
+    ConvertActivation(w.type, x + t * cols, act.data(), cols);
+    for (int64_t r = 0; r < rows; ++r) out[t * rows + r] = VecDotRef(w.type, w.Row(r), act.data(), cols);
+  }
+}
+
+void RefRmsnorm(const float* x, const float* weight, int64_t n, float eps, float* out) {
+  double sum = 0;
+  for (int64_t i = 0; i < n; ++i) sum += static_cast<double>(x[i]) * x[i];
+  const float mean = n > 0 ? static_cast<float>(sum / n) : 0.0f;
+  const float scale = 1.0f / std::sqrt(mean + eps);
+  for (int64_t i = 0; i < n; ++i) out[i] = (x[i] * scale) * weight[i];
+}
+
+void RefRope(float* x, int64_t n_tokens, int64_t n_heads, int64_t head_dim, const int32_t* pos,
+             const RopeParams& p) {
+  std::vector<float> cs;
+  for (int64_t t = 0; t < n_tokens; ++t) {
+    RopeCache(pos[t], p, cs);
+    for (int64_t h = 0; h < n_heads; ++h) RotateHead(x + (t * n_heads + h) * head_dim, cs.data(), p);
+  }
+}
+
+void RefSoftmax(float* x, int64_t n) {
+  if (n <= 0) return;
+  float max = -INFINITY;
+  for (int64_t i = 0; i < n; ++i) max = std::max(max, x[i]);
+  double sum = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    x[i] = std::exp(x[i] - max);
+    sum += x[i];
+  }
+  const float inv = static_cast<float>(1.0 / sum);
+  for (int64_t i = 0; i < n; ++i) x[i] *= inv;
+}
+
+float KvAt(const void* base, bool f16, int64_t index) {
+  return f16 ? Fp16ToFp32(static_cast<const uint16_t*>(base)[index]) : static_cast<const float*>(base)[index];
+}
+
+void RefAttention(const AttentionArgs& a) {
+  const int64_t group = a.n_head / a.n_head_kv, q_dim = a.n_head * a.head_dim;
+  std::vector<float> q(a.head_dim), scores;
+  for (int64_t t = 0; t < a.n_tokens; ++t) {
+    const int64_t n_kv = static_cast<int64_t>(a.pos[t]) + 1;
+    scores.resize(n_kv);
+    for (int64_t h = 0; h < a.n_head; ++h) {
+      const int64_t kvh = h / group;
+      // An f16 cache makes ggml round q (and later the probabilities) to f16.
+      for (int64_t d = 0; d < a.head_dim; ++d) {
+        const float v = a.q[t * q_dim + h * a.head_dim + d];
+        q[d] = a.kv.f16 ? Fp16ToFp32(Fp32ToFp16(v)) : v;
+      }
+      for (int64_t j = 0; j < n_kv; ++j) {
+        float s = 0;
+        for (int64_t d = 0; d < a.head_dim; ++d)
+          s += q[d] * KvAt(a.kv.k, a.kv.f16, j * a.kv.stride + kvh * a.head_dim + d);
+        scores[j] = s * a.scale;
+      }
+      RefSoftmax(scores.data(), n_kv);
+      if (a.kv.f16)
+        for (auto& s : scores) s = Fp16ToFp32(Fp32ToFp16(s));
+      float* o = a.out + t * q_dim + h * a.head_dim;
+      for (int64_t d = 0; d < a.head_dim; ++d) {
+        float acc = 0;
+        for (int64_t j = 0; j < n_kv; ++j) acc += scores[j] * KvAt(a.kv.v, a.kv.f16, j * a.kv.stride + kvh * a.head_dim + d);
+        o[d] = acc;
+      }
+    }
+  }
+}
+
+void RefSwiglu(const float* gate, const float* up, int64_t n, float* out) {
+  for (int64_t i = 0; i < n; ++i) {
+    const float g = gate[i];
+    out[i] = g / (1.0f + std::exp(-g)) * up[i];
+  }
+}
+
+void RefAdd(float* acc, const float* x, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) acc[i] += x[i];
+}
+
+void RefGetRows(const TensorInfo& w, const int32_t* ids, int64_t n, float* out) {
+  const int64_t cols = w.cols();
+  for (int64_t i = 0; i < n; ++i) {
+    if (ids[i] < 0 || ids[i] >= w.rows())
+      throw Error("token id " + std::to_string(ids[i]) + " outside " + w.name + " rows [0, " +
+                  std::to_string(w.rows()) + ")");
+    w.DequantizeRowTo(ids[i], out + i * cols);
+  }
+}
+
+}  // namespace
+
+const Kernels& RefKernels() {
+  static const Kernels k{"ref",     RefMatmul,    RefRmsnorm, RefRope, RefSoftmax,
+                         RefAttention, RefSwiglu, RefAdd,     RefGetRows};
+  return k;
+}
+
+}  // namespace bhasa::native

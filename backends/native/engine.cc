@@ -1,0 +1,190 @@
+#include "backends/native/engine.h"
+
+#include <algorithm>
+#include <chrono>
+#include <deque>
+#include <thread>
+
+#include "backends/native/kernels.h"
+#include "backends/native/session.h"
+#include "common/error.h"
+
+namespace bhasa::native {
+namespace {
+
+int ResolveThreads(int t) {
+  if (t > 0) return t;
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
+
+using Clock = std::chrono::steady_clock;
+
+// One in-flight job.
+struct Active {
+  size_t index;
+  int seq;
+  Sampler sampler;
+  GenerationResult result;
+  size_t text_checked = 0;  // bytes of text already searched for stop strings
+  bool done = false;
+  Clock::time_point start;
+};
+
+}  // namespace
+
+Engine::Engine(std::shared_ptr<const Model> model, EngineOptions options)
+    : Engine(model, std::make_shared<const Vocab>(Vocab::FromModelFile(model->file())), options) {}
+
+Engine::Engine(std::shared_ptr<const Model> model, std::shared_ptr<const Vocab> vocab, EngineOptions options)
+    : model_(std::move(model)),
+      vocab_(std::move(vocab)),
+      options_(options),
+      threads_(ResolveThreads(options.threads)),
+      arena_(threads_) {
+  if (options_.max_batch <= 0) options_.max_batch = 1;
+}
+
+int64_t Engine::n_ctx() const { return options_.n_ctx > 0 ? options_.n_ctx : model_->hparams().n_ctx_train; }
+
+std::vector<float> Engine::PromptLogits(std::span<const int32_t> tokens) {
+  std::vector<float> out;
+  arena_.execute([&] {
+    Session session(*model_, CpuKernels(), {n_ctx(), options_.kv_type, options_.n_batch});
+    const int seq = session.Add();
+    SeqTokens step{seq, tokens};
+    const auto errors = session.Step({&step, 1});
+    if (!errors[0].empty()) throw Error(errors[0]);
+    const auto logits = session.Logits(seq);
+    out.assign(logits.begin(), logits.end());
+  });
+  return out;
+}
+
+void Engine::Generate(std::span<const GenerationJob> jobs,
+                      const std::function<void(size_t, GenerationResult)>& on_done) {
+  arena_.execute([&] {
+    Session session(*model_, CpuKernels(), {n_ctx(), options_.kv_type, options_.n_batch});
+    const int64_t ctx = session.n_ctx();
+    std::deque<size_t> queue;
+    for (size_t i = 0; i < jobs.size(); ++i) queue.push_back(i);
+    std::vector<Active> active;
+
+    auto fail = [&](size_t index, const std::string& msg, int prompt_tokens) {
+      GenerationResult r;
+      r.finish_reason = "error";
+      r.error = msg;
+      r.prompt_tokens = prompt_tokens;
+      on_done(index, std::move(r));
+    };
+    // Appends a sampled token and decides whether the job is finished.
+    auto accept = [&](Active& a, int32_t token) {
+      const GenerationJob& job = jobs[a.index];
+      GenerationResult& r = a.result;
+      r.tokens.push_back(token);
+      r.completion_tokens = static_cast<int>(r.tokens.size());
+      if (job.stop_at_eog && vocab_->IsEog(token)) {
+        r.finish_reason = "stop";
+        a.done = true;
+        return;
+      }
+      r.text += vocab_->TokenToPiece(token, /*render_special=*/false);
+      if (!job.stop.empty()) {
+        const size_t at = FindStop(r.text, job.stop, a.text_checked);
+        if (at != std::string::npos) {
+          size_t cut = at;
+          if (job.include_stop) {
+            // The earliest match; keep the longest stop string starting there.
+            for (const auto& s : job.stop)
+              if (!s.empty() && r.text.compare(at, s.size(), s) == 0) cut = std::max(cut, at + s.size());
+          }
+          r.text.resize(cut);
+          r.finish_reason = "stop";
+          a.done = true;
+          return;
+        }
+        a.text_checked = r.text.size();
+      }
+      if (r.completion_tokens >= job.max_tokens || session.Length(a.seq) + 1 > ctx) {
+        r.finish_reason = "length";
+        a.done = true;
+      }
+    };
+    auto retire = [&] {
+      for (auto& a : active)
+        if (a.done) {
+          a.result.seconds = std::chrono::duration<double>(Clock::now() - a.start).count();
+          session.Remove(a.seq);
+          on_done(a.index, std::move(a.result));
+        }
+      std::erase_if(active, [](const Active& a) { return a.done; });
+    };
+
+    while (!queue.empty() || !active.empty()) {
+      // Admit new jobs into free slots and prefill them together.
+      std::vector<size_t> admitted;
+      while (!queue.empty() && active.size() < static_cast<size_t>(options_.max_batch)) {
+        const size_t i = queue.front();
+        queue.pop_front();
+        const GenerationJob& job = jobs[i];
+        const int n_prompt = static_cast<int>(job.prompt.size());
+        if (job.prompt.empty()) {
+          fail(i, "empty prompt", 0);
+          continue;
+        }
+        if (static_cast<int64_t>(job.prompt.size()) >= ctx) {
+          fail(i, "prompt of " + std::to_string(n_prompt) + " tokens does not fit the context of " +
+                      std::to_string(ctx) + " tokens", n_prompt);
+          continue;
+        }
+        Active a{i, session.Add(), Sampler(job.sampler), {}, 0, false, Clock::now()};
+        a.result.prompt_tokens = n_prompt;
+        if (job.max_tokens <= 0) {
+          a.result.finish_reason = "length";
+          a.done = true;
+        }
+        active.push_back(std::move(a));
+        admitted.push_back(active.size() - 1);
+      }
+      if (!admitted.empty()) {
+        std::vector<SeqTokens> steps;
+        std::vector<size_t> owners;
+        for (size_t k : admitted)
+          if (!active[k].done) {
+            steps.push_back({active[k].seq, jobs[active[k].index].prompt});
+            owners.push_back(k);
+          }
+        const auto errors = session.Step(steps);
+        for (size_t s = 0; s < owners.size(); ++s) {
+          Active& a = active[owners[s]];
+          if (!errors[s].empty()) {
+            a.result.finish_reason = "error";
+            a.result.error = errors[s];
+            a.done = true;
+            continue;
+          }
+          accept(a, a.sampler.Sample(session.Logits(a.seq)));
+        }
+        retire();
+        continue;
+      }
+
+      // One batched decode step for every active sequence.
+      std::vector<SeqTokens> steps;
+      for (const auto& a : active) steps.push_back({a.seq, {&a.result.tokens.back(), 1}});
+      const auto errors = session.Step(steps);
+      for (size_t s = 0; s < active.size(); ++s) {
+        Active& a = active[s];
+        if (!errors[s].empty()) {
+          a.result.finish_reason = "error";
+          a.result.error = errors[s];
+          a.done = true;
+          continue;
+        }
+        accept(a, a.sampler.Sample(session.Logits(a.seq)));
+      }
+      retire();
+    }
+  });
+}
+
+}  // namespace bhasa::native

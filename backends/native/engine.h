@@ -1,0 +1,88 @@
+// Engine: text generation on the built-in CPU engine — a Model, its Vocab and
+// a thread pool, running many generation jobs with continuous batching: up
+// to max_batch sequences decode together (one forward call per step), and a
+// finished sequence's slot is refilled from the queue at once.
+//
+// Usage:
+//   Engine e(Model::Load(path), {.threads = 2});
+//   GenerationJob job{.prompt = e.vocab().Tokenize("Halo", true, true), .max_tokens = 32};
+//   e.Generate({&job, 1}, [](size_t i, GenerationResult r) { ... });
+//
+// Determinism: each job has its own seeded Sampler, and every token row is
+// computed independently of the others in its batch, so results do not depend
+// on batch composition or thread count.
+// Ownership: shares the Model and Vocab. Thread-safety: Generate may be called
+// from one thread at a time. Failure: a job that cannot run (empty prompt,
+// prompt longer than the context) is answered with GenerationResult::error;
+// the others continue. Constructors throw bhasa::Error for unusable models.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <tbb/task_arena.h>
+
+#include "backends/native/kv_cache.h"
+#include "backends/native/llama_model.h"
+#include "backends/native/sampler.h"
+#include "backends/native/vocab.h"
+
+namespace bhasa::native {
+
+struct EngineOptions {
+  int threads = 0;          // 0 = all hardware threads
+  int64_t n_ctx = 0;        // per sequence; 0 = the model's training context
+  KvType kv_type = KvType::kF32;
+  int max_batch = 16;       // sequences decoded together
+  int64_t n_batch = 512;    // tokens per forward call during prefill
+};
+
+struct GenerationJob {
+  std::vector<int32_t> prompt;
+  int max_tokens = 256;
+  SamplerParams sampler;
+  std::vector<std::string> stop;  // stop strings, matched on the decoded text
+  bool include_stop = false;      // keep the matched stop string in the text
+  bool stop_at_eog = true;        // EOS/EOT tokens end generation
+};
+
+struct GenerationResult {
+  std::vector<int32_t> tokens;  // every sampled token (an ending EOG included)
+  std::string text;             // decoded, cut at the stop string
+  std::string finish_reason;    // "stop", "length" or "error"
+  std::string error;            // non-empty when the job failed
+  int prompt_tokens = 0;
+  int completion_tokens = 0;
+  double seconds = 0;
+};
+
+class Engine {
+ public:
+  Engine(std::shared_ptr<const Model> model, EngineOptions options = {});
+  Engine(std::shared_ptr<const Model> model, std::shared_ptr<const Vocab> vocab, EngineOptions options);
+
+  // Runs every job; on_done(index, result) is called once per job, on the
+  // calling thread, as each finishes.
+  void Generate(std::span<const GenerationJob> jobs,
+                const std::function<void(size_t, GenerationResult)>& on_done);
+  // Logits (n_vocab floats) after evaluating `tokens` from an empty context.
+  std::vector<float> PromptLogits(std::span<const int32_t> tokens);
+
+  const Model& model() const { return *model_; }
+  const Vocab& vocab() const { return *vocab_; }
+  int threads() const { return threads_; }
+  int64_t n_ctx() const;
+
+ private:
+  std::shared_ptr<const Model> model_;
+  std::shared_ptr<const Vocab> vocab_;
+  EngineOptions options_;
+  int threads_;
+  tbb::task_arena arena_;
+};
+
+}  // namespace bhasa::native

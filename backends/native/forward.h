@@ -1,0 +1,52 @@
+// Forward: the Llama forward pass over a batch of independent sequences.
+// Every sequence's new tokens are stacked into one activation matrix, so each
+// weight matrix is multiplied once per call for the whole batch (chunked
+// prefill and batched decode are the same operation); attention runs per
+// sequence against that sequence's own KvCache.
+//
+// Ownership: borrows the Model and Kernels (both must outlive it); owns its
+// scratch buffers. Thread-safety: one Forward per thread of control; its
+// kernels parallelize inside the caller's tbb::task_arena.
+// Failure: Run throws bhasa::Error before touching any cache when an entry
+// would exceed its cache's context or holds a token id outside the vocabulary.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "backends/native/kernels.h"
+#include "backends/native/kv_cache.h"
+#include "backends/native/llama_model.h"
+
+namespace bhasa::native {
+
+struct SeqChunk {
+  KvCache* cache = nullptr;           // receives the new positions
+  std::span<const int32_t> tokens;    // appended after cache->size()
+  bool all_logits = false;            // logits for every token, not just the last
+};
+
+class Forward {
+ public:
+  Forward(const Model& model, const Kernels& kernels);
+
+  // Evaluates the batch. Logits are written to `logits` in entry order: for
+  // each entry, one row of n_vocab (its last token) or tokens.size() rows when
+  // all_logits; `logits` is resized to fit. Entries with no tokens produce no
+  // rows.
+  void Run(std::span<const SeqChunk> batch, std::vector<float>& logits);
+
+  const Model& model() const { return model_; }
+  const Kernels& kernels() const { return kernels_; }
+
+ private:
+  const Model& model_;
+  const Kernels& kernels_;
+  RopeParams rope_;
+  // Scratch, reused across calls.
+  std::vector<float> x_, h_, q_, k_, v_, attn_, gate_, up_;
+  std::vector<int32_t> tokens_, pos_;
+};
+
+}  // namespace bhasa::native

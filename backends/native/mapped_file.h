@@ -1,0 +1,32 @@
+// MappedFile: a whole file mapped read-only into memory (POSIX mmap).
+// Ownership: unmaps on destruction. Thread-safety: immutable after Open.
+// Failure: Open throws bhasa::Error naming the path. An empty file maps to
+// size() == 0 and data() == nullptr.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace bhasa::native {
+
+class MappedFile {
+ public:
+  static std::shared_ptr<const MappedFile> Open(const std::string& path);
+  ~MappedFile();
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+
+  const uint8_t* data() const { return data_; }
+  size_t size() const { return size_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  MappedFile() = default;
+  std::string path_;
+  const uint8_t* data_ = nullptr;
+  size_t size_ = 0;
+};
+
+}  // namespace bhasa::native

@@ -1,0 +1,40 @@
+// Per-type kernels behind ggml_types.h, split by family (quant_float.cc,
+// quant_legacy.cc, quant_kquants.cc, quant_simd_x86.cc). Internal.
+#pragma once
+
+#include <cstdint>
+
+#include "backends/native/ggml_types.h"
+
+namespace bhasa::native::quant {
+
+struct QuantOps {
+  void (*dequantize)(const void* src, float* dst, int64_t n);
+  void (*quantize)(const float* src, void* dst, int64_t n);
+  // Scalar reference dot of a weight row with its vec_dot-type activation row.
+  float (*vec_dot_ref)(const void* w, const void* act, int64_t n);
+};
+
+// nullptr when the family does not hold the type.
+const QuantOps* FloatOps(GgmlType t);
+const QuantOps* LegacyOps(GgmlType t);
+const QuantOps* KQuantOps(GgmlType t);
+
+// Activation quantizers as ggml's CPU backend runs them on x86.
+void QuantizeQ8_0Activation(const float* x, void* dst, int64_t n);
+void QuantizeQ8_K(const float* x, void* dst, int64_t n);
+
+// SIMD dot for the type, or nullptr when this CPU/build has none for it.
+using VecDotFn = float (*)(const void* w, const void* act, int64_t n);
+VecDotFn SimdVecDot(GgmlType t);
+const char* SimdTargetName();
+
+// ggml's nearest_int: round half to even for |v| < 2^22.
+inline int NearestInt(float v) {
+  float val = v + 12582912.f;
+  int32_t i;
+  __builtin_memcpy(&i, &val, 4);
+  return (i & 0x007fffff) - 0x00400000;
+}
+
+}  // namespace bhasa::native::quant

@@ -1,0 +1,153 @@
+#include "backends/openai_wire.h"
+
+#include <nlohmann/json.hpp>
+
+#include "common/error.h"
+
+namespace bhasa::backends {
+
+using nlohmann::json;
+
+namespace {
+
+// A JSON string, or "" for null/absent. Content given as a list of parts
+// ({"type": "text", "text": ...}), which some servers send, is concatenated.
+// Returns false when the value has another type.
+bool TextField(const json& parent, const char* key, std::string* out) {
+  out->clear();
+  auto it = parent.find(key);
+  if (it == parent.end() || it->is_null()) return true;
+  if (it->is_string()) {
+    *out = it->get<std::string>();
+    return true;
+  }
+  if (it->is_array()) {
+    for (const auto& part : *it) {
+      if (!part.is_object()) return false;
+      auto t = part.find("text");
+      if (t != part.end() && t->is_string()) *out += t->get<std::string>();
+    }
+    return true;
+  }
+  return false;
+}
+
+std::string OneLine(std::string_view s, size_t max_bytes) {
+  std::string out;
+  for (char c : s.substr(0, max_bytes)) out += (c == '\n' || c == '\r' || c == '\t') ? ' ' : c;
+  if (s.size() > max_bytes) out += "...";
+  return out;
+}
+
+int TokenCount(const json& usage, const char* key) {
+  auto it = usage.find(key);
+  return it != usage.end() && it->is_number_integer() ? it->get<int>() : 0;
+}
+
+}  // namespace
+
+const char* EndpointPath(OpenAiEndpoint e) {
+  return e == OpenAiEndpoint::kChat ? "/chat/completions" : "/completions";
+}
+
+OpenAiCall BuildOpenAiCall(const Request& request, const std::string& model) {
+  OpenAiCall call;
+  json body = json::object();
+  if (!model.empty()) body["model"] = model;
+  if (request.prompt) {
+    call.endpoint = OpenAiEndpoint::kCompletions;
+    body["prompt"] = *request.prompt;
+  } else if (!request.messages.empty()) {
+    call.endpoint = OpenAiEndpoint::kChat;
+    json messages = json::array();
+    for (const Message& m : request.messages) messages.push_back({{"role", m.role}, {"content", m.content}});
+    body["messages"] = std::move(messages);
+  } else {
+    throw Error("request " + request.id + ": has neither a prompt nor messages");
+  }
+  const GenerationParams& p = request.params;
+  body["max_tokens"] = p.max_tokens;
+  body["seed"] = p.seed;
+  if (p.temperature) body["temperature"] = *p.temperature;
+  if (p.top_p) body["top_p"] = *p.top_p;
+  if (p.top_k) body["top_k"] = *p.top_k;
+  if (!p.stop.empty()) body["stop"] = p.stop;
+  if (p.include_stop_str_in_output) body["include_stop_str_in_output"] = true;
+  if (p.logprobs > 0) {
+    if (call.endpoint == OpenAiEndpoint::kChat) {
+      body["logprobs"] = true;
+      body["top_logprobs"] = p.logprobs;
+    } else {
+      body["logprobs"] = p.logprobs;
+    }
+  }
+  if (request.continue_final_message && call.endpoint == OpenAiEndpoint::kChat) {
+    body["continue_final_message"] = true;
+    body["add_generation_prompt"] = false;
+  }
+  call.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  return call;
+}
+
+std::string ParseOpenAiReply(OpenAiEndpoint endpoint, std::string_view body, Response* out) {
+  json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) {
+    return "invalid JSON in reply (" + std::to_string(body.size()) + " bytes): " + OneLine(body, 120);
+  }
+  if (!j.is_object()) return "reply is not a JSON object: " + OneLine(body, 120);
+  if (auto e = j.find("error"); e != j.end() && !e->is_null()) {
+    return "server returned an error: " + ErrorBodySummary(body);
+  }
+  auto choices = j.find("choices");
+  if (choices == j.end() || !choices->is_array() || choices->empty() || !(*choices)[0].is_object()) {
+    return "reply has no choices[0]: " + OneLine(body, 120);
+  }
+  const json& choice = (*choices)[0];
+  out->status = ResponseStatus::kOk;
+  if (endpoint == OpenAiEndpoint::kChat) {
+    auto message = choice.find("message");
+    if (message == choice.end() || !message->is_object()) return "reply has no choices[0].message";
+    if (!TextField(*message, "content", &out->text)) return "choices[0].message.content is not a string";
+    // vLLM and SGLang call it reasoning_content; newer servers and Ollama call it reasoning.
+    std::string reasoning;
+    if (!TextField(*message, "reasoning_content", &reasoning)) return "choices[0].message.reasoning_content is not a string";
+    if (reasoning.empty() && !TextField(*message, "reasoning", &reasoning))
+      return "choices[0].message.reasoning is not a string";
+    out->reasoning = std::move(reasoning);
+    std::string refusal;
+    if (TextField(*message, "refusal", &refusal) && !refusal.empty()) {
+      out->status = ResponseStatus::kRefused;
+      out->error = "refused: " + OneLine(refusal, 300);
+    }
+  } else {
+    auto text = choice.find("text");
+    if (text == choice.end() || !text->is_string()) return "reply has no string choices[0].text";
+    out->text = text->get<std::string>();
+  }
+  auto finish = choice.find("finish_reason");
+  out->finish_reason = finish != choice.end() && finish->is_string() ? finish->get<std::string>() : "";
+  if (auto lp = choice.find("logprobs"); lp != choice.end() && !lp->is_null()) out->logprobs = *lp;
+  if (auto usage = j.find("usage"); usage != j.end() && usage->is_object()) {
+    out->prompt_tokens = TokenCount(*usage, "prompt_tokens");
+    out->completion_tokens = TokenCount(*usage, "completion_tokens");
+  }
+  return "";
+}
+
+std::string ErrorBodySummary(std::string_view body) {
+  json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_object()) {
+    const json* e = &j;
+    if (auto it = j.find("error"); it != j.end()) {
+      if (it->is_string()) return OneLine(it->get<std::string>(), 300);
+      if (it->is_object()) e = &*it;
+    }
+    for (const char* key : {"message", "detail"}) {
+      auto m = e->find(key);
+      if (m != e->end() && m->is_string()) return OneLine(m->get<std::string>(), 300);
+    }
+  }
+  return OneLine(body, 300);
+}
+
+}  // namespace bhasa::backends

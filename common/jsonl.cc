@@ -1,0 +1,100 @@
+#include "common/jsonl.h"
+
+#include <unistd.h>
+
+#include <fstream>
+#include <mutex>
+
+#include "common/error.h"
+#include "common/fs.h"
+
+namespace bhasa {
+
+namespace {
+
+void ReadLines(const std::string& path, const std::function<void(nlohmann::json&, long)>& fn,
+               bool tolerate_torn_tail, bool* torn_tail) {
+  std::string content = ReadFile(path);
+  if (torn_tail) *torn_tail = false;
+  size_t pos = 0;
+  long line_no = 0;
+  while (pos < content.size()) {
+    size_t end = content.find('\n', pos);
+    bool last_unterminated = end == std::string::npos;
+    if (last_unterminated) end = content.size();
+    ++line_no;
+    std::string_view line(content.data() + pos, end - pos);
+    pos = end + 1;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(line);
+    } catch (const nlohmann::json::exception& e) {
+      if (tolerate_torn_tail && last_unterminated) {
+        if (torn_tail) *torn_tail = true;
+        return;
+      }
+      std::string msg = e.what();
+      auto cut = msg.find("] ");
+      throw FileError(path, line_no, "malformed JSON: " + (cut == std::string::npos ? msg : msg.substr(cut + 2)));
+    }
+    if (!j.is_object()) throw FileError(path, line_no, "expected a JSON object, got " + std::string(j.type_name()));
+    fn(j, line_no);
+  }
+}
+
+}  // namespace
+
+void ReadJsonl(const std::string& path, const std::function<void(nlohmann::json&, long)>& fn) {
+  ReadLines(path, fn, false, nullptr);
+}
+
+void ReadJournalLines(const std::string& path, const std::function<void(nlohmann::json&, long)>& fn,
+                      bool* torn_tail) {
+  ReadLines(path, fn, true, torn_tail);
+}
+
+std::vector<nlohmann::json> ReadJsonlAll(const std::string& path) {
+  std::vector<nlohmann::json> out;
+  ReadJsonl(path, [&](nlohmann::json& j, long) { out.push_back(std::move(j)); });
+  return out;
+}
+
+struct JsonlAppender::Impl {
+  std::mutex mu;
+};
+
+JsonlAppender::JsonlAppender(const std::string& path, bool durable)
+    : path_(path), durable_(durable), impl_(std::make_unique<Impl>()) {
+  // A torn last line (crash mid-write) must not glue onto the next record.
+  bool needs_newline = false;
+  if (FileExists(path)) {
+    std::ifstream in(path, std::ios::binary | std::ios::ate);
+    if (in.tellg() > 0) {
+      in.seekg(-1, std::ios::end);
+      needs_newline = in.get() != '\n';
+    }
+  }
+  file_ = fopen(path.c_str(), "ab");
+  if (!file_) throw Error(path + ": cannot open for appending");
+  if (needs_newline) fputc('\n', file_);
+}
+
+JsonlAppender::~JsonlAppender() {
+  if (file_) fclose(file_);
+}
+
+void JsonlAppender::Append(const nlohmann::json& j) {
+  std::string line = DumpJson(j) + "\n";
+  std::lock_guard lock(impl_->mu);
+  if (fwrite(line.data(), 1, line.size(), file_) != line.size() || fflush(file_) != 0)
+    throw Error(path_ + ": write failed");
+  if (durable_) fdatasync(fileno(file_));
+}
+
+std::string DumpJson(const nlohmann::json& j, int indent) {
+  return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace bhasa

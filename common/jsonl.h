@@ -1,0 +1,48 @@
+// JSON Lines reading and durable appending.
+#pragma once
+
+#include <cstdio>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace bhasa {
+
+// Calls `fn(object, line_number)` for each non-blank line of `path`.
+// Malformed JSON, non-object lines or invalid UTF-8 throw Error("path:line: ...").
+void ReadJsonl(const std::string& path, const std::function<void(nlohmann::json&, long)>& fn);
+std::vector<nlohmann::json> ReadJsonlAll(const std::string& path);
+
+// Like ReadJsonl, but a final line without a newline that fails to parse (a
+// write cut short by a crash) is skipped and reported through `torn_tail`
+// instead of throwing. Used for journals.
+void ReadJournalLines(const std::string& path, const std::function<void(nlohmann::json&, long)>& fn,
+                      bool* torn_tail = nullptr);
+
+// Appends one JSON object per line and flushes each line to the OS (and fsyncs
+// when `durable`), so a killed process loses at most the line being written.
+// Thread-safe.
+class JsonlAppender {
+ public:
+  explicit JsonlAppender(const std::string& path, bool durable = true);
+  ~JsonlAppender();
+  JsonlAppender(const JsonlAppender&) = delete;
+  JsonlAppender& operator=(const JsonlAppender&) = delete;
+  void Append(const nlohmann::json& j);
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  bool durable_;
+  FILE* file_ = nullptr;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// JSON dump that replaces invalid UTF-8 instead of throwing.
+std::string DumpJson(const nlohmann::json& j, int indent = -1);
+
+}  // namespace bhasa

@@ -1,0 +1,189 @@
+#include "common/pystr.h"
+
+#include <unicode/unistr.h>
+#include <unicode/locid.h>
+#include <unicode/locid.h>
+#include <unicode/uchar.h>
+
+#include "common/error.h"
+
+namespace bhasa::py {
+
+namespace {
+
+// Length of a valid UTF-8 sequence starting at s[i], or 0 if invalid.
+size_t SeqLen(std::string_view s, size_t i, char32_t* out) {
+  unsigned char c = s[i];
+  if (c < 0x80) { *out = c; return 1; }
+  size_t n;
+  char32_t cp;
+  if ((c & 0xE0) == 0xC0) { n = 2; cp = c & 0x1F; }
+  else if ((c & 0xF0) == 0xE0) { n = 3; cp = c & 0x0F; }
+  else if ((c & 0xF8) == 0xF0) { n = 4; cp = c & 0x07; }
+  else return 0;
+  if (i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k) {
+    unsigned char cc = s[i + k];
+    if ((cc & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (cc & 0x3F);
+  }
+  if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10FFFF ||
+      (cp >= 0xD800 && cp <= 0xDFFF))
+    return 0;
+  *out = cp;
+  return n;
+}
+
+}  // namespace
+
+std::u32string Decode(std::string_view s) {
+  std::u32string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    char32_t cp;
+    size_t n = SeqLen(s, i, &cp);
+    if (n == 0) { out.push_back(0xFFFD); ++i; }
+    else { out.push_back(cp); i += n; }
+  }
+  return out;
+}
+
+void AppendUtf8(std::string& out, char32_t c) {
+  if (c < 0x80) out.push_back(static_cast<char>(c));
+  else if (c < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (c >> 6)));
+    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+  } else if (c < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (c >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (c >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+  }
+}
+
+std::string Encode(std::u32string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char32_t c : s) AppendUtf8(out, c);
+  return out;
+}
+
+size_t FindInvalidUtf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    char32_t cp;
+    size_t n = SeqLen(s, i, &cp);
+    if (n == 0) return i;
+    i += n;
+  }
+  return std::string_view::npos;
+}
+
+bool IsValidUtf8(std::string_view s) { return FindInvalidUtf8(s) == std::string_view::npos; }
+
+bool IsSpace(char32_t c) {
+  switch (c) {
+    case 0x09: case 0x0A: case 0x0B: case 0x0C: case 0x0D:
+    case 0x1C: case 0x1D: case 0x1E: case 0x1F: case 0x20:
+    case 0x85: case 0xA0: case 0x1680:
+    case 0x2028: case 0x2029: case 0x202F: case 0x205F: case 0x3000:
+      return true;
+    default:
+      return c >= 0x2000 && c <= 0x200A;
+  }
+}
+
+bool IsAsciiPunct(char32_t c) { return c < 0x80 && kAsciiPunctuation.find(static_cast<char>(c)) != std::string_view::npos; }
+
+namespace {
+
+template <typename Pred>
+std::string StripIf(std::string_view s, bool left, bool right, Pred pred) {
+  std::u32string u = Decode(s);
+  size_t b = 0, e = u.size();
+  if (left) while (b < e && pred(u[b])) ++b;
+  if (right) while (e > b && pred(u[e - 1])) --e;
+  return Encode(std::u32string_view(u).substr(b, e - b));
+}
+
+}  // namespace
+
+std::string Strip(std::string_view s) { return StripIf(s, true, true, IsSpace); }
+std::string LStrip(std::string_view s) { return StripIf(s, true, false, IsSpace); }
+std::string RStrip(std::string_view s) { return StripIf(s, false, true, IsSpace); }
+std::string StripChars(std::string_view s, std::u32string_view chars) {
+  return StripIf(s, true, true, [&](char32_t c) { return chars.find(c) != std::u32string_view::npos; });
+}
+
+std::vector<std::string> Split(std::string_view s) {
+  std::vector<std::string> out;
+  std::string cur;
+  bool in_word = false;
+  for (char32_t c : Decode(s)) {
+    if (IsSpace(c)) {
+      if (in_word) out.push_back(std::move(cur));
+      cur.clear();
+      in_word = false;
+    } else {
+      AppendUtf8(cur, c);
+      in_word = true;
+    }
+  }
+  if (in_word) out.push_back(std::move(cur));
+  return out;
+}
+
+std::string CollapseWhitespace(std::string_view s) {
+  std::string out;
+  for (const auto& w : Split(s)) {
+    if (!out.empty()) out.push_back(' ');
+    out += w;
+  }
+  return out;
+}
+
+std::string Lower(std::string_view s) {
+  bool ascii = true;
+  for (unsigned char c : s) if (c >= 0x80) { ascii = false; break; }
+  if (ascii) {
+    std::string out(s);
+    for (auto& c : out) if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return out;
+  }
+  icu::UnicodeString u = icu::UnicodeString::fromUTF8(icu::StringPiece(s.data(), static_cast<int32_t>(s.size())));
+  u.toLower(icu::Locale::getRoot());
+  std::string out;
+  u.toUTF8String(out);
+  return out;
+}
+
+std::string Format(std::string_view tmpl, const std::vector<std::pair<std::string, std::string>>& fields) {
+  std::string out;
+  out.reserve(tmpl.size() * 2);
+  for (size_t i = 0; i < tmpl.size(); ++i) {
+    char c = tmpl[i];
+    if (c == '{') {
+      if (i + 1 < tmpl.size() && tmpl[i + 1] == '{') { out.push_back('{'); ++i; continue; }
+      size_t close = tmpl.find('}', i);
+      if (close == std::string_view::npos) throw Error("prompt template: unmatched '{'");
+      std::string name(tmpl.substr(i + 1, close - i - 1));
+      bool found = false;
+      for (const auto& [k, v] : fields) {
+        if (k == name) { out += v; found = true; break; }
+      }
+      if (!found) throw Error("prompt template: no value for field '{" + name + "}'");
+      i = close;
+    } else if (c == '}') {
+      if (i + 1 < tmpl.size() && tmpl[i + 1] == '}') ++i;
+      out.push_back('}');
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+}  // namespace bhasa::py

@@ -1,0 +1,120 @@
+// `bhasa bench`: prompt-processing and generation speed of the built-in CPU
+// engine on one model (median over repetitions), and peak memory.
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <tbb/task_arena.h>
+
+#include "backends/native/cpu/simd_ops.h"
+#include "backends/native/kernels.h"
+#include "backends/native/llama_model.h"
+#include "backends/native/sampler.h"
+#include "backends/native/session.h"
+#include "common/error.h"
+#include "common/exit_codes.h"
+#include "harness/command.h"
+#include "harness/flags.h"
+
+namespace bhasa {
+namespace {
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+double PeakRssMiB() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_maxrss / 1024.0;  // Linux reports KiB
+}
+
+int Bench(std::span<const std::string> args) {
+  std::string model_path, kv = "f32";
+  int prompt_len = 128, gen_len = 32, threads = 2, reps = 3, batch = 1;
+  bool json = false;
+  Flags f("bench", "--model FILE [--prompt-len 128] [--gen-len 32] [--threads 2] [--reps 3]",
+          "Measures prompt processing (pp) and generation (tg) tokens/s of the built-in CPU engine.");
+  f.String("model", &model_path, "GGUF file or HF model directory", "FILE")
+      .Int("prompt-len", &prompt_len, "prompt tokens per repetition (default 128)")
+      .Int("gen-len", &gen_len, "generated tokens per repetition (default 32)")
+      .Int("threads", &threads, "CPU threads (default 2)")
+      .Int("reps", &reps, "repetitions; the median is reported (default 3)")
+      .Int("batch", &batch, "sequences decoded together during generation (default 1)")
+      .String("kv-type", &kv, "KV cache type: f32 or f16")
+      .Bool("json", &json, "JSON output");
+  if (!f.Parse(args)) return kExitOk;
+  if (model_path.empty()) throw Error("bench: --model is required", kExitUsage);
+  if (prompt_len < 1 || gen_len < 0 || threads < 1 || reps < 1 || batch < 1)
+    throw Error("bench: lengths, threads, reps and batch must be positive", kExitUsage);
+  if (kv != "f32" && kv != "f16") throw Error("bench: --kv-type must be f32 or f16", kExitUsage);
+
+  auto t_load = std::chrono::steady_clock::now();
+  auto model = native::Model::Load(model_path);
+  const double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_load).count();
+  const auto& hp = model->hparams();
+  const int64_t n_ctx = prompt_len + gen_len + 1;
+  std::vector<double> pp, tg;
+  tbb::task_arena arena(threads);
+  arena.execute([&] {
+    for (int rep = 0; rep < reps; ++rep) {
+      native::Session s(*model, native::CpuKernels(),
+                        {.n_ctx = n_ctx, .kv_type = kv == "f16" ? native::KvType::kF16 : native::KvType::kF32});
+      std::vector<int> seqs;
+      std::vector<int32_t> prompt(prompt_len);
+      for (int i = 0; i < prompt_len; ++i) prompt[i] = static_cast<int32_t>((i * 2654435761u + rep) % hp.n_vocab);
+      for (int b = 0; b < batch; ++b) seqs.push_back(s.Add());
+      using Clock = std::chrono::steady_clock;
+      auto t0 = Clock::now();
+      native::SeqTokens first{seqs[0], prompt};
+      s.Step({&first, 1});
+      pp.push_back(prompt_len / std::chrono::duration<double>(Clock::now() - t0).count());
+      // Other sequences of a batch start from the same prompt (not timed).
+      for (int b = 1; b < batch; ++b) {
+        native::SeqTokens st{seqs[b], prompt};
+        s.Step({&st, 1});
+      }
+      std::vector<int32_t> next(batch);
+      t0 = Clock::now();
+      for (int g = 0; g < gen_len; ++g) {
+        std::vector<native::SeqTokens> steps;
+        for (int b = 0; b < batch; ++b) {
+          next[b] = native::Argmax(s.Logits(seqs[b]));
+          steps.push_back({seqs[b], {&next[b], 1}});
+        }
+        s.Step(steps);
+      }
+      if (gen_len > 0) tg.push_back(gen_len * batch / std::chrono::duration<double>(Clock::now() - t0).count());
+    }
+  });
+
+  const double pp_med = Median(pp), tg_med = Median(tg), rss = PeakRssMiB();
+  if (json) {
+    nlohmann::json j = {{"model", model_path},         {"quantization", model->quantization()},
+                        {"n_params", model->n_params()}, {"threads", threads},
+                        {"prompt_len", prompt_len},      {"gen_len", gen_len},
+                        {"batch", batch},                {"reps", reps},
+                        {"pp_tokens_per_s", pp_med},     {"tg_tokens_per_s", tg_med},
+                        {"peak_rss_mib", rss},           {"load_seconds", load_s},
+                        {"simd", native::simd::TargetName()}, {"vec_dot", native::VecDotTarget()}};
+    std::printf("%s\n", j.dump(2).c_str());
+  } else {
+    std::printf("model %s (%s, %.2fB params), threads %d, simd %s, vec_dot %s\n", model_path.c_str(),
+                model->quantization().c_str(), model->n_params() / 1e9, threads, native::simd::TargetName(),
+                native::VecDotTarget());
+    std::printf("pp%-5d %10.2f tokens/s   (median of %d)\n", prompt_len, pp_med, reps);
+    std::printf("tg%-5d %10.2f tokens/s   (median of %d, batch %d)\n", gen_len, tg_med, reps, batch);
+    std::printf("peak RSS %.0f MiB, load %.2f s\n", rss, load_s);
+  }
+  return kExitOk;
+}
+
+const RegisterCommand kBench("bench", "measure the built-in engine's tokens/s and memory", Bench);
+
+}  // namespace
+}  // namespace bhasa

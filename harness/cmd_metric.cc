@@ -1,0 +1,157 @@
+// `bhasa metric NAME --input FILE.jsonl`: scores rows produced anywhere with
+// any registered scorer and prints per-row results and the task metrics.
+#include <cstdio>
+
+#include "common/error.h"
+#include "common/exit_codes.h"
+#include "common/jsonl.h"
+#include "common/pystr.h"
+#include "harness/command.h"
+#include "harness/flags.h"
+#include "metrics/scorer.h"
+
+namespace bhasa {
+namespace {
+
+// One JSONL row -> ScoreItem. Field errors name path:line and the field.
+metrics::ScoreItem RowToItem(const std::string& path, long line, nlohmann::json& row) {
+  metrics::ScoreItem item;
+  if (row.contains("id") && !row["id"].is_null())
+    item.id = row["id"].is_string() ? row["id"].get<std::string>() : row["id"].dump();
+  else
+    item.id = "line " + std::to_string(line);
+
+  auto take_response = [&](const nlohmann::json& v, const std::string& field) {
+    if (v.is_null()) {  // a failed generation (SEA-HELM's replace_error_responses)
+      item.failed = true;
+      item.responses.push_back("");
+    } else if (v.is_string()) {
+      item.responses.push_back(v.get<std::string>());
+    } else {
+      throw FileError(path, line, "field '" + field + "' must be a string or null, got " + v.type_name());
+    }
+  };
+  if (row.contains("responses")) {
+    const auto& rs = row["responses"];
+    if (!rs.is_array()) throw FileError(path, line, "field 'responses' must be a list of strings");
+    for (const auto& r : rs) take_response(r, "responses[]");
+  } else if (row.contains("response")) {
+    take_response(row["response"], "response");
+  } else {
+    throw FileError(path, line, "missing field 'response' (a string) or 'responses' (a list of strings)");
+  }
+  if (item.responses.empty()) {
+    item.failed = true;
+    item.responses.push_back("");
+  }
+  if (row.contains("failed") && row["failed"].is_boolean() && row["failed"].get<bool>()) item.failed = true;
+  for (const char* field : {"label", "reference", "answers"}) {
+    if (row.contains(field)) {
+      item.label = row[field];
+      break;
+    }
+  }
+  item.row = row;
+  return item;
+}
+
+std::string Shorten(const std::string& s, size_t max_cp) {
+  std::u32string u = py::Decode(s);
+  for (auto& c : u)
+    if (c == U'\n' || c == U'\r' || c == U'\t') c = U' ';
+  if (u.size() > max_cp) u = u.substr(0, max_cp - 1) + U"…";
+  return py::Encode(u);
+}
+
+std::string FormatValue(const nlohmann::json& v) {
+  if (v.is_number_float()) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.4f", v.get<double>());
+    return buf;
+  }
+  return v.is_string() ? v.get<std::string>() : v.dump();
+}
+
+int MetricCommand(std::span<const std::string> args) {
+  std::string name, input, lang, answer_tag, thai_dict;
+  std::vector<std::string> extra;
+  bool json = false, strip_thinking = false;
+  Flags f("metric", "NAME --input FILE.jsonl [--lang L] [--answer-tag T] [--thai-dict F] [--json]",
+          "Scores JSONL rows with the registered scorer NAME (see 'bhasa list metrics').\n"
+          "Each row needs 'response' (string) or 'responses' (list; turn 1 is scored), and the gold\n"
+          "answer as 'label', 'reference' or 'answers'; other fields are passed to the scorer as the row.\n"
+          "A null response counts as a failed generation (scored as \"\"). docs/metrics.md lists the\n"
+          "fields each scorer reads.");
+  f.Positional("NAME", &name, "registered scorer name")
+      .String("input", &input, "JSONL file of rows to score", "FILE")
+      .String("lang", &lang, "language code (th: word segmentation; my: Burmese syllables)", "L")
+      .String("answer-tag", &answer_tag, "answer tag the extractor searches for, e.g. 'Jawaban:'", "T")
+      .String("thai-dict", &thai_dict, "word list (one per line) for newmm Thai segmentation", "FILE")
+      .Bool("strip-thinking", &strip_thinking, "score only the text after the last </think>")
+      .List("option", &extra, "scorer option KEY=VALUE (VALUE parsed as JSON when it parses)", "K=V")
+      .Bool("json", &json, "print JSON instead of tables");
+  if (!f.Parse(args)) return kExitOk;
+  if (input.empty()) throw Error("bhasa metric: --input FILE.jsonl is required (see 'bhasa metric --help')", kExitUsage);
+  auto scorer = metrics::MakeScorer(name);
+
+  metrics::ScoreOptions opts;
+  opts.lang = lang;
+  opts.answer_tag = answer_tag;
+  for (const auto& kv : extra) {
+    size_t eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw Error("bhasa metric: --option expects KEY=VALUE, got '" + kv + "'", kExitUsage);
+    std::string v = kv.substr(eq + 1);
+    auto parsed = nlohmann::json::parse(v, nullptr, false);
+    opts.options[kv.substr(0, eq)] = parsed.is_discarded() ? nlohmann::json(v) : parsed;
+  }
+  if (!thai_dict.empty()) opts.options["thai_dict"] = thai_dict;
+  if (strip_thinking) opts.options["strip_thinking"] = true;
+
+  std::vector<metrics::ScoreItem> items;
+  ReadJsonl(input, [&](nlohmann::json& row, long line) { items.push_back(RowToItem(input, line, row)); });
+
+  metrics::ScoreResult result;
+  try {
+    result = scorer->Score(items, opts);
+  } catch (const Error& e) {
+    throw Error(input + ": " + e.what(), e.exit_code());
+  }
+  if (result.items.size() != items.size() && !result.items.empty())
+    throw Error("scorer '" + name + "' returned " + std::to_string(result.items.size()) + " results for " +
+                std::to_string(items.size()) + " rows", kExitRuntime);
+
+  if (json) {
+    nlohmann::json out = {{"metric", name},
+                          {"main_metric", scorer->info().main_metric},
+                          {"n", items.size()},
+                          {"metrics", result.metrics},
+                          {"items", nlohmann::json::array()}};
+    for (size_t i = 0; i < result.items.size(); ++i) {
+      const auto& r = result.items[i];
+      nlohmann::json row = {{"id", items[i].id}, {"cleaned", r.cleaned}, {"individual_scores", r.individual_scores}};
+      if (!r.details.is_null()) row["details"] = r.details;
+      out["items"].push_back(std::move(row));
+    }
+    std::printf("%s\n", DumpJson(out, 2).c_str());
+    return kExitOk;
+  }
+  std::printf("%-14s %-42s %s\n", "id", "cleaned response", "scores");
+  for (size_t i = 0; i < result.items.size(); ++i) {
+    const auto& r = result.items[i];
+    std::string scores;
+    if (r.individual_scores.is_object())
+      for (const auto& [k, v] : r.individual_scores.items()) scores += (scores.empty() ? "" : " ") + k + "=" + FormatValue(v);
+    std::printf("%-14s %-42s %s\n", Shorten(items[i].id, 14).c_str(), Shorten(r.cleaned, 42).c_str(), scores.c_str());
+  }
+  std::printf("\n%s over %zu rows (task score: %s)\n", name.c_str(), items.size(),
+              scorer->info().main_metric.c_str());
+  for (const auto& [k, v] : result.metrics.items())
+    std::printf("  %-26s %s%s\n", k.c_str(), FormatValue(v).c_str(), k == scorer->info().main_metric ? "  *" : "");
+  return kExitOk;
+}
+
+const RegisterCommand kMetric("metric", "score a JSONL file of responses with a registered scorer", MetricCommand);
+
+}  // namespace
+}  // namespace bhasa

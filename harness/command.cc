@@ -1,0 +1,10 @@
+#include "harness/command.h"
+
+namespace bhasa {
+
+Registry<Command>& CommandRegistry() {
+  static Registry<Command> r("command");
+  return r;
+}
+
+}  // namespace bhasa

@@ -1,0 +1,46 @@
+// bhasa: the one boundary where errors become a message and an exit code.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "common/exit_codes.h"
+#include "harness/command.h"
+
+namespace {
+
+void PrintUsage() {
+  std::printf("bhasa %s: evaluation harness for LLMs in Southeast Asian languages\n\n", BHASA_VERSION);
+  std::printf("usage: bhasa <command> [options]   (bhasa <command> --help for details)\n\ncommands:\n");
+  for (const auto& [name, cmd] : bhasa::CommandRegistry().entries())
+    std::printf("  %-16s %s\n", name.c_str(), cmd.summary.c_str());
+  std::printf("\nexit codes: 0 ok, 1 regression found (compare), 2 usage or input error,\n"
+              "            3 runtime failure, 4 run finished with failed requests, 130 interrupted\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    PrintUsage();
+    return args.empty() ? bhasa::kExitUsage : bhasa::kExitOk;
+  }
+  if (args[0] == "--version" || args[0] == "version") {
+    std::printf("bhasa %s\n", BHASA_VERSION);
+    return bhasa::kExitOk;
+  }
+  try {
+    const auto& cmd = bhasa::CommandRegistry().Get(args[0]);
+    return cmd.run(std::span<const std::string>(args).subspan(1));
+  } catch (const bhasa::Error& e) {
+    std::fprintf(stderr, "bhasa: error: %s\n", e.what());
+    return e.exit_code();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bhasa: internal error: %s\n", e.what());
+    return bhasa::kExitRuntime;
+  } catch (...) {
+    std::fprintf(stderr, "bhasa: internal error\n");
+    return bhasa::kExitRuntime;
+  }
+}

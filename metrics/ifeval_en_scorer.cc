@@ -1,0 +1,136 @@
+// Scorer "ifeval_en": English IFEval (SEA-HELM `ifeval`, Google's IFEval),
+// spec A.9: strict and loose modes, prompt and instruction level.
+//
+// Row schema read from ScoreItem.row:
+//   metadata.instruction_id_list (SEA-HELM's mapping) or instruction_id_list (google/IFEval)
+//   kwargs: a list of objects aligned with the ids; falsy values (null, 0, "", [], false) dropped
+// The dataloader, not this scorer, applies SEA-HELM's key-1174 fix.
+// ScoreItem.responses[0] is the answer. options.langid_model picks fastText for
+// the language checks (else CLD2).
+#include <algorithm>
+
+#include "common/error.h"
+#include "common/pystr.h"
+#include "metrics/ifeval_registry.h"
+#include "metrics/langid.h"
+#include "metrics/scorer.h"
+
+namespace bhasa::metrics {
+namespace {
+
+bool Truthy(const nlohmann::json& v) {
+  if (v.is_null()) return false;
+  if (v.is_boolean()) return v.get<bool>();
+  if (v.is_number()) return v.get<double>() != 0.0;
+  if (v.is_string()) return !v.get<std::string>().empty();
+  if (v.is_array()) {  // numpy arrays: kept when any(v)
+    for (const auto& x : v) if (Truthy(x)) return true;
+    return false;
+  }
+  return !v.empty();
+}
+
+// The 8 loose-mode variants, in upstream order.
+std::vector<std::string> LooseVariants(const std::string& r) {
+  std::vector<std::string> lines;
+  size_t pos = 0;
+  for (size_t k; (k = r.find('\n', pos)) != std::string::npos; pos = k + 1) lines.push_back(r.substr(pos, k - pos));
+  lines.push_back(r.substr(pos));
+  auto join = [&](size_t b, size_t e) {
+    std::string out;
+    for (size_t i = b; i < e; ++i) out += (i > b ? "\n" : "") + lines[i];
+    return py::Strip(out);
+  };
+  const size_t n = lines.size();
+  const std::string first = join(1, n), last = join(0, n - 1), both = n >= 2 ? join(1, n - 1) : std::string();
+  auto no_star = [](std::string s) {
+    s.erase(std::remove(s.begin(), s.end(), '*'), s.end());
+    return s;
+  };
+  return {r, no_star(r), first, last, both, no_star(first), no_star(last), no_star(both)};
+}
+
+class EnglishIfevalScorer : public Scorer {
+ public:
+  const ScorerInfo& info() const override {
+    static const ScorerInfo kInfo{
+        "ifeval_en", "normalized_prompt_level_strict_acc", true,
+        "English IFEval: prompt/instruction-level strict and loose accuracy (main 0-100)",
+        "row.metadata.instruction_id_list (or row.instruction_id_list), row.kwargs; responses[0]"};
+    return kInfo;
+  }
+
+  ScoreResult Score(std::span<const ScoreItem> items, const ScoreOptions& opts) const override {
+    auto detector = DetectorFromOptions(opts.options);
+    ScoreResult out;
+    double prompt_strict = 0, prompt_loose = 0, inst_strict = 0, inst_loose = 0;
+    long long pooled_strict = 0, pooled_loose = 0, pooled_total = 0;
+    for (const ScoreItem& item : items) {
+      const nlohmann::json& row = item.row;
+      const nlohmann::json* ids = nullptr;
+      if (row.contains("metadata") && row["metadata"].contains("instruction_id_list")) ids = &row["metadata"]["instruction_id_list"];
+      else if (row.contains("instruction_id_list")) ids = &row["instruction_id_list"];
+      if (!ids || !ids->is_array()) throw Error("item " + item.id + ": row has no instruction_id_list");
+      const nlohmann::json kwargs_list = row.contains("kwargs") ? row["kwargs"] : nlohmann::json::array();
+      const std::string response = item.responses.empty() ? std::string() : item.responses[0];
+      const std::vector<std::string> variants = LooseVariants(response);
+      nlohmann::json strict_list = nlohmann::json::array(), loose_list = nlohmann::json::array();
+      size_t n_strict = 0, n_loose = 0;
+      for (size_t k = 0; k < ids->size(); ++k) {
+        const std::string id = (*ids)[k].get<std::string>();
+        nlohmann::json kwargs = nlohmann::json::object();
+        if (kwargs_list.is_array() && k < kwargs_list.size() && kwargs_list[k].is_object())
+          for (const auto& [key, v] : kwargs_list[k].items())
+            if (Truthy(v)) kwargs[key] = v;
+        auto follows = [&](const std::string& text) {
+          if (py::Strip(text).empty()) return false;
+          try {
+            return RunIfevalCheck(IfevalFamily::kEnglish, id,
+                                  IfevalCheckInput{text, "en", kwargs, detector.get(), item.id});
+          } catch (const Error& e) {
+            throw Error("item " + item.id + ": " + e.what());
+          }
+        };
+        const bool strict = follows(response);
+        bool loose = strict;
+        for (size_t v = 1; !loose && v < variants.size(); ++v) loose = follows(variants[v]);
+        strict_list.push_back(strict);
+        loose_list.push_back(loose);
+        n_strict += strict;
+        n_loose += loose;
+      }
+      const size_t n = ids->size();
+      const bool all_strict = n_strict == n, all_loose = n_loose == n;
+      prompt_strict += all_strict;
+      prompt_loose += all_loose;
+      inst_strict += n ? static_cast<double>(n_strict) / n : 0.0;
+      inst_loose += n ? static_cast<double>(n_loose) / n : 0.0;
+      pooled_strict += static_cast<long long>(n_strict);
+      pooled_loose += static_cast<long long>(n_loose);
+      pooled_total += static_cast<long long>(n);
+      ItemResult r;
+      r.cleaned = response;
+      r.individual_scores = {{"prompt_level_strict_acc", all_strict ? 1 : 0}};
+      r.details = {{"follow_instruction_list_strict", strict_list}, {"follow_instruction_list_loose", loose_list},
+                   {"prompt_level_loose_acc", all_loose ? 1 : 0}};
+      out.items.push_back(std::move(r));
+    }
+    const double n = items.empty() ? 1.0 : static_cast<double>(items.size());
+    out.metrics = {
+        {"normalized_prompt_level_strict_acc", 100.0 * NormalizeScore(prompt_strict / n, 0.0, 1.0)},
+        {"prompt_level_strict_acc", prompt_strict / n},
+        {"prompt_level_loose_acc", prompt_loose / n},
+        {"inst_level_strict_acc", inst_strict / n},
+        {"inst_level_loose_acc", inst_loose / n},
+        {"inst_level_strict_acc_pooled", pooled_total ? static_cast<double>(pooled_strict) / pooled_total : 0.0},
+        {"inst_level_loose_acc_pooled", pooled_total ? static_cast<double>(pooled_loose) / pooled_total : 0.0},
+        {"language_detector", detector->name()},
+    };
+    return out;
+  }
+};
+
+const RegisterScorer kRegister("ifeval_en", [] { return std::make_unique<EnglishIfevalScorer>(); });
+
+}  // namespace
+}  // namespace bhasa::metrics

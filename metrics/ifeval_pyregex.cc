@@ -1,0 +1,308 @@
+#include "metrics/ifeval_pyregex.h"
+
+#include <cstdio>
+
+#include <unicode/regex.h>
+#include <unicode/unistr.h>
+#include <unicode/utypes.h>
+
+#include "common/error.h"
+#include "common/pystr.h"
+#include "metrics/ifeval_pytext.h"
+
+namespace bhasa::metrics {
+namespace {
+
+std::string WordClass(bool negate) {
+  return std::string(negate ? "[^" : "[") + std::string(kPyWordSetBody) + "]";
+}
+std::string SpaceClass(bool negate) {
+  return std::string(negate ? "[^" : "[") + std::string(kPySpaceSetBody) + "]";
+}
+std::string Boundary(bool negate) {
+  const std::string w = WordClass(false);
+  if (!negate) return "(?:(?<=" + w + ")(?!" + w + ")|(?<!" + w + ")(?=" + w + "))";
+  return "(?:(?<=" + w + ")(?=" + w + ")|(?<!" + w + ")(?!" + w + "))";
+}
+
+std::string HexLiteral(char32_t c) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "\\x{%x}", static_cast<unsigned>(c));
+  return buf;
+}
+
+bool IsAsciiDigit(char32_t c) { return c >= '0' && c <= '9'; }
+
+int HexValue(char32_t c) {
+  if (c >= '0' && c <= '9') return static_cast<int>(c - '0');
+  if (c >= 'a' && c <= 'f') return static_cast<int>(c - 'a' + 10);
+  if (c >= 'A' && c <= 'F') return static_cast<int>(c - 'A' + 10);
+  return -1;
+}
+
+class Translator {
+ public:
+  explicit Translator(std::string_view pattern) : src_(pattern), p_(py::Decode(pattern)) {}
+
+  std::string Run() {
+    while (i_ < p_.size()) {
+      const char32_t c = p_[i_];
+      if (c == '\\') {
+        Escape();
+      } else if (c == '[') {
+        Class();
+      } else if (c == '{') {
+        Brace();
+      } else if (c == '}') {
+        out_ += "\\}";
+        ++i_;
+      } else if (c == '(' && Ahead("(?P<")) {
+        out_ += "(?<";
+        i_ += 4;
+      } else if (c == '(' && Ahead("(?P=")) {
+        size_t close = i_ + 4;
+        while (close < p_.size() && p_[close] != ')') ++close;
+        if (close >= p_.size()) Fail("missing ), unterminated name");
+        out_ += "\\k<" + py::Encode(p_.substr(i_ + 4, close - i_ - 4)) + ">";
+        i_ = close + 1;
+      } else {
+        py::AppendUtf8(out_, c);
+        ++i_;
+      }
+    }
+    return out_;
+  }
+
+ private:
+  [[noreturn]] void Fail(const std::string& why) const {
+    throw Error("invalid regex '" + std::string(src_) + "': " + why);
+  }
+
+  bool Ahead(std::string_view s) const {
+    if (i_ + s.size() > p_.size()) return false;
+    for (size_t k = 0; k < s.size(); ++k)
+      if (p_[i_ + k] != static_cast<unsigned char>(s[k])) return false;
+    return true;
+  }
+
+  void Escape() {
+    if (i_ + 1 >= p_.size()) Fail("bad escape (end of pattern)");
+    const char32_t e = p_[i_ + 1];
+    i_ += 2;
+    switch (e) {
+      case 'w': out_ += WordClass(false); return;
+      case 'W': out_ += WordClass(true); return;
+      case 's': out_ += SpaceClass(false); return;
+      case 'S': out_ += SpaceClass(true); return;
+      case 'd': out_ += "\\p{Nd}"; return;
+      case 'D': out_ += "\\P{Nd}"; return;
+      case 'b': out_ += Boundary(false); return;
+      case 'B': out_ += Boundary(true); return;
+      case 'Z': out_ += "\\z"; return;
+      default:
+        out_ += '\\';
+        py::AppendUtf8(out_, e);
+    }
+  }
+
+  // Python treats '{' as a quantifier only in the forms {m} {m,} {,n} {m,n} {,};
+  // anything else is a literal brace, which ICU would reject.
+  void Brace() {
+    size_t j = i_ + 1;
+    std::string lo, hi;
+    while (j < p_.size() && IsAsciiDigit(p_[j])) lo.push_back(static_cast<char>(p_[j++]));
+    bool comma = false;
+    if (j < p_.size() && p_[j] == ',') {
+      comma = true;
+      ++j;
+      while (j < p_.size() && IsAsciiDigit(p_[j])) hi.push_back(static_cast<char>(p_[j++]));
+    }
+    const bool valid = j < p_.size() && p_[j] == '}' && (!lo.empty() || comma);
+    if (!valid) {
+      out_ += "\\{";
+      ++i_;
+      return;
+    }
+    out_ += "{" + (lo.empty() ? std::string("0") : lo) + (comma ? "," + hi : std::string()) + "}";
+    i_ = j + 1;
+  }
+
+  // One class member: a literal code point (returns true, sets *cp) or a class
+  // escape appended to `set` (returns false).
+  bool ClassAtom(char32_t* cp, std::string* set) {
+    const char32_t c = p_[i_];
+    if (c != '\\') {
+      *cp = c;
+      ++i_;
+      return true;
+    }
+    if (i_ + 1 >= p_.size()) Fail("bad escape (end of pattern)");
+    const char32_t e = p_[i_ + 1];
+    i_ += 2;
+    switch (e) {
+      case 'w': *set = WordClass(false); return false;
+      case 'W': *set = WordClass(true); return false;
+      case 's': *set = SpaceClass(false); return false;
+      case 'S': *set = SpaceClass(true); return false;
+      case 'd': *set = "\\p{Nd}"; return false;
+      case 'D': *set = "\\P{Nd}"; return false;
+      case 'n': *cp = '\n'; return true;
+      case 't': *cp = '\t'; return true;
+      case 'r': *cp = '\r'; return true;
+      case 'f': *cp = '\f'; return true;
+      case 'v': *cp = '\v'; return true;
+      case 'a': *cp = '\a'; return true;
+      case 'b': *cp = '\b'; return true;
+      case 'x': case 'u': case 'U': {
+        const size_t n = e == 'x' ? 2 : e == 'u' ? 4 : 8;
+        char32_t v = 0;
+        for (size_t k = 0; k < n; ++k) {
+          if (i_ >= p_.size() || HexValue(p_[i_]) < 0) Fail("incomplete escape");
+          v = v * 16 + static_cast<char32_t>(HexValue(p_[i_++]));
+        }
+        *cp = v;
+        return true;
+      }
+      default:
+        if (e >= '0' && e <= '7') {  // octal escape
+          char32_t v = e - '0';
+          for (int k = 0; k < 2 && i_ < p_.size() && p_[i_] >= '0' && p_[i_] <= '7'; ++k)
+            v = v * 8 + (p_[i_++] - '0');
+          *cp = v;
+          return true;
+        }
+        *cp = e;
+        return true;
+    }
+  }
+
+  void Class() {
+    ++i_;  // '['
+    std::string body;
+    bool negate = false;
+    if (i_ < p_.size() && p_[i_] == '^') {
+      negate = true;
+      ++i_;
+    }
+    bool first = true;
+    while (true) {
+      if (i_ >= p_.size()) Fail("unterminated character set");
+      if (p_[i_] == ']' && !first) {
+        ++i_;
+        break;
+      }
+      first = false;
+      char32_t lo = 0;
+      std::string set;
+      if (!ClassAtom(&lo, &set)) {
+        body += set;
+        continue;
+      }
+      if (i_ + 1 < p_.size() && p_[i_] == '-' && p_[i_ + 1] != ']') {
+        ++i_;
+        char32_t hi = 0;
+        std::string set2;
+        if (!ClassAtom(&hi, &set2)) Fail("bad character range");
+        if (hi < lo) Fail("bad character range");
+        body += HexLiteral(lo) + "-" + HexLiteral(hi);
+      } else {
+        body += HexLiteral(lo);
+      }
+    }
+    // An empty negated set never arises (Python requires one member), but an
+    // ICU set must not be "[]"; a lone "]" member is already escaped above.
+    out_ += std::string(negate ? "[^" : "[") + body + "]";
+  }
+
+  std::string_view src_;
+  std::u32string p_;
+  size_t i_ = 0;
+  std::string out_;
+};
+
+icu::UnicodeString U(std::string_view s) {
+  return icu::UnicodeString::fromUTF8(icu::StringPiece(s.data(), static_cast<int32_t>(s.size())));
+}
+
+std::string Utf8(const icu::UnicodeString& u) {
+  std::string out;
+  u.toUTF8String(out);
+  return out;
+}
+
+}  // namespace
+
+std::string TranslatePythonRegex(std::string_view pattern) { return Translator(pattern).Run(); }
+
+PyRegex::PyRegex(std::string_view pattern, int flags)
+    : source_(pattern), icu_pattern_(TranslatePythonRegex(pattern)) {
+  uint32_t icu_flags = UREGEX_UNIX_LINES;
+  if (flags & kIgnoreCase) icu_flags |= UREGEX_CASE_INSENSITIVE;
+  if (flags & kMultiline) icu_flags |= UREGEX_MULTILINE;
+  if (flags & kDotAll) icu_flags |= UREGEX_DOTALL;
+  UErrorCode status = U_ZERO_ERROR;
+  UParseError perr;
+  pattern_.reset(icu::RegexPattern::compile(U(icu_pattern_), icu_flags, perr, status));
+  if (U_FAILURE(status) || !pattern_)
+    throw Error("invalid regex '" + source_ + "': " + u_errorName(status));
+}
+
+PyRegex::~PyRegex() = default;
+PyRegex::PyRegex(PyRegex&&) noexcept = default;
+PyRegex& PyRegex::operator=(PyRegex&&) noexcept = default;
+
+namespace {
+
+// Runs `fn(matcher)` for each successive match (non-overlapping, leftmost).
+template <typename Fn>
+void ForEachMatch(const icu::RegexPattern& pattern, const icu::UnicodeString& text, Fn fn) {
+  UErrorCode status = U_ZERO_ERROR;
+  std::unique_ptr<icu::RegexMatcher> m(pattern.matcher(text, status));
+  if (U_FAILURE(status)) throw Error(std::string("regex matcher: ") + u_errorName(status));
+  while (m->find(status) && U_SUCCESS(status)) fn(*m);
+  if (U_FAILURE(status)) throw Error(std::string("regex match: ") + u_errorName(status));
+}
+
+}  // namespace
+
+bool PyRegex::Search(std::string_view text) const {
+  UErrorCode status = U_ZERO_ERROR;
+  const icu::UnicodeString u = U(text);
+  std::unique_ptr<icu::RegexMatcher> m(pattern_->matcher(u, status));
+  if (U_FAILURE(status)) throw Error(std::string("regex matcher: ") + u_errorName(status));
+  const bool found = m->find(status);
+  if (U_FAILURE(status)) throw Error(std::string("regex match: ") + u_errorName(status));
+  return found;
+}
+
+size_t PyRegex::Count(std::string_view text) const {
+  size_t n = 0;
+  ForEachMatch(*pattern_, U(text), [&](icu::RegexMatcher&) { ++n; });
+  return n;
+}
+
+std::vector<std::string> PyRegex::FindAll(std::string_view text) const {
+  std::vector<std::string> out;
+  ForEachMatch(*pattern_, U(text), [&](icu::RegexMatcher& m) {
+    UErrorCode st = U_ZERO_ERROR;
+    out.push_back(Utf8(m.group(st)));
+  });
+  return out;
+}
+
+std::vector<std::string> PyRegex::Split(std::string_view text) const {
+  const icu::UnicodeString u = U(text);
+  std::vector<std::string> out;
+  int32_t last = 0;
+  ForEachMatch(*pattern_, u, [&](icu::RegexMatcher& m) {
+    UErrorCode st = U_ZERO_ERROR;
+    const int32_t s = m.start(st), e = m.end(st);
+    out.push_back(Utf8(icu::UnicodeString(u, last, s - last)));
+    for (int32_t g = 1; g <= m.groupCount(); ++g) out.push_back(Utf8(m.group(g, st)));
+    last = e;
+  });
+  out.push_back(Utf8(icu::UnicodeString(u, last)));
+  return out;
+}
+
+}  // namespace bhasa::metrics

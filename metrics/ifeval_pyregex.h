@@ -1,0 +1,66 @@
+// PyRegex: Python `re` semantics for the IFEval checkers, on ICU regex.
+//
+// SEA-HELM inserts keywords, numbers and section titles into patterns
+// unescaped, so the checkers must accept Python regex syntax and match the way
+// Python 3.12 does. re2 cannot: its \w, \s, \d and \b are ASCII-only and it has
+// no lookaround. The pattern is instead translated into ICU syntax:
+//   \w \W \s \S \d \D  -> explicit sets equal to Python's (isalnum+'_', isspace, Nd)
+//   \b \B              -> lookarounds over that \w set
+//   \Z                 -> \z;  (?P<n>..) -> (?<n>..);  (?P=n) -> \k<n>
+//   [...]              -> rebuilt with escaped literals ('[', '&', '-' are literal in Python)
+//   {                  -> literal unless it forms a Python quantifier ({,n} -> {0,n})
+// and compiled with UREGEX_UNIX_LINES, so '.', '^' and '$' know only '\n' as a
+// line end, as Python does. Known remaining differences: IGNORECASE uses ICU's
+// full case folding ("ß" matches "ss"; Python folds simply), and in MULTILINE
+// mode '^' does not match at the very end of a text ending in '\n'.
+//
+// Thread-safety: a constructed PyRegex is immutable and may be shared.
+// Failure: an invalid pattern throws bhasa::Error naming the pattern (SEA-HELM
+// would raise re.error and fail the task).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <unicode/uversion.h>
+
+U_NAMESPACE_BEGIN
+class RegexPattern;
+U_NAMESPACE_END
+
+namespace bhasa::metrics {
+
+class PyRegex {
+ public:
+  enum Flag : int { kNone = 0, kIgnoreCase = 1, kMultiline = 2, kDotAll = 4 };
+
+  explicit PyRegex(std::string_view pattern, int flags = kNone);
+  ~PyRegex();
+  PyRegex(PyRegex&&) noexcept;
+  PyRegex& operator=(PyRegex&&) noexcept;
+
+  // re.search(p, text) is not None
+  bool Search(std::string_view text) const;
+  // len(re.findall(p, text))
+  size_t Count(std::string_view text) const;
+  // The whole-match texts of re.finditer (group 0, whatever the groups).
+  std::vector<std::string> FindAll(std::string_view text) const;
+  // re.split(p, text), capture groups included (an unmatched group gives "").
+  std::vector<std::string> Split(std::string_view text) const;
+
+  // The ICU pattern the Python pattern became (for tests and error messages).
+  const std::string& icu_pattern() const { return icu_pattern_; }
+
+ private:
+  std::string source_;
+  std::string icu_pattern_;
+  std::unique_ptr<icu::RegexPattern> pattern_;
+};
+
+// Translates Python `re` syntax to ICU regex syntax (see above). Throws
+// bhasa::Error on an unterminated character set or a dangling backslash.
+std::string TranslatePythonRegex(std::string_view pattern);
+
+}  // namespace bhasa::metrics

@@ -1,0 +1,133 @@
+#include "metrics/qa_f1.h"
+
+#include <algorithm>
+#include <map>
+
+#include "common/error.h"
+#include "common/pystr.h"
+#include "metrics/extract.h"
+#include "metrics/thai_segment.h"
+
+namespace bhasa::metrics {
+
+std::string NormalizeAnswer(std::string_view s) {
+  std::u32string lowered = py::Decode(py::Lower(s));
+  std::erase_if(lowered, [](char32_t c) { return py::IsAsciiPunct(c); });
+  return py::CollapseWhitespace(py::Encode(lowered));
+}
+
+double TokenF1(std::string_view prediction, std::string_view gold) {
+  auto pred = py::Split(NormalizeAnswer(prediction));
+  auto ref = py::Split(NormalizeAnswer(gold));
+  std::map<std::string, long> ref_counts;
+  for (const auto& t : ref) ++ref_counts[t];
+  long common = 0;
+  for (const auto& t : pred) {
+    auto it = ref_counts.find(t);
+    if (it != ref_counts.end() && it->second > 0) {
+      --it->second;
+      ++common;
+    }
+  }
+  if (common == 0) return 0.0;
+  double p = static_cast<double>(common) / pred.size();
+  double r = static_cast<double>(common) / ref.size();
+  return 2 * p * r / (p + r);
+}
+
+bool ExactMatch(std::string_view prediction, std::string_view gold) {
+  return NormalizeAnswer(prediction) == NormalizeAnswer(gold);
+}
+
+std::vector<std::string> GoldAnswers(const ScoreItem& item) {
+  if (item.label.is_string()) return {item.label.get<std::string>()};
+  if (!item.label.is_array())
+    throw Error("item '" + item.id + "': field 'label' must be a string or a list of strings, got " +
+                std::string(item.label.type_name()));
+  std::vector<std::string> out;
+  for (const auto& g : item.label) {
+    if (!g.is_string())
+      throw Error("item '" + item.id + "': every gold answer in 'label' must be a string, got " +
+                  std::string(g.type_name()));
+    out.push_back(g.get<std::string>());
+  }
+  if (out.empty()) throw Error("item '" + item.id + "': field 'label' is an empty list");
+  return out;
+}
+
+std::string ThaiDictOption(const ScoreOptions& opts) {
+  const auto& o = opts.options;
+  if (o.is_object() && o.contains("thai_dict") && o["thai_dict"].is_string()) return o["thai_dict"];
+  return "";
+}
+
+namespace {
+
+std::string JoinSegments(const ThaiSegmenter& seg, std::string_view text) {
+  std::string out;
+  for (const auto& t : seg.Segment(text)) {
+    if (!out.empty()) out.push_back(' ');
+    out += t;
+  }
+  return out;
+}
+
+// Python's str.strip(".") then lower(); used by found_in_prediction.
+std::string StripDotsLower(std::string_view s) { return py::StripChars(py::Lower(s), U"."); }
+
+}  // namespace
+
+const ScorerInfo& QaScorer::info() const {
+  static const ScorerInfo kInfo{"qa", "normalized_f1", true,
+                                "SEA-HELM extractive QA: token F1 (max over gold answers; th segmented)",
+                                "response|responses, label|answers (string or list); --answer-tag, --lang, --thai-dict"};
+  return kInfo;
+}
+
+ScoreResult QaScorer::Score(std::span<const ScoreItem> items, const ScoreOptions& opts) const {
+  RestOfLineExtractor extractor(opts.answer_tag);
+  std::shared_ptr<const ThaiSegmenter> thai;
+  if (opts.lang == "th") thai = ThaiSegmenterFor(ThaiDictOption(opts));
+  ScoreResult out;
+  double f1_sum = 0, em_sum = 0;
+  long found = 0, nulls = 0;
+  for (const auto& item : items) {
+    std::vector<std::string> golds = GoldAnswers(item);
+    ItemResult r;
+    r.cleaned = extractor.Extract(FirstTurn(item, opts));
+    double f1 = 0;
+    bool em = false;
+    if (thai) {  // quirk Q2: the first gold answer only
+      std::string pred = JoinSegments(*thai, r.cleaned);
+      std::string gold = JoinSegments(*thai, golds[0]);
+      f1 = TokenF1(pred, gold);
+      em = ExactMatch(pred, gold);
+    } else {
+      for (const auto& g : golds) {
+        f1 = std::max(f1, TokenF1(r.cleaned, g));
+        em = em || ExactMatch(r.cleaned, g);
+      }
+    }
+    f1_sum += f1;
+    em_sum += em ? 1 : 0;
+    if (StripDotsLower(r.cleaned).find(StripDotsLower(golds[0])) != std::string::npos) ++found;
+    if (r.cleaned.empty()) ++nulls;
+    r.individual_scores = {{"normalized_f1", f1}};  // quirk Q5: a fraction
+    r.details = {{"f1", f1}, {"exact_match", em}};
+    out.items.push_back(std::move(r));
+  }
+  const double n = static_cast<double>(items.size());
+  double f1 = n > 0 ? 100.0 * f1_sum / n : 0.0;
+  out.metrics = {{"f1", f1},
+                 {"exact_match", n > 0 ? 100.0 * em_sum / n : 0.0},
+                 {"normalized_f1", NormalizeScore(f1, 0, 1)},
+                 {"found_in_prediction", n > 0 ? 100.0 * found / n : 0.0},
+                 {"null_count", nulls}};
+  return out;
+}
+
+namespace {
+const RegisterScorer kRegister("qa", [] { return std::make_unique<QaScorer>(); });
+}  // namespace
+
+}  // namespace bhasa::metrics

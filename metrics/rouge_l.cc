@@ -1,0 +1,127 @@
+#include "metrics/rouge_l.h"
+
+#include <algorithm>
+#include <random>
+
+#include "common/error.h"
+#include "metrics/extract.h"
+#include "metrics/qa_f1.h"
+#include "metrics/rouge_tokenize.h"
+#include "metrics/thai_segment.h"
+
+namespace bhasa::metrics {
+
+size_t LcsLength(std::span<const std::string> a, std::span<const std::string> b) {
+  if (a.empty() || b.empty()) return 0;
+  std::vector<size_t> prev(b.size() + 1, 0), cur(b.size() + 1, 0);
+  for (size_t i = 1; i <= a.size(); ++i) {
+    for (size_t j = 1; j <= b.size(); ++j)
+      cur[j] = a[i - 1] == b[j - 1] ? prev[j - 1] + 1 : std::max(prev[j], cur[j - 1]);
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+RougeScore ScoreLcs(std::span<const std::string> target, std::span<const std::string> prediction) {
+  RougeScore s;
+  if (target.empty() || prediction.empty()) return s;
+  double lcs = static_cast<double>(LcsLength(target, prediction));
+  s.precision = lcs / prediction.size();
+  s.recall = lcs / target.size();
+  s.fmeasure = s.precision + s.recall > 0 ? 2 * s.precision * s.recall / (s.precision + s.recall) : 0.0;
+  return s;
+}
+
+RougeScore BootstrapMedian(std::span<const RougeScore> rows, int n_samples, uint32_t seed) {
+  RougeScore mid;
+  const size_t n = rows.size();
+  if (n == 0 || n_samples <= 0) return mid;
+  std::mt19937 gen(seed);  // numpy's legacy seed(4156) is init_genrand(4156)
+  const uint64_t rng = n - 1;
+  uint64_t mask = rng;
+  for (int s = 1; s < 64; s <<= 1) mask |= mask >> s;
+  std::array<std::vector<double>, 3> means;
+  for (auto& m : means) m.reserve(n_samples);
+  for (int k = 0; k < n_samples; ++k) {
+    double sp = 0, sr = 0, sf = 0;
+    for (size_t i = 0; i < n; ++i) {
+      uint64_t v = 0;
+      if (rng > 0) {
+        do v = static_cast<uint32_t>(gen()) & mask;
+        while (v > rng);
+      }
+      sp += rows[v].precision;
+      sr += rows[v].recall;
+      sf += rows[v].fmeasure;
+    }
+    means[0].push_back(sp / n);
+    means[1].push_back(sr / n);
+    means[2].push_back(sf / n);
+  }
+  // np.percentile(x, 50) (method "linear"): virtual index q*(N-1).
+  double idx = 0.5 * (n_samples - 1);
+  size_t lo = static_cast<size_t>(idx);
+  double t = idx - lo;
+  std::array<double, 3> out{};
+  for (int c = 0; c < 3; ++c) {
+    auto& v = means[c];
+    std::sort(v.begin(), v.end());
+    double a = v[lo], b = v[std::min(lo + 1, v.size() - 1)];
+    double diff = b - a;
+    out[c] = t >= 0.5 ? b - diff * (1 - t) : a + diff * t;  // numpy's _lerp
+  }
+  mid.precision = out[0];
+  mid.recall = out[1];
+  mid.fmeasure = out[2];
+  return mid;
+}
+
+const ScorerInfo& RougeLScorer::info() const {
+  static const ScorerInfo kInfo{"rouge_l", "normalized_rougel_f1", true,
+                                "SEA-HELM summarization ROUGE-L (multilingual tokenization, bootstrap median)",
+                                "response|responses, label|reference (string); --answer-tag, --lang, --thai-dict"};
+  return kInfo;
+}
+
+ScoreResult RougeLScorer::Score(std::span<const ScoreItem> items, const ScoreOptions& opts) const {
+  RestOfLineExtractor extractor(opts.answer_tag);
+  std::shared_ptr<const ThaiSegmenter> thai;
+  if (opts.lang == "th") thai = ThaiSegmenterFor(ThaiDictOption(opts));
+  ScoreResult out;
+  std::vector<RougeScore> rows;
+  rows.reserve(items.size());
+  long nulls = 0;
+  for (const auto& item : items) {
+    std::string ref;
+    if (item.label.is_string())
+      ref = item.label.get<std::string>();
+    else if (item.label.is_array() && !item.label.empty() && item.label[0].is_string())
+      ref = item.label[0].get<std::string>();
+    else
+      throw Error("item '" + item.id + "': field 'label' must be a reference string, got " +
+                  std::string(item.label.type_name()));
+    ItemResult r;
+    r.cleaned = extractor.Extract(FirstTurn(item, opts));
+    auto target = RougeTokenize(ref, opts.lang, thai.get());
+    auto pred = RougeTokenize(r.cleaned, opts.lang, thai.get());
+    RougeScore s = ScoreLcs(target, pred);
+    rows.push_back(s);
+    if (r.cleaned.empty()) ++nulls;
+    r.individual_scores = {{"normalized_rougel_f1", 100.0 * s.fmeasure}};
+    r.details = {{"rougel_precision", 100.0 * s.precision}, {"rougel_recall", 100.0 * s.recall}};
+    out.items.push_back(std::move(r));
+  }
+  RougeScore mid = BootstrapMedian(rows);
+  out.metrics = {{"rougel_precision", 100.0 * mid.precision},
+                 {"rougel_recall", 100.0 * mid.recall},
+                 {"rougel_f1", 100.0 * mid.fmeasure},
+                 {"normalized_rougel_f1", 100.0 * NormalizeScore(mid.fmeasure, 0, 1)},
+                 {"null_count", nulls}};
+  return out;
+}
+
+namespace {
+const RegisterScorer kRegister("rouge_l", [] { return std::make_unique<RougeLScorer>(); });
+}  // namespace
+
+}  // namespace bhasa::metrics

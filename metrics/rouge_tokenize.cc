@@ -1,0 +1,202 @@
+#include "metrics/rouge_tokenize.h"
+
+#include <unicode/uchar.h>
+
+#include "common/error.h"
+#include "common/pystr.h"
+#include "metrics/thai_segment.h"
+
+namespace bhasa::metrics {
+
+namespace {
+
+uint32_t GcMask(char32_t c) { return U_GET_GC_MASK(static_cast<UChar32>(c)); }
+
+bool IsBertControl(char32_t c) {
+  if (c == U'\t' || c == U'\n' || c == U'\r') return false;
+  return (GcMask(c) & U_GC_C_MASK) != 0;
+}
+
+bool IsBertWhitespace(char32_t c) {
+  return c == U' ' || c == U'\t' || c == U'\n' || c == U'\r' || (GcMask(c) & U_GC_ZS_MASK) != 0;
+}
+
+bool IsBertPunctuation(char32_t c) {
+  if ((c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) || (c >= 123 && c <= 126))
+    return true;
+  return (GcMask(c) & U_GC_P_MASK) != 0;
+}
+
+bool IsCjkIdeograph(char32_t cp) {
+  return (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
+         (cp >= 0x20000 && cp <= 0x2A6DF) || (cp >= 0x2A700 && cp <= 0x2B73F) ||
+         (cp >= 0x2B740 && cp <= 0x2B81F) || (cp >= 0x2B820 && cp <= 0x2CEAF) ||
+         (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0x2F800 && cp <= 0x2FA1F);
+}
+
+enum class CharType { kSeparator, kMark, kLetter, kNumber, kOther };
+
+CharType OnmtType(char32_t c) {
+  uint32_t m = GcMask(c);
+  if (m & U_GC_Z_MASK) return CharType::kSeparator;
+  if (py::IsSpace(c)) return CharType::kSeparator;
+  if (m & U_GC_M_MASK) return CharType::kMark;
+  if (m & U_GC_L_MASK) return CharType::kLetter;
+  if (m & U_GC_ND_MASK) return CharType::kNumber;
+  return CharType::kOther;
+}
+
+std::string JoinSpace(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) {
+    if (!out.empty()) out.push_back(' ');
+    out += s;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> BasicTokenize(std::string_view text) {
+  std::u32string cleaned;
+  for (char32_t c : py::Decode(text)) {
+    if (c == 0 || c == 0xFFFD || IsBertControl(c)) continue;
+    cleaned.push_back(IsBertWhitespace(c) ? U' ' : c);
+  }
+  std::vector<std::string> out;
+  for (const auto& tok : py::Split(py::Encode(cleaned))) {
+    std::string word;
+    for (char32_t c : py::Decode(tok)) {
+      if (IsBertPunctuation(c)) {
+        if (!word.empty()) out.push_back(std::move(word));
+        word.clear();
+      } else {
+        py::AppendUtf8(word, c);
+      }
+    }
+    if (!word.empty()) out.push_back(std::move(word));
+  }
+  // whitespace_tokenize(" ".join(...)) once more: pieces may hold U+2028 etc.
+  return py::Split(JoinSpace(out));
+}
+
+std::vector<std::string> OnmtAggressiveTokenize(std::string_view text) {
+  std::vector<std::string> out;
+  std::string cur;
+  CharType last = CharType::kSeparator;
+  auto flush = [&] {
+    if (!cur.empty()) out.push_back(std::move(cur));
+    cur.clear();
+  };
+  for (char32_t c : py::Decode(text)) {
+    if (c < 32 || c == 0xFEFF) continue;
+    CharType t = OnmtType(c);
+    switch (t) {
+      case CharType::kSeparator:
+        flush();
+        last = CharType::kSeparator;
+        break;
+      case CharType::kMark:
+        py::AppendUtf8(cur, c);  // stays with the preceding character
+        break;
+      case CharType::kLetter:
+      case CharType::kNumber:
+        if ((last == CharType::kLetter || last == CharType::kNumber) && last != t) flush();
+        if (last == CharType::kOther) flush();
+        py::AppendUtf8(cur, c);
+        last = t;
+        break;
+      case CharType::kOther:
+        flush();
+        py::AppendUtf8(cur, c);
+        last = CharType::kOther;
+        break;
+    }
+  }
+  flush();
+  return out;
+}
+
+std::string SpaceCjkIdeographs(std::string_view text) {
+  std::string out;
+  for (char32_t c : py::Decode(text)) {
+    if (IsCjkIdeograph(c)) {
+      out.push_back(' ');
+      py::AppendUtf8(out, c);
+      out.push_back(' ');
+    } else {
+      py::AppendUtf8(out, c);
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> BurmeseSyllables(std::string_view text) {
+  constexpr char32_t kAsat = 0x103A, kDotBelow = 0x1037, kStack = 0x1039;
+  auto is_dep = [&](char32_t c) {
+    return (c >= 0x102B && c <= 0x1032) || (c >= 0x1036 && c <= 0x1038) || (c >= 0x103B && c <= 0x103E) ||
+           c == kAsat;
+  };
+  std::u32string s;
+  for (char32_t c : py::Decode(text)) s.push_back(c == 0x200C ? U' ' : c);
+  for (size_t i = 0; i + 1 < s.size(); ++i)
+    if (s[i] == kDotBelow && s[i + 1] == kAsat) std::swap(s[i], s[i + 1]), ++i;
+  std::u32string joined;
+  for (char32_t c : py::Decode(py::Lower(py::Encode(s))))
+    if (!py::IsSpace(c)) joined.push_back(c);
+
+  // Basic units: each dependent sign joins the unit before it. The original
+  // walks the reversed list and never tests the first character.
+  std::vector<std::u32string> units(joined.size());
+  for (size_t i = 0; i < joined.size(); ++i) units[i] = std::u32string(1, joined[i]);
+  for (size_t i = joined.size(); i-- > 1;) {
+    if (is_dep(units[i][0])) {
+      units[i - 1] += units[i];
+      units[i].clear();
+    }
+  }
+  std::erase_if(units, [](const std::u32string& u) { return u.empty(); });
+  // Short units holding an asat join the previous entry, which may itself be
+  // an emptied slot (then the unit stays on its own, as in the original).
+  for (size_t i = 1; i < units.size(); ++i) {
+    if (units[i].find(kAsat) != std::u32string::npos && units[i].size() < 4) {
+      units[i - 1] += units[i];
+      units[i].clear();
+    }
+  }
+  std::erase_if(units, [](const std::u32string& u) { return u.empty(); });
+  // " ".join(units).replace(" ္ ", "္").split()
+  std::u32string line;
+  for (const auto& u : units) {
+    if (!line.empty()) line.push_back(U' ');
+    line += u;
+  }
+  const std::u32string pat = {U' ', kStack, U' '};
+  std::u32string glued;
+  for (size_t i = 0; i < line.size();) {
+    if (line.compare(i, pat.size(), pat) == 0) {
+      glued.push_back(kStack);
+      i += pat.size();
+    } else {
+      glued.push_back(line[i++]);
+    }
+  }
+  return py::Split(py::Encode(glued));
+}
+
+std::vector<std::string> RougeTokenize(std::string_view raw, std::string_view lang, const ThaiSegmenter* thai) {
+  std::string text = JoinSpace(BasicTokenize(py::Strip(py::Lower(raw))));
+  std::vector<std::string> tokens;
+  if (lang == "th") {
+    if (!thai) throw Error("ROUGE-L for th needs a Thai segmenter");
+    tokens = thai->Segment(text);
+  } else if (lang == "my") {
+    tokens = BurmeseSyllables(text);
+  }
+  if (tokens.empty() && !text.empty())
+    tokens = py::Split(SpaceCjkIdeographs(JoinSpace(OnmtAggressiveTokenize(text))));
+  std::erase_if(tokens, [](const std::string& t) { return t.empty(); });
+  return tokens;
+}
+
+}  // namespace bhasa::metrics

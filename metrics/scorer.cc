@@ -1,0 +1,19 @@
+#include "metrics/scorer.h"
+
+#include <algorithm>
+
+namespace bhasa::metrics {
+
+Registry<ScorerFactory>& ScorerRegistry() {
+  static Registry<ScorerFactory> r("metric");
+  return r;
+}
+
+std::unique_ptr<Scorer> MakeScorer(const std::string& name) { return ScorerRegistry().Get(name)(); }
+
+double NormalizeScore(double x, double lo, double hi) {
+  if (lo == hi) return 0.0;
+  return std::max((x - lo) / (hi - lo), 0.0);
+}
+
+}  // namespace bhasa::metrics

@@ -1,0 +1,434 @@
+#include "metrics/thai_segment.h"
+
+#include <functional>
+#include <map>
+#include <mutex>
+#include <set>
+#include <unordered_map>
+
+#include <unicode/brkiter.h>
+#include <unicode/uchar.h>
+#include <unicode/unistr.h>
+
+#include "common/error.h"
+#include "common/fs.h"
+#include "common/pystr.h"
+
+namespace bhasa::metrics {
+
+namespace {
+
+// ---- Thai Character Clusters ------------------------------------------------
+// pythainlp's TCC rules, written in its own shorthand: c = a consonant
+// [ก-ฮ], t = an optional tone mark [่-๋]?, k = an optional final cluster
+// (c c? [ุูิ]? ์)?, L = the lookahead (?=[เ-ไก-ฮ]|$). The rules are tried in
+// order and the first that matches wins, as with Python's alternation.
+constexpr const char32_t* kTccRules[] = {
+    U"เc็ck",   U"เcctาะk", U"เccีtยะk", U"เccีtยLk", U"เcc็ck",   U"เcิc์ck", U"เcิtck",
+    U"เcีtยะ?k", U"เcืtอะ?k", U"เc[ิีุู]tยLk", U"เctา?ะ?k", U"cัtวะk",   U"c[ัื]tc[ุิะ]?k",
+    U"c[ิุู]์",   U"c[ะ-ู]tk", U"cรรc์",    U"c็",       U"ct[ะาำ]?k", U"ck",        U"แc็c",
+    U"แcc์",    U"แctะ",    U"แcc็c",    U"แccc์",   U"โctะ",     U"[เ-ไ]ct",  U"ก็",
+    U"อึ",      U"หึ"};
+
+struct Node {
+  enum Kind { kSet, kGroup, kLookahead } kind = kSet;
+  std::vector<std::pair<char32_t, char32_t>> ranges;  // kSet / kLookahead
+  bool optional = false;
+  std::vector<Node> children;  // kGroup
+  bool Has(char32_t c) const {
+    for (auto [lo, hi] : ranges)
+      if (c >= lo && c <= hi) return true;
+    return false;
+  }
+};
+
+Node SetNode(std::vector<std::pair<char32_t, char32_t>> r, bool optional = false) {
+  Node n;
+  n.ranges = std::move(r);
+  n.optional = optional;
+  return n;
+}
+
+constexpr std::pair<char32_t, char32_t> kConsonants{U'ก', U'ฮ'};
+
+std::vector<Node> ParseRule(std::u32string_view r) {
+  std::vector<Node> out;
+  for (size_t i = 0; i < r.size(); ++i) {
+    char32_t ch = r[i];
+    if (ch == U'c') {
+      out.push_back(SetNode({kConsonants}));
+    } else if (ch == U't') {
+      out.push_back(SetNode({{U'่', U'๋'}}, true));
+    } else if (ch == U'k') {
+      Node g;
+      g.kind = Node::kGroup;
+      g.optional = true;
+      g.children = {SetNode({kConsonants}), SetNode({kConsonants}, true),
+                    SetNode({{U'ู', U'ู'}, {U'ุ', U'ุ'}, {U'ิ', U'ิ'}}, true), SetNode({{U'์', U'์'}})};
+      out.push_back(std::move(g));
+    } else if (ch == U'L') {
+      Node n = SetNode({{U'เ', U'ไ'}, kConsonants});
+      n.kind = Node::kLookahead;
+      out.push_back(std::move(n));
+    } else if (ch == U'?') {
+      out.back().optional = true;
+    } else if (ch == U'[') {
+      std::vector<std::pair<char32_t, char32_t>> ranges;
+      for (++i; r[i] != U']'; ++i) {
+        if (i + 2 < r.size() && r[i + 1] == U'-' && r[i + 2] != U']') {
+          ranges.push_back({r[i], r[i + 2]});
+          i += 2;
+        } else {
+          ranges.push_back({r[i], r[i]});
+        }
+      }
+      out.push_back(SetNode(std::move(ranges)));
+    } else {
+      out.push_back(SetNode({{ch, ch}}));
+    }
+  }
+  return out;
+}
+
+using Cont = std::function<bool(size_t)>;
+
+// Backtracking match of nodes[i..] at `pos`, greedy first, like Python's sre.
+bool MatchNodes(const std::vector<Node>& nodes, size_t i, size_t pos, std::u32string_view text,
+                const Cont& cont) {
+  if (i == nodes.size()) return cont(pos);
+  const Node& n = nodes[i];
+  switch (n.kind) {
+    case Node::kLookahead: {
+      // `$` also matches before a final "\n".
+      bool at_end = pos == text.size() || (pos + 1 == text.size() && text[pos] == U'\n');
+      bool ok = at_end || (pos < text.size() && n.Has(text[pos]));
+      return ok && MatchNodes(nodes, i + 1, pos, text, cont);
+    }
+    case Node::kGroup: {
+      Cont rest = [&](size_t p) { return MatchNodes(nodes, i + 1, p, text, cont); };
+      if (MatchNodes(n.children, 0, pos, text, rest)) return true;
+      return n.optional && MatchNodes(nodes, i + 1, pos, text, cont);
+    }
+    case Node::kSet:
+      if (pos < text.size() && n.Has(text[pos]) && MatchNodes(nodes, i + 1, pos + 1, text, cont))
+        return true;
+      return n.optional && MatchNodes(nodes, i + 1, pos, text, cont);
+  }
+  return false;
+}
+
+const std::vector<std::vector<Node>>& TccPatterns() {
+  static const auto* kPatterns = [] {
+    auto* v = new std::vector<std::vector<Node>>;
+    for (const char32_t* r : kTccRules) v->push_back(ParseRule(r));
+    return v;
+  }();
+  return *kPatterns;
+}
+
+// Length of the first TCC rule match at `pos`, or 0.
+size_t TccMatchAt(std::u32string_view text, size_t pos) {
+  size_t end = 0;
+  Cont done = [&](size_t p) {
+    end = p;
+    return true;
+  };
+  for (const auto& pat : TccPatterns())
+    if (MatchNodes(pat, 0, pos, text, done)) return end - pos;
+  return 0;
+}
+
+// ---- newmm helpers ----------------------------------------------------------
+
+bool IsPyDigit(char32_t c) { return u_charType(static_cast<UChar32>(c)) == U_DECIMAL_DIGIT_NUMBER; }
+bool IsAsciiLetterOrDash(char32_t c) { return c == U'-' || (c >= U'a' && c <= U'z') || (c >= U'A' && c <= U'Z'); }
+
+// Length of `\d+([,.]\d+)*` at pos (0 if none).
+size_t NumberRunAt(std::u32string_view t, size_t pos, const std::u32string_view seps) {
+  size_t i = pos;
+  while (i < t.size() && IsPyDigit(t[i])) ++i;
+  if (i == pos) return 0;
+  while (i + 1 < t.size() && seps.find(t[i]) != std::u32string_view::npos && IsPyDigit(t[i + 1])) {
+    i += 1;
+    while (i < t.size() && IsPyDigit(t[i])) ++i;
+  }
+  return i - pos;
+}
+
+// pythainlp newmm _PAT_NONTHAI.match(text[pos:]).end(), or 0.
+size_t NonThaiMatchAt(std::u32string_view t, size_t pos) {
+  if (pos >= t.size()) return 0;
+  size_t i = pos;
+  while (i < t.size() && IsAsciiLetterOrDash(t[i])) ++i;
+  if (i > pos) return i - pos;
+  if (size_t n = NumberRunAt(t, pos, U",."); n > 0) return n;
+  while (i < t.size() && (t[i] == U' ' || t[i] == U'\t')) ++i;
+  if (i > pos) return i - pos;
+  if (t[pos] == U'\n') return 1;
+  if (t[pos] == U'\r' && pos + 1 < t.size() && t[pos + 1] == U'\n') return 2;
+  auto other = [](char32_t c) { return !(c >= 0x0E00 && c <= 0x0E7F) && c != U' ' && c != U'\t' && c != U'\r' && c != U'\n'; };
+  while (i < t.size() && other(t[i])) ++i;
+  return i - pos;
+}
+
+constexpr size_t kMaxGraphSize = 50;
+
+std::vector<std::string> ToUtf8(std::u32string_view text, const std::vector<size_t>& cuts) {
+  std::vector<std::string> out;
+  size_t prev = 0;
+  for (size_t c : cuts) {
+    out.push_back(py::Encode(text.substr(prev, c - prev)));
+    prev = c;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<size_t> TccEnds(std::u32string_view text) {
+  std::vector<size_t> ends;
+  size_t p = 0;
+  while (p < text.size()) {
+    size_t n = TccMatchAt(text, p);
+    p += n ? n : 1;
+    ends.push_back(p);
+  }
+  return ends;
+}
+
+std::vector<std::string> RejoinFormattedNumbers(const std::vector<std::string>& tokens) {
+  std::u32string original;
+  std::vector<size_t> lens;
+  for (const auto& t : tokens) {
+    auto u = py::Decode(t);
+    lens.push_back(u.size());
+    original += u;
+  }
+  // Matches of (\d+[.,:])+\d+, left to right, non-overlapping.
+  std::vector<std::pair<size_t, size_t>> matches;
+  for (size_t i = 0; i < original.size();) {
+    if (!IsPyDigit(original[i])) {
+      ++i;
+      continue;
+    }
+    size_t run = 0;
+    while (i + run < original.size() && IsPyDigit(original[i + run])) ++run;
+    size_t n = NumberRunAt(original, i, U".,:");
+    if (n > run) {
+      matches.push_back({i, i + n});
+      i += n;
+    } else {
+      i += run;
+    }
+  }
+  std::vector<std::string> out;
+  size_t pos = 0, idx = 0, m = 0;
+  while (idx < tokens.size() && m < matches.size()) {
+    if (pos >= matches[m].first) {
+      std::string joined;
+      while (pos < matches[m].second && idx < tokens.size()) {
+        joined += tokens[idx];
+        pos += lens[idx];
+        ++idx;
+      }
+      out.push_back(std::move(joined));
+      ++m;
+    } else {
+      out.push_back(tokens[idx]);
+      pos += lens[idx];
+      ++idx;
+    }
+  }
+  for (; idx < tokens.size(); ++idx) out.push_back(tokens[idx]);
+  return out;
+}
+
+// ---- ICU ---------------------------------------------------------------------
+
+namespace {
+
+class IcuThaiSegmenter : public ThaiSegmenter {
+ public:
+  std::vector<std::string> Segment(std::string_view text) const override {
+    std::vector<std::string> out;
+    if (text.empty()) return out;
+    thread_local std::unique_ptr<icu::BreakIterator> bi;
+    if (!bi) {
+      UErrorCode status = U_ZERO_ERROR;
+      bi.reset(icu::BreakIterator::createWordInstance(icu::Locale("th"), status));
+      if (U_FAILURE(status) || !bi) throw Error("ICU Thai word break iterator unavailable");
+    }
+    icu::UnicodeString u = icu::UnicodeString::fromUTF8(icu::StringPiece(text.data(), text.size()));
+    bi->setText(u);
+    int32_t start = bi->first();
+    for (int32_t end = bi->next(); end != icu::BreakIterator::DONE; start = end, end = bi->next()) {
+      std::string piece;
+      u.tempSubStringBetween(start, end).toUTF8String(piece);
+      out.push_back(std::move(piece));
+    }
+    return RejoinFormattedNumbers(out);
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<ThaiSegmenter> MakeIcuThaiSegmenter() { return std::make_unique<IcuThaiSegmenter>(); }
+
+// ---- newmm -------------------------------------------------------------------
+
+struct NewmmSegmenter::Trie {
+  struct TrieNode {
+    std::unordered_map<char32_t, uint32_t> next;
+    bool end = false;
+  };
+  std::vector<TrieNode> nodes{1};
+
+  void Add(std::u32string_view w) {
+    uint32_t cur = 0;
+    for (char32_t c : w) {
+      auto it = nodes[cur].next.find(c);
+      if (it == nodes[cur].next.end()) {
+        nodes.emplace_back();
+        uint32_t id = static_cast<uint32_t>(nodes.size() - 1);
+        nodes[cur].next.emplace(c, id);
+        cur = id;
+      } else {
+        cur = it->second;
+      }
+    }
+    nodes[cur].end = true;
+  }
+  // Lengths of the words that are prefixes of text[pos:], shortest first.
+  void Prefixes(std::u32string_view text, size_t pos, std::vector<size_t>* out) const {
+    out->clear();
+    uint32_t cur = 0;
+    for (size_t i = pos; i < text.size(); ++i) {
+      auto it = nodes[cur].next.find(text[i]);
+      if (it == nodes[cur].next.end()) break;
+      cur = it->second;
+      if (nodes[cur].end) out->push_back(i + 1 - pos);
+    }
+  }
+};
+
+NewmmSegmenter::NewmmSegmenter(const std::vector<std::string>& words) : trie_(std::make_unique<Trie>()) {
+  for (const auto& w : words) {
+    std::string s = py::Strip(w);
+    if (!s.empty()) trie_->Add(py::Decode(s));
+  }
+}
+NewmmSegmenter::~NewmmSegmenter() = default;
+
+std::unique_ptr<NewmmSegmenter> NewmmSegmenter::FromFile(const std::string& path) {
+  std::string data = ReadFile(path);
+  if (size_t bad = py::FindInvalidUtf8(data); bad != std::string::npos)
+    throw FileError(path, 0, "invalid UTF-8 at byte " + std::to_string(bad) + " in the Thai word list");
+  std::vector<std::string> words;
+  size_t start = 0;
+  while (start <= data.size()) {
+    size_t nl = data.find('\n', start);
+    if (nl == std::string::npos) nl = data.size();
+    words.push_back(data.substr(start, nl - start));
+    start = nl + 1;
+  }
+  return std::make_unique<NewmmSegmenter>(words);
+}
+
+std::vector<std::string> NewmmSegmenter::Segment(std::string_view utf8) const {
+  if (utf8.empty()) return {};
+  const std::u32string text = py::Decode(utf8);
+  const size_t n = text.size();
+  std::vector<bool> valid(n + 1, false);
+  for (size_t e : TccEnds(text)) valid[e] = true;
+
+  std::vector<size_t> cuts;
+  std::map<size_t, std::vector<size_t>> graph;
+  std::set<size_t> pos_list{0};
+  std::vector<size_t> lens, lens2;
+  size_t graph_size = 0, end_pos = 0;
+
+  auto bfs_path = [&](size_t start, size_t goal) {
+    std::map<size_t, size_t> parent;
+    std::vector<size_t> queue{start};
+    for (size_t qi = 0; qi < queue.size(); ++qi) {
+      size_t v = queue[qi];
+      for (size_t next : graph[v]) {
+        if (next == goal) {
+          std::vector<size_t> path{goal};
+          for (size_t p = v; p != start; p = parent[p]) path.push_back(p);
+          return std::vector<size_t>(path.rbegin(), path.rend());
+        }
+        if (parent.emplace(next, v).second) queue.push_back(next);
+      }
+    }
+    return std::vector<size_t>{goal};
+  };
+
+  while (*pos_list.begin() < n) {
+    size_t begin = *pos_list.begin();
+    pos_list.erase(pos_list.begin());
+    trie_->Prefixes(text, begin, &lens);
+    for (size_t len : lens) {
+      size_t cand = begin + len;
+      if (!valid[cand]) continue;
+      graph[begin].push_back(cand);
+      ++graph_size;
+      pos_list.insert(cand);
+      if (graph_size > kMaxGraphSize) break;
+    }
+    if (pos_list.size() == 1) {
+      for (size_t p : bfs_path(end_pos, *pos_list.begin())) {
+        cuts.push_back(p);
+        end_pos = p;
+      }
+      graph_size = 0;
+    } else if (pos_list.empty()) {
+      size_t m = NonThaiMatchAt(text, begin);
+      if (m > 0) {
+        end_pos = begin + m;
+      } else {
+        end_pos = n;
+        for (size_t pos = begin + 1; pos < n; ++pos) {
+          if (!valid[pos]) continue;
+          trie_->Prefixes(text, pos, &lens2);
+          bool thai_word = false;
+          for (size_t len : lens2) {
+            bool two_consonants = len <= 2;
+            for (size_t k = 0; k < len && two_consonants; ++k)
+              two_consonants = text[pos + k] >= U'ก' && text[pos + k] <= U'ฮ';
+            if (valid[pos + len] && !two_consonants) {
+              thai_word = true;
+              break;
+            }
+          }
+          if (thai_word || NonThaiMatchAt(text, pos) > 0) {
+            end_pos = pos;
+            break;
+          }
+        }
+      }
+      graph[begin].push_back(end_pos);
+      ++graph_size;
+      cuts.push_back(end_pos);
+      pos_list.insert(end_pos);
+    }
+  }
+  return RejoinFormattedNumbers(ToUtf8(text, cuts));
+}
+
+std::shared_ptr<const ThaiSegmenter> ThaiSegmenterFor(const std::string& thai_dict_path) {
+  static std::mutex mu;
+  static std::map<std::string, std::shared_ptr<const ThaiSegmenter>> cache;
+  std::lock_guard lock(mu);
+  auto it = cache.find(thai_dict_path);
+  if (it != cache.end()) return it->second;
+  std::shared_ptr<const ThaiSegmenter> seg;
+  if (thai_dict_path.empty())
+    seg = MakeIcuThaiSegmenter();
+  else
+    seg = NewmmSegmenter::FromFile(thai_dict_path);
+  cache.emplace(thai_dict_path, seg);
+  return seg;
+}
+
+}  // namespace bhasa::metrics

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The demo evaluation: installs dependencies, builds bhasa, makes a small random
+# Llama-architecture model, and evaluates it with the built-in engine on the
+# bundled sample data. The model is random, so its scores sit near chance: the
+# demo shows the whole pipeline, not a model's quality.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+jobs=$(nproc 2>/dev/null || echo 2)
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release ${BHASA_CMAKE_ARGS:-} >/dev/null
+cmake --build build --target bhasa -j"$jobs"
+bhasa=./build/bhasa
+model=build/demo/bhasa-demo-Q8_0.gguf
+if [[ ! -f $model ]]; then
+  mkdir -p build/demo
+  $bhasa model create-random --out "$model" --type Q8_0 --n-embd 256 --n-layer 2 --n-head 4 --n-head-kv 2 \
+    --n-ff 768 --seed 7
+fi
+$bhasa run --model "$model" --model-name bhasa-demo --tasks "${BHASA_DEMO_TASKS:-all}" \
+  --languages "${BHASA_DEMO_LANGUAGES:-id,vi,th,ta}" --limit "${BHASA_DEMO_LIMIT:-3}" --output runs/demo \
+  --judge-backend native --judge-model "$model" "$@" || rc=$?
+if [[ ${rc:-0} -ne 0 && ${rc:-0} -ne 4 ]]; then exit "$rc"; fi
+if $bhasa report --help >/dev/null 2>&1; then
+  $bhasa report runs/demo/bhasa-demo/run_0 -o runs/demo/report.html && echo "report: runs/demo/report.html"
+fi

@@ -1,0 +1,28 @@
+#include "tasks/task.h"
+
+#include "common/error.h"
+
+namespace bhasa::tasks {
+
+Registry<TaskFactory>& TaskFamilyRegistry() {
+  static Registry<TaskFactory> r("task family");
+  return r;
+}
+
+std::unique_ptr<Task> MakeTask(const TaskConfig& config, const std::string& lang, const TaskContext& ctx) {
+  if (!config.languages.count(lang)) {
+    std::string valid;
+    for (const auto& [l, v] : config.languages) valid += (valid.empty() ? "" : ", ") + l;
+    throw Error("task '" + config.name + "' has no language '" + lang + "' (valid: " + valid + ")");
+  }
+  if (config.family.empty() || !TaskFamilyRegistry().Has(config.family))
+    throw Error("task '" + config.name + "' (" + config.source + "): no plugin for family '" + config.family +
+                "' (known: " + [] {
+                  std::string s;
+                  for (const auto& n : TaskFamilyRegistry().Names()) s += (s.empty() ? "" : ", ") + n;
+                  return s;
+                }() + ")");
+  return TaskFamilyRegistry().Get(config.family)(config, lang, ctx);
+}
+
+}  // namespace bhasa::tasks

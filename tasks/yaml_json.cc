@@ -1,0 +1,63 @@
+#include "tasks/yaml_json.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <charconv>
+#include <cmath>
+#include <regex>
+
+#include "common/error.h"
+#include "common/fs.h"
+
+namespace bhasa::tasks {
+
+namespace {
+
+nlohmann::json Scalar(const YAML::Node& n) {
+  const std::string& s = n.Scalar();
+  if (n.Tag() == "!") return s;  // quoted: always a string
+  if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return nullptr;
+  if (s == "true" || s == "True" || s == "TRUE") return true;
+  if (s == "false" || s == "False" || s == "FALSE") return false;
+  static const std::regex kInt(R"([-+]?[0-9]+)");
+  static const std::regex kFloat(R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?)");
+  if (std::regex_match(s, kInt)) {
+    long long v = 0;
+    auto [p, ec] = std::from_chars(s.data() + (s[0] == '+'), s.data() + s.size(), v);
+    if (ec == std::errc()) return v;
+  }
+  if (std::regex_match(s, kFloat)) return std::stod(s);
+  return s;
+}
+
+nlohmann::json Convert(const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Null: return nullptr;
+    case YAML::NodeType::Scalar: return Scalar(n);
+    case YAML::NodeType::Sequence: {
+      nlohmann::json a = nlohmann::json::array();
+      for (const auto& c : n) a.push_back(Convert(c));
+      return a;
+    }
+    case YAML::NodeType::Map: {
+      nlohmann::json o = nlohmann::json::object();
+      for (const auto& kv : n) o[kv.first.as<std::string>()] = Convert(kv.second);
+      return o;
+    }
+    default: return nullptr;
+  }
+}
+
+}  // namespace
+
+nlohmann::json ParseYaml(const std::string& text, const std::string& source_name) {
+  try {
+    return Convert(YAML::Load(text));
+  } catch (const YAML::Exception& e) {
+    throw FileError(source_name, e.mark.line >= 0 ? e.mark.line + 1 : 0, "invalid YAML: " + e.msg);
+  }
+}
+
+nlohmann::json LoadYamlFile(const std::string& path) { return ParseYaml(ReadFile(path), path); }
+
+}  // namespace bhasa::tasks

@@ -1,0 +1,173 @@
+#include "backends/openai_wire.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "common/error.h"
+
+namespace bhasa::backends {
+namespace {
+
+using nlohmann::json;
+
+Request ChatRequest() {
+  Request r;
+  r.id = "qa/id/row-1";
+  r.messages = {{"system", "Be brief."}, {"user", "Apa ibu kota Indonesia?"}};
+  return r;
+}
+
+TEST(OpenAiWireTest, ChatBodySendsOnlyWhatIsSet) {
+  Request r = ChatRequest();
+  r.params.max_tokens = 32;
+  r.params.seed = 25008113;
+  OpenAiCall call = BuildOpenAiCall(r, "sea-lion");
+  EXPECT_EQ(call.endpoint, OpenAiEndpoint::kChat);
+  EXPECT_STREQ(EndpointPath(call.endpoint), "/chat/completions");
+  json j = json::parse(call.body);
+  EXPECT_EQ(j["model"], "sea-lion");
+  EXPECT_EQ(j["max_tokens"], 32);
+  EXPECT_EQ(j["seed"], 25008113);
+  ASSERT_EQ(j["messages"].size(), 2u);
+  EXPECT_EQ(j["messages"][1]["role"], "user");
+  EXPECT_EQ(j["messages"][1]["content"], "Apa ibu kota Indonesia?");
+  for (const char* absent : {"temperature", "top_p", "top_k", "stop", "logprobs", "top_logprobs",
+                             "continue_final_message", "add_generation_prompt", "include_stop_str_in_output"})
+    EXPECT_FALSE(j.contains(absent)) << absent;
+}
+
+TEST(OpenAiWireTest, ChatBodyMapsEveryParameter) {
+  Request r = ChatRequest();
+  r.messages.push_back({"assistant", "Jawaban:"});
+  r.continue_final_message = true;
+  r.params.temperature = 0.0;
+  r.params.top_p = 0.9;
+  r.params.top_k = 50;
+  r.params.stop = {"\n\n", "Jawaban:"};
+  r.params.include_stop_str_in_output = true;
+  r.params.logprobs = 5;
+  json j = json::parse(BuildOpenAiCall(r, "").body);
+  EXPECT_FALSE(j.contains("model"));
+  EXPECT_EQ(j["temperature"], 0.0);
+  EXPECT_EQ(j["top_p"], 0.9);
+  EXPECT_EQ(j["top_k"], 50);
+  EXPECT_EQ(j["stop"], json({"\n\n", "Jawaban:"}));
+  EXPECT_EQ(j["include_stop_str_in_output"], true);
+  EXPECT_EQ(j["logprobs"], true);
+  EXPECT_EQ(j["top_logprobs"], 5);
+  EXPECT_EQ(j["continue_final_message"], true);
+  EXPECT_EQ(j["add_generation_prompt"], false);
+}
+
+TEST(OpenAiWireTest, PromptGoesToCompletions) {
+  Request r;
+  r.id = "p";
+  r.prompt = "Terjemahkan: hello";
+  r.params.logprobs = 3;
+  OpenAiCall call = BuildOpenAiCall(r, "m");
+  EXPECT_EQ(call.endpoint, OpenAiEndpoint::kCompletions);
+  EXPECT_STREQ(EndpointPath(call.endpoint), "/completions");
+  json j = json::parse(call.body);
+  EXPECT_EQ(j["prompt"], "Terjemahkan: hello");
+  EXPECT_FALSE(j.contains("messages"));
+  EXPECT_EQ(j["logprobs"], 3);
+}
+
+TEST(OpenAiWireTest, InvalidUtf8IsReplacedNotThrown) {
+  Request r = ChatRequest();
+  r.messages[1].content = std::string("bad \xff byte");
+  json j = json::parse(BuildOpenAiCall(r, "m").body);
+  EXPECT_EQ(j["messages"][1]["content"], "bad \xEF\xBF\xBD byte");
+}
+
+TEST(OpenAiWireTest, EmptyRequestThrowsWithId) {
+  Request r;
+  r.id = "empty/1";
+  try {
+    BuildOpenAiCall(r, "m");
+    FAIL() << "expected an Error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("empty/1"), std::string::npos);
+  }
+}
+
+TEST(OpenAiWireTest, ParsesChatReply) {
+  const char* body = R"({"choices":[{"index":0,"message":{"role":"assistant","content":"Jakarta",
+      "reasoning_content":"Ibu kota adalah..."},"finish_reason":"stop","logprobs":{"content":[]}}],
+      "usage":{"prompt_tokens":17,"completion_tokens":2,"total_tokens":19}})";
+  Response r;
+  ASSERT_EQ(ParseOpenAiReply(OpenAiEndpoint::kChat, body, &r), "");
+  EXPECT_EQ(r.status, ResponseStatus::kOk);
+  EXPECT_EQ(r.text, "Jakarta");
+  EXPECT_EQ(r.reasoning, "Ibu kota adalah...");
+  EXPECT_EQ(r.finish_reason, "stop");
+  EXPECT_EQ(r.prompt_tokens, 17);
+  EXPECT_EQ(r.completion_tokens, 2);
+  EXPECT_EQ(r.logprobs, json({{"content", json::array()}}));
+}
+
+TEST(OpenAiWireTest, ParsesReasoningFieldAndNullContent) {
+  Response r;
+  ASSERT_EQ(ParseOpenAiReply(OpenAiEndpoint::kChat,
+                             R"({"choices":[{"message":{"content":null,"reasoning":"thinking"},"finish_reason":"length"}]})",
+                             &r),
+            "");
+  EXPECT_EQ(r.text, "");
+  EXPECT_EQ(r.reasoning, "thinking");
+  EXPECT_EQ(r.finish_reason, "length");
+  EXPECT_EQ(r.prompt_tokens, 0);
+  EXPECT_TRUE(r.logprobs.is_null());
+}
+
+TEST(OpenAiWireTest, ParsesCompletionReplyAndRefusal) {
+  Response r;
+  ASSERT_EQ(ParseOpenAiReply(OpenAiEndpoint::kCompletions,
+                             R"({"choices":[{"text":" positif","finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":1}})",
+                             &r),
+            "");
+  EXPECT_EQ(r.text, " positif");
+  EXPECT_EQ(r.completion_tokens, 1);
+
+  Response refused;
+  ASSERT_EQ(ParseOpenAiReply(OpenAiEndpoint::kChat,
+                             R"({"choices":[{"message":{"content":null,"refusal":"I can't help"},"finish_reason":"stop"}]})",
+                             &refused),
+            "");
+  EXPECT_EQ(refused.status, ResponseStatus::kRefused);
+  EXPECT_NE(refused.error.find("I can't help"), std::string::npos);
+}
+
+TEST(OpenAiWireTest, GarbageRepliesAreDescribed) {
+  struct Case {
+    OpenAiEndpoint endpoint;
+    const char* body;
+    const char* expect;
+  };
+  const Case cases[] = {
+      {OpenAiEndpoint::kChat, "not json", "invalid JSON"},
+      {OpenAiEndpoint::kChat, R"({"choices":[{"message":{"content":"trunc)", "invalid JSON"},
+      {OpenAiEndpoint::kChat, "[1,2]", "not a JSON object"},
+      {OpenAiEndpoint::kChat, "{}", "no choices[0]"},
+      {OpenAiEndpoint::kChat, R"({"choices":[]})", "no choices[0]"},
+      {OpenAiEndpoint::kChat, R"({"choices":[{"text":"x"}]})", "no choices[0].message"},
+      {OpenAiEndpoint::kChat, R"({"choices":[{"message":{"content":5}}]})", "content is not a string"},
+      {OpenAiEndpoint::kCompletions, R"({"choices":[{"message":{"content":"x"}}]})", "choices[0].text"},
+      {OpenAiEndpoint::kChat, R"({"error":{"message":"model not loaded"}})", "model not loaded"},
+  };
+  for (const Case& c : cases) {
+    Response r;
+    const std::string problem = ParseOpenAiReply(c.endpoint, c.body, &r);
+    EXPECT_NE(problem.find(c.expect), std::string::npos) << c.body << " -> " << problem;
+  }
+}
+
+TEST(OpenAiWireTest, ErrorBodySummary) {
+  EXPECT_EQ(ErrorBodySummary(R"({"error":{"message":"Rate limit","type":"x"}})"), "Rate limit");
+  EXPECT_EQ(ErrorBodySummary(R"({"error":"boom"})"), "boom");
+  EXPECT_EQ(ErrorBodySummary(R"({"detail":"Not Found"})"), "Not Found");
+  EXPECT_EQ(ErrorBodySummary("Bad\ngateway"), "Bad gateway");
+  EXPECT_EQ(ErrorBodySummary(std::string(400, 'x')), std::string(300, 'x') + "...");
+}
+
+}  // namespace
+}  // namespace bhasa::backends

@@ -1,0 +1,67 @@
+#include "common/pystr.h"
+
+#include <gtest/gtest.h>
+
+#include "common/error.h"
+
+namespace bhasa::py {
+namespace {
+
+TEST(PyStr, StripRemovesUnicodeWhitespaceButNotZeroWidthSpace) {
+  EXPECT_EQ(Strip("\u00a0\u3000 hi \t\n\u2003"), "hi");
+  EXPECT_EQ(Strip("\u200bhi\u200b"), "\u200bhi\u200b");  // U+200B is not isspace in Python
+  EXPECT_EQ(Strip("\x1c" "a" "\x1f"), "a");
+  EXPECT_EQ(Strip(""), "");
+  EXPECT_EQ(LStrip("  a  "), "a  ");
+  EXPECT_EQ(RStrip("  a  "), "  a");
+}
+
+TEST(PyStr, SplitOnRunsOfWhitespace) {
+  auto v = Split("  a\u00a0b\n\nc  ");
+  ASSERT_EQ(v.size(), 3u);
+  EXPECT_EQ(v[0], "a");
+  EXPECT_EQ(v[1], "b");
+  EXPECT_EQ(v[2], "c");
+  EXPECT_TRUE(Split(" \t ").empty());
+  EXPECT_EQ(CollapseWhitespace(" x   y "), "x y");
+}
+
+TEST(PyStr, LowerIsFullUnicode) {
+  EXPECT_EQ(Lower("ABC"), "abc");
+  EXPECT_EQ(Lower("TIÊU CỰC"), "tiêu cực");
+  EXPECT_EQ(Lower("İ"), "i\u0307");  // full lowercasing, as Python
+  EXPECT_EQ(Lower("ΟΔΟΣ"), "οδος");  // final sigma in context
+}
+
+TEST(PyStr, StripCharsOnlyStripsListed) {
+  EXPECT_EQ(StripChars("..a.b..", U"."), "a.b");
+  EXPECT_EQ(StripChars("«a»", U"«»"), "a");
+}
+
+TEST(PyStr, Utf8Validation) {
+  EXPECT_TRUE(IsValidUtf8("ภาษาไทย"));
+  EXPECT_FALSE(IsValidUtf8("a\xff" "b"));
+  EXPECT_EQ(FindInvalidUtf8("ab\xc3"), 2u);
+  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));  // a surrogate
+  EXPECT_EQ(Decode("a\xff").back(), U'\uFFFD');
+  EXPECT_EQ(Encode(Decode("ஆம் ✓")), "ஆம் ✓");
+}
+
+TEST(PyStr, FormatFieldsAndEscapes) {
+  EXPECT_EQ(Format("{a} + {b} {{x}}", {{"a", "1"}, {"b", "2"}}), "1 + 2 {x}");
+  EXPECT_THROW(Format("{missing}", {}), Error);
+  try {
+    Format("{text}", {});
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("text"), std::string::npos);
+  }
+}
+
+TEST(PyStr, AsciiPunctuationIsPythonStringPunctuation) {
+  EXPECT_EQ(kAsciiPunctuation.size(), 32u);
+  EXPECT_TRUE(IsAsciiPunct('!'));
+  EXPECT_FALSE(IsAsciiPunct(U'“'));
+}
+
+}  // namespace
+}  // namespace bhasa::py

@@ -1,0 +1,108 @@
+// chrF++ (sacrebleu 2.x CHRF(word_order=2)).
+#include "metrics/chrf.h"
+
+#include <algorithm>
+#include <random>
+
+#include <gtest/gtest.h>
+
+namespace bhasa::metrics {
+namespace {
+
+TEST(Chrf, IdenticalIsHundred) {
+  // "ab" vs "ab": char orders 1,2 and word order 1 are effective, all exact.
+  EXPECT_DOUBLE_EQ(ChrfSentence("ab", "ab"), 100.0);
+  EXPECT_DOUBLE_EQ(ChrfSentence("Saya makan nasi.", "Saya makan nasi."), 100.0);
+}
+
+TEST(Chrf, HandComputedSmallPair) {
+  // hyp "a b", ref "a c" (whitespace removed for chars: "ab" vs "ac").
+  //   char1: hyp {a,b} ref {a,c}: P = R = 1/2.   char2: "ab" vs "ac": 0, 0.
+  //   char3..6: the reference has none -> not effective.
+  //   word1: {a,b} vs {a,c}: 1/2, 1/2.           word2: "a b" vs "a c": 0, 0.
+  //   4 effective orders: P = R = (0.5 + 0 + 0.5 + 0)/4 = 0.25.
+  //   chrF = 100 * 5 * P * R / (4P + R) = 100 * 0.3125 / 1.25 = 25.
+  EXPECT_NEAR(ChrfSentence("a b", "a c"), 25.0, 1e-12);
+}
+
+TEST(Chrf, ReferenceValues) {
+  // Computed by following the algorithm step by step (sacrebleu's stats).
+  EXPECT_NEAR(ChrfSentence("The cat sat on the mat.", "The cat is on the mat."), 69.43695278069349, 1e-9);
+  EXPECT_NEAR(ChrfSentence("Kucing itu duduk.", "Kucing duduk di tikar."), 37.80043509669516, 1e-9);
+  std::vector<std::string> hyps = {"The cat sat on the mat.", "Kucing itu duduk."};
+  std::vector<std::string> refs = {"The cat is on the mat.", "Kucing duduk di tikar."};
+  // Corpus: stats summed first, so it is not the mean of the two sentence scores.
+  EXPECT_NEAR(ChrfCorpus(hyps, refs), 54.47065337718158, 1e-9);
+}
+
+TEST(Chrf, EmptySidesScoreZero) {
+  EXPECT_EQ(ChrfSentence("", "abc"), 0.0);
+  EXPECT_EQ(ChrfSentence("abc", ""), 0.0);
+  EXPECT_EQ(ChrfSentence("", ""), 0.0);
+}
+
+TEST(Chrf, WordTokensSplitOneSideOnly) {
+  EXPECT_EQ(ChrfWordTokens("(hi) hello, world! -x ."),
+            (std::vector<std::string>{"(hi", ")", "hello", ",", "world", "!", "-", "x", "."}));
+}
+
+TEST(Chrf, StatsCountHypOnlyWhenReferenceHasOrder) {
+  auto st = ChrfSegmentStats("abcdefg", "ab");
+  EXPECT_EQ(st[0], 7);  // char1 hyp count
+  EXPECT_EQ(st[1], 2);
+  EXPECT_EQ(st[2], 2);
+  EXPECT_EQ(st[3 * 2], 0);  // char3: the reference has no trigram
+  EXPECT_EQ(st[3 * 2 + 1], 0);
+}
+
+TEST(Chrf, RangeAndCorpusPermutationInvariance) {
+  std::mt19937 gen(11);
+  const char* words[] = {"saya", "makan", "nasi", "goreng", "di", "rumah", "ibu", "."};
+  auto sentence = [&] {
+    std::string s;
+    for (int i = 0, n = 1 + gen() % 8; i < n; ++i) s += std::string(i ? " " : "") + words[gen() % 8];
+    return s;
+  };
+  std::vector<std::string> h, r;
+  for (int i = 0; i < 40; ++i) {
+    h.push_back(sentence());
+    r.push_back(sentence());
+    double s = ChrfSentence(h.back(), r.back());
+    EXPECT_GE(s, 0.0);
+    EXPECT_LE(s, 100.0 + 1e-9);
+  }
+  double a = ChrfCorpus(h, r);
+  std::vector<size_t> idx(h.size());
+  for (size_t i = 0; i < idx.size(); ++i) idx[i] = i;
+  std::shuffle(idx.begin(), idx.end(), gen);
+  std::vector<std::string> h2, r2;
+  for (size_t i : idx) h2.push_back(h[i]), r2.push_back(r[i]);
+  EXPECT_DOUBLE_EQ(ChrfCorpus(h2, r2), a);
+  EXPECT_THROW(ChrfCorpus(h, std::vector<std::string>{}), Error);
+}
+
+TEST(ChrfScorer, TranslationAliasAndExtraction) {
+  ScoreItem it;
+  it.id = "1";
+  it.responses = {"Terjemahan: The cat sat on the mat.\nNotes: none"};
+  it.label = "The cat is on the mat.";
+  ScoreItem empty;
+  empty.id = "2";
+  empty.responses = {""};
+  empty.label = "x";
+  std::vector<ScoreItem> items = {it, empty};
+  ScoreOptions opts;
+  opts.answer_tag = "Terjemahan:";
+  for (const char* name : {"chrf", "translation"}) {
+    auto scorer = MakeScorer(name);
+    EXPECT_EQ(scorer->info().main_metric, "normalized_chrf_score");
+    auto r = scorer->Score(items, opts);
+    EXPECT_EQ(r.items[0].cleaned, "The cat sat on the mat.");
+    EXPECT_NEAR(r.items[0].individual_scores["normalized_chrf_score"].get<double>(), 69.43695278069349, 1e-9);
+    EXPECT_EQ(r.metrics["null_count"], 1);
+    EXPECT_DOUBLE_EQ(r.metrics["normalized_chrf_score"].get<double>(), r.metrics["chrf_score"].get<double>());
+  }
+}
+
+}  // namespace
+}  // namespace bhasa::metrics

@@ -1,0 +1,105 @@
+// QuestionAnsweringMetric parity (SPEC 7.1).
+#include "metrics/qa_f1.h"
+
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "tests/test_support.h"
+
+namespace bhasa::metrics {
+namespace {
+
+ScoreItem Item(const std::string& id, const std::string& response, nlohmann::json label) {
+  ScoreItem it;
+  it.id = id;
+  it.responses = {response};
+  it.label = std::move(label);
+  return it;
+}
+
+TEST(QaF1, WorkedVectorTwoSevenths) {
+  // 6 prediction tokens vs 1 gold token, 1 in common: P = 1/6, R = 1, F1 = 2/7.
+  EXPECT_NEAR(TokenF1("Menurut paragraf, jawabannya adalah 114 surah.", "114"), 2.0 / 7, 1e-15);
+  EXPECT_FALSE(ExactMatch("Menurut paragraf, jawabannya adalah 114 surah.", "114"));
+}
+
+TEST(QaF1, NormalizeAnswerDeletesOnlyAsciiPunctuation) {
+  EXPECT_EQ(NormalizeAnswer("  Abad ke-7,  M.E. "), "abad ke7 me");
+  EXPECT_EQ(NormalizeAnswer("“Dia” — 。"), "“dia” — 。");  // no article or Unicode punct removal
+  EXPECT_EQ(NormalizeAnswer("The Answer"), "the answer");
+  EXPECT_TRUE(ExactMatch("Jakarta.", "jakarta"));
+}
+
+TEST(QaF1, MultisetIntersection) {
+  // pred {a,a,b}, gold {a,b,b}: common = a + b = 2 -> P = R = 2/3.
+  EXPECT_NEAR(TokenF1("a a b", "a b b"), 2.0 / 3, 1e-15);
+  EXPECT_EQ(TokenF1("", "a"), 0.0);
+  EXPECT_EQ(TokenF1("x y", "z"), 0.0);
+}
+
+TEST(QaScorer, MaxOverGoldsStringLabelWrappedAndCorpusMetrics) {
+  std::vector<ScoreItem> items = {
+      Item("1", "Jawaban: masa Neolitikum.", nlohmann::json::array({"zaman batu", "masa neolitikum"})),
+      Item("2", "Jawaban: Menurut paragraf, jawabannya adalah 114 surah.", "114"),
+      Item("3", "Jawaban:", nlohmann::json::array({"x"}))};
+  ScoreOptions opts;
+  opts.answer_tag = "Jawaban:";
+  opts.lang = "id";
+  auto r = MakeScorer("qa")->Score(items, opts);
+  EXPECT_DOUBLE_EQ(r.items[0].individual_scores["normalized_f1"].get<double>(), 1.0);
+  EXPECT_NEAR(r.items[1].individual_scores["normalized_f1"].get<double>(), 2.0 / 7, 1e-15);
+  EXPECT_EQ(r.items[2].cleaned, "");
+  double f1 = 100.0 * (1 + 2.0 / 7) / 3;
+  EXPECT_NEAR(r.metrics["f1"].get<double>(), f1, 1e-9);
+  EXPECT_NEAR(r.metrics["normalized_f1"].get<double>(), f1, 1e-9);  // quirk Q5: a no-op
+  EXPECT_NEAR(r.metrics["exact_match"].get<double>(), 100.0 / 3, 1e-9);
+  // found_in_prediction uses gold[0]: "zaman batu" is absent, "114" present, "x" absent.
+  EXPECT_NEAR(r.metrics["found_in_prediction"].get<double>(), 100.0 / 3, 1e-9);
+  EXPECT_EQ(r.metrics["null_count"], 1);
+}
+
+TEST(QaScorer, BadLabelNamesItem) {
+  std::vector<ScoreItem> items = {Item("row-9", "x", 5)};
+  ScoreOptions opts;
+  try {
+    MakeScorer("qa")->Score(items, opts);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("row-9"), std::string::npos);
+  }
+}
+
+TEST(QaScorer, ThaiFirstGoldOnlyWithWordList) {
+  std::string dir = testing::TempDir("qa_th");
+  std::string dict = dir + "/words.txt";
+  std::ofstream(dict) << "ฉัน\nไป\nกิน\nข้าว\n";
+  ScoreOptions opts;
+  opts.answer_tag = "คำตอบ:";
+  opts.lang = "th";
+  opts.options["thai_dict"] = dict;
+  std::vector<ScoreItem> items = {
+      Item("1", "คำตอบ: ฉันไปกินข้าว", nlohmann::json::array({"กินข้าว", "ฉันไปกินข้าว"})),
+      Item("2", "คำตอบ: ฉันไปกินข้าว", nlohmann::json::array({"xyz", "ฉันไปกินข้าว"}))};
+  auto r = MakeScorer("qa")->Score(items, opts);
+  // ฉัน ไป กิน ข้าว vs กิน ข้าว: P = 2/4, R = 1 -> 2/3; the second gold is ignored (quirk Q2).
+  EXPECT_NEAR(r.items[0].individual_scores["normalized_f1"].get<double>(), 2.0 / 3, 1e-15);
+  EXPECT_EQ(r.items[1].individual_scores["normalized_f1"].get<double>(), 0.0);
+  opts.lang = "id";  // unsegmented: the second gold matches the whole string
+  auto r2 = MakeScorer("qa")->Score(items, opts);
+  EXPECT_EQ(r2.items[1].individual_scores["normalized_f1"].get<double>(), 1.0);
+}
+
+TEST(QaScorer, ThaiDefaultIcuSegmenterSplitsWords) {
+  ScoreOptions opts;
+  opts.answer_tag = "คำตอบ:";
+  opts.lang = "th";
+  std::vector<ScoreItem> items = {Item("1", "คำตอบ: ฉันไปกินข้าว", nlohmann::json::array({"กินข้าว"}))};
+  auto r = MakeScorer("qa")->Score(items, opts);
+  double f1 = r.items[0].individual_scores["normalized_f1"].get<double>();
+  EXPECT_GT(f1, 0.0);  // whitespace-free Thai would score 0 without segmentation
+  EXPECT_LT(f1, 1.0);
+}
+
+}  // namespace
+}  // namespace bhasa::metrics

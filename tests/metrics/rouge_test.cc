@@ -1,0 +1,173 @@
+// ROUGE-L parity with SEA-HELM's vendored rouge_score (SPEC 7.6).
+#include "metrics/rouge_l.h"
+
+#include <algorithm>
+#include <fstream>
+#include <random>
+
+#include <gtest/gtest.h>
+
+#include "metrics/rouge_tokenize.h"
+#include "metrics/thai_segment.h"
+#include "tests/test_support.h"
+
+namespace bhasa::metrics {
+namespace {
+
+using V = std::vector<std::string>;
+
+std::string Join(const V& v) {
+  std::string s;
+  for (const auto& t : v) s += (s.empty() ? "" : "|") + t;
+  return s;
+}
+
+TEST(RougeTokenize, SanitizerSpecExample) {
+  EXPECT_EQ(Join(RougeTokenize("Presiden Joko Widodo (Jokowi) berkata 12,5 km pada 2019—kata “dia”.", "id", nullptr)),
+            "presiden|joko|widodo|jokowi|berkata|12|5|km|pada|2019|kata|dia");
+}
+
+TEST(RougeTokenize, BasicTokenizerDropsControlsAndFormatChars) {
+  // ZWSP (Cf) vanishes and glues the words; \t becomes a space; NBSP (Zs) splits.
+  EXPECT_EQ(Join(BasicTokenize("ab\u200bcd\tef\u00a0gh")), "abcd|ef|gh");
+  EXPECT_EQ(Join(BasicTokenize("a$b £5 °C")), "a|b|£5|°C");  // ASCII $ is punctuation, £ ° are symbols
+  EXPECT_EQ(Join(BasicTokenize("ฯลฯ")), "ฯลฯ");  // ฯ is a letter (Lo), ฯ the Thai paiyannoi too
+}
+
+TEST(RougeTokenize, OnmtAggressive) {
+  EXPECT_EQ(Join(OnmtAggressiveTokenize("h5n1 £25 abc")), "h|5|n|1|£|25|abc");
+  // Tamil vowel signs (Mc/Mn) stay attached to their consonants.
+  EXPECT_EQ(Join(OnmtAggressiveTokenize("தமிழ் 2024ஆம்")), "தமிழ்|2024|ஆம்");
+  // Vietnamese with combining accents stays one token; symbols stand alone.
+  EXPECT_EQ(Join(OnmtAggressiveTokenize("vie\u0302\u0323t ©x")), "vie\u0302\u0323t|©|x");
+  EXPECT_EQ(Join(RougeTokenize("中文abc", "id", nullptr)), "中|文|abc");
+}
+
+TEST(RougeTokenize, BurmeseSyllables) {
+  EXPECT_EQ(Join(BurmeseSyllables("မြန်မာနိုင်ငံ")), "မြန်|မာ|နိုင်|ငံ");
+  // A virama stack is glued: မင်္ဂလာ -> the ္ unit joins its neighbours.
+  EXPECT_EQ(Join(BurmeseSyllables("မင်္ဂလာ")), "မင်္ဂ|လာ");
+  EXPECT_EQ(Join(RougeTokenize("မြန်မာ နိုင်ငံ", "my", nullptr)), "မြန်|မာ|နိုင်|ငံ");
+}
+
+TEST(RougeTokenize, ThaiKeepsSpaceTokensQuirkQ3) {
+  NewmmSegmenter seg({"ฉัน", "ไป"});
+  EXPECT_EQ(RougeTokenize("ฉัน ไป", "th", &seg), (V{"ฉัน", " ", "ไป"}));
+  // Fallback when the segmenter yields nothing is not needed for non-empty Thai,
+  // but an empty text gives no tokens.
+  EXPECT_TRUE(RougeTokenize("  ", "th", &seg).empty());
+}
+
+TEST(RougeL, LcsAndScores) {
+  V ref = {"the", "cat", "sat", "on", "the", "mat"};
+  V pred = {"the", "cat", "on", "mat"};
+  EXPECT_EQ(LcsLength(ref, pred), 4u);
+  auto s = ScoreLcs(ref, pred);
+  EXPECT_DOUBLE_EQ(s.precision, 1.0);
+  EXPECT_DOUBLE_EQ(s.recall, 4.0 / 6);
+  EXPECT_DOUBLE_EQ(s.fmeasure, 0.8);
+  auto z = ScoreLcs(ref, V{});
+  EXPECT_EQ(z.fmeasure, 0.0);
+  EXPECT_EQ(LcsLength(V{"a", "b", "c"}, V{"c", "b", "a"}), 1u);
+}
+
+// A plain re-statement of rouge_score's BootstrapAggregator with numpy's
+// legacy RandomState draws, kept deliberately literal.
+RougeScore ReferenceBootstrap(const std::vector<RougeScore>& rows) {
+  std::mt19937 mt(4156);
+  size_t n = rows.size();
+  uint32_t mask = 0;
+  while (mask < n - 1) mask = mask * 2 + 1;
+  std::vector<double> p, r, f;
+  for (int k = 0; k < 1000; ++k) {
+    std::vector<size_t> idx;
+    for (size_t i = 0; i < n; ++i) {
+      uint32_t v = 0;
+      if (n > 1) {
+        do v = mt() & mask;
+        while (v > n - 1);
+      }
+      idx.push_back(v);
+    }
+    double a = 0, b = 0, c = 0;
+    for (size_t i : idx) a += rows[i].precision, b += rows[i].recall, c += rows[i].fmeasure;
+    p.push_back(a / n), r.push_back(b / n), f.push_back(c / n);
+  }
+  auto med = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[500] - (v[500] - v[499]) * 0.5;
+  };
+  return {med(p), med(r), med(f)};
+}
+
+TEST(RougeL, BootstrapMatchesLiteralReference) {
+  std::mt19937 gen(3);
+  for (size_t n : {2u, 3u, 5u, 17u, 64u, 100u}) {
+    std::vector<RougeScore> rows;
+    std::uniform_real_distribution<double> u(0, 1);
+    for (size_t i = 0; i < n; ++i) rows.push_back({u(gen), u(gen), u(gen)});
+    auto a = BootstrapMedian(rows);
+    auto b = ReferenceBootstrap(rows);
+    EXPECT_EQ(a.precision, b.precision) << n;
+    EXPECT_EQ(a.recall, b.recall) << n;
+    EXPECT_EQ(a.fmeasure, b.fmeasure) << n;
+  }
+}
+
+TEST(RougeL, BootstrapEdgeCases) {
+  EXPECT_EQ(BootstrapMedian({}).fmeasure, 0.0);
+  std::vector<RougeScore> one = {{0.25, 0.5, 0.75}};
+  EXPECT_EQ(BootstrapMedian(one).fmeasure, 0.75);  // n == 1 draws nothing
+  std::vector<RougeScore> same(9, RougeScore{0.4, 0.4, 0.4});
+  EXPECT_NEAR(BootstrapMedian(same).fmeasure, 0.4, 1e-15);
+  // The median of resampled means lies between the smallest and largest row.
+  std::vector<RougeScore> mixed = {{0, 0, 0}, {1, 1, 1}, {0.5, 0.2, 0.3}};
+  auto m = BootstrapMedian(mixed);
+  EXPECT_GT(m.fmeasure, 0.0);
+  EXPECT_LT(m.fmeasure, 1.0);
+  // The first draws of mt19937(4156) are fixed, so the value is reproducible.
+  EXPECT_EQ(BootstrapMedian(mixed).fmeasure, m.fmeasure);
+}
+
+TEST(RougeLScorer, EndToEnd) {
+  ScoreItem a;
+  a.id = "a";
+  a.responses = {"Rangkuman: Presiden Jokowi berkata hari ini.\nCatatan"};
+  a.label = "Presiden Jokowi berkata pada hari ini.";
+  ScoreItem b;
+  b.id = "b";
+  b.responses = {""};
+  b.label = "Sesuatu.";
+  std::vector<ScoreItem> items = {a, b};
+  ScoreOptions opts;
+  opts.answer_tag = "Rangkuman:";
+  opts.lang = "id";
+  auto r = MakeScorer("rouge_l")->Score(items, opts);
+  // 5 of 6 reference tokens in order: P = 1, R = 5/6, F = 10/11.
+  EXPECT_NEAR(r.items[0].individual_scores["normalized_rougel_f1"].get<double>(), 100.0 * 10 / 11, 1e-9);
+  EXPECT_EQ(r.items[1].individual_scores["normalized_rougel_f1"].get<double>(), 0.0);
+  EXPECT_EQ(r.metrics["null_count"], 1);
+  std::vector<RougeScore> rows = {{1, 5.0 / 6, 10.0 / 11}, {0, 0, 0}};
+  EXPECT_NEAR(r.metrics["rougel_f1"].get<double>(), 100 * BootstrapMedian(rows).fmeasure, 1e-12);
+  EXPECT_DOUBLE_EQ(r.metrics["normalized_rougel_f1"].get<double>(), r.metrics["rougel_f1"].get<double>());
+}
+
+TEST(RougeLScorer, ThaiWithWordList) {
+  std::string dict = testing::TempDir("rouge_th") + "/words.txt";
+  std::ofstream(dict) << "ฉัน\nไป\nกิน\nข้าว\n";
+  ScoreItem a;
+  a.id = "a";
+  a.responses = {"บทสรุป: ฉันไป กินข้าว"};
+  a.label = "ฉันกินข้าว";
+  ScoreOptions opts;
+  opts.answer_tag = "บทสรุป:";
+  opts.lang = "th";
+  opts.options["thai_dict"] = dict;
+  auto r = MakeScorer("rouge_l")->Score(std::vector<ScoreItem>{a}, opts);
+  // pred ฉัน|ไป|" "|กิน|ข้าว (5, the space counts), ref ฉัน|กิน|ข้าว (3): LCS 3.
+  // P = 3/5, R = 1, F = 0.75.
+  EXPECT_NEAR(r.items[0].individual_scores["normalized_rougel_f1"].get<double>(), 75.0, 1e-9);
+}
+
+}  // namespace
+}  // namespace bhasa::metrics

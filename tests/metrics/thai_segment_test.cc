@@ -1,0 +1,92 @@
+// Thai segmenters (pythainlp newmm rules; ICU default).
+#include "metrics/thai_segment.h"
+
+#include <gtest/gtest.h>
+
+#include "common/error.h"
+#include "common/pystr.h"
+
+namespace bhasa::metrics {
+namespace {
+
+using V = std::vector<std::string>;
+
+TEST(Tcc, ClustersFollowPythainlpRules) {
+  // กิน: "c[ะ-ู]tk" gives กิ (the final group needs ์), then น alone.
+  EXPECT_EQ(TccEnds(py::Decode("กิน")), (std::vector<size_t>{2, 3}));
+  // ข้าว: "ct[ะาำ]?k" gives ข้า, then ว.
+  EXPECT_EQ(TccEnds(py::Decode("ข้าว")), (std::vector<size_t>{3, 4}));
+  // ไป: "[เ-ไ]ct"; เกม: "เctา?ะ?k" stops after เก (no ์ for the group).
+  EXPECT_EQ(TccEnds(py::Decode("ไป")), (std::vector<size_t>{2}));
+  EXPECT_EQ(TccEnds(py::Decode("เกม")), (std::vector<size_t>{2, 3}));
+  // เดีย + lookahead: "เcีtย(?=[เ-ไก-ฮ]|$)k" matches only before a consonant or at the end.
+  EXPECT_EQ(TccEnds(py::Decode("เดีย")), (std::vector<size_t>{4}));
+  EXPECT_EQ(TccEnds(py::Decode("เดียก")), (std::vector<size_t>{4, 5}));
+  // การ์ด: "c[ะ-ู]tk" takes กา plus the final group ร์ (c, then ์): การ์, then ด.
+  EXPECT_EQ(TccEnds(py::Decode("การ์ด")), (std::vector<size_t>{4, 5}));
+  EXPECT_EQ(TccEnds(py::Decode("abc")), (std::vector<size_t>{1, 2, 3}));
+}
+
+TEST(Newmm, DictionaryWords) {
+  NewmmSegmenter seg({"ฉัน", "ไป", "กิน", "ข้าว"});
+  EXPECT_EQ(seg.Segment("ฉันไปกินข้าว"), (V{"ฉัน", "ไป", "กิน", "ข้าว"}));
+  EXPECT_EQ(seg.Segment(""), V{});
+}
+
+TEST(Newmm, AmbiguityResolvedByFewestWordsThenOrder) {
+  // ตา|กลม and ตาก|ลม both have two words; BFS over the edges in
+  // shortest-first order reaches the end through ตา first.
+  NewmmSegmenter seg({"ตา", "ตาก", "กลม", "ลม"});
+  EXPECT_EQ(seg.Segment("ตากลม"), (V{"ตา", "กลม"}));
+}
+
+TEST(Newmm, NonThaiTokensAndWhitespaceKept) {
+  NewmmSegmenter seg({"ฉัน"});
+  EXPECT_EQ(seg.Segment("abc ฉัน 1,234.5 x\r\ny"), (V{"abc", " ", "ฉัน", " ", "1,234.5", " ", "x", "\r\n", "y"}));
+  EXPECT_EQ(seg.Segment("abc123"), (V{"abc", "123"}));
+}
+
+TEST(Newmm, UnknownThaiSkipsToNextKnownWord) {
+  NewmmSegmenter seg({"ไป"});
+  // "กขค" is unknown: the minimal skip stops where a dictionary word (not
+  // one or two bare consonants) starts on a TCC boundary.
+  auto toks = seg.Segment("กขคไป");
+  EXPECT_EQ(toks, (V{"กขค", "ไป"}));
+}
+
+TEST(Newmm, ConcatenationIsLossless) {
+  NewmmSegmenter seg({"ประเทศ", "ไทย", "ประ", "เทศ", "ภาษา"});
+  std::string text = "ภาษาไทยประเทศไทย  hello 12:00น ภาษา";
+  std::string joined;
+  for (const auto& t : seg.Segment(text)) joined += t;
+  EXPECT_EQ(joined, text);
+}
+
+TEST(RejoinFormattedNumbers, PythainlpDocExample) {
+  EXPECT_EQ(RejoinFormattedNumbers({"เวลา", " ", "12", ":", "00น", " ", "1", ",", "234", ".", "5", " ", "x"}),
+            (V{"เวลา", " ", "12:00น", " ", "1,234.5", " ", "x"}));
+  EXPECT_EQ(RejoinFormattedNumbers({"127", ".", "0", ".", "0", ".", "1"}), (V{"127.0.0.1"}));
+  EXPECT_EQ(RejoinFormattedNumbers({"12", ":"}), (V{"12", ":"}));
+}
+
+TEST(IcuThai, SegmentsAndKeepsSpaces) {
+  auto seg = MakeIcuThaiSegmenter();
+  auto toks = seg->Segment("ฉันไปกินข้าว กับแม่");
+  std::string joined;
+  for (const auto& t : toks) joined += t;
+  EXPECT_EQ(joined, "ฉันไปกินข้าว กับแม่");
+  EXPECT_GE(toks.size(), 5u);
+  EXPECT_NE(std::find(toks.begin(), toks.end(), " "), toks.end());
+}
+
+TEST(ThaiSegmenterFor, MissingWordListNamesPath) {
+  try {
+    ThaiSegmenterFor("/nonexistent/words_th.txt");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("/nonexistent/words_th.txt"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace bhasa::metrics

@@ -1,0 +1,123 @@
+// The forward pass against llama.cpp's reference outputs for the llama-tiny
+// fixture models (../shared/fixtures/llama-tiny): one test per model file.
+#include <cmath>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <tbb/task_arena.h>
+
+#include "backends/native/forward.h"
+#include "backends/native/kernels.h"
+#include "backends/native/kv_cache.h"
+#include "backends/native/llama_model.h"
+#include "backends/native/sampler.h"
+#include "tests/test_support.h"
+
+namespace bhasa::native {
+namespace {
+
+constexpr char kDir[] = "fixtures/llama-tiny/";
+
+struct FixtureCase {
+  std::string model;      // file stem under models/
+  std::string reference;  // file stem under reference/
+  enum Check { kExact, kHalf, kQuant } check;
+  KvType kv = KvType::kF32;
+};
+
+std::string CaseName(const ::testing::TestParamInfo<FixtureCase>& info) {
+  std::string s = info.param.reference;
+  for (char& c : s)
+    if (!isalnum(static_cast<unsigned char>(c))) c = '_';
+  return s;
+}
+
+class ForwardFixtureTest : public ::testing::TestWithParam<FixtureCase> {};
+
+TEST_P(ForwardFixtureTest, MatchesLlamaCpp) {
+  const FixtureCase& fc = GetParam();
+  const std::string model_rel = std::string(kDir) + "models/" + fc.model + ".gguf";
+  const std::string ref_rel = std::string(kDir) + "reference/" + fc.reference + ".json";
+  BHASA_REQUIRE_SHARED(model_rel);
+  BHASA_REQUIRE_SHARED(ref_rel);
+  const std::string shared = testing::SharedDir() + "/";
+
+  nlohmann::json ref;
+  std::ifstream(shared + ref_rel) >> ref;
+  auto model = Model::Load(shared + model_rel);
+  const auto& hp = model->hparams();
+  ASSERT_EQ(hp.n_vocab, ref["n_vocab"].get<int64_t>());
+
+  tbb::task_arena arena(2);
+  arena.execute([&] {
+    Forward fwd(*model, CpuKernels());
+    std::vector<float> logits;
+    for (const auto& c : ref["cases"]) {
+      SCOPED_TRACE(c["id"].get<std::string>());
+      const auto tokens = c["tokens_bos"].get<std::vector<int32_t>>();
+      const auto want = c["last_logits"].get<std::vector<float>>();
+      const auto greedy = c["greedy"].get<std::vector<int32_t>>();
+      const auto margin = c["greedy_margin"].get<std::vector<double>>();
+      KvCache cache(hp.n_layer, hp.kv_dim(), ref["n_ctx"].get<int64_t>(), fc.kv);
+      SeqChunk chunk{&cache, tokens};
+      fwd.Run({&chunk, 1}, logits);
+      ASSERT_EQ(logits.size(), want.size());
+
+      double max_diff = 0, dot = 0, na = 0, nb = 0;
+      for (size_t i = 0; i < want.size(); ++i) {
+        max_diff = std::max(max_diff, static_cast<double>(std::fabs(logits[i] - want[i])));
+        dot += static_cast<double>(logits[i]) * want[i];
+        na += static_cast<double>(logits[i]) * logits[i];
+        nb += static_cast<double>(want[i]) * want[i];
+      }
+      const double cosine = dot / std::sqrt(na * nb);
+      if (fc.check == FixtureCase::kExact) EXPECT_LE(max_diff, 1e-3);
+      // BF16 lands at about 1.1e-2 on the longest prompt: ggml sums bf16 products with
+      // AVX-512 BF16 dot instructions in another order (tracked in the engine issue).
+      if (fc.check == FixtureCase::kHalf) EXPECT_LE(max_diff, fc.model.find("BF16") != std::string::npos ? 1.5e-2 : 1e-2);
+      if (fc.check == FixtureCase::kQuant) EXPECT_GE(cosine, 0.999) << "max |diff| " << max_diff;
+
+      // Greedy continuation, each token fed back one at a time as llama.cpp did.
+      size_t n_check = greedy.size();
+      if (fc.check != FixtureCase::kExact)
+        for (size_t i = 0; i < margin.size(); ++i)
+          if (margin[i] < 0.05) {
+            n_check = i;
+            break;
+          }
+      for (size_t step = 0; step < n_check; ++step) {
+        const int32_t tok = Argmax(logits);
+        ASSERT_EQ(tok, greedy[step]) << "greedy step " << step;
+        if (step + 1 < n_check) {
+          int32_t one[1] = {tok};
+          SeqChunk next{&cache, one};
+          fwd.Run({&next, 1}, logits);
+        }
+      }
+    }
+  });
+}
+
+std::vector<FixtureCase> Cases() {
+  std::vector<FixtureCase> v = {
+      {"llama-tiny-F32", "llama-tiny-F32", FixtureCase::kExact},
+      {"llama-tiny-tied-F32", "llama-tiny-tied-F32", FixtureCase::kExact},
+      {"llama-tiny-F32", "llama-tiny-F32.kvf16", FixtureCase::kExact, KvType::kF16},
+      {"llama-tiny-F16", "llama-tiny-F16", FixtureCase::kHalf},
+      {"llama-tiny-tied-F16", "llama-tiny-tied-F16", FixtureCase::kHalf},
+      {"llama-tiny-BF16", "llama-tiny-BF16", FixtureCase::kHalf},
+  };
+  for (const char* q : {"Q8_0", "Q6_K", "Q5_K_M", "Q5_0", "Q4_K_M", "Q4_0", "Q3_K_M", "Q2_K"})
+    v.push_back({std::string("llama-tiny-") + q, std::string("llama-tiny-") + q, FixtureCase::kQuant});
+  for (const char* q : {"Q8_0", "Q4_0", "Q4_K_M"})
+    v.push_back({std::string("llama-tiny-tied-") + q, std::string("llama-tiny-tied-") + q, FixtureCase::kQuant});
+  return v;
+}
+
+INSTANTIATE_TEST_SUITE_P(LlamaTiny, ForwardFixtureTest, ::testing::ValuesIn(Cases()), CaseName);
+
+}  // namespace
+}  // namespace bhasa::native

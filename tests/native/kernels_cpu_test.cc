@@ -1,0 +1,278 @@
+// The fast CPU kernel table against the scalar reference table (and the
+// reference against hand-computed values), on random inputs at awkward sizes,
+// for every Highway target this machine supports.
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <tbb/task_arena.h>
+
+#include "backends/native/cpu/simd_ops.h"
+#include "backends/native/kernels.h"
+#include "common/error.h"
+
+namespace bhasa::native {
+namespace {
+
+std::vector<float> Random(size_t n, uint32_t seed, float scale = 1.0f) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> dist(0.0f, scale);
+  std::vector<float> v(n);
+  for (auto& x : v) x = dist(rng);
+  return v;
+}
+
+// A weight matrix of `type` quantized from random floats, kept alive with its bytes.
+struct Weight {
+  std::vector<uint8_t> bytes;
+  TensorInfo info;
+  Weight(GgmlType type, int64_t rows, int64_t cols, uint32_t seed) {
+    const auto f = Random(rows * cols, seed, 0.5f);
+    const size_t rb = RowBytes(type, cols);
+    bytes.resize(rb * rows + 1);
+    for (int64_t r = 0; r < rows; ++r) QuantizeRow(type, f.data() + r * cols, bytes.data() + r * rb, cols);
+    info.name = "w";
+    info.type = type;
+    info.ne = {cols, rows};
+    info.data = bytes.data();
+    info.bytes = rb * rows;
+  }
+};
+
+// Runs the body once per compiled SIMD target (then restores dispatch).
+template <typename F>
+void ForEachTarget(F body) {
+  for (int64_t t : simd::AvailableTargets()) {
+    simd::ForceTarget(t);
+    SCOPED_TRACE(simd::TargetName());
+    body();
+  }
+  simd::ForceTarget(0);
+}
+
+TEST(KernelsRef, MatmulF32MatchesHandComputed) {
+  // W = [[1,2],[3,4],[5,6]] (3 rows x 2 cols), x = [[1,1],[2,-1]].
+  std::vector<float> w = {1, 2, 3, 4, 5, 6};
+  TensorInfo info;
+  info.name = "w";
+  info.type = GgmlType::F32;
+  info.ne = {2, 3};
+  info.data = reinterpret_cast<const uint8_t*>(w.data());
+  info.bytes = w.size() * 4;
+  const std::vector<float> x = {1, 1, 2, -1};
+  std::vector<float> out(6, -99.0f);
+  RefKernels().matmul(info, x.data(), 2, out.data());
+  EXPECT_EQ(out, (std::vector<float>{3, 7, 11, 0, 2, 4}));
+  std::fill(out.begin(), out.end(), -99.0f);
+  CpuKernels().matmul(info, x.data(), 2, out.data());
+  EXPECT_EQ(out, (std::vector<float>{3, 7, 11, 0, 2, 4}));
+}
+
+TEST(KernelsCpu, MatmulMatchesReferenceForEveryType) {
+  tbb::task_arena arena(2);
+  arena.execute([] {
+    for (GgmlType type : {GgmlType::F32, GgmlType::F16, GgmlType::BF16, GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q5_0,
+                          GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K}) {
+      const int64_t block = Traits(type).block_size;
+      for (int64_t cols : {block, 2 * block, 3 * block}) {
+        for (int64_t rows : {1, 7, 17, 33}) {
+          for (int64_t n_tok : {0, 1, 3, 35}) {
+            SCOPED_TRACE(std::string(TypeName(type)) + " cols " + std::to_string(cols) + " rows " +
+                         std::to_string(rows) + " tokens " + std::to_string(n_tok));
+            Weight w(type, rows, cols, static_cast<uint32_t>(rows * 131 + cols));
+            const auto x = Random(n_tok * cols, 7 + static_cast<uint32_t>(n_tok));
+            // A sentinel past the end catches stray writes.
+            std::vector<float> want(rows * n_tok + 1, 12345.0f), got(rows * n_tok + 1, 12345.0f);
+            RefKernels().matmul(w.info, x.data(), n_tok, want.data());
+            CpuKernels().matmul(w.info, x.data(), n_tok, got.data());
+            ASSERT_EQ(got.back(), 12345.0f);
+            for (size_t i = 0; i + 1 < want.size(); ++i)
+              ASSERT_NEAR(got[i], want[i], 2e-4f * std::sqrt(static_cast<float>(cols)) * (1 + std::fabs(want[i])))
+                  << "index " << i;
+          }
+        }
+      }
+    }
+  });
+}
+
+TEST(KernelsRef, RmsnormMatchesFormula) {
+  for (int64_t n : {1, 15, 16, 17, 4096}) {
+    const auto x = Random(n, 3), w = Random(n, 4);
+    std::vector<float> ref(n), cpu(n);
+    RefKernels().rmsnorm(x.data(), w.data(), n, 1e-5f, ref.data());
+    CpuKernels().rmsnorm(x.data(), w.data(), n, 1e-5f, cpu.data());
+    double ss = 0;
+    for (float v : x) ss += static_cast<double>(v) * v;
+    const double inv = 1.0 / std::sqrt(ss / n + 1e-5);
+    for (int64_t i = 0; i < n; ++i) {
+      EXPECT_NEAR(ref[i], x[i] * inv * w[i], 1e-5 * (1 + std::fabs(x[i] * inv * w[i])));
+      EXPECT_EQ(cpu[i], ref[i]);
+    }
+  }
+}
+
+TEST(KernelsRef, RopeRotatesAdjacentPairs) {
+  // head_dim 4, rope_dim 4, base 100: pair 0 turns by pos rad, pair 1 by pos/10 rad.
+  RopeParams p;
+  p.rope_dim = 4;
+  p.freq_base = 100.0f;
+  std::vector<float> x = {1, 0, 0, 1};
+  const int32_t pos[1] = {2};
+  RefKernels().rope(x.data(), 1, 1, 4, pos, p);
+  EXPECT_NEAR(x[0], std::cos(2.0), 1e-6);
+  EXPECT_NEAR(x[1], std::sin(2.0), 1e-6);
+  EXPECT_NEAR(x[2], -std::sin(0.2), 1e-6);
+  EXPECT_NEAR(x[3], std::cos(0.2), 1e-6);
+  // Frequency factors divide the angle; position 0 is the identity.
+  const float ff[2] = {2.0f, 1.0f};
+  p.freq_factors = ff;
+  std::vector<float> y = {1, 0, 1, 0};
+  RefKernels().rope(y.data(), 1, 1, 4, pos, p);
+  EXPECT_NEAR(y[1], std::sin(1.0), 1e-6);
+  const int32_t zero[1] = {0};
+  std::vector<float> z = {0.3f, -0.7f, 1.5f, 2.0f}, z0 = z;
+  RefKernels().rope(z.data(), 1, 1, 4, zero, p);
+  EXPECT_EQ(z, z0);
+}
+
+TEST(KernelsCpu, RopeMatchesReference) {
+  for (bool neox : {false, true}) {
+    RopeParams p;
+    p.rope_dim = 64;
+    p.freq_base = 500000.0f;
+    p.neox = neox;
+    const int64_t n_tok = 5, n_heads = 3, head_dim = 66;  // two unrotated dims per head
+    auto a = Random(n_tok * n_heads * head_dim, 9), b = a;
+    const int32_t pos[n_tok] = {0, 1, 7, 300, 8191};
+    RefKernels().rope(a.data(), n_tok, n_heads, head_dim, pos, p);
+    CpuKernels().rope(b.data(), n_tok, n_heads, head_dim, pos, p);
+    EXPECT_EQ(a, b);
+  }
+}
+
+TEST(KernelsCpu, SoftmaxSwigluAddMatchReference) {
+  for (int64_t n : {0, 1, 7, 8, 9, 16, 17, 1000}) {
+    auto a = Random(n, 11, 3.0f), b = a;
+    RefKernels().softmax(a.data(), n);
+    CpuKernels().softmax(b.data(), n);
+    double sum = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      sum += a[i];
+      EXPECT_NEAR(a[i], b[i], 1e-7);
+    }
+    if (n > 0) EXPECT_NEAR(sum, 1.0, 1e-5);
+    const auto g = Random(n, 12), u = Random(n, 13);
+    std::vector<float> r(n), c(n);
+    RefKernels().swiglu(g.data(), u.data(), n, r.data());
+    CpuKernels().swiglu(g.data(), u.data(), n, c.data());
+    for (int64_t i = 0; i < n; ++i) {
+      EXPECT_NEAR(r[i], g[i] / (1 + std::exp(-g[i])) * u[i], 1e-6);
+      EXPECT_EQ(r[i], c[i]);
+    }
+    auto acc1 = Random(n, 14), acc2 = acc1;
+    RefKernels().add(acc1.data(), g.data(), n);
+    CpuKernels().add(acc2.data(), g.data(), n);
+    EXPECT_EQ(acc1, acc2);
+  }
+}
+
+// Fills a cache of n_pos positions (f32 or f16 bits) from random floats.
+struct Cache {
+  std::vector<float> kf, vf;
+  std::vector<uint16_t> kh, vh;
+  Cache(int64_t n_pos, int64_t stride, uint32_t seed) : kf(Random(n_pos * stride, seed)), vf(Random(n_pos * stride, seed + 1)) {
+    for (float x : kf) kh.push_back(Fp32ToFp16(x));
+    for (float x : vf) vh.push_back(Fp32ToFp16(x));
+  }
+  KvLayerView View(bool f16, int64_t stride) const {
+    return f16 ? KvLayerView{kh.data(), vh.data(), true, stride} : KvLayerView{kf.data(), vf.data(), false, stride};
+  }
+};
+
+TEST(KernelsRef, AttentionOverOnePositionReturnsItsValue) {
+  const int64_t n_head = 4, n_kv = 2, hd = 8;
+  Cache cache(1, n_kv * hd, 21);
+  const auto q = Random(n_head * hd, 22);
+  std::vector<float> out(n_head * hd);
+  const int32_t pos[1] = {0};
+  AttentionArgs a{q.data(), 1, pos, cache.View(false, n_kv * hd), n_head, n_kv, hd, 0.35f, out.data()};
+  RefKernels().attention(a);
+  for (int64_t h = 0; h < n_head; ++h)
+    for (int64_t d = 0; d < hd; ++d) EXPECT_FLOAT_EQ(out[h * hd + d], cache.vf[(h / 2) * hd + d]);
+}
+
+TEST(KernelsCpu, AttentionMatchesReference) {
+  tbb::task_arena arena(2);
+  arena.execute([] {
+    ForEachTarget([] {
+      for (bool f16 : {false, true}) {
+        for (int64_t hd : {1, 7, 16, 17, 64}) {
+          for (int64_t n_tok : {1, 3}) {
+            const int64_t n_head = 6, n_kv = 2, stride = n_kv * hd, n_pos = 40;
+            SCOPED_TRACE("f16 " + std::to_string(f16) + " head_dim " + std::to_string(hd));
+            Cache cache(n_pos, stride, 31 + static_cast<uint32_t>(hd));
+            const auto q = Random(n_tok * n_head * hd, 32);
+            std::vector<int32_t> pos(n_tok);
+            for (int64_t t = 0; t < n_tok; ++t) pos[t] = static_cast<int32_t>(n_pos - n_tok + t);
+            std::vector<float> want(n_tok * n_head * hd), got(want.size());
+            const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
+            AttentionArgs a{q.data(), n_tok, pos.data(), cache.View(f16, stride), n_head, n_kv, hd, scale, want.data()};
+            RefKernels().attention(a);
+            a.out = got.data();
+            CpuKernels().attention(a);
+            for (size_t i = 0; i < want.size(); ++i) ASSERT_NEAR(got[i], want[i], 1e-5f) << i;
+          }
+        }
+      }
+    });
+  });
+}
+
+TEST(KernelsCpu, SimdPrimitivesMatchScalarAtEveryLength) {
+  ForEachTarget([] {
+    for (int64_t n = 0; n <= 70; ++n) {
+      const auto a = Random(n + 1, 41), b = Random(n + 1, 42);
+      // Offset by one element to exercise misaligned loads.
+      double want = 0;
+      for (int64_t i = 0; i < n; ++i) want += static_cast<double>(a[i + 1]) * b[i + 1];
+      EXPECT_NEAR(simd::DotF32(a.data() + 1, b.data() + 1, n), want, 1e-4) << n;
+      std::vector<uint16_t> bh;
+      double want_h = 0;
+      for (int64_t i = 0; i <= n; ++i) bh.push_back(Fp32ToFp16(b[i]));
+      for (int64_t i = 0; i < n; ++i) want_h += static_cast<double>(a[i + 1]) * Fp16ToFp32(bh[i + 1]);
+      EXPECT_NEAR(simd::DotF32F16(a.data() + 1, bh.data() + 1, n), want_h, 1e-4) << n;
+      std::vector<float> o1(n + 2, 1.0f), o2(n + 2, 1.0f);
+      simd::AxpyF32(o1.data() + 1, 0.5f, a.data() + 1, n);
+      simd::AxpyF16(o2.data() + 1, 0.5f, bh.data() + 1, n);
+      EXPECT_EQ(o1.back(), 1.0f);
+      EXPECT_EQ(o2.back(), 1.0f);
+      for (int64_t i = 0; i < n; ++i) {
+        EXPECT_FLOAT_EQ(o1[i + 1], 1.0f + 0.5f * a[i + 1]);
+        EXPECT_FLOAT_EQ(o2[i + 1], 1.0f + 0.5f * Fp16ToFp32(bh[i + 1]));
+      }
+    }
+  });
+}
+
+TEST(KernelsCpu, GetRowsDequantizesAndRejectsBadIds) {
+  for (GgmlType type : {GgmlType::F32, GgmlType::Q8_0, GgmlType::Q6_K}) {
+    const int64_t cols = Traits(type).block_size * 2;
+    Weight w(type, 9, cols, 51);
+    const int32_t ids[3] = {8, 0, 8};
+    std::vector<float> ref(3 * cols), cpu(3 * cols), row(cols);
+    RefKernels().get_rows(w.info, ids, 3, ref.data());
+    CpuKernels().get_rows(w.info, ids, 3, cpu.data());
+    EXPECT_EQ(ref, cpu);
+    DequantizeRow(type, w.bytes.data() + 8 * RowBytes(type, cols), row.data(), cols);
+    EXPECT_EQ(std::vector<float>(ref.begin(), ref.begin() + cols), row);
+    const int32_t bad[1] = {9};
+    EXPECT_THROW(CpuKernels().get_rows(w.info, bad, 1, cpu.data()), Error);
+    EXPECT_THROW(RefKernels().get_rows(w.info, bad, 1, cpu.data()), Error);
+  }
+}
+
+}  // namespace
+}  // namespace bhasa::native
