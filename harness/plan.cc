@@ -82,7 +82,8 @@ std::vector<PlannedTask> ResolvePlan(const tasks::TaskCatalog& cat, const PlanRe
   }
 
   std::vector<std::string> names;
-  if (req.tasks.empty() || (req.tasks.size() == 1 && req.tasks[0] == "all")) {
+  const bool all = req.tasks.empty() || (req.tasks.size() == 1 && req.tasks[0] == "all");
+  if (all) {
     for (const auto& [k, v] : cat.tasks) names.push_back(k);
   } else {
     for (const auto& n : req.tasks)
@@ -90,7 +91,7 @@ std::vector<PlannedTask> ResolvePlan(const tasks::TaskCatalog& cat, const PlanRe
   }
   for (const auto& t : names) {
     const auto& cfg = cat.Get(t);
-    bool explicit_task = !req.tasks.empty();
+    bool explicit_task = !all;
     bool any = false;
     for (const auto& [lang, lc] : cfg.languages) {
       if (!want_langs.empty() && !want_langs.count(lang)) continue;

@@ -14,7 +14,7 @@ model=build/demo/bhasa-demo-Q8_0.gguf
 if [[ ! -f $model ]]; then
   mkdir -p build/demo
   $bhasa model create-random --out "$model" --type Q8_0 --n-embd 256 --n-layer 2 --n-head 4 --n-head-kv 2 \
-    --n-ff 768 --seed 7
+    --n-ff 768 --n-ctx 4096 --seed 7
 fi
 $bhasa run --model "$model" --model-name bhasa-demo --tasks "${BHASA_DEMO_TASKS:-all}" \
   --languages "${BHASA_DEMO_LANGUAGES:-id,vi,th,ta}" --limit "${BHASA_DEMO_LIMIT:-3}" --output runs/demo \
