@@ -55,13 +55,13 @@ std::string DetectLang(const IfevalCheckInput& in) {
 const RegisterIfevalCheck kExistence(kEn, "keywords:existence",
     {{"keywords"}, {}, [](const IfevalCheckInput& in) {
        for (const auto& k : KwStringList(in.kwargs, "keywords"))
-         if (!PyRegex(k, PyRegex::kIgnoreCase).Search(in.response)) return false;
+         if (!PyRegex::Cached(k, PyRegex::kIgnoreCase).Search(in.response)) return false;
        return true;
      }});
 
 const RegisterIfevalCheck kFrequency(kEn, "keywords:frequency",
     {{"keyword", "frequency", "relation"}, {}, [](const IfevalCheckInput& in) {
-       const PyRegex re(py::Strip(KwString(in.kwargs, "keyword")), PyRegex::kIgnoreCase);
+       const PyRegex& re = PyRegex::Cached(py::Strip(KwString(in.kwargs, "keyword")), PyRegex::kIgnoreCase);
        return EnCompare(static_cast<long long>(re.Count(in.response)), KwString(in.kwargs, "relation"),
                         KwInt(in.kwargs, "frequency"));
      }});
@@ -164,7 +164,7 @@ const RegisterIfevalCheck kPostscript(kEn, "detectable_content:postscript",
        if (marker == "P.P.S") pattern = R"(\s*p\.\s?p\.\s?s.*$)";
        else if (marker == "P.S.") pattern = R"(\s*p\.\s?s\..*$)";
        else pattern = R"(\s*)" + py::Lower(marker) + R"(.*$)";
-       return PyRegex(pattern, PyRegex::kMultiline).Search(py::Lower(in.response));
+       return PyRegex::Cached(pattern, PyRegex::kMultiline).Search(py::Lower(in.response));
      }});
 
 // Any "-" line counts, "---" included; "*" must not be followed by another "*".
@@ -196,7 +196,7 @@ const RegisterIfevalCheck kHighlights(kEn, "detectable_format:number_highlighted
 
 const RegisterIfevalCheck kSections(kEn, "detectable_format:multiple_sections",
     {{"section_spliter", "num_sections"}, {}, [](const IfevalCheckInput& in) {
-       const PyRegex re(R"(\s?)" + KwString(in.kwargs, "section_spliter") + R"(\s?\d+\s?)");
+       const PyRegex& re = PyRegex::Cached(R"(\s?)" + KwString(in.kwargs, "section_spliter") + R"(\s?\d+\s?)");
        return static_cast<long long>(re.Split(in.response).size()) - 1 >= KwInt(in.kwargs, "num_sections");
      }});
 

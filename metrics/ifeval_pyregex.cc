@@ -1,5 +1,8 @@
 #include "metrics/ifeval_pyregex.h"
 
+#include <map>
+#include <mutex>
+
 #include <cstdio>
 
 #include <unicode/regex.h>
@@ -303,6 +306,16 @@ std::vector<std::string> PyRegex::Split(std::string_view text) const {
   });
   out.push_back(Utf8(icu::UnicodeString(u, last)));
   return out;
+}
+
+const PyRegex& PyRegex::Cached(std::string_view pattern, int flags) {
+  static std::mutex mu;
+  static std::map<std::pair<std::string, int>, std::unique_ptr<PyRegex>> cache;
+  std::lock_guard lock(mu);
+  auto key = std::make_pair(std::string(pattern), flags);
+  auto it = cache.find(key);
+  if (it == cache.end()) it = cache.emplace(key, std::make_unique<PyRegex>(pattern, flags)).first;
+  return *it->second;
 }
 
 }  // namespace bhasa::metrics

@@ -50,6 +50,11 @@ class PyRegex {
   // re.split(p, text), capture groups included (an unmatched group gives "").
   std::vector<std::string> Split(std::string_view text) const;
 
+  // A shared compiled regex for (pattern, flags): checkers build patterns from
+  // row kwargs, and compiling the same ICU pattern per row dominated scoring time.
+  // Thread-safe; the returned reference lives for the process.
+  static const PyRegex& Cached(std::string_view pattern, int flags = kNone);
+
   // The ICU pattern the Python pattern became (for tests and error messages).
   const std::string& icu_pattern() const { return icu_pattern_; }
 

@@ -80,7 +80,7 @@ const RegisterIfevalCheck kPostscript(kSea, "detectable_content:postscript",
        const std::string marker = KwString(in.kwargs, "postscript_marker");
        auto it = kPatterns.find(marker);
        if (it == kPatterns.end()) throw Error("unknown postscript_marker '" + marker + "'");
-       return PyRegex(it->second, PyRegex::kMultiline).Search(py::Lower(in.response));
+       return PyRegex::Cached(it->second, PyRegex::kMultiline).Search(py::Lower(in.response));
      }});
 
 // 5. Placeholders: non-greedy [..] on one line, non-empty inside.
@@ -114,7 +114,7 @@ const RegisterIfevalCheck kBullets(kSea, "detectable_format:number_bullet_lists"
 // 8. Sections: the title is inserted unescaped; at least one space before the "number".
 const RegisterIfevalCheck kSections(kSea, "detectable_format:multiple_sections",
     {{"section_title", "num_sections"}, {}, [](const IfevalCheckInput& in) {
-       const PyRegex re(R"(\b)" + KwString(in.kwargs, "section_title") + R"(\s+[\d|\w]+\b)");
+       const PyRegex& re = PyRegex::Cached(R"(\b)" + KwString(in.kwargs, "section_title") + R"(\s+[\d|\w]+\b)");
        return static_cast<long long>(re.Count(in.response)) == KwInt(in.kwargs, "num_sections");
      }});
 

@@ -26,9 +26,9 @@ bool InBareGroup(std::string_view lang) {
 enum class KeywordHit { kFound, kAbsent, kNoGroup };
 KeywordHit FindKeyword(std::string_view lang, const std::string& word, std::string_view text) {
   if (InBoundaryGroup(lang))
-    return PyRegex(R"(\b)" + word + R"(\b)", PyRegex::kIgnoreCase).Search(text) ? KeywordHit::kFound
+    return PyRegex::Cached(R"(\b)" + word + R"(\b)", PyRegex::kIgnoreCase).Search(text) ? KeywordHit::kFound
                                                                                  : KeywordHit::kAbsent;
-  if (InBareGroup(lang)) return PyRegex(word).Search(text) ? KeywordHit::kFound : KeywordHit::kAbsent;
+  if (InBareGroup(lang)) return PyRegex::Cached(word).Search(text) ? KeywordHit::kFound : KeywordHit::kAbsent;
   return KeywordHit::kNoGroup;
 }
 
@@ -80,7 +80,7 @@ const RegisterIfevalCheck kFrequency(kSea, "keywords:frequency",
        if (InBoundaryGroup(in.lang)) pattern = R"(\b)" + kw + R"(\b)";
        else if (InBareGroup(in.lang)) pattern = kw;
        else throw Error("keyword frequency is undefined for language " + std::string(in.lang));
-       const auto n = static_cast<long long>(PyRegex(pattern, PyRegex::kIgnoreCase).Count(in.response));
+       const auto n = static_cast<long long>(PyRegex::Cached(pattern, PyRegex::kIgnoreCase).Count(in.response));
        return SeaCompare(n, in.kwargs["relation"], KwInt(in.kwargs, "frequency"));
      }});
 
@@ -89,7 +89,7 @@ const RegisterIfevalCheck kNumberFrequency(kSea, "keywords:number_frequency",
     {{"number", "relation", "frequency"}, {}, [](const IfevalCheckInput& in) {
        const auto& v = in.kwargs["number"];
        const std::string number = v.is_string() ? v.get<std::string>() : v.dump();
-       const auto n = static_cast<long long>(PyRegex(number).Count(in.response));
+       const auto n = static_cast<long long>(PyRegex::Cached(number).Count(in.response));
        return SeaCompare(n, in.kwargs["relation"], KwInt(in.kwargs, "frequency"));
      }});
 
