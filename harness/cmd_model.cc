@@ -182,11 +182,17 @@ constexpr const char* kLlama3Template =
     "{%- if add_generation_prompt %}{{- '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}{%- endif %}";
 
 // The 256 byte tokens plus Llama 3's five special tokens, no merges.
-void AddBuiltinVocab(native::GgufWriter* w, int64_t* n_vocab) {
+// `wanted` > 261 pads with reserved special tokens, as Llama 3 reserves its own,
+// so a model can have a real vocabulary's output size (e.g. 128256).
+void AddBuiltinVocab(native::GgufWriter* w, int64_t wanted, int64_t* n_vocab) {
   std::vector<std::string> tokens = ByteTokens();
   std::vector<int64_t> types(tokens.size(), 1);
   for (const char* s : {"<|begin_of_text|>", "<|end_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"}) {
     tokens.push_back(s);
+    types.push_back(3);
+  }
+  for (int64_t i = 0; static_cast<int64_t>(tokens.size()) < wanted; ++i) {
+    tokens.push_back("<|reserved_special_token_" + std::to_string(i) + "|>");
     types.push_back(3);
   }
   *n_vocab = static_cast<int64_t>(tokens.size());
@@ -218,7 +224,7 @@ int CreateRandomCommand(std::span<const std::string> args) {
       .Int64("n-head", &n_head, "query heads")
       .Int64("n-head-kv", &n_head_kv, "key/value heads")
       .Int64("n-ff", &n_ff, "feed-forward width")
-      .Int64("n-vocab", &n_vocab, "vocabulary size (default: that of the vocabulary)")
+      .Int64("n-vocab", &n_vocab, "vocabulary size (default: that of the vocabulary; the built-in one is padded with reserved tokens)")
       .Int64("n-ctx", &n_ctx, "context length")
       .Int64("seed", &seed, "random seed")
       .Double("rope-base", &rope_base, "RoPE frequency base")
@@ -252,7 +258,7 @@ int CreateRandomCommand(std::span<const std::string> args) {
     if (!src->Has("tokenizer.ggml.tokens")) throw Error(vocab_from + ": has no tokenizer.ggml.tokens", kExitUsage);
     vocab_size = static_cast<int64_t>(src->Get("tokenizer.ggml.tokens").ArraySize());
   } else {
-    AddBuiltinVocab(&w, &vocab_size);
+    AddBuiltinVocab(&w, n_vocab, &vocab_size);
   }
   if (n_vocab != 0 && n_vocab != vocab_size)
     throw Error("model create-random: --n-vocab " + std::to_string(n_vocab) + " differs from the vocabulary's " +
