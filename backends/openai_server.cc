@@ -1,0 +1,271 @@
+#include "backends/openai_server.h"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include <boost/asio.hpp>
+#include <boost/beast.hpp>
+
+#include "common/error.h"
+#include "common/jsonl.h"
+
+namespace bhasa::backends {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+struct HttpReply {
+  int status = 200;
+  nlohmann::json body;
+};
+
+HttpReply ErrorReply(int status, const std::string& message, const char* type = "invalid_request_error") {
+  return {status, {{"error", {{"message", message}, {"type", type}, {"code", status}}}}};
+}
+
+// OpenAI request JSON → Request; throws Error with the reason on bad input.
+Request ParseRequest(const nlohmann::json& j, bool chat, uint64_t serial) {
+  if (!j.is_object()) throw Error("request body must be a JSON object");
+  Request r;
+  r.id = "serve-" + std::to_string(serial);
+  if (chat) {
+    if (!j.contains("messages") || !j["messages"].is_array() || j["messages"].empty())
+      throw Error("'messages' must be a non-empty array");
+    for (const auto& m : j["messages"]) {
+      if (!m.is_object() || !m.contains("role") || !m["role"].is_string())
+        throw Error("each message needs a string 'role'");
+      std::string content;
+      if (m.contains("content") && m["content"].is_string()) content = m["content"].get<std::string>();
+      else if (m.contains("content") && m["content"].is_array())  // [{"type":"text","text":...}]
+        for (const auto& part : m["content"])
+          if (part.is_object() && part.value("type", "") == "text") content += part.value("text", "");
+      r.messages.push_back({m["role"].get<std::string>(), content});
+    }
+    r.continue_final_message = j.value("continue_final_message", false);
+  } else {
+    if (!j.contains("prompt") || !j["prompt"].is_string()) throw Error("'prompt' must be a string");
+    r.prompt = j["prompt"].get<std::string>();
+  }
+  auto num = [&](const char* k) { return j.contains(k) && j[k].is_number(); };
+  if (num("max_tokens")) r.params.max_tokens = j["max_tokens"].get<int>();
+  else if (num("max_completion_tokens")) r.params.max_tokens = j["max_completion_tokens"].get<int>();
+  if (r.params.max_tokens < 0) throw Error("'max_tokens' must not be negative");
+  if (num("temperature")) r.params.temperature = j["temperature"].get<double>();
+  if (num("top_p")) r.params.top_p = j["top_p"].get<double>();
+  if (num("top_k") && j["top_k"].get<int>() > 0) r.params.top_k = j["top_k"].get<int>();
+  if (num("seed")) r.params.seed = j["seed"].get<uint64_t>();
+  if (j.contains("stop")) {
+    if (j["stop"].is_string()) r.params.stop = {j["stop"].get<std::string>()};
+    else if (j["stop"].is_array())
+      for (const auto& s : j["stop"])
+        if (s.is_string()) r.params.stop.push_back(s.get<std::string>());
+  }
+  r.params.include_stop_str_in_output = j.value("include_stop_str_in_output", false);
+  return r;
+}
+
+}  // namespace
+
+struct OpenAiServer::Impl {
+  struct Pending {
+    Request request;
+    std::promise<Response> done;
+  };
+
+  Impl(Backend& b, ServerOptions o) : backend(b), options(std::move(o)), acceptor(io) {
+    beast::error_code ec;
+    tcp::endpoint ep(asio::ip::make_address(options.host, ec), static_cast<unsigned short>(options.port));
+    if (ec) throw Error("serve: bad host '" + options.host + "': " + ec.message());
+    acceptor.open(ep.protocol(), ec);
+    if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor.bind(ep, ec);
+    if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) throw Error("serve: cannot listen on " + options.host + ":" + std::to_string(options.port) + ": " + ec.message());
+    worker = std::thread([this] { BatchLoop(); });
+  }
+
+  ~Impl() {
+    Stop();
+    {
+      std::lock_guard lock(mu);
+      stopping = true;
+    }
+    cv.notify_all();
+    if (worker.joinable()) worker.join();
+  }
+
+  void Stop() {
+    bool expected = false;
+    if (!stopped.compare_exchange_strong(expected, true)) return;
+    beast::error_code ec;
+    acceptor.close(ec);
+  }
+
+  // Collects what has queued up and answers it with one Generate call.
+  void BatchLoop() {
+    for (;;) {
+      std::vector<std::unique_ptr<Pending>> batch;
+      {
+        std::unique_lock lock(mu);
+        cv.wait(lock, [&] { return stopping || !queue.empty(); });
+        if (stopping && queue.empty()) return;
+        lock.unlock();
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));  // let concurrent requests join
+        lock.lock();
+        while (!queue.empty() && static_cast<int>(batch.size()) < options.max_batch) {
+          batch.push_back(std::move(queue.front()));
+          queue.pop_front();
+        }
+      }
+      std::vector<Request> reqs;
+      for (const auto& p : batch) reqs.push_back(p->request);
+      std::vector<bool> answered(batch.size(), false);
+      try {
+        backend.Generate(reqs, [&](Response r) {
+          for (size_t i = 0; i < batch.size(); ++i)
+            if (!answered[i] && batch[i]->request.id == r.request_id) {
+              answered[i] = true;
+              batch[i]->done.set_value(std::move(r));
+              return;
+            }
+        });
+      } catch (const std::exception& e) {
+        for (size_t i = 0; i < batch.size(); ++i)
+          if (!answered[i]) {
+            Response r;
+            r.request_id = batch[i]->request.id;
+            r.status = ResponseStatus::kFailed;
+            r.error = e.what();
+            answered[i] = true;
+            batch[i]->done.set_value(std::move(r));
+          }
+      }
+      for (size_t i = 0; i < batch.size(); ++i)
+        if (!answered[i]) {
+          Response r;
+          r.request_id = batch[i]->request.id;
+          r.status = ResponseStatus::kFailed;
+          r.error = "backend returned no response";
+          batch[i]->done.set_value(std::move(r));
+        }
+    }
+  }
+
+  Response Submit(Request r) {
+    auto p = std::make_unique<Pending>();
+    p->request = std::move(r);
+    auto fut = p->done.get_future();
+    {
+      std::lock_guard lock(mu);
+      queue.push_back(std::move(p));
+    }
+    cv.notify_one();
+    return fut.get();
+  }
+
+  HttpReply Completion(const std::string& body, bool chat) {
+    auto j = nlohmann::json::parse(body, nullptr, false);
+    if (j.is_discarded()) return ErrorReply(400, "request body is not valid JSON");
+    Request req;
+    try {
+      req = ParseRequest(j, chat, ++serial);
+    } catch (const Error& e) {
+      return ErrorReply(400, e.what());
+    }
+    Response r = Submit(std::move(req));
+    if (r.status != ResponseStatus::kOk)
+      return ErrorReply(r.error.find("does not fit") != std::string::npos ? 400 : 500, r.error,
+                        r.error.find("does not fit") != std::string::npos ? "invalid_request_error" : "server_error");
+    nlohmann::json choice = {{"index", 0}, {"finish_reason", r.finish_reason == "eos" ? "stop" : r.finish_reason}};
+    if (chat) choice["message"] = {{"role", "assistant"}, {"content", r.text}};
+    else choice["text"] = r.text;
+    using namespace std::chrono;
+    return {200,
+            {{"id", std::string(chat ? "chatcmpl-" : "cmpl-") + std::to_string(serial.load())},
+             {"object", chat ? "chat.completion" : "text_completion"},
+             {"created", duration_cast<seconds>(system_clock::now().time_since_epoch()).count()},
+             {"model", j.value("model", options.model_name)},
+             {"choices", {choice}},
+             {"usage",
+              {{"prompt_tokens", r.prompt_tokens},
+               {"completion_tokens", r.completion_tokens},
+               {"total_tokens", r.prompt_tokens + r.completion_tokens}}}}};
+  }
+
+  HttpReply Route(const http::request<http::string_body>& req) {
+    std::string target(req.target());
+    if (auto q = target.find('?'); q != std::string::npos) target.resize(q);
+    if (target == "/health") return {200, {{"status", "ok"}}};
+    if (target == "/v1/models" && req.method() == http::verb::get)
+      return {200, {{"object", "list"}, {"data", {{{"id", options.model_name}, {"object", "model"}, {"owned_by", "bhasa"}}}}}};
+    bool chat = target == "/v1/chat/completions", completion = target == "/v1/completions";
+    if (!chat && !completion) return ErrorReply(404, "no route for " + target);
+    if (req.method() != http::verb::post) return ErrorReply(405, target + " takes POST");
+    return Completion(req.body(), chat);
+  }
+
+  void Session(tcp::socket sock) {
+    beast::flat_buffer buf;
+    beast::error_code ec;
+    for (;;) {
+      http::request_parser<http::string_body> parser;
+      parser.body_limit(options.max_body_bytes);
+      http::read(sock, buf, parser, ec);
+      if (ec) break;
+      const auto& req = parser.get();
+      HttpReply reply = Route(req);
+      http::response<http::string_body> res{static_cast<http::status>(reply.status), req.version()};
+      res.set(http::field::content_type, "application/json");
+      res.set(http::field::server, "bhasa/" BHASA_VERSION);
+      res.body() = DumpJson(reply.body);
+      res.keep_alive(req.keep_alive());
+      res.prepare_payload();
+      http::write(sock, res, ec);
+      if (ec || !req.keep_alive()) break;
+    }
+    sock.shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  void Run() {
+    while (!stopped) {
+      beast::error_code ec;
+      tcp::socket sock(io);
+      acceptor.accept(sock, ec);
+      if (ec) {
+        if (stopped) break;
+        continue;
+      }
+      std::thread([this, s = std::move(sock)]() mutable { Session(std::move(s)); }).detach();
+    }
+  }
+
+  Backend& backend;
+  ServerOptions options;
+  asio::io_context io;
+  tcp::acceptor acceptor;
+  std::atomic<bool> stopped{false};
+  std::atomic<uint64_t> serial{0};
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<std::unique_ptr<Pending>> queue;
+  bool stopping = false;
+  std::thread worker;
+};
+
+OpenAiServer::OpenAiServer(Backend& backend, ServerOptions options)
+    : impl_(std::make_unique<Impl>(backend, std::move(options))) {}
+OpenAiServer::~OpenAiServer() = default;
+int OpenAiServer::port() const { return impl_->acceptor.local_endpoint().port(); }
+void OpenAiServer::Run() { impl_->Run(); }
+void OpenAiServer::Stop() { impl_->Stop(); }
+
+}  // namespace bhasa::backends

@@ -1,0 +1,38 @@
+// OpenAiServer: any Backend behind an OpenAI-compatible HTTP API
+// (/v1/chat/completions, /v1/completions, /v1/models, /health). Requests that
+// arrive together are answered in one Backend::Generate call, so the native
+// engine decodes them as one batch.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "backends/backend.h"
+
+namespace bhasa::backends {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 8080;               // 0 = any free port
+  std::string model_name = "bhasa";
+  int max_batch = 16;            // most requests handed to the backend at once
+  size_t max_body_bytes = 16u << 20;
+};
+
+class OpenAiServer {
+ public:
+  // Binds the port (Error naming host:port when it cannot). The backend must
+  // outlive the server.
+  OpenAiServer(Backend& backend, ServerOptions options);
+  ~OpenAiServer();
+  int port() const;
+  // Serves until Stop() is called (from another thread or a signal handler).
+  void Run();
+  void Stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace bhasa::backends
