@@ -115,7 +115,7 @@ int InfoCommand(std::span<const std::string> args) {
   std::printf("path:           %s\n", path.c_str());
   std::printf("format:         %s\n", mf->format().c_str());
   std::printf("architecture:   %s\n", j["architecture"].get<std::string>().c_str());
-  for (const auto& [k, v] : j["shape"].items()) std::printf("%-16s%s\n", (k + ":").c_str(), v.dump().c_str());
+  for (const auto& [k, v] : j["shape"].items()) std::printf("%-15s %s\n", (k + ":").c_str(), v.dump().c_str());
   std::printf("vocab size:     %lld\n", static_cast<long long>(j["vocab_size"].get<int64_t>()));
   std::printf("tokenizer:      %s\n", j["tokenizer"].get<std::string>().c_str());
   std::printf("chat template:  %s\n", j["chat_template"].get<bool>() ? "yes" : "no");
