@@ -1,5 +1,6 @@
 #include "backends/native/forward.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -37,11 +38,14 @@ void Forward::Run(std::span<const SeqChunk> batch, std::vector<float>& logits) {
 
   tokens_.clear();
   pos_.clear();
+  out_rows_.clear();
   for (const auto& s : batch)
     for (size_t i = 0; i < s.tokens.size(); ++i) {
+      if (s.all_logits || i + 1 == s.tokens.size()) out_rows_.push_back(static_cast<int64_t>(tokens_.size()));
       tokens_.push_back(s.tokens[i]);
       pos_.push_back(static_cast<int32_t>(s.cache->size() + static_cast<int64_t>(i)));
     }
+  int64_t n_rows = n_tok;  // rows still carried through the layers
   x_.resize(n_tok * e);
   h_.resize(n_tok * std::max(e, qd));
   q_.resize(n_tok * qd);
@@ -82,28 +86,34 @@ void Forward::Run(std::span<const SeqChunk> batch, std::vector<float>& logits) {
       row += n;
     }
 
-    K.matmul(*L.wo, attn_.data(), n_tok, h_.data());
-    K.add(x_.data(), h_.data(), n_tok * e);
-    for (int64_t t = 0; t < n_tok; ++t) K.rmsnorm(&x_[t * e], L.ffn_norm.data(), e, hp.rms_eps, &h_[t * e]);
-    K.matmul(*L.ffn_gate, h_.data(), n_tok, gate_.data());
-    K.matmul(*L.ffn_up, h_.data(), n_tok, up_.data());
-    K.swiglu(gate_.data(), up_.data(), n_tok * ff, gate_.data());
-    K.matmul(*L.ffn_down, gate_.data(), n_tok, h_.data());
-    K.add(x_.data(), h_.data(), n_tok * e);
+    // Past the last layer's attention only the rows whose logits are wanted
+    // matter: keep those (as llama.cpp does), skipping the rest's FFN.
+    if (il == hp.n_layer - 1) n_rows = KeepOutputRows(qd);
+    K.matmul(*L.wo, attn_.data(), n_rows, h_.data());
+    K.add(x_.data(), h_.data(), n_rows * e);
+    for (int64_t t = 0; t < n_rows; ++t) K.rmsnorm(&x_[t * e], L.ffn_norm.data(), e, hp.rms_eps, &h_[t * e]);
+    K.matmul(*L.ffn_gate, h_.data(), n_rows, gate_.data());
+    K.matmul(*L.ffn_up, h_.data(), n_rows, up_.data());
+    K.swiglu(gate_.data(), up_.data(), n_rows * ff, gate_.data());
+    K.matmul(*L.ffn_down, gate_.data(), n_rows, h_.data());
+    K.add(x_.data(), h_.data(), n_rows * e);
   }
   for (const auto& s : batch) s.cache->Commit(static_cast<int64_t>(s.tokens.size()));
+  if (hp.n_layer == 0) KeepOutputRows(qd);
 
-  // Final norm and output projection only for the rows whose logits are wanted.
-  int64_t row = 0, out_row = 0;
-  for (const auto& s : batch) {
-    const int64_t n = static_cast<int64_t>(s.tokens.size());
-    if (n == 0) continue;
-    const int64_t first = s.all_logits ? row : row + n - 1;
-    for (int64_t t = first; t < row + n; ++t, ++out_row)
-      K.rmsnorm(&x_[t * e], model_.output_norm().data(), e, hp.rms_eps, &h_[out_row * e]);
-    row += n;
-  }
+  for (int64_t t = 0; t < n_out; ++t) K.rmsnorm(&x_[t * e], model_.output_norm().data(), e, hp.rms_eps, &h_[t * e]);
   K.matmul(model_.output(), h_.data(), n_out, logits.data());
+}
+
+int64_t Forward::KeepOutputRows(int64_t attn_width) {
+  const int64_t e = model_.hparams().n_embd;
+  for (size_t i = 0; i < out_rows_.size(); ++i) {
+    const int64_t from = out_rows_[i], to = static_cast<int64_t>(i);
+    if (from == to) continue;  // rows only move down, so copying in order is safe
+    std::copy_n(&x_[from * e], e, &x_[to * e]);
+    std::copy_n(&attn_[from * attn_width], attn_width, &attn_[to * attn_width]);
+  }
+  return static_cast<int64_t>(out_rows_.size());
 }
 
 }  // namespace bhasa::native

@@ -41,12 +41,17 @@ class Forward {
   const Kernels& kernels() const { return kernels_; }
 
  private:
+  // Moves the rows whose logits are wanted (out_rows_) to the front of x_
+  // and attn_; returns how many there are.
+  int64_t KeepOutputRows(int64_t attn_width);
+
   const Model& model_;
   const Kernels& kernels_;
   RopeParams rope_;
   // Scratch, reused across calls.
   std::vector<float> x_, h_, q_, k_, v_, attn_, gate_, up_;
   std::vector<int32_t> tokens_, pos_;
+  std::vector<int64_t> out_rows_;  // batch rows whose logits are wanted, ascending
 };
 
 }  // namespace bhasa::native

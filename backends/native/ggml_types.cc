@@ -129,6 +129,17 @@ float VecDotRef(GgmlType weight_type, const void* weight_row, const void* act, i
   return Ops(weight_type).vec_dot_ref(weight_row, act, n);
 }
 
+float VecDotBatched(GgmlType weight_type, const void* weight_row, const void* act, int64_t n) {
+  if (weight_type != GgmlType::BF16) return VecDot(weight_type, weight_row, act, n);
+  if (quant::VecDotFn fn = quant::SimdVecDotBatched(weight_type)) return fn(weight_row, act, n);
+  return quant::DotBF16Batched(weight_row, act, n);
+}
+
+float VecDotBatchedRef(GgmlType weight_type, const void* weight_row, const void* act, int64_t n) {
+  if (weight_type != GgmlType::BF16) return VecDotRef(weight_type, weight_row, act, n);
+  return quant::DotBF16Batched(weight_row, act, n);
+}
+
 const char* VecDotTarget() { return quant::SimdTargetName(); }
 
 float Fp16ToFp32(uint16_t h) {

@@ -72,6 +72,11 @@ float VecDot(GgmlType weight_type, const void* weight_row, const void* act, int6
 // Plain scalar twin of VecDot (same block-wise integer arithmetic, scalar
 // float accumulation); used by tests to check VecDot.
 float VecDotRef(GgmlType weight_type, const void* weight_row, const void* act, int64_t n);
+// The dot for a matmul over two or more activation rows. ggml hands those to
+// llamafile's tiled GEMM, which sums BF16 products in another order than its
+// one-row vec_dot; for every other type this is VecDot (and its Ref twin).
+float VecDotBatched(GgmlType weight_type, const void* weight_row, const void* act, int64_t n);
+float VecDotBatchedRef(GgmlType weight_type, const void* weight_row, const void* act, int64_t n);
 // Name of the SIMD target VecDot dispatches to on this machine ("AVX2", ...).
 const char* VecDotTarget();
 

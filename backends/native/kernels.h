@@ -10,7 +10,9 @@
 //
 // Numerics follow ggml's CPU backend: before a weight matmul the activation
 // row is converted to VecDotType(weight type) (f16/bf16 rounding, Q8_0 or Q8_K
-// quantization) and the dot product is VecDot; RMSNorm sums squares in double;
+// quantization) and the dot product is VecDot, or VecDotBatched when the
+// matmul has two or more activation rows (ggml's tiled GEMM then sums BF16 in
+// its own order); RMSNorm sums f32 squares in double;
 // softmax sums exponentials in double; RoPE angles use the cumulative float
 // product of ggml's rope cache.
 //

@@ -24,9 +24,15 @@ const QuantOps* KQuantOps(GgmlType t);
 void QuantizeQ8_0Activation(const float* x, void* dst, int64_t n);
 void QuantizeQ8_K(const float* x, void* dst, int64_t n);
 
+// The BF16 dot of a row inside a batch (see VecDotBatched) and the lane
+// reduction both BF16 orders end with: (a[i] = v[i] + v[i+8], then +4, +2, +1).
+float DotBF16Batched(const void* w, const void* act, int64_t n);
+float ReduceLanes16(const float* v);
+
 // SIMD dot for the type, or nullptr when this CPU/build has none for it.
 using VecDotFn = float (*)(const void* w, const void* act, int64_t n);
 VecDotFn SimdVecDot(GgmlType t);
+VecDotFn SimdVecDotBatched(GgmlType t);
 const char* SimdTargetName();
 
 // ggml's nearest_int: round half to even for |v| < 2^22.

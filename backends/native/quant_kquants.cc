@@ -382,7 +382,8 @@ void QuantizeQ8_K(const float* x, void* dst, int64_t n) {
       y[i].d = 0;
       std::memset(y[i].qs, 0, kQK_K);
     } else {
-      const float iscale = -128.f / max;
+      // ggml maps the value of largest magnitude to -127 (quantize_row_q8_K_ref).
+      const float iscale = -127.f / max;
       for (int j = 0; j < kQK_K; ++j) {
         const int v = NearestInt(iscale * x[j]);
         y[i].qs[j] = static_cast<int8_t>(std::min(127, v));

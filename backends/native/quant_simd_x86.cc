@@ -87,11 +87,6 @@ float DotF32(const void* w, const void* a, int64_t n) {
 inline __m256 LoadF16(const uint16_t* p) {
   return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
 }
-inline __m256 LoadBF16(const uint16_t* p) {
-  const __m256i v = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
-  return _mm256_castsi256_ps(_mm256_slli_epi32(v, 16));
-}
-
 template <__m256 (*LoadFn)(const uint16_t*), float (*Scalar)(uint16_t)>
 float DotHalf(const void* w, const void* a, int64_t n) {
   const uint16_t* x = static_cast<const uint16_t*>(w);
@@ -109,6 +104,61 @@ float DotHalf(const void* w, const void* a, int64_t n) {
 }
 
 inline float Half(uint16_t h) { return _cvtsh_ss(h); }
+
+// ggml's AVX512-BF16 sums (see quant_float.cc) with AVX2: the 16 f32 lanes
+// of one VDPBF16PS accumulator live in two registers; per 32-bit lane the odd
+// bf16 product is added before the even one, exactly as that instruction does.
+struct Lanes16 {
+  __m256 lo, hi;
+};
+
+inline __m256 PairStep(__m256 acc, __m256i x, __m256i y) {
+  const __m256i odd_mask = _mm256_set1_epi32(static_cast<int>(0xFFFF0000u));
+  const __m256 xo = _mm256_castsi256_ps(_mm256_and_si256(x, odd_mask));
+  const __m256 yo = _mm256_castsi256_ps(_mm256_and_si256(y, odd_mask));
+  const __m256 xe = _mm256_castsi256_ps(_mm256_slli_epi32(x, 16));
+  const __m256 ye = _mm256_castsi256_ps(_mm256_slli_epi32(y, 16));
+  acc = _mm256_add_ps(acc, _mm256_mul_ps(xo, yo));  // products are exact: no FMA needed
+  return _mm256_add_ps(acc, _mm256_mul_ps(xe, ye));
+}
+
+// 32 bf16 of x and y into the 16 lanes.
+inline void Bf16Step(Lanes16& c, const uint16_t* x, const uint16_t* y) {
+  c.lo = PairStep(c.lo, Load(x), Load(y));
+  c.hi = PairStep(c.hi, Load(x + 16), Load(y + 16));
+}
+
+// _mm512_reduce_add_ps's tree: lanes i and i+8, then i+4, then i+2, i+1.
+inline float ReduceTree(const Lanes16& c) {
+  const __m256 a = _mm256_add_ps(c.lo, c.hi);
+  const __m128 b = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+  const __m128 t = _mm_add_ps(b, _mm_movehl_ps(b, b));
+  return _mm_cvtss_f32(_mm_add_ss(t, _mm_movehdup_ps(t)));
+}
+
+float DotBF16Row(const void* w, const void* a, int64_t n) {
+  const uint16_t* x = static_cast<const uint16_t*>(w);
+  const uint16_t* y = static_cast<const uint16_t*>(a);
+  Lanes16 c1{_mm256_setzero_ps(), _mm256_setzero_ps()}, c2 = c1;
+  int64_t i = 0;
+  for (; i + 64 <= n; i += 64) {
+    Bf16Step(c1, x + i, y + i);
+    Bf16Step(c2, x + i + 32, y + i + 32);
+  }
+  double sum = ReduceTree(c1);
+  sum += ReduceTree(c2);
+  for (; i < n; ++i) sum += static_cast<double>(Bf16ToFp32(x[i]) * Bf16ToFp32(y[i]));
+  return static_cast<float>(sum);
+}
+
+float DotBF16InBatch(const void* w, const void* a, int64_t n) {
+  if (n % 32) return DotBF16Row(w, a, n);
+  const uint16_t* x = static_cast<const uint16_t*>(w);
+  const uint16_t* y = static_cast<const uint16_t*>(a);
+  Lanes16 c{_mm256_setzero_ps(), _mm256_setzero_ps()};
+  for (int64_t i = 0; i < n; i += 32) Bf16Step(c, x + i, y + i);
+  return ReduceTree(c);
+}
 
 float DotQ8_0(const void* w, const void* a, int64_t n) {
   const BlockQ8_0* x = static_cast<const BlockQ8_0*>(w);
@@ -276,7 +326,7 @@ VecDotFn SimdVecDot(GgmlType t) {
   switch (t) {
     case GgmlType::F32: return DotF32;
     case GgmlType::F16: return DotHalf<LoadF16, Half>;
-    case GgmlType::BF16: return DotHalf<LoadBF16, Bf16ToFp32>;
+    case GgmlType::BF16: return DotBF16Row;
     case GgmlType::Q8_0: return DotQ8_0;
     case GgmlType::Q4_0: return DotQ4_0;
     case GgmlType::Q5_0: return DotQ5_0;
@@ -289,11 +339,17 @@ VecDotFn SimdVecDot(GgmlType t) {
   }
 }
 
+VecDotFn SimdVecDotBatched(GgmlType t) {
+  if (!HasAvx2()) return nullptr;
+  return t == GgmlType::BF16 ? DotBF16InBatch : SimdVecDot(t);
+}
+
 const char* SimdTargetName() { return HasAvx2() ? "AVX2" : "scalar"; }
 
 #else  // no x86 SIMD in this build: the scalar reference serves VecDot.
 
 VecDotFn SimdVecDot(GgmlType) { return nullptr; }
+VecDotFn SimdVecDotBatched(GgmlType) { return nullptr; }
 const char* SimdTargetName() { return "scalar"; }
 
 #endif

@@ -121,16 +121,16 @@ TEST(QuantLayout, Q8_0AndQ8KByHand) {
   EXPECT_EQ(b.qs[1], -64);  // -63.5 → even (-64)
   EXPECT_EQ(b.qs[2], 2);    // 2.5 → even (2)
 
-  // Q8_K: iscale = -128/max; max=127 → qs[0] = -128 clamped? no: min(127, -128) = -128.
+  // Q8_K: iscale = -127/max (max = 127 → -1), rounding half to even.
   std::vector<uint8_t> k(RowBytes(GgmlType::Q8_K, 256));
   QuantizeActivation(GgmlType::Q4_K, x.data(), k.data(), 256);
   quant::BlockQ8_K bk;
   std::memcpy(&bk, k.data(), sizeof(bk));
-  EXPECT_FLOAT_EQ(bk.d, -127.0f / 128.0f);
-  EXPECT_EQ(bk.qs[0], -128);
-  EXPECT_EQ(bk.qs[1], 64);   // -63.5 * -128/127 = 64.0
-  EXPECT_EQ(bk.qs[2], -3);   // 2.5 * -1.00787 = -2.5197 → -3
-  EXPECT_EQ(bk.bsums[0], -128 + 64 - 3);
+  EXPECT_FLOAT_EQ(bk.d, -1.0f);
+  EXPECT_EQ(bk.qs[0], -127);
+  EXPECT_EQ(bk.qs[1], 64);   // 63.5 → even (64)
+  EXPECT_EQ(bk.qs[2], -2);   // -2.5 → even (-2)
+  EXPECT_EQ(bk.bsums[0], -127 + 64 - 2);
   EXPECT_EQ(bk.bsums[1], 0);
 }
 
@@ -218,6 +218,45 @@ TEST(VecDot, SimdMatchesRefAtAwkwardSizes) {
       }
     }
   }
+}
+
+// BF16 sums reproduce ggml's AVX512-BF16 order exactly, so the AVX2 path must
+// equal the scalar twin bit for bit, for one row and for rows of a batch.
+TEST(VecDot, Bf16OrdersAreBitExact) {
+  for (int64_t n : {32, 64, 96, 256, 768, 4096, 40, 100}) {
+    SCOPED_TRACE("n=" + std::to_string(n));
+    auto w = Quant(GgmlType::BF16, RandomRow(n, 500 + n));
+    auto x = RandomRow(n, 600 + n);
+    std::vector<uint8_t> a(RowBytes(GgmlType::BF16, n));
+    QuantizeActivation(GgmlType::BF16, x.data(), a.data(), n);
+    const float row = VecDotRef(GgmlType::BF16, w.data(), a.data(), n);
+    const float batch = VecDotBatchedRef(GgmlType::BF16, w.data(), a.data(), n);
+    EXPECT_EQ(VecDot(GgmlType::BF16, w.data(), a.data(), n), row) << VecDotTarget();
+    EXPECT_EQ(VecDotBatched(GgmlType::BF16, w.data(), a.data(), n), batch) << VecDotTarget();
+    EXPECT_NEAR(batch, row, 1e-5 * std::sqrt(double(n)) * (1 + std::fabs(row)));
+  }
+  // Other types have one order.
+  auto w = Quant(GgmlType::Q4_0, RandomRow(256, 7));
+  std::vector<uint8_t> a(RowBytes(GgmlType::Q8_0, 256));
+  QuantizeActivation(GgmlType::Q4_0, RandomRow(256, 8).data(), a.data(), 256);
+  EXPECT_EQ(VecDotBatched(GgmlType::Q4_0, w.data(), a.data(), 256), VecDot(GgmlType::Q4_0, w.data(), a.data(), 256));
+}
+
+// The order is observable. Batch order, lane 0: step 1 adds 1 (element 0);
+// step 2 adds the odd product -1 (element 33) before the even one 2^-24
+// (element 32): (1 - 1) + 2^-24 = 2^-24, where even-first would give
+// (1 + 2^-24) - 1 = 0 (1 + 2^-24 rounds to 1).
+TEST(VecDot, Bf16LaneOrderOddFirst) {
+  const int64_t n = 64;
+  std::vector<uint16_t> w(n, 0), a(n, Fp32ToBf16(1.0f));
+  w[0] = Fp32ToBf16(1.0f);
+  w[32] = Fp32ToBf16(std::ldexp(1.0f, -24));
+  w[33] = Fp32ToBf16(-1.0f);
+  const float want = std::ldexp(1.0f, -24);
+  EXPECT_EQ(VecDotBatchedRef(GgmlType::BF16, w.data(), a.data(), n), want);
+  EXPECT_EQ(VecDotBatched(GgmlType::BF16, w.data(), a.data(), n), want);
+  EXPECT_EQ(VecDotRef(GgmlType::BF16, w.data(), a.data(), n), want);
+  EXPECT_EQ(VecDot(GgmlType::BF16, w.data(), a.data(), n), want);
 }
 
 TEST(VecDot, RejectsBadSizesAndTypes) {

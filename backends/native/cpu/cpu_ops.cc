@@ -10,7 +10,6 @@
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 
-#include "backends/native/cpu/activation.h"
 #include "backends/native/cpu/rope_cache.h"
 #include "backends/native/cpu/simd_ops.h"
 #include "backends/native/kernels.h"
@@ -31,15 +30,17 @@ void CpuMatmul(const TensorInfo& w, const float* x, int64_t n_tokens, float* out
   const size_t act_bytes = RowBytes(VecDotType(w.type), cols);
   std::vector<uint8_t> act(act_bytes * n_tokens);
   tbb::parallel_for(int64_t{0}, n_tokens, [&](int64_t t) {
-    ConvertActivation(w.type, x + t * cols, act.data() + t * act_bytes, cols);
+    QuantizeActivation(w.type, x + t * cols, act.data() + t * act_bytes, cols);
   });
   const GgmlType type = w.type;
+  // ggml sums a batch's rows in another order than a single row (kernels.h).
+  const auto dot = n_tokens >= 2 ? VecDotBatched : VecDot;
   for (int64_t t0 = 0; t0 < n_tokens; t0 += kTokenTile) {
     const int64_t t1 = std::min(n_tokens, t0 + kTokenTile);
     tbb::parallel_for(tbb::blocked_range<int64_t>(0, rows, kRowGrain), [&](const tbb::blocked_range<int64_t>& r) {
       for (int64_t row = r.begin(); row < r.end(); ++row) {
         const uint8_t* wr = w.Row(row);
-        for (int64_t t = t0; t < t1; ++t) out[t * rows + row] = VecDot(type, wr, act.data() + t * act_bytes, cols);
+        for (int64_t t = t0; t < t1; ++t) out[t * rows + row] = dot(type, wr, act.data() + t * act_bytes, cols);
       }
     });
   }
@@ -47,7 +48,7 @@ void CpuMatmul(const TensorInfo& w, const float* x, int64_t n_tokens, float* out
 
 void CpuRmsnorm(const float* x, const float* weight, int64_t n, float eps, float* out) {
   double sum = 0;
-  for (int64_t i = 0; i < n; ++i) sum += static_cast<double>(x[i]) * x[i];
+  for (int64_t i = 0; i < n; ++i) sum += static_cast<double>(x[i] * x[i]);  // f32 square, as ggml
   const float mean = n > 0 ? static_cast<float>(sum / n) : 0.0f;
   const float scale = 1.0f / std::sqrt(mean + eps);
   for (int64_t i = 0; i < n; ++i) out[i] = (x[i] * scale) * weight[i];

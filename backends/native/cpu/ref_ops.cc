@@ -4,7 +4,6 @@
 #include <string>
 #include <vector>
 
-#include "backends/native/cpu/activation.h"
 #include "backends/native/cpu/rope_cache.h"
 #include "backends/native/kernels.h"
 #include "common/error.h"
@@ -16,15 +15,16 @@ void RefMatmul(const TensorInfo& w, const float* x, int64_t n_tokens, float* out
   const int64_t rows = w.rows(), cols = w.cols();
   const size_t act_bytes = RowBytes(VecDotType(w.type), cols);
   std::vector<uint8_t> act(act_bytes);
+  const auto dot = n_tokens >= 2 ? VecDotBatchedRef : VecDotRef;
   for (int64_t t = 0; t < n_tokens; ++t) {
-    ConvertActivation(w.type, x + t * cols, act.data(), cols);
-    for (int64_t r = 0; r < rows; ++r) out[t * rows + r] = VecDotRef(w.type, w.Row(r), act.data(), cols);
+    QuantizeActivation(w.type, x + t * cols, act.data(), cols);
+    for (int64_t r = 0; r < rows; ++r) out[t * rows + r] = dot(w.type, w.Row(r), act.data(), cols);
   }
 }
 
 void RefRmsnorm(const float* x, const float* weight, int64_t n, float eps, float* out) {
   double sum = 0;
-  for (int64_t i = 0; i < n; ++i) sum += static_cast<double>(x[i]) * x[i];
+  for (int64_t i = 0; i < n; ++i) sum += static_cast<double>(x[i] * x[i]);  // f32 square, as ggml
   const float mean = n > 0 ? static_cast<float>(sum / n) : 0.0f;
   const float scale = 1.0f / std::sqrt(mean + eps);
   for (int64_t i = 0; i < n; ++i) out[i] = (x[i] * scale) * weight[i];
