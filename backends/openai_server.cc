@@ -1,11 +1,14 @@
 #include "backends/openai_server.h"
 
+#include <sys/socket.h>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <future>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include <boost/asio.hpp>
@@ -90,24 +93,35 @@ struct OpenAiServer::Impl {
     if (!ec) acceptor.bind(ep, ec);
     if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
     if (ec) throw Error("serve: cannot listen on " + options.host + ":" + std::to_string(options.port) + ": " + ec.message());
+    bound_port = acceptor.local_endpoint().port();
     worker = std::thread([this] { BatchLoop(); });
   }
 
   ~Impl() {
     Stop();
     {
+      // Sessions hold `this`: wait until every one has seen its socket shut.
+      std::unique_lock lock(sessions_mu);
+      sessions_cv.wait(lock, [&] { return sessions.empty(); });
+    }
+    {
       std::lock_guard lock(mu);
       stopping = true;
     }
     cv.notify_all();
     if (worker.joinable()) worker.join();
+    beast::error_code ec;
+    acceptor.close(ec);
   }
 
+  // Wakes a blocked accept() and every session's blocked read: on Linux only
+  // shutdown(2) interrupts them, closing the descriptor does not.
   void Stop() {
     bool expected = false;
     if (!stopped.compare_exchange_strong(expected, true)) return;
-    beast::error_code ec;
-    acceptor.close(ec);
+    ::shutdown(acceptor.native_handle(), SHUT_RDWR);
+    std::lock_guard lock(sessions_mu);
+    for (int fd : sessions) ::shutdown(fd, SHUT_RDWR);
   }
 
   // Collects what has queued up and answers it with one Generate call.
@@ -213,7 +227,7 @@ struct OpenAiServer::Impl {
     return Completion(req.body(), chat);
   }
 
-  void Session(tcp::socket sock) {
+  void Session(tcp::socket& sock) {
     beast::flat_buffer buf;
     beast::error_code ec;
     for (;;) {
@@ -244,7 +258,18 @@ struct OpenAiServer::Impl {
         if (stopped) break;
         continue;
       }
-      std::thread([this, s = std::move(sock)]() mutable { Session(std::move(s)); }).detach();
+      {
+        std::lock_guard lock(sessions_mu);
+        if (stopped) break;
+        sessions.insert(sock.native_handle());
+      }
+      std::thread([this, s = std::move(sock)]() mutable {
+        const int fd = s.native_handle();
+        Session(s);
+        std::lock_guard lock(sessions_mu);
+        sessions.erase(fd);
+        sessions_cv.notify_all();
+      }).detach();
     }
   }
 
@@ -252,7 +277,11 @@ struct OpenAiServer::Impl {
   ServerOptions options;
   asio::io_context io;
   tcp::acceptor acceptor;
+  int bound_port = 0;
   std::atomic<bool> stopped{false};
+  std::mutex sessions_mu;  // guards sessions
+  std::condition_variable sessions_cv;
+  std::set<int> sessions;  // descriptors of open connections
   std::atomic<uint64_t> serial{0};
   std::mutex mu;
   std::condition_variable cv;
@@ -264,7 +293,7 @@ struct OpenAiServer::Impl {
 OpenAiServer::OpenAiServer(Backend& backend, ServerOptions options)
     : impl_(std::make_unique<Impl>(backend, std::move(options))) {}
 OpenAiServer::~OpenAiServer() = default;
-int OpenAiServer::port() const { return impl_->acceptor.local_endpoint().port(); }
+int OpenAiServer::port() const { return impl_->bound_port; }
 void OpenAiServer::Run() { impl_->Run(); }
 void OpenAiServer::Stop() { impl_->Stop(); }
 

@@ -26,7 +26,7 @@ class OpenAiServer {
   OpenAiServer(Backend& backend, ServerOptions options);
   ~OpenAiServer();
   int port() const;
-  // Serves until Stop() is called (from another thread or a signal handler).
+  // Serves until Stop() is called from another thread.
   void Run();
   void Stop();
 

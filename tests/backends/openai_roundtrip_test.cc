@@ -1,0 +1,138 @@
+// The openai backend against the project's own OpenAiServer: every Request
+// field the backend sends must arrive intact as a Request on the other side,
+// and every Response field must come back.
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <gtest/gtest.h>
+
+#include "backends/openai_backend.h"
+#include "backends/openai_server.h"
+
+namespace bhasa::backends {
+namespace {
+
+// Records what it is asked; answers with a fixed text, reasoning and counts.
+class RecordingBackend : public Backend {
+ public:
+  std::string name() const override { return "recording"; }
+  BackendCapabilities capabilities() const override { return {}; }
+  void Generate(std::span<const Request> requests, const OnResponse& on_response) override {
+    for (const Request& r : requests) {
+      {
+        std::lock_guard lock(mu_);
+        seen_.push_back(r);
+      }
+      Response out;
+      out.request_id = r.id;
+      out.text = "jawaban untuk " + (r.prompt ? *r.prompt : r.messages.back().content);
+      out.finish_reason = "length";
+      out.prompt_tokens = 11;
+      out.completion_tokens = 7;
+      on_response(std::move(out));
+    }
+  }
+  std::vector<Request> seen() {
+    std::lock_guard lock(mu_);
+    return seen_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<Request> seen_;
+};
+
+TEST(OpenAiRoundTripTest, FieldsSurviveTheWire) {
+  RecordingBackend engine;
+  ServerOptions so;
+  so.port = 0;
+  OpenAiServer server(engine, so);
+  const int port = server.port();
+  std::thread serving([&] { server.Run(); });
+
+  BackendOptions o;
+  o.model = "bhasa";
+  o.values = {{"url", "http://127.0.0.1:" + std::to_string(port)}, {"max_retries", "0"}};
+  auto client = MakeBackend("openai", o);
+
+  std::vector<Request> requests(2);
+  requests[0].id = "chat";
+  requests[0].messages = {{"system", "Jawab singkat."}, {"user", "Ibu kota?"}, {"assistant", "Jawaban:"}};
+  requests[0].continue_final_message = true;
+  requests[0].params.max_tokens = 77;
+  requests[0].params.seed = 39305000;
+  requests[0].params.temperature = 0.0;
+  requests[0].params.top_p = 0.5;
+  requests[0].params.top_k = 50;
+  requests[0].params.stop = {"\n\n", "###"};
+  requests[0].params.include_stop_str_in_output = true;
+  requests[1].id = "raw";
+  requests[1].prompt = "Terjemahkan: good morning";
+  requests[1].params.max_tokens = 5;
+
+  std::map<std::string, Response> out;
+  client->Generate(requests, [&](Response r) { out[r.request_id] = r; });
+  server.Stop();
+  serving.join();
+
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out["chat"].status, ResponseStatus::kOk) << out["chat"].error;
+  EXPECT_EQ(out["chat"].text, "jawaban untuk Jawaban:");
+  EXPECT_EQ(out["chat"].finish_reason, "length");
+  EXPECT_EQ(out["chat"].prompt_tokens, 11);
+  EXPECT_EQ(out["chat"].completion_tokens, 7);
+  EXPECT_EQ(out["raw"].status, ResponseStatus::kOk) << out["raw"].error;
+  EXPECT_EQ(out["raw"].text, "jawaban untuk Terjemahkan: good morning");
+
+  std::vector<Request> seen = engine.seen();
+  ASSERT_EQ(seen.size(), 2u);
+  const Request& chat = seen[0].prompt ? seen[1] : seen[0];
+  const Request& raw = seen[0].prompt ? seen[0] : seen[1];
+  ASSERT_EQ(chat.messages.size(), 3u);
+  EXPECT_EQ(chat.messages[0].role, "system");
+  EXPECT_EQ(chat.messages[2].content, "Jawaban:");
+  EXPECT_TRUE(chat.continue_final_message);
+  EXPECT_EQ(chat.params.max_tokens, 77);
+  EXPECT_EQ(chat.params.seed, 39305000u);
+  EXPECT_EQ(chat.params.temperature, 0.0);
+  EXPECT_EQ(chat.params.top_p, 0.5);
+  EXPECT_EQ(chat.params.top_k, 50);
+  EXPECT_EQ(chat.params.stop, (std::vector<std::string>{"\n\n", "###"}));
+  EXPECT_TRUE(chat.params.include_stop_str_in_output);
+  EXPECT_EQ(raw.prompt, "Terjemahkan: good morning");
+  EXPECT_EQ(raw.params.max_tokens, 5);
+}
+
+// Stop() must end Run() at once, even with an idle keep-alive client still
+// connected, and the server must stay queryable afterwards.
+TEST(OpenAiRoundTripTest, StopEndsRunWithAnIdleConnectionOpen) {
+  RecordingBackend engine;
+  ServerOptions so;
+  so.port = 0;
+  auto server = std::make_unique<OpenAiServer>(engine, so);
+  const int port = server->port();
+  std::thread serving([&] { server->Run(); });
+
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket idle(io);
+  idle.connect({boost::asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)});
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // let the server accept it
+
+  server->Stop();
+  serving.join();
+  EXPECT_EQ(server->port(), port);
+  server.reset();  // must not wait for the idle client to hang up
+
+  // The server shut the idle connection: a read sees end of stream.
+  char byte;
+  boost::system::error_code ec;
+  idle.read_some(boost::asio::buffer(&byte, 1), ec);
+  EXPECT_TRUE(ec) << "connection still open after Stop()";
+}
+
+}  // namespace
+}  // namespace bhasa::backends
