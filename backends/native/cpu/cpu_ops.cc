@@ -10,6 +10,7 @@
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 
+#include "backends/native/cpu/ggml_exp.h"
 #include "backends/native/cpu/rope_cache.h"
 #include "backends/native/cpu/simd_ops.h"
 #include "backends/native/kernels.h"
@@ -69,11 +70,32 @@ void CpuSoftmax(float* x, int64_t n) {
   for (int64_t i = 0; i < n; ++i) max = std::max(max, x[i]);
   double sum = 0;
   for (int64_t i = 0; i < n; ++i) {
-    x[i] = std::exp(x[i] - max);
+    x[i] = ExpLikeGgml(x[i] - max);
     sum += x[i];
   }
   const float inv = static_cast<float>(1.0 / sum);
   for (int64_t i = 0; i < n; ++i) x[i] *= inv;
+}
+
+// o = sum_j p[j] * v[j * stride ..], summed as ggml's tiled GEMM does for a
+// prompt: position j feeds fused-multiply-add lane j % 16, then the lanes'
+// tree sum (RefKernels spells out the same order one element at a time).
+// Vectorised across the head dimension; both builds round identically.
+__attribute__((target_clones("arch=haswell", "default"))) void TiledWeightedSum(const float* p, const float* v,
+                                                                                 int64_t stride, int64_t n,
+                                                                                 int64_t dim, float* o) {
+  thread_local std::vector<float> lanes;
+  lanes.assign(16 * dim, 0.0f);
+  for (int64_t j = 0; j < n; ++j) {
+    float* acc = &lanes[(j % 16) * dim];
+    const float* vj = v + j * stride;
+    for (int64_t d = 0; d < dim; ++d) acc[d] = std::fma(p[j], vj[d], acc[d]);
+  }
+  // ReduceLanes16 per column: lane i + lane i+8, then +4, then +2, +1.
+  for (int step = 8; step >= 1; step /= 2)
+    for (int i = 0; i < step; ++i)
+      for (int64_t d = 0; d < dim; ++d) lanes[i * dim + d] += lanes[(i + step) * dim + d];
+  for (int64_t d = 0; d < dim; ++d) o[d] = lanes[d];
 }
 
 // One (token, query head) pair: scores over the visible cache, softmax, then
@@ -99,7 +121,11 @@ void AttendOne(const AttentionArgs& a, int64_t t, int64_t h, std::vector<float>&
     const auto* v = static_cast<const float*>(a.kv.v);
     for (int64_t j = 0; j < n_kv; ++j) scores[j] = simd::DotF32(qh, k + j * a.kv.stride + kv_off, a.head_dim) * a.scale;
     CpuSoftmax(scores.data(), n_kv);
-    for (int64_t j = 0; j < n_kv; ++j) simd::AxpyF32(o, scores[j], v + j * a.kv.stride + kv_off, a.head_dim);
+    if (a.n_tokens >= 2) {
+      TiledWeightedSum(scores.data(), v + kv_off, a.kv.stride, n_kv, a.head_dim, o);
+    } else {
+      for (int64_t j = 0; j < n_kv; ++j) simd::AxpyF32(o, scores[j], v + j * a.kv.stride + kv_off, a.head_dim);
+    }
   }
 }
 
@@ -112,8 +138,7 @@ void CpuAttention(const AttentionArgs& a) {
 
 void CpuSwiglu(const float* gate, const float* up, int64_t n, float* out) {
   for (int64_t i = 0; i < n; ++i) {
-    const float g = gate[i];
-    out[i] = g / (1.0f + std::exp(-g)) * up[i];
+    out[i] = SiluLikeGgml(gate[i]) * up[i];
   }
 }
 

@@ -4,8 +4,10 @@
 #include <string>
 #include <vector>
 
+#include "backends/native/cpu/ggml_exp.h"
 #include "backends/native/cpu/rope_cache.h"
 #include "backends/native/kernels.h"
+#include "backends/native/quant_impl.h"
 #include "common/error.h"
 
 namespace bhasa::native {
@@ -45,7 +47,7 @@ void RefSoftmax(float* x, int64_t n) {
   for (int64_t i = 0; i < n; ++i) max = std::max(max, x[i]);
   double sum = 0;
   for (int64_t i = 0; i < n; ++i) {
-    x[i] = std::exp(x[i] - max);
+    x[i] = ExpLikeGgml(x[i] - max);
     sum += x[i];
   }
   const float inv = static_cast<float>(1.0 / sum);
@@ -78,11 +80,19 @@ void RefAttention(const AttentionArgs& a) {
       RefSoftmax(scores.data(), n_kv);
       if (a.kv.f16)
         for (auto& s : scores) s = Fp16ToFp32(Fp32ToFp16(s));
+      // probabilities · V. With an f32 cache and several query rows ggml runs
+      // this through its tiled GEMM: 16 fused-multiply-add lanes (position
+      // j feeds lane j % 16), then the lanes' tree sum; otherwise one fused
+      // sum in position order.
       float* o = a.out + t * q_dim + h * a.head_dim;
+      const bool tiled = !a.kv.f16 && a.n_tokens >= 2;
       for (int64_t d = 0; d < a.head_dim; ++d) {
-        float acc = 0;
-        for (int64_t j = 0; j < n_kv; ++j) acc += scores[j] * KvAt(a.kv.v, a.kv.f16, j * a.kv.stride + kvh * a.head_dim + d);
-        o[d] = acc;
+        float lanes[16] = {};
+        for (int64_t j = 0; j < n_kv; ++j) {
+          float& acc = lanes[tiled ? j % 16 : 0];
+          acc = std::fma(scores[j], KvAt(a.kv.v, a.kv.f16, j * a.kv.stride + kvh * a.head_dim + d), acc);
+        }
+        o[d] = tiled ? quant::ReduceLanes16(lanes) : lanes[0];
       }
     }
   }
@@ -90,8 +100,7 @@ void RefAttention(const AttentionArgs& a) {
 
 void RefSwiglu(const float* gate, const float* up, int64_t n, float* out) {
   for (int64_t i = 0; i < n; ++i) {
-    const float g = gate[i];
-    out[i] = g / (1.0f + std::exp(-g)) * up[i];
+    out[i] = SiluLikeGgml(gate[i]) * up[i];
   }
 }
 

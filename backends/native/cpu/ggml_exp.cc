@@ -1,0 +1,25 @@
+#include "backends/native/cpu/ggml_exp.h"
+
+#include <cmath>
+
+namespace bhasa::native {
+
+// Built twice: with hardware FMA (std::fma inlines to one instruction) and
+// without (a correctly rounded library call); both give identical results.
+__attribute__((target_clones("arch=haswell", "default"))) float ExpLikeGgml(float x) {
+  if (std::isnan(x)) return x;
+  if (x < -104.0f) return 0.0f;
+  if (x > 89.0f) return INFINITY;
+  const float shift = 0x1.8p23f;  // adding it rounds x/ln2 to an integer n
+  const float n = std::fma(x, 0x1.715476p+0f, shift) - shift;
+  // b = x - n*ln2, with ln2 split in two so the reduction stays exact.
+  const float b = std::fma(-n, 0x1.7f7d1cp-20f, std::fma(-n, 0x1.62e4p-1f, x));
+  const float u = b * b;
+  const float hi = std::fma(std::fma(0x1.0e4020p-7f, b, 0x1.573e2ep-5f), u, std::fma(0x1.555e66p-3f, b, 0x1.fffdb6p-2f));
+  const float p = std::fma(hi, u, std::fma(0x1.ffffecp-1f, b, 1.0f));
+  return std::ldexp(p, static_cast<int>(n));
+}
+
+float SiluLikeGgml(float x) { return x / (1.0f + ExpLikeGgml(-x)); }
+
+}  // namespace bhasa::native
