@@ -1,6 +1,7 @@
 // The "native" backend (alias "builtin"): answers requests with the built-in
-// CPU engine, no server needed. Options (BackendOptions::values): "threads"
-// (0 = all cores), "ctx" (0 = the model's training context), "chat_template"
+// engine, no server needed. Options (BackendOptions::values): "threads"
+// (0 = all cores), "device" (cpu | cuda, see backends/native/device.h),
+// "ctx" (0 = the model's training context), "chat_template"
 // (name override; default: detected from the model), "kv_type" (f32 | f16),
 // "concurrency" (sequences decoded together).
 #include <mutex>
@@ -9,6 +10,7 @@
 
 #include "backends/backend.h"
 #include "backends/native/chat_template.h"
+#include "backends/native/device.h"
 #include "backends/native/engine.h"
 #include "backends/native/llama_model.h"
 #include "common/error.h"
@@ -37,6 +39,8 @@ class NativeBackend : public Backend {
     auto model = native::Model::Load(path_);
     native::EngineOptions eo;
     eo.threads = IntOption(o, "threads", 0);
+    eo.device = o.Get("device").empty() ? "cpu" : o.Get("device");
+    device_summary_ = native::DeviceSummary(eo.device);
     eo.n_ctx = IntOption(o, "ctx", 0);
     eo.max_batch = std::max(1, IntOption(o, "concurrency", 16));
     const std::string kv = o.Get("kv_type", "f32");
@@ -66,7 +70,8 @@ class NativeBackend : public Backend {
     }
     const auto& m = engine_->model();
     return {{"backend", "native"},
-            {"engine", "bhasa-native cpu"},
+            {"engine", "bhasa-native " + std::string(engine_->kernels().name)},
+            {"device", device_summary_},
             {"model_file", path_},
             {"sha256", sha256_},
             {"format", m.file().format()},
@@ -134,6 +139,7 @@ class NativeBackend : public Backend {
   }
 
   std::string path_;
+  std::string device_summary_;
   std::unique_ptr<native::Engine> engine_;
   native::ChatTemplate template_;
   mutable std::mutex mu_;

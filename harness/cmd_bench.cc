@@ -1,5 +1,5 @@
-// `bhasa bench`: prompt-processing and generation speed of the built-in CPU
-// engine on one model (median over repetitions), and peak memory.
+// `bhasa bench`: prompt-processing and generation speed of the built-in
+// engine on one model and device (median over repetitions), and peak memory.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -11,7 +11,7 @@
 #include <tbb/task_arena.h>
 
 #include "backends/native/cpu/simd_ops.h"
-#include "backends/native/kernels.h"
+#include "backends/native/device.h"
 #include "backends/native/llama_model.h"
 #include "backends/native/sampler.h"
 #include "backends/native/session.h"
@@ -35,15 +35,16 @@ double PeakRssMiB() {
 }
 
 int Bench(std::span<const std::string> args) {
-  std::string model_path, kv = "f32";
+  std::string model_path, kv = "f32", device = "cpu";
   int prompt_len = 128, gen_len = 32, threads = 2, reps = 3, batch = 1;
   bool json = false;
-  Flags f("bench", "--model FILE [--prompt-len 128] [--gen-len 32] [--threads 2] [--reps 3]",
-          "Measures prompt processing (pp) and generation (tg) tokens/s of the built-in CPU engine.");
+  Flags f("bench", "--model FILE [--prompt-len 128] [--gen-len 32] [--threads 2] [--reps 3] [--device cpu]",
+          "Measures prompt processing (pp) and generation (tg) tokens/s of the built-in engine.");
   f.String("model", &model_path, "GGUF file or HF model directory", "FILE")
       .Int("prompt-len", &prompt_len, "prompt tokens per repetition (default 128)")
       .Int("gen-len", &gen_len, "generated tokens per repetition (default 32)")
       .Int("threads", &threads, "CPU threads (default 2)")
+      .String("device", &device, "cpu | cuda (weight matmuls on the GPU)", "NAME")
       .Int("reps", &reps, "repetitions; the median is reported (default 3)")
       .Int("batch", &batch, "sequences decoded together during generation (default 1)")
       .String("kv-type", &kv, "KV cache type: f32 or f16")
@@ -54,6 +55,9 @@ int Bench(std::span<const std::string> args) {
     throw Error("bench: lengths, threads, reps and batch must be positive", kExitUsage);
   if (kv != "f32" && kv != "f16") throw Error("bench: --kv-type must be f32 or f16", kExitUsage);
 
+  const native::Kernels& kernels = native::KernelsForDevice(device);
+  const std::string device_summary = native::DeviceSummary(device);
+
   auto t_load = std::chrono::steady_clock::now();
   auto model = native::Model::Load(model_path);
   const double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_load).count();
@@ -63,7 +67,7 @@ int Bench(std::span<const std::string> args) {
   tbb::task_arena arena(threads);
   arena.execute([&] {
     for (int rep = 0; rep < reps; ++rep) {
-      native::Session s(*model, native::CpuKernels(),
+      native::Session s(*model, kernels,
                         {.n_ctx = n_ctx, .kv_type = kv == "f16" ? native::KvType::kF16 : native::KvType::kF32});
       std::vector<int> seqs;
       std::vector<int32_t> prompt(prompt_len);
@@ -97,6 +101,7 @@ int Bench(std::span<const std::string> args) {
   if (json) {
     nlohmann::json j = {{"model", model_path},         {"quantization", model->quantization()},
                         {"n_params", model->n_params()}, {"threads", threads},
+                        {"device", device},              {"device_summary", device_summary},
                         {"prompt_len", prompt_len},      {"gen_len", gen_len},
                         {"batch", batch},                {"reps", reps},
                         {"pp_tokens_per_s", pp_med},     {"tg_tokens_per_s", tg_med},
@@ -107,6 +112,7 @@ int Bench(std::span<const std::string> args) {
     std::printf("model %s (%s, %.2fB params), threads %d, simd %s, vec_dot %s\n", model_path.c_str(),
                 model->quantization().c_str(), model->n_params() / 1e9, threads, native::simd::TargetName(),
                 native::VecDotTarget());
+    if (device != "cpu") std::printf("device %s: %s\n", device.c_str(), device_summary.c_str());
     std::printf("pp%-5d %10.2f tokens/s   (median of %d)\n", prompt_len, pp_med, reps);
     std::printf("tg%-5d %10.2f tokens/s   (median of %d, batch %d)\n", gen_len, tg_med, reps, batch);
     std::printf("peak RSS %.0f MiB, load %.2f s\n", rss, load_s);

@@ -17,7 +17,7 @@ namespace bhasa {
 namespace {
 
 int Generate(std::span<const std::string> args) {
-  std::string model_path, text;
+  std::string model_path, text, device = "cpu";
   int max_tokens = 32, threads = 0, ctx = 0, top_k = 0;
   double temperature = 0.8, top_p = 1.0;
   long long seed = 1234;
@@ -34,12 +34,13 @@ int Generate(std::span<const std::string> args) {
       .Int64("seed", &seed, "sampler seed")
       .Bool("stop-at-eog", &eog, "end at EOS/EOT tokens (default on)")
       .Int("threads", &threads, "CPU threads (default: all)")
+      .String("device", &device, "cpu | cuda (weight matmuls on the GPU)", "NAME")
       .Int("ctx", &ctx, "context length (default: the model's)")
       .Bool("json", &json, "print token ids and text as JSON");
   if (!f.Parse(args)) return kExitOk;
   if (!f.WasSet("text")) throw Error("generate: --text is required", kExitUsage);
 
-  native::Engine engine(native::Model::Load(model_path), {.threads = threads, .n_ctx = ctx});
+  native::Engine engine(native::Model::Load(model_path), {.threads = threads, .n_ctx = ctx, .device = device});
   native::GenerationJob job;
   job.prompt = engine.vocab().Tokenize(text, /*add_special=*/true, /*parse_special=*/true);
   job.max_tokens = max_tokens;
@@ -59,7 +60,7 @@ int Generate(std::span<const std::string> args) {
 }
 
 int Logits(std::span<const std::string> args) {
-  std::string model_path, text;
+  std::string model_path, text, device = "cpu";
   int top = 10, threads = 0;
   bool all = false, json = false;
   Flags f("model logits", "MODEL --text T [--top K] [--all] [--json]",
@@ -69,11 +70,12 @@ int Logits(std::span<const std::string> args) {
       .Int("top", &top, "how many of the largest logits to print (default 10)")
       .Bool("all", &all, "print every logit in id order")
       .Int("threads", &threads, "CPU threads (default: all)")
+      .String("device", &device, "cpu | cuda (weight matmuls on the GPU)", "NAME")
       .Bool("json", &json, "JSON output");
   if (!f.Parse(args)) return kExitOk;
   if (!f.WasSet("text")) throw Error("model logits: --text is required", kExitUsage);
 
-  native::Engine engine(native::Model::Load(model_path), {.threads = threads});
+  native::Engine engine(native::Model::Load(model_path), {.threads = threads, .device = device});
   const auto tokens = engine.vocab().Tokenize(text, true, true);
   const auto logits = engine.PromptLogits(tokens);
   std::vector<int32_t> order(logits.size());

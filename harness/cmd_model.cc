@@ -136,17 +136,36 @@ int InfoCommand(std::span<const std::string> args) {
 
 // ---- model create-random ---------------------------------------------------
 
-GgmlType ParseType(const std::string& s) {
+// The weight types of a model: one type for every matrix, or one of
+// llama-quantize's _M mixtures, which keep output.weight in Q6_K and give
+// attn_v and ffn_down Q6_K in the layers its use_more_bits rule picks (the
+// first and last eighth, and every third layer between).
+struct WeightTypes {
+  GgmlType base = GgmlType::F32;
+  bool mixture = false;
+
+  GgmlType For(const std::string& tensor, int64_t layer, int64_t n_layer) const {
+    if (!mixture) return base;
+    if (tensor == "output.weight") return GgmlType::Q6_K;
+    const bool more_bits = layer < n_layer / 8 || layer >= 7 * n_layer / 8 || (layer - n_layer / 8) % 3 == 2;
+    const bool wide = tensor.ends_with("attn_v.weight") || tensor.ends_with("ffn_down.weight");
+    return layer >= 0 && wide && more_bits ? GgmlType::Q6_K : base;
+  }
+};
+
+WeightTypes ParseType(const std::string& s) {
   static const std::pair<const char*, GgmlType> kNames[] = {
       {"F32", GgmlType::F32},   {"F16", GgmlType::F16},   {"BF16", GgmlType::BF16}, {"Q8_0", GgmlType::Q8_0},
       {"Q4_0", GgmlType::Q4_0}, {"Q5_0", GgmlType::Q5_0}, {"Q2_K", GgmlType::Q2_K}, {"Q3_K", GgmlType::Q3_K},
       {"Q4_K", GgmlType::Q4_K}, {"Q5_K", GgmlType::Q5_K}, {"Q6_K", GgmlType::Q6_K}};
+  if (s == "Q4_K_M") return {GgmlType::Q4_K, true};
+  if (s == "Q5_K_M") return {GgmlType::Q5_K, true};
   std::string valid;
   for (const auto& [n, t] : kNames) {
-    if (s == n) return t;
+    if (s == n) return {t, false};
     valid += (valid.empty() ? "" : ", ") + std::string(n);
   }
-  throw Error("unknown --type '" + s + "' (valid: " + valid + ")", kExitUsage);
+  throw Error("unknown --type '" + s + "' (valid: " + valid + ", Q4_K_M, Q5_K_M)", kExitUsage);
 }
 
 // GPT-2's bytes_to_unicode order: printable Latin-1 bytes first (as
@@ -216,7 +235,7 @@ int CreateRandomCommand(std::span<const std::string> args) {
           "Writes a small random Llama model (GGUF v3) usable by the built-in engine. Without\n"
           "--vocab-from the vocabulary is the 256 GPT-2 byte tokens plus Llama 3's specials.");
   f.String("out", &out, "output GGUF path", "F.gguf")
-      .String("type", &type_name, "type of the weight matrices (norms stay F32)", "TYPE")
+      .String("type", &type_name, "type of the weight matrices, or a mixture Q4_K_M / Q5_K_M (norms stay F32)", "TYPE")
       .String("vocab-from", &vocab_from, "copy tokenizer.* metadata from this GGUF", "F.gguf")
       .String("name", &name, "general.name", "NAME")
       .Int64("n-embd", &n_embd, "embedding width")
@@ -231,7 +250,8 @@ int CreateRandomCommand(std::span<const std::string> args) {
       .Double("sigma", &sigma, "standard deviation of the weights");
   if (!f.Parse(args)) return kExitOk;
   if (out.empty()) throw Error("model create-random: --out is required", kExitUsage);
-  const GgmlType type = ParseType(type_name);
+  const WeightTypes types = ParseType(type_name);
+  const GgmlType type = types.base;
   auto positive = [](const char* what, long long v) {
     if (v <= 0 || v > (1 << 20)) throw Error(std::string("model create-random: --") + what + " must be in 1..1048576", kExitUsage);
   };
@@ -279,10 +299,11 @@ int CreateRandomCommand(std::span<const std::string> args) {
 
   std::mt19937_64 rng(static_cast<uint64_t>(seed));
   std::normal_distribution<float> normal(0.0f, 1.0f);
+  int64_t layer = -1;  // of the tensors being added; -1 outside the blocks
   auto matrix = [&](const std::string& tname, int64_t cols, int64_t rows) {
     std::vector<float> v(static_cast<size_t>(cols * rows));
     for (auto& x : v) x = static_cast<float>(sigma) * normal(rng);
-    w.AddTensor(tname, type, {cols, rows}, v);
+    w.AddTensor(tname, types.For(tname, layer, n_layer), {cols, rows}, v);
   };
   auto norm = [&](const std::string& tname) {
     std::vector<float> v(static_cast<size_t>(n_embd));
@@ -294,6 +315,7 @@ int CreateRandomCommand(std::span<const std::string> args) {
   norm("output_norm.weight");
   matrix("output.weight", n_embd, vocab_size);
   for (int64_t l = 0; l < n_layer; ++l) {
+    layer = l;
     const std::string p = "blk." + std::to_string(l) + ".";
     norm(p + "attn_norm.weight");
     matrix(p + "attn_q.weight", n_embd, n_embd);
@@ -306,7 +328,7 @@ int CreateRandomCommand(std::span<const std::string> args) {
     matrix(p + "ffn_down.weight", n_ff, n_embd);
   }
   w.Write(out);
-  std::printf("wrote %s (%s, %lld layers, n_embd %lld, vocab %lld)\n", out.c_str(), native::TypeName(type), n_layer,
+  std::printf("wrote %s (%s, %lld layers, n_embd %lld, vocab %lld)\n", out.c_str(), type_name.c_str(), n_layer,
               n_embd, static_cast<long long>(vocab_size));
   return kExitOk;
 }

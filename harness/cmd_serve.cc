@@ -13,7 +13,7 @@ namespace bhasa {
 namespace {
 
 int ServeCommand(std::span<const std::string> args) {
-  std::string model, host = "127.0.0.1", name, chat_template;
+  std::string model, host = "127.0.0.1", name, chat_template, device = "cpu";
   int port = 8080, threads = 0, ctx = 0, max_batch = 16;
   Flags f("serve", "--model PATH [--host H] [--port N]",
           "Serves a GGUF or Hugging Face model with the built-in engine over an OpenAI-compatible\n"
@@ -25,6 +25,7 @@ int ServeCommand(std::span<const std::string> args) {
       .String("model-name", &name, "model id reported by /v1/models (default: basename of --model)", "NAME")
       .String("chat-template", &chat_template, "chat template name override", "NAME")
       .Int("threads", &threads, "CPU threads (0 = all cores)")
+      .String("device", &device, "cpu | cuda (weight matmuls on the GPU)", "NAME")
       .Int("ctx", &ctx, "context length (0 = the model's)")
       .Int("max-batch", &max_batch, "most requests decoded together");
   if (!f.Parse(args)) return kExitOk;
@@ -32,7 +33,7 @@ int ServeCommand(std::span<const std::string> args) {
   if (max_batch < 1) throw Error("bhasa serve: --max-batch must be at least 1", kExitUsage);
   BackendOptions bo;
   bo.model = model;
-  bo.values = {{"threads", std::to_string(threads)}, {"ctx", std::to_string(ctx)}};
+  bo.values = {{"threads", std::to_string(threads)}, {"ctx", std::to_string(ctx)}, {"device", device}};
   if (!chat_template.empty()) bo.values["chat_template"] = chat_template;
   auto backend = MakeBackend("native", bo);
   backends::ServerOptions so;

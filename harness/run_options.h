@@ -36,6 +36,7 @@ struct RunOptions {
   int max_retries = 5;
   std::string chat_template;
   int threads = 0;
+  std::string device = "cpu";       // native backend: cpu | cuda
   int ctx = 0;
   // judge (MT-Bench)
   std::string judge_backend;

@@ -5,7 +5,7 @@
 #include <deque>
 #include <thread>
 
-#include "backends/native/kernels.h"
+#include "backends/native/device.h"
 #include "backends/native/session.h"
 #include "common/error.h"
 
@@ -39,6 +39,7 @@ Engine::Engine(std::shared_ptr<const Model> model, std::shared_ptr<const Vocab> 
     : model_(std::move(model)),
       vocab_(std::move(vocab)),
       options_(options),
+      kernels_(&KernelsForDevice(options_.device)),
       threads_(ResolveThreads(options.threads)),
       arena_(threads_) {
   if (options_.max_batch <= 0) options_.max_batch = 1;
@@ -49,7 +50,7 @@ int64_t Engine::n_ctx() const { return options_.n_ctx > 0 ? options_.n_ctx : mod
 std::vector<float> Engine::PromptLogits(std::span<const int32_t> tokens) {
   std::vector<float> out;
   arena_.execute([&] {
-    Session session(*model_, CpuKernels(), {n_ctx(), options_.kv_type, options_.n_batch});
+    Session session(*model_, *kernels_, {n_ctx(), options_.kv_type, options_.n_batch});
     const int seq = session.Add();
     SeqTokens step{seq, tokens};
     const auto errors = session.Step({&step, 1});
@@ -63,7 +64,7 @@ std::vector<float> Engine::PromptLogits(std::span<const int32_t> tokens) {
 void Engine::Generate(std::span<const GenerationJob> jobs,
                       const std::function<void(size_t, GenerationResult)>& on_done) {
   arena_.execute([&] {
-    Session session(*model_, CpuKernels(), {n_ctx(), options_.kv_type, options_.n_batch});
+    Session session(*model_, *kernels_, {n_ctx(), options_.kv_type, options_.n_batch});
     const int64_t ctx = session.n_ctx();
     std::deque<size_t> queue;
     for (size_t i = 0; i < jobs.size(); ++i) queue.push_back(i);

@@ -1,7 +1,8 @@
-// Engine: text generation on the built-in CPU engine — a Model, its Vocab and
-// a thread pool, running many generation jobs with continuous batching: up
-// to max_batch sequences decode together (one forward call per step), and a
-// finished sequence's slot is refilled from the queue at once.
+// Engine: text generation on the built-in engine — a Model, its Vocab, a
+// kernel table (EngineOptions::device, see device.h) and a thread pool,
+// running many generation jobs with continuous batching: up to max_batch
+// sequences decode together (one forward call per step), and a finished
+// sequence's slot is refilled from the queue at once.
 //
 // Usage:
 //   Engine e(Model::Load(path), {.threads = 2});
@@ -14,7 +15,8 @@
 // Ownership: shares the Model and Vocab. Thread-safety: Generate may be called
 // from one thread at a time. Failure: a job that cannot run (empty prompt,
 // prompt longer than the context) is answered with GenerationResult::error;
-// the others continue. Constructors throw bhasa::Error for unusable models.
+// the others continue. Constructors throw bhasa::Error for unusable models
+// and for a device that is unknown or unavailable.
 #pragma once
 
 #include <cstdint>
@@ -26,6 +28,7 @@
 
 #include <tbb/task_arena.h>
 
+#include "backends/native/kernels.h"
 #include "backends/native/kv_cache.h"
 #include "backends/native/llama_model.h"
 #include "backends/native/sampler.h"
@@ -39,6 +42,7 @@ struct EngineOptions {
   KvType kv_type = KvType::kF32;
   int max_batch = 16;       // sequences decoded together
   int64_t n_batch = 512;    // tokens per forward call during prefill
+  std::string device = "cpu";  // kernel table: "cpu" or "cuda" (KernelsForDevice)
 };
 
 struct GenerationJob {
@@ -76,11 +80,13 @@ class Engine {
   const Vocab& vocab() const { return *vocab_; }
   int threads() const { return threads_; }
   int64_t n_ctx() const;
+  const Kernels& kernels() const { return *kernels_; }
 
  private:
   std::shared_ptr<const Model> model_;
   std::shared_ptr<const Vocab> vocab_;
   EngineOptions options_;
+  const Kernels* kernels_;
   int threads_;
   tbb::task_arena arena_;
 };

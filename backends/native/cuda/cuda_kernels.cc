@@ -1,0 +1,26 @@
+// The "cuda" table: the GPU matmul plus CpuKernels()'s other entries.
+#include "backends/native/cuda/cuda_kernels.h"
+
+#include "backends/native/cuda/cuda_device.h"
+#include "backends/native/cuda/cuda_matmul.h"
+
+namespace bhasa::native {
+
+const Kernels* CudaKernelsOrNull(std::string* why) {
+  if (!cuda::CudaDevice::Get(why)) return nullptr;
+  static const Kernels table = [] {
+    Kernels k = CpuKernels();
+    k.name = "cuda";
+    k.matmul = cuda::Matmul;
+    return k;
+  }();
+  return &table;
+}
+
+std::string CudaDeviceSummary() {
+  std::string why;
+  const cuda::CudaDevice* device = cuda::CudaDevice::Get(&why);
+  return device ? device->summary() : why;
+}
+
+}  // namespace bhasa::native

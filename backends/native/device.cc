@@ -1,0 +1,46 @@
+#include "backends/native/device.h"
+
+#include "common/error.h"
+#include "common/exit_codes.h"
+
+#ifdef BHASA_HAVE_CUDA
+#include "backends/native/cuda/cuda_kernels.h"
+#endif
+
+namespace bhasa::native {
+namespace {
+
+[[noreturn]] void UnknownDevice(std::string_view name) {
+  throw Error("unknown device '" + std::string(name) + "' (valid: cpu, cuda)", kExitUsage);
+}
+
+const Kernels& CudaTable() {
+#ifdef BHASA_HAVE_CUDA
+  std::string why;
+  if (const Kernels* k = CudaKernelsOrNull(&why)) return *k;
+  throw Error("device cuda: " + why, kExitRuntime);
+#else
+  throw Error("device cuda: bhasa was built without CUDA (configure with -DBHASA_CUDA=ON)", kExitUsage);
+#endif
+}
+
+}  // namespace
+
+const Kernels& KernelsForDevice(std::string_view name) {
+  if (name == "cpu") return CpuKernels();
+  if (name == "cuda") return CudaTable();
+  UnknownDevice(name);
+}
+
+std::string DeviceSummary(std::string_view name) {
+  if (name == "cpu") return "cpu";
+  if (name != "cuda") UnknownDevice(name);
+  CudaTable();  // throws with the reason when unavailable
+#ifdef BHASA_HAVE_CUDA
+  return CudaDeviceSummary();
+#else
+  return "";
+#endif
+}
+
+}  // namespace bhasa::native

@@ -1,0 +1,26 @@
+// Device selection for the built-in engine: the kernel table behind a
+// --device name. "cpu" is CpuKernels(); "cuda" is the CUDA table
+// (cuda/cuda_kernels.h: weight matmuls on the GPU, other ops on the CPU),
+// available when bhasa was built with -DBHASA_CUDA=ON and a GPU is present.
+//
+// Thread-safety: both functions may be called from any thread; the returned
+// table lives for the whole process. Failure: both throw bhasa::Error for an
+// unknown name (listing the valid ones; exit code "usage"), a build without
+// CUDA ("usage") or no usable CUDA device ("runtime"; the message carries the
+// CUDA runtime's reason).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "backends/native/kernels.h"
+
+namespace bhasa::native {
+
+const Kernels& KernelsForDevice(std::string_view name);
+
+// One line about the device for bench and backend descriptions: "cpu", or
+// the GPU's name, compute capability and memory for "cuda".
+std::string DeviceSummary(std::string_view name);
+
+}  // namespace bhasa::native
