@@ -43,6 +43,7 @@ class NativeBackend : public Backend {
     device_summary_ = native::DeviceSummary(eo.device);
     eo.n_ctx = IntOption(o, "ctx", 0);
     eo.max_batch = std::max(1, IntOption(o, "concurrency", 16));
+    eo.prefix_cache_bytes = static_cast<size_t>(std::max(0, IntOption(o, "prefix_cache_mb", 1024))) << 20;
     const std::string kv = o.Get("kv_type", "f32");
     if (kv != "f32" && kv != "f16") throw Error("native backend: kv_type must be f32 or f16, got '" + kv + "'");
     eo.kv_type = kv == "f16" ? native::KvType::kF16 : native::KvType::kF32;

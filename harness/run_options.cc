@@ -32,6 +32,8 @@ void DeclareRunFlags(Flags& f, RunOptions& o) {
       .Int("threads", &o.threads, "native backend: CPU threads (0 = all cores)")
       .String("device", &o.device, "native backend: cpu | cuda (weight matmuls on the GPU)", "NAME")
       .Int("ctx", &o.ctx, "native backend: context length (0 = the model's)")
+      .Int("prefix-cache-mb", &o.prefix_cache_mb,
+           "native backend: KV cache memory kept so prompts sharing a beginning skip it (0 = off)")
       .String("judge-backend", &o.judge_backend, "MT-Bench judge backend: openai | native | replay", "NAME")
       .String("judge-url", &o.judge_url, "judge base URL (openai judge)", "URL")
       .String("judge-model", &o.judge_model, "judge model name or file", "NAME")
@@ -65,7 +67,8 @@ nlohmann::json RunOptionsToJson(const RunOptions& o) {
           {"output", o.output}, {"seed", o.seed}, {"run", o.run}, {"limit", o.limit}, {"model_kind", o.model_kind},
           {"replay", o.replay}, {"url", o.url}, {"api_key_env", o.api_key_env}, {"concurrency", o.concurrency},
           {"timeout", o.timeout}, {"max_retries", o.max_retries}, {"chat_template", o.chat_template},
-          {"threads", o.threads}, {"device", o.device}, {"ctx", o.ctx}, {"judge_backend", o.judge_backend},
+          {"threads", o.threads}, {"device", o.device}, {"ctx", o.ctx}, {"prefix_cache_mb", o.prefix_cache_mb},
+          {"judge_backend", o.judge_backend},
           {"judge_url", o.judge_url}, {"judge_model", o.judge_model}, {"judge_api_key_env", o.judge_api_key_env},
           {"thai_dict", o.thai_dict}, {"langid_model", o.langid_model}, {"strip_think", o.strip_think},
           {"reasoning", o.reasoning}};
@@ -82,7 +85,7 @@ RunOptions RunOptionsFromJson(const nlohmann::json& j) {
   get("model_kind", o.model_kind); get("replay", o.replay); get("url", o.url); get("api_key_env", o.api_key_env);
   get("concurrency", o.concurrency); get("timeout", o.timeout); get("max_retries", o.max_retries);
   get("chat_template", o.chat_template); get("threads", o.threads); get("device", o.device);
-  get("ctx", o.ctx);
+  get("ctx", o.ctx); get("prefix_cache_mb", o.prefix_cache_mb);
   get("judge_backend", o.judge_backend); get("judge_url", o.judge_url); get("judge_model", o.judge_model);
   get("judge_api_key_env", o.judge_api_key_env); get("thai_dict", o.thai_dict); get("langid_model", o.langid_model);
   get("strip_think", o.strip_think); get("reasoning", o.reasoning);
@@ -114,6 +117,7 @@ BackendOptions MakeBackendOptions(const RunOptions& o) {
               {"threads", std::to_string(o.threads)},
               {"device", o.device},
               {"ctx", std::to_string(o.ctx)},
+              {"prefix_cache_mb", std::to_string(o.prefix_cache_mb)},
               {"model_kind", o.model_kind}};
   // Base models use SEA-HELM's base template unless told otherwise (SPEC 5.2).
   std::string tmpl = o.chat_template.empty() && o.model_kind == "base" ? "seahelm-base" : o.chat_template;
@@ -128,7 +132,8 @@ BackendOptions MakeJudgeOptions(const RunOptions& o) {
   b.values = {{"url", o.judge_url},         {"api_key_env", o.judge_api_key_env},
               {"concurrency", std::to_string(o.concurrency)}, {"timeout", std::to_string(o.timeout)},
               {"max_retries", std::to_string(o.max_retries)}, {"file", o.judge_backend == "replay" ? o.replay : ""},
-              {"threads", std::to_string(o.threads)}, {"device", o.device}};
+              {"threads", std::to_string(o.threads)}, {"device", o.device},
+              {"prefix_cache_mb", std::to_string(o.prefix_cache_mb)}};
   return b;
 }
 

@@ -38,6 +38,7 @@ struct RunOptions {
   int threads = 0;
   std::string device = "cpu";       // native backend: cpu | cuda
   int ctx = 0;
+  int prefix_cache_mb = 1024;      // native backend: KV memory kept for shared prompt beginnings
   // judge (MT-Bench)
   std::string judge_backend;
   std::string judge_url;

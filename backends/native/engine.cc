@@ -20,11 +20,24 @@ int ResolveThreads(int t) {
 using Clock = std::chrono::steady_clock;
 
 // One in-flight job.
+// Shorter shared beginnings are cheaper to evaluate than to look up and keep.
+constexpr int64_t kMinSharedPrefix = 16;
+
+int64_t SharedPrefix(std::span<const int32_t> a, std::span<const int32_t> b) {
+  // Leave b at least one token to evaluate: its logits come from that step.
+  const int64_t n = std::min<int64_t>(static_cast<int64_t>(a.size()), static_cast<int64_t>(b.size()) - 1);
+  int64_t len = 0;
+  while (len < n && a[len] == b[len]) ++len;
+  return len;
+}
+
 struct Active {
   size_t index;
   int seq;
   Sampler sampler;
   GenerationResult result;
+  int64_t reused = 0;       // prompt tokens already in the cache when admitted
+  std::ptrdiff_t leader = -1;  // index in `active` of the job whose prefill this one copies
   size_t text_checked = 0;  // bytes of text already searched for stop strings
   bool done = false;
   Clock::time_point start;
@@ -41,7 +54,8 @@ Engine::Engine(std::shared_ptr<const Model> model, std::shared_ptr<const Vocab> 
       options_(options),
       kernels_(&KernelsForDevice(options_.device)),
       threads_(ResolveThreads(options.threads)),
-      arena_(threads_) {
+      arena_(threads_),
+      prefix_pool_(options_.prefix_cache_bytes, kMinSharedPrefix) {
   if (options_.max_batch <= 0) options_.max_batch = 1;
 }
 
@@ -114,7 +128,13 @@ void Engine::Generate(std::span<const GenerationJob> jobs,
       for (auto& a : active)
         if (a.done) {
           a.result.seconds = std::chrono::duration<double>(Clock::now() - a.start).count();
-          session.Remove(a.seq);
+          // Pool the cache with the tokens it holds: the prompt, then every
+          // sampled token but the last (which was never fed back).
+          const auto& prompt = jobs[a.index].prompt;
+          const auto n = static_cast<size_t>(session.Length(a.seq));
+          std::vector<int32_t> held(prompt.begin(), prompt.begin() + static_cast<std::ptrdiff_t>(std::min(n, prompt.size())));
+          for (size_t i = 0; held.size() < n && i < a.result.tokens.size(); ++i) held.push_back(a.result.tokens[i]);
+          prefix_pool_.Put(std::move(held), session.Release(a.seq));
           on_done(a.index, std::move(a.result));
         }
       std::erase_if(active, [](const Active& a) { return a.done; });
@@ -137,8 +157,23 @@ void Engine::Generate(std::span<const GenerationJob> jobs,
                       std::to_string(ctx) + " tokens", n_prompt);
           continue;
         }
-        Active a{i, session.Add(), Sampler(job.sampler), {}, 0, false, Clock::now()};
+        // Start from the longest beginning already evaluated: a pooled cache,
+        // or a job admitted in this round (its cache is copied once prefilled).
+        int64_t reused = prefix_pool_.Longest(job.prompt);
+        std::ptrdiff_t leader = -1;
+        if (job.max_tokens > 0 && prefix_pool_.enabled())
+          for (size_t k : admitted) {
+            const Active& l = active[k];
+            if (l.leader >= 0 || l.done) continue;
+            const int64_t shared = SharedPrefix(jobs[l.index].prompt, job.prompt);
+            if (shared >= kMinSharedPrefix && shared > reused) leader = static_cast<std::ptrdiff_t>(k), reused = shared;
+          }
+        std::unique_ptr<KvCache> cache;
+        if (leader < 0) cache = prefix_pool_.Take(job.prompt, &reused);
+        const int seq = leader >= 0 ? -1 : cache ? session.Adopt(std::move(cache)) : session.Add();
+        Active a{i, seq, Sampler(job.sampler), {}, reused, leader, 0, false, Clock::now()};
         a.result.prompt_tokens = n_prompt;
+        a.result.cached_tokens = static_cast<int>(reused);
         if (job.max_tokens <= 0) {
           a.result.finish_reason = "length";
           a.done = true;
@@ -147,23 +182,41 @@ void Engine::Generate(std::span<const GenerationJob> jobs,
         admitted.push_back(active.size() - 1);
       }
       if (!admitted.empty()) {
-        std::vector<SeqTokens> steps;
-        std::vector<size_t> owners;
-        for (size_t k : admitted)
-          if (!active[k].done) {
-            steps.push_back({active[k].seq, jobs[active[k].index].prompt});
+        // Leaders first; then each follower starts from a copy of its leader's
+        // cache cut to the shared beginning (a fresh one if the leader failed).
+        for (bool followers : {false, true}) {
+          std::vector<SeqTokens> steps;
+          std::vector<size_t> owners;
+          for (size_t k : admitted) {
+            Active& a = active[k];
+            if (a.done || (a.leader >= 0) != followers) continue;
+            if (followers) {
+              const Active& l = active[static_cast<size_t>(a.leader)];
+              if (l.result.error.empty() && session.Length(l.seq) >= a.reused) {
+                auto copy = session.CloneCache(l.seq);
+                copy->Truncate(a.reused);
+                a.seq = session.Adopt(std::move(copy));
+              } else {
+                a.seq = session.Add();
+                a.reused = 0;
+                a.result.cached_tokens = 0;
+              }
+            }
+            steps.push_back({a.seq, std::span(jobs[a.index].prompt).subspan(a.reused)});
             owners.push_back(k);
           }
-        const auto errors = session.Step(steps);
-        for (size_t s = 0; s < owners.size(); ++s) {
-          Active& a = active[owners[s]];
-          if (!errors[s].empty()) {
-            a.result.finish_reason = "error";
-            a.result.error = errors[s];
-            a.done = true;
-            continue;
+          if (steps.empty()) continue;
+          const auto errors = session.Step(steps);
+          for (size_t s = 0; s < owners.size(); ++s) {
+            Active& a = active[owners[s]];
+            if (!errors[s].empty()) {
+              a.result.finish_reason = "error";
+              a.result.error = errors[s];
+              a.done = true;
+              continue;
+            }
+            accept(a, a.sampler.Sample(session.Logits(a.seq)));
           }
-          accept(a, a.sampler.Sample(session.Logits(a.seq)));
         }
         retire();
         continue;

@@ -15,7 +15,9 @@
 // Ownership: shares the Model and Vocab. Thread-safety: Generate may be called
 // from one thread at a time. Failure: a job that cannot run (empty prompt,
 // prompt longer than the context) is answered with GenerationResult::error;
-// the others continue. Constructors throw bhasa::Error for unusable models
+// the others continue. A job whose prompt begins like an earlier job's
+// (prompt and generated text) continues from that job's KV cache
+// (EngineOptions::prefix_cache_bytes). Constructors throw bhasa::Error for unusable models
 // and for a device that is unknown or unavailable.
 #pragma once
 
@@ -31,6 +33,7 @@
 #include "backends/native/kernels.h"
 #include "backends/native/kv_cache.h"
 #include "backends/native/llama_model.h"
+#include "backends/native/prefix_pool.h"
 #include "backends/native/sampler.h"
 #include "backends/native/vocab.h"
 
@@ -43,6 +46,9 @@ struct EngineOptions {
   int max_batch = 16;       // sequences decoded together
   int64_t n_batch = 512;    // tokens per forward call during prefill
   std::string device = "cpu";  // kernel table: "cpu" or "cuda" (KernelsForDevice)
+  // KV memory kept from finished sequences so later prompts with the same
+  // beginning skip evaluating it (PrefixPool); 0 turns reuse off.
+  size_t prefix_cache_bytes = size_t{1} << 30;
 };
 
 struct GenerationJob {
@@ -61,6 +67,7 @@ struct GenerationResult {
   std::string error;            // non-empty when the job failed
   int prompt_tokens = 0;
   int completion_tokens = 0;
+  int cached_tokens = 0;        // leading prompt tokens taken from an earlier sequence's cache
   double seconds = 0;
 };
 
@@ -89,6 +96,7 @@ class Engine {
   const Kernels* kernels_;
   int threads_;
   tbb::task_arena arena_;
+  PrefixPool prefix_pool_;  // survives across Generate calls
 };
 
 }  // namespace bhasa::native

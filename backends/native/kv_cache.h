@@ -27,6 +27,9 @@ class KvCache {
   int64_t n_ctx() const { return n_ctx_; }
   KvType type() const { return type_; }
   size_t bytes() const;                      // allocated, all layers, K and V
+  bool Fits(int64_t n_layer, int64_t kv_dim, int64_t n_ctx, KvType type) const {
+    return n_layer == n_layer_ && kv_dim == kv_dim_ && n_ctx == n_ctx_ && type == type_;
+  }
 
   // Ensures room for positions [size, size + n); throws when size + n > n_ctx.
   void Reserve(int64_t n);

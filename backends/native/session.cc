@@ -23,6 +23,24 @@ int Session::Add() {
 
 void Session::Remove(int seq) { seqs_.erase(seq); }
 
+int Session::Adopt(std::unique_ptr<KvCache> cache) {
+  const auto& hp = model_.hparams();
+  if (!cache || !cache->Fits(hp.n_layer, hp.kv_dim(), n_ctx_, options_.kv_type))
+    throw Error("session: adopted KV cache does not match this model and context");
+  Sequence s;
+  s.cache = std::move(cache);
+  seqs_.emplace(next_id_, std::move(s));
+  return next_id_++;
+}
+
+std::unique_ptr<KvCache> Session::CloneCache(int seq) const { return std::make_unique<KvCache>(*Get(seq).cache); }
+
+std::unique_ptr<KvCache> Session::Release(int seq) {
+  auto cache = std::move(Get(seq).cache);
+  seqs_.erase(seq);
+  return cache;
+}
+
 Session::Sequence& Session::Get(int seq) {
   auto it = seqs_.find(seq);
   if (it == seqs_.end()) throw Error("session: unknown sequence " + std::to_string(seq));

@@ -47,6 +47,14 @@ class Session {
 
   int Add();                // a new empty sequence; returns its id
   void Remove(int seq);     // frees its cache; unknown ids are ignored
+  // A new sequence continuing from a cache this Session (or one with the same
+  // model and options) filled earlier; its logits are empty until its next
+  // Step. Throws Error for a cache of another shape.
+  int Adopt(std::unique_ptr<KvCache> cache);
+  // Removes the sequence and hands back its cache. Throws for unknown ids.
+  std::unique_ptr<KvCache> Release(int seq);
+  // A copy of the sequence's cache (for Adopt). Throws for unknown ids.
+  std::unique_ptr<KvCache> CloneCache(int seq) const;
   int64_t Length(int seq) const;
   int64_t n_ctx() const { return n_ctx_; }
 

@@ -88,11 +88,13 @@ TEST(RunReplay, KilledRunResumesWithoutReaskingAndEndsWithTheSameResults) {
   ASSERT_EQ(RunCommand(RunCmd(dir + "/clean", answers), &log), 0) << log;
   auto clean = LoadResults(dir + "/clean");
 
-  // 40 requests at 40 ms each: killed part way through.
-  std::string killed = "(BHASA_REPLAY_DELAY_MS=40 " + RunCmd(dir + "/runs", answers) +
-                       " >/dev/null 2>&1 & pid=$!; sleep 0.6; kill -9 $pid; wait $pid; true)";
-  RunCommand(killed);
+  // 40 requests at 40 ms each: killed as soon as the journal holds an answer
+  // (polled, so a slow or loaded machine still kills it part way through).
   std::string journal = dir + "/runs/demo/run_0/responses.jsonl";
+  std::string killed = "(BHASA_REPLAY_DELAY_MS=40 " + RunCmd(dir + "/runs", answers) +
+                       " >/dev/null 2>&1 & pid=$!; for i in $(seq 600); do [ -s " + journal +
+                       " ] && break; sleep 0.05; done; kill -9 $pid; wait $pid; true)";
+  RunCommand(killed);
   ASSERT_TRUE(fs::exists(journal));
   size_t saved = ReadJsonlAll(journal).size();
   ASSERT_GT(saved, 0u);

@@ -74,9 +74,13 @@ TEST_P(ForwardFixtureTest, MatchesLlamaCpp) {
         nb += static_cast<double>(want[i]) * want[i];
       }
       const double cosine = dot / std::sqrt(na * nb);
-      if (fc.check == FixtureCase::kExact) EXPECT_LE(max_diff, 1e-3);
-      if (fc.check == FixtureCase::kHalf) EXPECT_LE(max_diff, 1e-2);
-      if (fc.check == FixtureCase::kQuant) EXPECT_GE(cosine, 0.999) << "max |diff| " << max_diff;
+      if (fc.check == FixtureCase::kExact) {
+        EXPECT_LE(max_diff, 1e-3);
+      } else if (fc.check == FixtureCase::kHalf) {
+        EXPECT_LE(max_diff, 1e-2);
+      } else {
+        EXPECT_GE(cosine, 0.999) << "max |diff| " << max_diff;
+      }
 
       // Greedy continuation, each token fed back one at a time as llama.cpp did.
       size_t n_check = greedy.size();

@@ -211,6 +211,74 @@ TEST_F(EngineFixture, ContinuousBatchingReproducesGreedyReference) {
   }
 }
 
+// A prompt that repeats an earlier job's prompt and generated text continues
+// from that job's pooled cache, and the continuation still equals llama.cpp's
+// greedy reference; with the pool off nothing is reused and nothing changes.
+TEST_F(EngineFixture, SharedPrefixesAreReusedWithoutChangingResults) {
+  for (size_t budget : {size_t{1} << 30, size_t{0}}) {
+    SCOPED_TRACE("budget " + std::to_string(budget));
+    Engine engine(model_, {.threads = 2, .n_ctx = 512, .max_batch = 1, .prefix_cache_bytes = budget});
+    std::vector<GenerationJob> jobs;
+    for (const auto& c : ref_["cases"]) {
+      const auto prompt = c["tokens_bos"].get<std::vector<int32_t>>();
+      const auto greedy = c["greedy"].get<std::vector<int32_t>>();
+      GenerationJob first;
+      first.prompt = prompt;
+      first.max_tokens = 24;
+      first.stop_at_eog = false;
+      GenerationJob again = first;  // the prompt plus the first 10 greedy tokens
+      again.prompt.insert(again.prompt.end(), greedy.begin(), greedy.begin() + 10);
+      again.max_tokens = 14;
+      jobs.push_back(first);
+      jobs.push_back(again);
+    }
+    std::vector<GenerationResult> results(jobs.size());
+    engine.Generate(jobs, [&](size_t i, GenerationResult r) { results[i] = std::move(r); });
+    for (size_t k = 0; k < ref_["cases"].size(); ++k) {
+      const auto greedy = ref_["cases"][k]["greedy"].get<std::vector<int32_t>>();
+      const auto& again = results[2 * k + 1];
+      EXPECT_EQ(results[2 * k].tokens, greedy) << k;
+      EXPECT_EQ(again.tokens, std::vector<int32_t>(greedy.begin() + 10, greedy.end())) << k;
+      // Everything but the last prompt token comes from the first job's cache
+      // (when that is at least 16 tokens).
+      const int shared = static_cast<int>(jobs[2 * k + 1].prompt.size()) - 1;
+      EXPECT_EQ(again.cached_tokens, budget > 0 && shared >= 16 ? shared : 0) << k;
+      EXPECT_EQ(results[2 * k].cached_tokens, 0) << k;  // different lengths: nothing to share before
+    }
+  }
+}
+
+// Jobs admitted together that share a beginning: the later ones copy the
+// first one's cache after its prefill; tokens equal a run with reuse off.
+TEST_F(EngineFixture, JobsAdmittedTogetherShareTheirCommonBeginning) {
+  std::vector<GenerationJob> jobs;
+  for (const auto& c : ref_["cases"]) {
+    const auto prompt = c["tokens_bos"].get<std::vector<int32_t>>();
+    const auto greedy = c["greedy"].get<std::vector<int32_t>>();
+    for (int variant = 0; variant < 2; ++variant) {
+      GenerationJob j;
+      j.prompt = prompt;
+      j.prompt.insert(j.prompt.end(), greedy.begin() + 5 * variant, greedy.begin() + 5 * variant + 5);
+      j.max_tokens = 8;
+      j.stop_at_eog = false;
+      jobs.push_back(j);
+    }
+  }
+  auto run = [&](size_t budget) {
+    Engine engine(model_, {.threads = 2, .n_ctx = 512, .max_batch = 16, .prefix_cache_bytes = budget});
+    std::vector<GenerationResult> results(jobs.size());
+    engine.Generate(jobs, [&](size_t i, GenerationResult r) { results[i] = std::move(r); });
+    return results;
+  };
+  const auto shared = run(size_t{1} << 30), alone = run(0);
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    const int prefix = static_cast<int>(jobs[i].prompt.size()) - 5;  // the case's prompt
+    EXPECT_EQ(shared[i].tokens, alone[i].tokens) << i;
+    EXPECT_EQ(alone[i].cached_tokens, 0) << i;
+    EXPECT_EQ(shared[i].cached_tokens, i % 2 == 1 && prefix >= 16 ? prefix : 0) << i;
+  }
+}
+
 TEST_F(EngineFixture, StopStringsEogAndContextErrors) {
   Engine engine(model_, {.threads = 2, .n_ctx = 40});
   const auto& c = ref_["cases"][0];  // en-1tok: greedy reaches <|end_of_text|> (764) at step 16
