@@ -107,14 +107,14 @@ TEST(DeviceSelection, CudaIsATableOrAClearError) {
     EXPECT_THROW(DeviceSummary("cuda"), Error);
     return;
   }
-  // Only the matmul is the GPU's; every other entry is the CPU table's.
+  // The matmul and attention are the GPU's; every other entry is the CPU table's.
   const Kernels& cpu = CpuKernels();
   EXPECT_STREQ(k->name, "cuda");
   EXPECT_NE(k->matmul, cpu.matmul);
+  EXPECT_NE(k->attention, cpu.attention);
   EXPECT_EQ(k->rmsnorm, cpu.rmsnorm);
   EXPECT_EQ(k->rope, cpu.rope);
   EXPECT_EQ(k->softmax, cpu.softmax);
-  EXPECT_EQ(k->attention, cpu.attention);
   EXPECT_EQ(k->swiglu, cpu.swiglu);
   EXPECT_EQ(k->add, cpu.add);
   EXPECT_EQ(k->get_rows, cpu.get_rows);
@@ -226,6 +226,34 @@ TEST(KernelsCuda, MatmulMatchesReferenceForEveryType) {
     Weight w(type, 96, 512, seed++);
     for (int64_t n_tokens : {1, 3, 37}) CheckMatmul(*k, w.info, n_tokens, seed++);
   }
+}
+
+// Prompt-chunk attention runs on the GPU (16+ query rows), decode rows on the
+// CPU; both must match the reference table for f32 and f16 caches.
+TEST(KernelsCuda, AttentionMatchesReference) {
+  REQUIRE_CUDA(k);
+  for (bool f16 : {false, true})
+    for (int64_t hd : {64, 128})
+      for (int64_t n_tok : {1, 16, 37}) {
+        SCOPED_TRACE("f16 " + std::to_string(f16) + " head_dim " + std::to_string(hd) + " rows " + std::to_string(n_tok));
+        const int64_t n_head = 8, n_head_kv = 2, stride = n_head_kv * hd, n_pos = 300;
+        KvCache cache(1, stride, 512, f16 ? KvType::kF16 : KvType::kF32);
+        cache.Reserve(n_pos);
+        const auto kv = Random(2 * n_pos * stride, 40 + static_cast<uint32_t>(hd));
+        cache.Write(0, 0, kv.data(), kv.data() + n_pos * stride, n_pos, stride);
+        cache.Commit(n_pos);
+        const auto q = Random(n_tok * n_head * hd, 41);
+        std::vector<int32_t> pos(n_tok);
+        for (int64_t t = 0; t < n_tok; ++t) pos[t] = static_cast<int32_t>(n_pos - n_tok + t);
+        std::vector<float> want(q.size()), got(q.size(), -7.0f);
+        AttentionArgs a{q.data(), n_tok, pos.data(), cache.View(0), n_head, n_head_kv, hd,
+                        1.0f / std::sqrt(static_cast<float>(hd)), want.data()};
+        RefKernels().attention(a);
+        a.out = got.data();
+        k->attention(a);
+        const float tol = f16 ? 2e-3f : 1e-5f;  // f16 rounds each probability: one f16 step apart at most
+        for (size_t i = 0; i < want.size(); ++i) ASSERT_NEAR(got[i], want[i], tol) << i;
+      }
 }
 
 TEST(KernelsCuda, MatmulOfNothingWritesNothing) {

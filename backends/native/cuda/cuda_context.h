@@ -1,5 +1,5 @@
-// Per-call GPU state for the matmul: a stream, a cuBLAS handle bound to it
-// and scratch buffers for the activations. A ContextPool lends each caller
+// Per-call GPU state for the matmul and attention: a stream, a cuBLAS handle
+// bound to it and scratch buffers. A ContextPool lends each caller
 // its own Context for the duration of one call, so the kernel table's
 // entries stay reentrant without thread_local state (which would outlive the
 // CUDA runtime at exit). Internal to the cuda folder.
@@ -22,7 +22,8 @@ struct Context {
   CublasPtr cublas;
   DeviceBuffer x;      // activations as uploaded (f32)
   DeviceBuffer x_cvt;  // activations in the weight's compute type (f16/bf16)
-  DeviceBuffer out;    // GEMM result (f32)
+  DeviceBuffer out;    // GEMM result (f32); attention output
+  DeviceBuffer att_k, att_v, att_pos;  // attention: visible keys, values, positions
 };
 
 class ContextPool {

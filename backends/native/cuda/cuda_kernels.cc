@@ -1,6 +1,7 @@
-// The "cuda" table: the GPU matmul plus CpuKernels()'s other entries.
+// The "cuda" table: GPU matmul and prompt attention, CpuKernels()'s other entries.
 #include "backends/native/cuda/cuda_kernels.h"
 
+#include "backends/native/cuda/cuda_attention.h"
 #include "backends/native/cuda/cuda_device.h"
 #include "backends/native/cuda/cuda_matmul.h"
 
@@ -12,6 +13,7 @@ const Kernels* CudaKernelsOrNull(std::string* why) {
     Kernels k = CpuKernels();
     k.name = "cuda";
     k.matmul = cuda::Matmul;
+    k.attention = cuda::Attention;
     return k;
   }();
   return &table;

@@ -5,8 +5,10 @@
 // use; quantized types dequantized to F16 there, F32/F16/BF16 kept as they
 // are); activations round-trip per matmul (host f32 → device, converted to the
 // weight's compute type, GEMM with f32 accumulation and f32 output → host);
-// the other ops (rmsnorm, rope, softmax, attention, swiglu, add, get_rows)
-// run on the CPU for now: they are CpuKernels()'s. Host pointers stay the
+// attention over a prompt chunk runs on the GPU too (cuda_attention.h; the
+// visible cache is copied over per call), single-token decode attention and
+// the other ops (rmsnorm, rope, softmax, swiglu, add, get_rows) run on the
+// CPU for now: they are CpuKernels()'s. Host pointers stay the
 // interface, so a Forward cannot tell the tables apart.
 //
 // Numerics: unlike the CPU table, quantized weights meet f16 activations
