@@ -105,7 +105,9 @@ TEST(GgufRoundTrip, RandomFilesAllValueTypes) {
     auto mf = ModelFile::Open(path);
     EXPECT_EQ(mf->gguf_version(), 3u);
     for (const auto& [k, v] : want) EXPECT_EQ(mf->Get(k), v) << k;
-    if (alignment != 32) EXPECT_EQ(mf->GetInt("general.alignment"), alignment);
+    if (alignment != 32) {
+      EXPECT_EQ(mf->GetInt("general.alignment"), alignment);
+    }
     ASSERT_EQ(mf->tensors().size(), values.size());
     for (const auto& t : mf->tensors()) {
       EXPECT_EQ(reinterpret_cast<uintptr_t>(t.data) % alignment, 0u) << t.name;  // mmap is page aligned
