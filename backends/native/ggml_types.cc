@@ -140,6 +140,17 @@ float VecDotBatchedRef(GgmlType weight_type, const void* weight_row, const void*
   return quant::DotBF16Batched(weight_row, act, n);
 }
 
+bool VecDotTile(GgmlType weight_type, const void* const* rows, int n_rows, const void* const* acts, int n_acts,
+                int64_t n, float* out, int64_t out_stride) {
+  VecDotType(weight_type);  // throws for types without a matmul
+  CheckMultiple(weight_type, n);
+  if (weight_type == GgmlType::BF16) return false;  // batched BF16 has its own order (VecDotBatched)
+  const quant::VecDotTileFn fn = quant::SimdVecDotTile(weight_type);
+  if (!fn) return false;
+  if (n_rows > 0 && n_acts > 0) fn(rows, n_rows, acts, n_acts, n, out, out_stride);
+  return true;
+}
+
 const char* VecDotTarget() { return quant::SimdTargetName(); }
 
 float Fp16ToFp32(uint16_t h) {

@@ -77,6 +77,16 @@ float VecDotRef(GgmlType weight_type, const void* weight_row, const void* act, i
 // one-row vec_dot; for every other type this is VecDot (and its Ref twin).
 float VecDotBatched(GgmlType weight_type, const void* weight_row, const void* act, int64_t n);
 float VecDotBatchedRef(GgmlType weight_type, const void* weight_row, const void* act, int64_t n);
+// A tile of a matmul over two or more activation rows:
+// out[j * out_stride + i] = VecDotBatched(weight_type, rows[i], acts[j], n),
+// bit for bit, for i < n_rows and j < n_acts (any counts >= 0). Each weight
+// block is unpacked once for several activations and each activation block
+// loaded once for several rows; every output keeps the single dot's
+// accumulator and block order. Returns false, writing nothing, when this
+// CPU/build has no tile kernel for the type (callers then loop over
+// VecDotBatched); throws like VecDot on a bad type or size.
+bool VecDotTile(GgmlType weight_type, const void* const* rows, int n_rows, const void* const* acts, int n_acts,
+                int64_t n, float* out, int64_t out_stride);
 // Name of the SIMD target VecDot dispatches to on this machine ("AVX2", ...).
 const char* VecDotTarget();
 

@@ -33,6 +33,11 @@ float ReduceLanes16(const float* v);
 using VecDotFn = float (*)(const void* w, const void* act, int64_t n);
 VecDotFn SimdVecDot(GgmlType t);
 VecDotFn SimdVecDotBatched(GgmlType t);
+// SIMD tile of batched dots (see VecDotTile), or nullptr when this CPU/build
+// has none for the type.
+using VecDotTileFn = void (*)(const void* const* rows, int n_rows, const void* const* acts, int n_acts,
+                              int64_t n, float* out, int64_t out_stride);
+VecDotTileFn SimdVecDotTile(GgmlType t);
 const char* SimdTargetName();
 
 // ggml's nearest_int: round half to even for |v| < 2^22.

@@ -1,6 +1,7 @@
 // The fast CPU kernel table against the scalar reference table (and the
 // reference against hand-computed values), on random inputs at awkward sizes,
 // for every Highway target this machine supports.
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <string>
@@ -92,6 +93,41 @@ TEST(KernelsCpu, MatmulMatchesReferenceForEveryType) {
             for (size_t i = 0; i + 1 < want.size(); ++i)
               ASSERT_NEAR(got[i], want[i], 2e-4f * std::sqrt(static_cast<float>(cols)) * (1 + std::fabs(want[i])))
                   << "index " << i;
+          }
+        }
+      }
+    }
+  });
+}
+
+// With two or more tokens every output is VecDotBatched of its row and the
+// token's converted activation, bit for bit, whether the matmul takes the
+// tiled path or not; rows are read through TensorInfo::Row (head permutation).
+TEST(KernelsCpu, MatmulOverTokensIsBitExactWithBatchedDots) {
+  tbb::task_arena arena(2);
+  arena.execute([] {
+    for (GgmlType type : {GgmlType::F16, GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q5_0, GgmlType::Q4_K,
+                          GgmlType::Q6_K}) {
+      const int64_t cols = 2 * std::max<int64_t>(Traits(type).block_size, 64);
+      for (int64_t rows : {5, 37, 64}) {
+        for (int64_t n_tok : {2, 3, 33, 70}) {
+          for (int32_t permute : {0, 1}) {
+            SCOPED_TRACE(std::string(TypeName(type)) + " rows " + std::to_string(rows) + " tokens " +
+                         std::to_string(n_tok) + " permute " + std::to_string(permute));
+            Weight w(type, rows, cols, static_cast<uint32_t>(rows * 7 + n_tok));
+            w.info.permute_heads = permute;  // rows 64 and 1 head: a real permutation; otherwise as stored
+            if (rows % 2) w.info.permute_heads = 0;
+            const auto x = Random(n_tok * cols, 11 + static_cast<uint32_t>(n_tok));
+            std::vector<float> got(rows * n_tok + 1, 12345.0f);
+            CpuKernels().matmul(w.info, x.data(), n_tok, got.data());
+            ASSERT_EQ(got.back(), 12345.0f);
+            std::vector<uint8_t> act(RowBytes(VecDotType(type), cols));
+            for (int64_t t = 0; t < n_tok; ++t) {
+              QuantizeActivation(type, x.data() + t * cols, act.data(), cols);
+              for (int64_t r = 0; r < rows; ++r)
+                ASSERT_EQ(got[t * rows + r], VecDotBatched(type, w.info.Row(r), act.data(), cols))
+                    << "token " << t << " row " << r;
+            }
           }
         }
       }

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -257,6 +258,77 @@ TEST(VecDot, Bf16LaneOrderOddFirst) {
   EXPECT_EQ(VecDotBatched(GgmlType::BF16, w.data(), a.data(), n), want);
   EXPECT_EQ(VecDotRef(GgmlType::BF16, w.data(), a.data(), n), want);
   EXPECT_EQ(VecDot(GgmlType::BF16, w.data(), a.data(), n), want);
+}
+
+// A tile of dots equals VecDotBatched per output, bit for bit, at every tile
+// edge (rows and activations not multiples of the kernel's tile), with rows
+// and activations scattered and misaligned, and writes nothing else. Types
+// without a tile kernel return false and leave the output alone.
+void CheckTile(GgmlType t, int64_t n) {
+  const size_t w_bytes = RowBytes(t, n), a_bytes = RowBytes(VecDotType(t), n);
+  for (int misalign = 0; misalign < 2; ++misalign) {
+    // Up to 13 rows and 9 activations, each at its own offset.
+    std::vector<uint8_t> wbuf(13 * (w_bytes + 3)), abuf(9 * (a_bytes + 5));
+    std::vector<const void*> rows(13), acts(9);
+    for (int i = 0; i < 13; ++i) {
+      uint8_t* p = wbuf.data() + i * (w_bytes + 3) + (misalign ? 1 + i % 3 : 0);
+      auto q = Quant(t, RandomRow(n, 700 + 31 * i, 0.05f));
+      std::memcpy(p, q.data(), q.size());
+      rows[12 - i] = p;  // not in memory order
+    }
+    for (int j = 0; j < 9; ++j) {
+      uint8_t* p = abuf.data() + j * (a_bytes + 5) + (misalign ? 1 + j % 5 : 0);
+      QuantizeActivation(t, RandomRow(n, 900 + 17 * j).data(), p, n);
+      acts[j] = p;
+    }
+    for (int n_rows : {0, 1, 2, 3, 4, 5, 7, 8, 13}) {
+      for (int n_acts : {0, 1, 2, 3, 4, 5, 9}) {
+        SCOPED_TRACE(std::string(TypeName(t)) + " n " + std::to_string(n) + " rows " + std::to_string(n_rows) +
+                     " acts " + std::to_string(n_acts) + " misalign " + std::to_string(misalign));
+        const int64_t stride = n_rows + 2;  // a gap after each activation's outputs
+        std::vector<float> out(stride * n_acts + 1, 12345.0f);
+        const bool tiled = VecDotTile(t, rows.data(), n_rows, acts.data(), n_acts, n, out.data(), stride);
+        for (int j = 0; j < n_acts; ++j) {
+          for (int i = 0; i < stride; ++i) {
+            const float got = out[j * stride + i];
+            if (!tiled || i >= n_rows) {
+              ASSERT_EQ(got, 12345.0f) << "row " << i << " act " << j;
+            } else {
+              ASSERT_EQ(got, VecDotBatched(t, rows[i], acts[j], n))
+                  << "row " << i << " act " << j << " " << VecDotTarget();
+            }
+          }
+        }
+        ASSERT_EQ(out.back(), 12345.0f);
+      }
+    }
+  }
+}
+
+TEST(VecDot, TileIsBitExactWithBatchedDots) {
+  for (GgmlType t : kWeightTypes) {
+    const int64_t bs = Traits(t).block_size;
+    if (bs == 1) {
+      // Float rows also end in a lone 8-element chunk and single elements.
+      for (int64_t n : {448, 461, 5}) CheckTile(t, n);
+    } else {
+      CheckTile(t, bs * (bs == 256 ? 3 : 7));
+    }
+  }
+}
+
+TEST(VecDot, TileKernelsExistForThePromptTypes) {
+  if (std::string(VecDotTarget()) != "AVX2") GTEST_SKIP() << "no tile kernels for " << VecDotTarget();
+  std::vector<uint8_t> buf(1024);
+  const void* p = buf.data();
+  float out = 0;
+  for (GgmlType t : {GgmlType::F32, GgmlType::F16, GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q5_0, GgmlType::Q4_K,
+                     GgmlType::Q6_K}) {
+    SCOPED_TRACE(TypeName(t));
+    EXPECT_TRUE(VecDotTile(t, &p, 0, &p, 0, 256, &out, 1));
+  }
+  EXPECT_FALSE(VecDotTile(GgmlType::BF16, &p, 0, &p, 0, 256, &out, 1));  // the batch order is its own
+  EXPECT_THROW(VecDotTile(GgmlType::Q4_K, &p, 0, &p, 0, 128, &out, 1), Error);
 }
 
 TEST(VecDot, RejectsBadSizesAndTypes) {
