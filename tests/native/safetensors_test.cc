@@ -46,6 +46,14 @@ StTensor HalfTensor(const std::string& name, const std::string& dtype, std::vect
   return {name, dtype, shape, b};
 }
 
+std::vector<uint8_t> WithHeader(const std::string& h, size_t data_bytes) {
+  std::vector<uint8_t> out(8 + h.size() + data_bytes, 0);
+  const uint64_t n = h.size();
+  std::memcpy(out.data(), &n, 8);
+  std::memcpy(out.data() + 8, h.data(), h.size());
+  return out;
+}
+
 std::vector<uint8_t> Safetensors(const std::vector<StTensor>& ts) {
   json h = json::object();
   h["__metadata__"] = {{"format", "pt"}};
@@ -56,10 +64,7 @@ std::vector<uint8_t> Safetensors(const std::vector<StTensor>& ts) {
   }
   std::string hs = h.dump();
   while (hs.size() % 8) hs += ' ';
-  std::vector<uint8_t> out(8);
-  uint64_t n = hs.size();
-  std::memcpy(out.data(), &n, 8);
-  out.insert(out.end(), hs.begin(), hs.end());
+  std::vector<uint8_t> out = WithHeader(hs, 0);
   for (const auto& t : ts) out.insert(out.end(), t.bytes.begin(), t.bytes.end());
   return out;
 }
@@ -190,14 +195,6 @@ void ExpectHeaderError(const std::vector<uint8_t>& b, const char* needle) {
   }
 }
 
-std::vector<uint8_t> WithHeader(const std::string& h, size_t data_bytes) {
-  std::vector<uint8_t> out(8);
-  uint64_t n = h.size();
-  std::memcpy(out.data(), &n, 8);
-  out.insert(out.end(), h.begin(), h.end());
-  out.resize(out.size() + data_bytes, 0);
-  return out;
-}
 
 TEST(Safetensors, MalformedHeaders) {
   ExpectHeaderError({1, 2, 3}, "no header length");

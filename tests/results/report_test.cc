@@ -20,9 +20,9 @@ using testing::WriteRun;
 std::string MakeFixture(const std::string& out) {
   FixtureTask s{"sentiment", "id", "nlu", "", "accuracy", 61.25, {1, 0, 1, 0}, {"pos", "neg", "pos", "neg"},
                 {"pos", "null", "pos", ""}};
-  FixtureTask ex{"translation-en-xx", "id", "nlg", "translations", "chrf", 41.5, {40, 43}, {"a", "b"}};
-  FixtureTask xe{"translation-xx-en", "id", "nlg", "translations", "chrf", 55.125, {50, 60}, {"c", "d"}};
-  FixtureTask q{"qa", "th", "nlu", "", "f1", 33.3333333333, {0.5, 0.25}, {"x", "</script><script>alert(1)</script>"}};
+  FixtureTask ex{"translation-en-xx", "id", "nlg", "translations", "chrf", 41.5, {40, 43}, {"a", "b"}, {}};
+  FixtureTask xe{"translation-xx-en", "id", "nlg", "translations", "chrf", 55.125, {50, 60}, {"c", "d"}, {}};
+  FixtureTask q{"qa", "th", "nlu", "", "f1", 33.3333333333, {0.5, 0.25}, {"x", "</script><script>alert(1)</script>"}, {}};
   return WriteRun(out, "tiny-model", 0, {s, ex, xe, q});
 }
 
@@ -51,7 +51,7 @@ TEST(Report, SelfContainedWithDrillDownCounts) {
 
 TEST(Report, ScoresAverageRunsWithStderr) {
   auto out = bhasa::testing::TempDir("report-runs");
-  FixtureTask a{"nli", "vi", "nlr", "", "accuracy", 70, {}, {}};
+  FixtureTask a{"nli", "vi", "nlr", "", "accuracy", 70, {}, {}, {}};
   auto r0 = WriteRun(out, "m", 0, {a});
   a.score = 80;
   auto r1 = WriteRun(out, "m", 1, {a});
