@@ -33,9 +33,12 @@ TEST(ModelCommands, CreateRandomQ4KMUsesTheMixture) {
   EXPECT_EQ(info["type_counts"]["q4_K"], 8 * 7 - 8 + 1) << info["type_counts"].dump();  // + token_embd
   for (const auto& t : info["tensors"]) {
     const std::string name = t["name"];
-    if (name == "blk.3.attn_v.weight" || name == "blk.7.ffn_down.weight" || name == "output.weight")
+    if (name == "blk.3.attn_v.weight" || name == "blk.7.ffn_down.weight" || name == "output.weight") {
       EXPECT_EQ(t["type"], "q6_K") << name;
-    if (name == "blk.1.attn_v.weight" || name == "blk.2.ffn_down.weight") EXPECT_EQ(t["type"], "q4_K") << name;
+    }
+    if (name == "blk.1.attn_v.weight" || name == "blk.2.ffn_down.weight") {
+      EXPECT_EQ(t["type"], "q4_K") << name;
+    }
   }
 }
 

@@ -200,7 +200,9 @@ TEST(KernelsCpu, SoftmaxSwigluAddMatchReference) {
       sum += a[i];
       EXPECT_NEAR(a[i], b[i], 1e-7);
     }
-    if (n > 0) EXPECT_NEAR(sum, 1.0, 1e-5);
+    if (n > 0) {
+      EXPECT_NEAR(sum, 1.0, 1e-5);
+    }
     const auto g = Random(n, 12), u = Random(n, 13);
     std::vector<float> r(n), c(n);
     RefKernels().swiglu(g.data(), u.data(), n, r.data());

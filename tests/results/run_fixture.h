@@ -18,9 +18,9 @@ namespace bhasa::results::testing {
 struct FixtureTask {
   std::string task, lang, competency, group, metric = "score";
   double score = 0;                    // the results.json task score
-  std::vector<double> row_scores;      // individual_scores per row
-  std::vector<nlohmann::json> labels;  // one per row (or empty: no label column)
-  std::vector<std::string> cleaned;    // cleaned_responses per row (default "x")
+  std::vector<double> row_scores = {}; // individual_scores per row
+  std::vector<nlohmann::json> labels = {};  // one per row (or empty: no label column)
+  std::vector<std::string> cleaned = {};    // cleaned_responses per row (default "x")
   int version = 1;
 };
 
