@@ -20,6 +20,7 @@ struct BackendCapabilities {
   bool continue_final = true; // supports continue_final_message (base two-phase decoding)
   bool logprobs = false;
   int max_context = 0;        // 0 = unknown
+  std::string warning;        // a problem found while asking, worth telling the user ("" = none)
 };
 
 // Options a backend is created from: --model, --url, --chat-template, ...
@@ -38,6 +39,9 @@ class Backend {
   using OnResponse = std::function<void(Response)>;
   virtual ~Backend() = default;
   virtual std::string name() const = 0;
+  // What the backend can do. A remote backend asks its server (once, with a
+  // short timeout) and throws Error with kExitRuntime when it cannot be
+  // reached or refuses us, so that a run stops before it plans.
   virtual BackendCapabilities capabilities() const = 0;
   // Facts recorded in results.json (model file, sha256, engine, quantization...).
   virtual nlohmann::json Describe() const { return {{"backend", name()}}; }

@@ -8,8 +8,10 @@
 #include <random>
 #include <unordered_map>
 
+#include "backends/openai_models.h"
 #include "backends/openai_wire.h"
 #include "common/error.h"
+#include "common/exit_codes.h"
 
 namespace bhasa::backends {
 
@@ -85,6 +87,13 @@ OpenAiConfig OpenAiConfig::FromOptions(const BackendOptions& options) {
   c.retry.max_delay_s = SecondsOption(options, "retry_max_delay", c.retry.max_delay_s);
   c.verify_tls = BoolOption(options, "tls_verify", c.verify_tls);
   c.ca_file = options.Get("ca_file");
+  const std::string tmpl = options.Get("chat_template");
+  if (tmpl == "base" || tmpl == "seahelm-base" || tmpl == "base_model") {
+    c.message_format = MessageFormat::kBaseTemplate;
+  } else if (!tmpl.empty() && tmpl != "auto") {
+    throw OptionError("chat_template", tmpl,
+                      "'base' (SEA-HELM's base template, rendered by bhasa) or nothing (the server applies its own)");
+  }
   if (c.timeout_s <= 0) throw OptionError("timeout", options.Get("timeout"), "a number of seconds > 0");
   return c;
 }
@@ -105,24 +114,76 @@ OpenAiBackend::OpenAiBackend(OpenAiConfig config) : config_(std::move(config)) {
 OpenAiBackend::~OpenAiBackend() = default;
 
 BackendCapabilities OpenAiBackend::capabilities() const {
+  std::lock_guard lock(capabilities_mu_);
+  if (!capabilities_) capabilities_ = AskServers();
+  return *capabilities_;
+}
+
+BackendCapabilities OpenAiBackend::AskServers() const {
   BackendCapabilities c;
   c.chat = true;
   c.raw_prompt = true;
-  c.continue_final = true;
+  c.continue_final = true;  // base models: rendered here; chat: vLLM/SGLang's continue_final_message
   c.logprobs = true;
+  HttpClient::Options o;
+  o.connect_timeout_s = std::min(config_.connect_timeout_s, 5.0);
+  o.request_timeout_s = std::min(config_.timeout_s, 10.0);
+  o.verify_tls = config_.verify_tls;
+  o.ca_file = config_.ca_file;
+  HttpClient probe(std::move(o));
+  for (const Url& base : config_.urls) {
+    HttpRequest req;
+    req.method = "GET";
+    req.url = base;
+    req.target = "/models";
+    req.headers = {{"Accept", "application/json"}};
+    if (!api_key_.empty()) req.headers.emplace_back("Authorization", "Bearer " + api_key_);
+    const std::string where = base.ToString(req.target);
+    const HttpResponse h = probe.SendSync(std::move(req));
+    if (h.error != HttpError::kNone)
+      throw Error(Scrub("openai backend: cannot reach " + where + ": " + ToString(h.error) + ": " + h.error_message),
+                  kExitRuntime);
+    if (h.status == 404 || h.status == 405) continue;  // no model list: nothing to learn
+    if (h.status < 200 || h.status >= 300) {
+      const bool auth = h.status == 401 || h.status == 403;
+      throw Error(Scrub("openai backend: GET " + where + ": HTTP " + std::to_string(h.status) + ": " +
+                        ErrorBodySummary(h.body) +
+                        (auth ? " (the key is read from $" + config_.api_key_env + ")" : "")),
+                  kExitRuntime);
+    }
+    ServedModels served;
+    try {
+      served = ParseModelsReply(h.body, config_.model);
+    } catch (const Error& e) {
+      c.warning = "GET " + where + ": " + e.what();
+      continue;
+    }
+    if (served.max_context > 0 && (c.max_context == 0 || served.max_context < c.max_context))
+      c.max_context = served.max_context;
+    if (!served.listed && !config_.model.empty() && served.ids.size() > 1) {
+      std::string ids;
+      for (const std::string& id : served.ids) ids += (ids.empty() ? "" : ", ") + id;
+      c.warning = where + " does not list model '" + config_.model + "' (it serves: " + ids + ")";
+    }
+  }
   return c;
 }
 
 nlohmann::json OpenAiBackend::Describe() const {
   nlohmann::json urls = nlohmann::json::array();
   for (const Url& u : config_.urls) urls.push_back(u.ToString());
-  return {{"backend", name()},
+  nlohmann::json d = {{"backend", name()},
           {"urls", urls},
           {"model", config_.model},
+          {"endpoint", config_.message_format == MessageFormat::kBaseTemplate ? "completions (base template)"
+                                                                              : "chat/completions"},
           {"concurrency", config_.concurrency},
           {"timeout_s", config_.timeout_s},
           {"max_retries", config_.retry.max_retries},
           {"api_key_env", config_.api_key_env}};
+  std::lock_guard lock(capabilities_mu_);
+  if (capabilities_ && capabilities_->max_context > 0) d["max_context"] = capabilities_->max_context;
+  return d;
 }
 
 std::string OpenAiBackend::Scrub(std::string text) const {
@@ -202,7 +263,7 @@ void OpenAiBackend::Generate(std::span<const Request> requests, const OnResponse
     const HttpResponse& h = d.http;
     if (h.error == HttpError::kNone && h.status >= 200 && h.status < 300) {
       Response r;
-      const std::string problem = ParseOpenAiReply(f.call.endpoint, h.body, &r);
+      const std::string problem = ParseOpenAiReply(f.call.endpoint, h.body, &r, &requests[d.index].params);
       if (!problem.empty()) return fail(d.index, problem);
       return finish(d.index, std::move(r), f.start);
     }
@@ -224,7 +285,7 @@ void OpenAiBackend::Generate(std::span<const Request> requests, const OnResponse
       InFlight f;
       f.start = Clock::now();
       try {
-        f.call = BuildOpenAiCall(requests[i], config_.model);
+        f.call = BuildOpenAiCall(requests[i], config_.model, config_.message_format);
       } catch (const Error& e) {
         Response r;
         r.status = ResponseStatus::kFailed;

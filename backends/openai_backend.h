@@ -14,6 +14,9 @@
 //                    errors, timeouts, broken connections, 408, 429 and 5xx
 //   retry_base_delay, retry_max_delay   backoff in seconds (default 1, 60)
 //   tls_verify       "true"/"false" (default true); ca_file: extra PEM trust anchors
+//   chat_template    "base" (alias "seahelm-base"): messages are rendered with
+//                    SEA-HELM's base template here and sent to /v1/completions;
+//                    "" or "auto": /v1/chat/completions with the server's template
 //
 // Thread-safety: Generate may be called from several threads at once; each
 // call delivers its responses on its own calling thread.
@@ -21,12 +24,15 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "backends/backend.h"
 #include "backends/http_client.h"
 #include "backends/http_retry.h"
+#include "backends/openai_wire.h"
 
 namespace bhasa::backends {
 
@@ -40,6 +46,7 @@ struct OpenAiConfig {
   RetryPolicy retry;
   bool verify_tls = true;
   std::string ca_file;
+  MessageFormat message_format = MessageFormat::kServerTemplate;
 
   // Throws bhasa::Error naming the option and the bad value.
   static OpenAiConfig FromOptions(const BackendOptions& options);
@@ -52,8 +59,14 @@ class OpenAiBackend : public Backend {
   ~OpenAiBackend() override;
 
   std::string name() const override { return "openai"; }
+  // Asks every URL's GET /v1/models once (connect and reply within 5 and 10
+  // seconds): the context length of the model, and a warning when the
+  // servers list models but not this one. Throws Error with kExitRuntime
+  // naming the URL when a server cannot be reached, refuses the key, or
+  // fails; a server without /v1/models (404) leaves the context unknown.
   BackendCapabilities capabilities() const override;
-  // backend, urls, model, concurrency, timeout, max_retries, api_key_env; never the key.
+  // backend, urls, model, endpoint, concurrency, timeout, max_retries,
+  // api_key_env, and max_context once known; never the key.
   nlohmann::json Describe() const override;
   // Keeps at most `concurrency` requests in flight; calls on_response on the
   // calling thread as each request finishes. Requests that exhaust their
@@ -64,11 +77,14 @@ class OpenAiBackend : public Backend {
  private:
   // `text` with every occurrence of the API key masked.
   std::string Scrub(std::string text) const;
+  BackendCapabilities AskServers() const;
 
   OpenAiConfig config_;
   std::string api_key_;  // "" = send no Authorization header
   std::unique_ptr<HttpClient> client_;
   std::atomic<uint64_t> next_url_{0};
+  mutable std::mutex capabilities_mu_;
+  mutable std::optional<BackendCapabilities> capabilities_;
 };
 
 }  // namespace bhasa::backends

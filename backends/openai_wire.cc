@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/base_prompt.h"
 #include "common/error.h"
 
 namespace bhasa::backends {
@@ -44,19 +45,35 @@ int TokenCount(const json& usage, const char* key) {
   return it != usage.end() && it->is_number_integer() ? it->get<int>() : 0;
 }
 
+// The stop string a "stop" reply ended on but left out of `text` ("" when
+// none, or when the reply says it ended on a stop token or EOS).
+std::string MissingStopString(const json& choice, const std::vector<std::string>& stops, const std::string& text) {
+  for (const std::string& s : stops)
+    if (!s.empty() && text.ends_with(s)) return "";  // the server kept it
+  for (const char* key : {"stop_reason", "matched_stop"}) {
+    auto it = choice.find(key);
+    if (it == choice.end()) continue;
+    return it->is_string() ? it->get<std::string>() : "";
+  }
+  return stops.size() == 1 ? stops[0] : "";
+}
+
 }  // namespace
 
 const char* EndpointPath(OpenAiEndpoint e) {
   return e == OpenAiEndpoint::kChat ? "/chat/completions" : "/completions";
 }
 
-OpenAiCall BuildOpenAiCall(const Request& request, const std::string& model) {
+OpenAiCall BuildOpenAiCall(const Request& request, const std::string& model, MessageFormat format) {
   OpenAiCall call;
   json body = json::object();
   if (!model.empty()) body["model"] = model;
   if (request.prompt) {
     call.endpoint = OpenAiEndpoint::kCompletions;
     body["prompt"] = *request.prompt;
+  } else if (!request.messages.empty() && format == MessageFormat::kBaseTemplate) {
+    call.endpoint = OpenAiEndpoint::kCompletions;
+    body["prompt"] = RenderBasePrompt(request.messages, !request.continue_final_message, /*bos_token=*/"");
   } else if (!request.messages.empty()) {
     call.endpoint = OpenAiEndpoint::kChat;
     json messages = json::array();
@@ -68,11 +85,11 @@ OpenAiCall BuildOpenAiCall(const Request& request, const std::string& model) {
   const GenerationParams& p = request.params;
   body["max_tokens"] = p.max_tokens;
   body["seed"] = p.seed;
-  if (p.temperature) body["temperature"] = *p.temperature;
-  if (p.top_p) body["top_p"] = *p.top_p;
-  if (p.top_k) body["top_k"] = *p.top_k;
+  body["temperature"] = p.temperature.value_or(0.0);
+  body["top_p"] = p.top_p.value_or(1.0);
+  // -1 is "no cut" for vLLM, SGLang and llama.cpp alike; older vLLM rejects 0.
+  body["top_k"] = p.top_k.value_or(0) > 0 ? *p.top_k : -1;
   if (!p.stop.empty()) body["stop"] = p.stop;
-  if (p.include_stop_str_in_output) body["include_stop_str_in_output"] = true;
   if (p.logprobs > 0) {
     if (call.endpoint == OpenAiEndpoint::kChat) {
       body["logprobs"] = true;
@@ -89,7 +106,8 @@ OpenAiCall BuildOpenAiCall(const Request& request, const std::string& model) {
   return call;
 }
 
-std::string ParseOpenAiReply(OpenAiEndpoint endpoint, std::string_view body, Response* out) {
+std::string ParseOpenAiReply(OpenAiEndpoint endpoint, std::string_view body, Response* out,
+                             const GenerationParams* asked) {
   json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) {
     return "invalid JSON in reply (" + std::to_string(body.size()) + " bytes): " + OneLine(body, 120);
@@ -127,6 +145,8 @@ std::string ParseOpenAiReply(OpenAiEndpoint endpoint, std::string_view body, Res
   auto finish = choice.find("finish_reason");
   out->finish_reason = finish != choice.end() && finish->is_string() ? finish->get<std::string>() : "";
   if (auto lp = choice.find("logprobs"); lp != choice.end() && !lp->is_null()) out->logprobs = *lp;
+  if (asked && asked->include_stop_str_in_output && out->finish_reason == "stop")
+    out->text += MissingStopString(choice, asked->stop, out->text);
   if (auto usage = j.find("usage"); usage != j.end() && usage->is_object()) {
     out->prompt_tokens = TokenCount(*usage, "prompt_tokens");
     out->completion_tokens = TokenCount(*usage, "completion_tokens");

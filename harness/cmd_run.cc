@@ -5,7 +5,9 @@
 #include "common/exit_codes.h"
 #include "common/fs.h"
 #include "common/jsonl.h"
+#include "harness/backend_check.h"
 #include "harness/command.h"
+#include "harness/decoding.h"
 #include "harness/evaluation.h"
 #include "harness/pipeline.h"
 #include "harness/plan.h"
@@ -72,7 +74,21 @@ int RunCommand(std::span<const std::string> args) {
   DeclareRunFlags(f, o);
   if (!f.Parse(args)) return kExitOk;
   FinalizeRunOptions(o);
+  ResolveDecoding(o, f.WasSet("seed"));
   PreparedRun p = Prepare(o);
+
+  // Backends are made and asked before the run directory exists: an
+  // unreachable server stops here with exit 3.
+  std::unique_ptr<Backend> backend = MakeBackend(o.backend, MakeBackendOptions(o));
+  CheckBackend(*backend, "model", o.model_kind == "base");
+  std::unique_ptr<Backend> judge;
+  if (p.needs_judge) {
+    if (o.judge_backend.empty())
+      throw Error("MT-Bench needs a judge: give --judge-backend (openai, native or replay) and --judge-url/--judge-model",
+                  kExitUsage);
+    judge = MakeBackend(o.judge_backend == "builtin" ? "native" : o.judge_backend, MakeJudgeOptions(o));
+    CheckBackend(*judge, "judge", false);
+  }
 
   results::RunDir dir(o.output, o.model_name, o.run);
   dir.Create();
@@ -80,14 +96,6 @@ int RunCommand(std::span<const std::string> args) {
   for (const auto* t : p.ptrs) config["plan"].push_back({{"task", t->config().name}, {"lang", t->lang()}});
   WriteFileAtomic(dir.ConfigPath(), DumpJson(config, 2) + "\n");
 
-  std::unique_ptr<Backend> backend = MakeBackend(o.backend, MakeBackendOptions(o));
-  std::unique_ptr<Backend> judge;
-  if (p.needs_judge) {
-    if (o.judge_backend.empty())
-      throw Error("MT-Bench needs a judge: give --judge-backend (openai, native or replay) and --judge-url/--judge-model",
-                  kExitUsage);
-    judge = MakeBackend(o.judge_backend == "builtin" ? "native" : o.judge_backend, MakeJudgeOptions(o));
-  }
   results::Journal journal(dir.JournalPath());
   if (journal.size() > 0)
     std::fprintf(stderr, "bhasa: resuming %s (%zu saved responses%s)\n", dir.root().c_str(), journal.size(),

@@ -53,6 +53,14 @@ Flags& Flags::Double(const std::string& name, double* dst, const std::string& he
   options_.push_back({name, help, "X", Option::kDouble, dst});
   return *this;
 }
+Flags& Flags::OptionalInt(const std::string& name, std::optional<int>* dst, const std::string& help) {
+  options_.push_back({name, help, "N", Option::kOptInt, dst});
+  return *this;
+}
+Flags& Flags::OptionalDouble(const std::string& name, std::optional<double>* dst, const std::string& help) {
+  options_.push_back({name, help, "X", Option::kOptDouble, dst});
+  return *this;
+}
 Flags& Flags::Bool(const std::string& name, bool* dst, const std::string& help) {
   options_.push_back({name, help, "", Option::kBool, dst});
   return *this;
@@ -89,6 +97,10 @@ void Flags::Assign(Option& o, const std::string& v) {
     case Option::kInt: *static_cast<int*>(o.dst) = ParseNumber<int>(command_, o.name, v); break;
     case Option::kInt64: *static_cast<long long*>(o.dst) = ParseNumber<long long>(command_, o.name, v); break;
     case Option::kDouble: *static_cast<double*>(o.dst) = ParseNumber<double>(command_, o.name, v); break;
+    case Option::kOptInt: *static_cast<std::optional<int>*>(o.dst) = ParseNumber<int>(command_, o.name, v); break;
+    case Option::kOptDouble:
+      *static_cast<std::optional<double>*>(o.dst) = ParseNumber<double>(command_, o.name, v);
+      break;
     case Option::kBool: break;
     case Option::kList: {
       auto* list = static_cast<std::vector<std::string>*>(o.dst);
@@ -203,6 +215,19 @@ std::string Flags::Help() const {
         def = ss.str();
         break;
       }
+      case Option::kOptInt: {
+        const auto& v = *static_cast<std::optional<int>*>(o.dst);
+        if (v) def = std::to_string(*v);
+        break;
+      }
+      case Option::kOptDouble: {
+        if (const auto& v = *static_cast<std::optional<double>*>(o.dst)) {
+          std::ostringstream ss;
+          ss << *v;
+          def = ss.str();
+        }
+        break;
+      }
       case Option::kBool: def = *static_cast<bool*>(o.dst) ? "on" : ""; break;
       case Option::kList: {
         for (const auto& s : *static_cast<std::vector<std::string>*>(o.dst)) def += (def.empty() ? "" : ",") + s;
@@ -226,6 +251,16 @@ nlohmann::json Flags::Values() const {
       case Option::kInt: j[o.name] = *static_cast<int*>(o.dst); break;
       case Option::kInt64: j[o.name] = *static_cast<long long*>(o.dst); break;
       case Option::kDouble: j[o.name] = *static_cast<double*>(o.dst); break;
+      case Option::kOptInt: {
+        const auto& v = *static_cast<std::optional<int>*>(o.dst);
+        j[o.name] = v ? nlohmann::json(*v) : nlohmann::json();
+        break;
+      }
+      case Option::kOptDouble: {
+        const auto& v = *static_cast<std::optional<double>*>(o.dst);
+        j[o.name] = v ? nlohmann::json(*v) : nlohmann::json();
+        break;
+      }
       case Option::kBool: j[o.name] = *static_cast<bool*>(o.dst); break;
       case Option::kList: j[o.name] = *static_cast<std::vector<std::string>*>(o.dst); break;
     }

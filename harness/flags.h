@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -21,6 +22,9 @@ class Flags {
   Flags& Int(const std::string& name, int* dst, const std::string& help);
   Flags& Int64(const std::string& name, long long* dst, const std::string& help);
   Flags& Double(const std::string& name, double* dst, const std::string& help);
+  // A number that may be left unset (no default shown; stays std::nullopt).
+  Flags& OptionalInt(const std::string& name, std::optional<int>* dst, const std::string& help);
+  Flags& OptionalDouble(const std::string& name, std::optional<double>* dst, const std::string& help);
   // --name sets true; --no-name sets false.
   Flags& Bool(const std::string& name, bool* dst, const std::string& help);
   // Repeatable; each value may also be a comma-separated list.
@@ -43,7 +47,7 @@ class Flags {
  private:
   struct Option {
     std::string name, help, value_name;
-    enum Kind { kString, kInt, kInt64, kDouble, kBool, kList } kind;
+    enum Kind { kString, kInt, kInt64, kDouble, kOptInt, kOptDouble, kBool, kList } kind;
     void* dst;
     bool set = false;
   };

@@ -22,6 +22,12 @@ void DeclareRunFlags(Flags& f, RunOptions& o) {
       .Int("run", &o.run, "run number (folder run_<n>)")
       .Int("limit", &o.limit, "evaluate only the first N rows of each task (0 = all)")
       .String("model-kind", &o.model_kind, "instruct (zero-shot) or base (five-shot, two-phase decoding)", "KIND")
+      .OptionalDouble("temperature", &o.temperature, "sampling temperature (default: generation_config.json, else 0 = greedy)")
+      .OptionalDouble("top-p", &o.top_p, "nucleus sampling cut (default: generation_config.json, else 1 = none)")
+      .OptionalInt("top-k", &o.top_k, "top-k sampling cut (default: generation_config.json, else 0 = none)")
+      .OptionalInt("max-tokens", &o.max_tokens, "generated tokens per request, for every task (default: the task's)")
+      .String("gen-kwargs", &o.gen_kwargs,
+              "decoding settings below the flags above: temperature, top_p, top_k, max_tokens, seed", "K=V,...")
       .String("replay", &o.replay, "replay backend: answers file(s) or directories, comma separated", "FILE")
       .String("url", &o.url, "openai backend: base URL(s), comma separated for round-robin", "URL")
       .String("api-key-env", &o.api_key_env, "openai backend: environment variable holding the API key", "VAR")
@@ -61,10 +67,21 @@ void FinalizeRunOptions(RunOptions& o) {
   if (o.backend == "replay" && o.replay.empty()) throw Error("--replay FILE is required for the replay backend", kExitUsage);
 }
 
+namespace {
+
+template <typename T>
+nlohmann::json OptionalJson(const std::optional<T>& v) {
+  return v ? nlohmann::json(*v) : nlohmann::json();
+}
+
+}  // namespace
+
 nlohmann::json RunOptionsToJson(const RunOptions& o) {
   return {{"model", o.model}, {"model_name", o.model_name}, {"backend", o.backend}, {"tasks", o.tasks},
           {"languages", o.languages}, {"suite", o.suite}, {"tasks_dir", o.tasks_dir}, {"data_dir", o.data_dir},
           {"output", o.output}, {"seed", o.seed}, {"run", o.run}, {"limit", o.limit}, {"model_kind", o.model_kind},
+          {"temperature", OptionalJson(o.temperature)}, {"top_p", OptionalJson(o.top_p)},
+          {"top_k", OptionalJson(o.top_k)}, {"max_tokens", OptionalJson(o.max_tokens)}, {"gen_kwargs", o.gen_kwargs},
           {"replay", o.replay}, {"url", o.url}, {"api_key_env", o.api_key_env}, {"concurrency", o.concurrency},
           {"timeout", o.timeout}, {"max_retries", o.max_retries}, {"chat_template", o.chat_template},
           {"threads", o.threads}, {"device", o.device}, {"ctx", o.ctx}, {"prefix_cache_mb", o.prefix_cache_mb},
@@ -82,7 +99,13 @@ RunOptions RunOptionsFromJson(const nlohmann::json& j) {
   get("model", o.model); get("model_name", o.model_name); get("backend", o.backend); get("tasks", o.tasks);
   get("languages", o.languages); get("suite", o.suite); get("tasks_dir", o.tasks_dir); get("data_dir", o.data_dir);
   get("output", o.output); get("seed", o.seed); get("run", o.run); get("limit", o.limit);
-  get("model_kind", o.model_kind); get("replay", o.replay); get("url", o.url); get("api_key_env", o.api_key_env);
+  get("model_kind", o.model_kind);
+  auto get_optional = [&](const char* k, auto& dst) {
+    if (j.contains(k) && !j[k].is_null()) dst = j[k].get<typename std::remove_reference_t<decltype(dst)>::value_type>();
+  };
+  get_optional("temperature", o.temperature); get_optional("top_p", o.top_p); get_optional("top_k", o.top_k);
+  get_optional("max_tokens", o.max_tokens);
+  get("gen_kwargs", o.gen_kwargs); get("replay", o.replay); get("url", o.url); get("api_key_env", o.api_key_env);
   get("concurrency", o.concurrency); get("timeout", o.timeout); get("max_retries", o.max_retries);
   get("chat_template", o.chat_template); get("threads", o.threads); get("device", o.device);
   get("ctx", o.ctx); get("prefix_cache_mb", o.prefix_cache_mb);
@@ -100,6 +123,10 @@ tasks::TaskContext MakeTaskContext(const RunOptions& o) {
   ctx.data_dir = o.data_dir;
   ctx.strip_think = o.strip_think;
   ctx.max_tokens_bonus = o.reasoning ? 20000 : 0;
+  ctx.max_tokens = o.max_tokens;
+  ctx.temperature = o.temperature;
+  ctx.top_p = o.top_p;
+  ctx.top_k = o.top_k;
   if (!o.thai_dict.empty()) ctx.scorer_options["thai_dict"] = o.thai_dict;
   if (!o.langid_model.empty()) ctx.scorer_options["langid_model"] = o.langid_model;
   return ctx;

@@ -2,6 +2,7 @@
 // config.json echoed into the run directory all come from DeclareRunFlags.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,12 @@ struct RunOptions {
   int run = 0;
   int limit = 0;
   std::string model_kind = "instruct";
+  // decoding (harness/decoding.h): unset until resolved from the next source
+  std::optional<double> temperature;
+  std::optional<double> top_p;
+  std::optional<int> top_k;
+  std::optional<int> max_tokens;    // unset: each task's own
+  std::string gen_kwargs;
   // backend settings
   std::string replay;
   std::string url;

@@ -221,8 +221,7 @@ class MtBenchTask : public Task {
     r.task = config_.name;
     r.lang = lang_;
     r.messages = TurnMessages(row, turn, r1);
-    r.params.max_tokens = lc_.max_tokens + ctx_.max_tokens_bonus;
-    r.params.seed = ctx_.seed;
+    r.params = ctx_.ModelParams(lc_.max_tokens);
     return r;
   }
 

@@ -59,8 +59,7 @@ Request PromptTask::FirstRequest(const nlohmann::json& row) const {
   r.task = config_.name;
   r.lang = lang_;
   r.messages = conversations_[i];
-  r.params.max_tokens = lc_.max_tokens + ctx_.max_tokens_bonus;
-  r.params.seed = ctx_.seed;
+  r.params = ctx_.ModelParams(lc_.max_tokens);
   if (IsBase() && !lc_.prompt.answer_tag.empty()) {
     // Phase 1 stops at the answer tag, replacing "\n\n" (SPEC 6.2).
     r.params.stop = {lc_.prompt.answer_tag};

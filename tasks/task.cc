@@ -4,6 +4,16 @@
 
 namespace bhasa::tasks {
 
+GenerationParams TaskContext::ModelParams(int task_max_tokens) const {
+  GenerationParams p;
+  p.max_tokens = max_tokens.value_or(task_max_tokens + max_tokens_bonus);
+  p.seed = seed;
+  p.temperature = temperature;
+  p.top_p = top_p;
+  p.top_k = top_k;
+  return p;
+}
+
 Registry<TaskFactory>& TaskFamilyRegistry() {
   static Registry<TaskFactory> r("task family");
   return r;

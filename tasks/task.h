@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,18 @@ struct TaskContext {
   nlohmann::json scorer_options = nlohmann::json::object();  // thai_dict, langid_model, ...
   bool strip_think = false;      // drop text through the last </think> before scoring
   int max_tokens_bonus = 0;      // reasoning models: SEA-HELM adds 20000
+  // Decoding settings for the model under test, resolved by the harness
+  // (flags > --gen-kwargs > task config > generation_config.json > greedy).
+  // Unset ones are left out of the requests, as in run directories written
+  // before they existed, so that re-scoring those finds their answers.
+  std::optional<int> max_tokens;  // replaces every task's max_tokens (--max-tokens)
+  std::optional<double> temperature;
+  std::optional<double> top_p;
+  std::optional<int> top_k;       // 0 = no top-k cut
+
+  // The generation parameters of a request to the model under test from a
+  // task whose configuration asks for `task_max_tokens`.
+  GenerationParams ModelParams(int task_max_tokens) const;
 };
 
 // Responses gathered so far, by request id.

@@ -1,5 +1,6 @@
 #include "backends/native/chat_template.h"
 
+#include "common/base_prompt.h"
 #include "common/error.h"
 #include "common/pystr.h"
 
@@ -89,17 +90,6 @@ std::string RenderMistral(const std::vector<Message>& msgs, const std::string& b
   return out;  // the [/INST] already opens the assistant turn
 }
 
-std::string RenderBase(const std::vector<Message>& msgs, bool gen, const std::string& bos) {
-  std::string out;
-  for (size_t i = 0; i < msgs.size(); ++i) {
-    if (i == 0) out += bos;
-    out += py::Strip(msgs[i].content);
-    if (i + 1 < msgs.size()) out += "\n\n";
-  }
-  if (gen) out += "\n\n";
-  return out;
-}
-
 }  // namespace
 
 std::vector<std::string> ChatTemplate::Names() {
@@ -148,7 +138,7 @@ std::string RenderChat(const ChatTemplate& tmpl, const std::vector<Message>& msg
     case ChatFormat::kGemma: out = RenderGemma(msgs, gen, bos_token); break;
     case ChatFormat::kChatMl: out = RenderChatMl(msgs, gen); break;
     case ChatFormat::kMistral: out = RenderMistral(msgs, bos_token, tmpl.eos_token); break;
-    case ChatFormat::kBase: out = RenderBase(msgs, gen, bos_token); break;
+    case ChatFormat::kBase: out = RenderBasePrompt(msgs, gen, bos_token); break;
   }
   if (continue_final) {
     // Cut right after the final message's (stripped) content, dropping the

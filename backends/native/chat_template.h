@@ -6,8 +6,8 @@
 //            message is folded into the first user turn (Gemma 3)
 //   chatml   <|im_start|>role\n{content}<|im_end|>\n (Qwen-style, no BOS)
 //   mistral  BOS [INST] {user} [/INST]{assistant}</s> (a system message prefixes the first user turn)
-//   base     SEA-HELM's chat_templates/base_model.jinja: roles ignored, each content trimmed,
-//            BOS before the first, joined with "\n\n", a final "\n\n" as the generation prompt
+//   base     SEA-HELM's chat_templates/base_model.jinja (common/base_prompt.h): roles ignored,
+//            each content trimmed, BOS before the first, joined with "\n\n", a final "\n\n"
 //
 // Thread-safety: everything here is a pure function of its arguments.
 // Failure: unknown names and unrecognised template texts throw bhasa::Error

@@ -102,9 +102,12 @@ TEST(OpenAiRoundTripTest, FieldsSurviveTheWire) {
   EXPECT_EQ(chat.params.top_p, 0.5);
   EXPECT_EQ(chat.params.top_k, 50);
   EXPECT_EQ(chat.params.stop, (std::vector<std::string>{"\n\n", "###"}));
-  EXPECT_TRUE(chat.params.include_stop_str_in_output);
+  EXPECT_FALSE(chat.params.include_stop_str_in_output);  // a vLLM-only field: kept on the client
   EXPECT_EQ(raw.prompt, "Terjemahkan: good morning");
   EXPECT_EQ(raw.params.max_tokens, 5);
+  EXPECT_EQ(raw.params.temperature, 0.0);  // unset travels as greedy, never as the server's default
+  EXPECT_EQ(raw.params.top_p, 1.0);
+  EXPECT_FALSE(raw.params.top_k);
 }
 
 // Stop() must end Run() at once, even with an idle keep-alive client still

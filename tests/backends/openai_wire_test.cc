@@ -17,7 +17,7 @@ Request ChatRequest() {
   return r;
 }
 
-TEST(OpenAiWireTest, ChatBodySendsOnlyWhatIsSet) {
+TEST(OpenAiWireTest, ChatBodySendsSamplingExplicitlyAndNoVllmOnlyFields) {
   Request r = ChatRequest();
   r.params.max_tokens = 32;
   r.params.seed = 25008113;
@@ -31,8 +31,12 @@ TEST(OpenAiWireTest, ChatBodySendsOnlyWhatIsSet) {
   ASSERT_EQ(j["messages"].size(), 2u);
   EXPECT_EQ(j["messages"][1]["role"], "user");
   EXPECT_EQ(j["messages"][1]["content"], "Apa ibu kota Indonesia?");
-  for (const char* absent : {"temperature", "top_p", "top_k", "stop", "logprobs", "top_logprobs",
-                             "continue_final_message", "add_generation_prompt", "include_stop_str_in_output"})
+  // Unset means greedy, as in the native engine: no server samples at its own default.
+  EXPECT_EQ(j["temperature"], 0.0);
+  EXPECT_EQ(j["top_p"], 1.0);
+  EXPECT_EQ(j["top_k"], -1);
+  for (const char* absent : {"stop", "logprobs", "top_logprobs", "continue_final_message", "add_generation_prompt",
+                             "include_stop_str_in_output"})
     EXPECT_FALSE(j.contains(absent)) << absent;
 }
 
@@ -52,7 +56,7 @@ TEST(OpenAiWireTest, ChatBodyMapsEveryParameter) {
   EXPECT_EQ(j["top_p"], 0.9);
   EXPECT_EQ(j["top_k"], 50);
   EXPECT_EQ(j["stop"], json({"\n\n", "Jawaban:"}));
-  EXPECT_EQ(j["include_stop_str_in_output"], true);
+  EXPECT_FALSE(j.contains("include_stop_str_in_output"));  // re-attached on reply instead
   EXPECT_EQ(j["logprobs"], true);
   EXPECT_EQ(j["top_logprobs"], 5);
   EXPECT_EQ(j["continue_final_message"], true);
@@ -167,6 +171,72 @@ TEST(OpenAiWireTest, ErrorBodySummary) {
   EXPECT_EQ(ErrorBodySummary(R"({"detail":"Not Found"})"), "Not Found");
   EXPECT_EQ(ErrorBodySummary("Bad\ngateway"), "Bad gateway");
   EXPECT_EQ(ErrorBodySummary(std::string(400, 'x')), std::string(300, 'x') + "...");
+}
+
+Request BaseRequest() {
+  Request r;
+  r.id = "sentiment/id/row-1/t1";
+  r.messages = {{"user", "  Sentimen?\n\nTeks: bagus "}, {"assistant", "Jawaban: Positif"}, {"user", "Teks: buruk"}};
+  r.params.stop = {"Jawaban:"};
+  r.params.include_stop_str_in_output = true;
+  return r;
+}
+
+TEST(OpenAiWireTest, BaseTemplateSendsTheRenderedPromptToCompletions) {
+  Request r = BaseRequest();
+  OpenAiCall call = BuildOpenAiCall(r, "m", MessageFormat::kBaseTemplate);
+  EXPECT_EQ(call.endpoint, OpenAiEndpoint::kCompletions);
+  json j = json::parse(call.body);
+  // SEA-HELM's base template without BOS text (the server adds BOS to a prompt).
+  EXPECT_EQ(j["prompt"], "Sentimen?\n\nTeks: bagus\n\nJawaban: Positif\n\nTeks: buruk\n\n");
+  EXPECT_FALSE(j.contains("messages"));
+  EXPECT_FALSE(j.contains("include_stop_str_in_output"));
+  EXPECT_EQ(j["stop"], json({"Jawaban:"}));
+
+  // Phase 2 continues the assistant's text: no trailing blank line, no vLLM-only fields.
+  r.messages.push_back({"assistant", "Saya kira Jawaban:"});
+  r.continue_final_message = true;
+  j = json::parse(BuildOpenAiCall(r, "m", MessageFormat::kBaseTemplate).body);
+  EXPECT_EQ(j["prompt"], "Sentimen?\n\nTeks: bagus\n\nJawaban: Positif\n\nTeks: buruk\n\nSaya kira Jawaban:");
+  EXPECT_FALSE(j.contains("continue_final_message"));
+  EXPECT_FALSE(j.contains("add_generation_prompt"));
+}
+
+std::string Completion(const std::string& text, const std::string& extra = "") {
+  return R"({"choices":[{"text":)" + json(text).dump() + R"(,"finish_reason":"stop")" + extra + "}]}";
+}
+
+std::string ParsedText(const std::string& body, const GenerationParams& asked) {
+  Response r;
+  EXPECT_EQ(ParseOpenAiReply(OpenAiEndpoint::kCompletions, body, &r, &asked), "");
+  return r.text;
+}
+
+TEST(OpenAiWireTest, StopStringIsReattachedWhenTheServerDropsIt) {
+  GenerationParams asked = BaseRequest().params;
+  // llama.cpp's server: names no stop, strips it.
+  EXPECT_EQ(ParsedText(Completion("Saya kira "), asked), "Saya kira Jawaban:");
+  // vLLM without include_stop_str_in_output: stop_reason names the string.
+  EXPECT_EQ(ParsedText(Completion("Saya kira ", R"(,"stop_reason":"Jawaban:")"), asked), "Saya kira Jawaban:");
+  // SGLang: matched_stop.
+  EXPECT_EQ(ParsedText(Completion("x ", R"(,"matched_stop":"Jawaban:")"), asked), "x Jawaban:");
+  // A server that kept it: nothing doubled.
+  EXPECT_EQ(ParsedText(Completion("Saya kira Jawaban:"), asked), "Saya kira Jawaban:");
+  // EOS or a stop token, as vLLM and SGLang report them: nothing appended.
+  EXPECT_EQ(ParsedText(Completion("Selesai.", R"(,"stop_reason":null)"), asked), "Selesai.");
+  EXPECT_EQ(ParsedText(Completion("Selesai.", R"(,"matched_stop":2)"), asked), "Selesai.");
+  // Cut by max_tokens: no stop string was seen.
+  Response cut;
+  ASSERT_EQ(ParseOpenAiReply(OpenAiEndpoint::kCompletions,
+                             R"({"choices":[{"text":"Saya kira","finish_reason":"length"}]})", &cut, &asked), "");
+  EXPECT_EQ(cut.text, "Saya kira");
+  // Not asked to keep it (phase 2), or several stops and none named: left alone.
+  GenerationParams phase2;
+  phase2.stop = {"\n\n"};
+  EXPECT_EQ(ParsedText(Completion(" Positif"), phase2), " Positif");
+  GenerationParams several = asked;
+  several.stop = {"Jawaban:", "Answer:"};
+  EXPECT_EQ(ParsedText(Completion("Saya kira "), several), "Saya kira ");
 }
 
 }  // namespace

@@ -86,5 +86,22 @@ TEST(Flags, HelpListsOptionsWithDefaults) {
   EXPECT_NE(testing::internal::GetCapturedStdout().find("A demo command."), std::string::npos);
 }
 
+TEST(Flags, OptionalNumbersStayUnsetUntilGiven) {
+  std::optional<double> temperature;
+  std::optional<int> top_k;
+  Flags f("demo", "", "");
+  f.OptionalDouble("temperature", &temperature, "t").OptionalInt("top-k", &top_k, "k");
+  ASSERT_TRUE(Parse(f, {}));
+  EXPECT_FALSE(temperature);
+  EXPECT_FALSE(top_k);
+  EXPECT_EQ(f.Help().find("[default:"), std::string::npos);
+  EXPECT_TRUE(f.Values()["temperature"].is_null());
+  ASSERT_TRUE(Parse(f, {"--temperature", "0", "--top-k=40"}));
+  EXPECT_EQ(temperature, 0.0);  // zero is a value, not "unset"
+  EXPECT_EQ(top_k, 40);
+  EXPECT_EQ(f.Values()["top-k"], 40);
+  EXPECT_THROW(Parse(f, {"--top-k", "many"}), Error);
+}
+
 }  // namespace
 }  // namespace bhasa
