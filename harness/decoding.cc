@@ -40,18 +40,30 @@ std::string Show(double x) {
   return s.str();
 }
 
-// Range checks shared by every source; `what` names the flag, key or field.
-void CheckLayer(const DecodingLayer& d, const std::string& where, const char* temperature, const char* top_p,
-                const char* top_k, const char* max_tokens, const char* seed) {
+// What each setting is called in the source a message points at.
+struct SettingNames {
+  const char* temperature;
+  const char* top_p;
+  const char* top_k;
+  const char* max_tokens;
+  const char* seed;
+};
+constexpr SettingNames kFlagNames{"--temperature", "--top-p", "--top-k", "--max-tokens", "--seed"};
+constexpr SettingNames kKeyNames{"temperature", "top_p", "top_k", "max_tokens", "seed"};
+
+// Range checks shared by every source; `where` prefixes the message.
+void CheckLayer(const DecodingLayer& d, const std::string& where, const SettingNames& names) {
   auto fail = [&](const char* name, const std::string& value, const char* expected) {
     return UsageError(where + name + " = " + value + ": expected " + expected);
   };
   if (d.temperature && !(std::isfinite(*d.temperature) && *d.temperature >= 0))
-    throw fail(temperature, Show(*d.temperature), "a number >= 0");
-  if (d.top_p && !(*d.top_p > 0 && *d.top_p <= 1)) throw fail(top_p, Show(*d.top_p), "a number in (0, 1]");
-  if (d.top_k && *d.top_k < -1) throw fail(top_k, std::to_string(*d.top_k), "an integer >= 0 (0 or -1: no cut)");
-  if (d.max_tokens && *d.max_tokens < 1) throw fail(max_tokens, std::to_string(*d.max_tokens), "an integer >= 1");
-  if (d.seed && *d.seed < 0) throw fail(seed, std::to_string(*d.seed), "an integer >= 0");
+    throw fail(names.temperature, Show(*d.temperature), "a number >= 0");
+  if (d.top_p && !(*d.top_p > 0 && *d.top_p <= 1)) throw fail(names.top_p, Show(*d.top_p), "a number in (0, 1]");
+  if (d.top_k && *d.top_k < -1)
+    throw fail(names.top_k, std::to_string(*d.top_k), "an integer >= 0 (0 or -1: no cut)");
+  if (d.max_tokens && *d.max_tokens < 1)
+    throw fail(names.max_tokens, std::to_string(*d.max_tokens), "an integer >= 1");
+  if (d.seed && *d.seed < 0) throw fail(names.seed, std::to_string(*d.seed), "an integer >= 0");
 }
 
 template <typename T>
@@ -96,7 +108,7 @@ DecodingLayer ParseGenKwargs(std::string_view text) {
       throw UsageError("--gen-kwargs: unknown key '" + key + "' (keys: " + kGenKwargsKeys + ")");
     }
   }
-  CheckLayer(d, "--gen-kwargs: ", "temperature", "top_p", "top_k", "max_tokens", "seed");
+  CheckLayer(d, "--gen-kwargs: ", kKeyNames);
   return d;
 }
 
@@ -118,13 +130,13 @@ DecodingLayer ReadGenerationConfig(const std::string& model_path) {
   number("temperature", d.temperature, false);
   number("top_p", d.top_p, false);
   number("top_k", d.top_k, true);
-  CheckLayer(d, path + ": field ", "temperature", "top_p", "top_k", "max_tokens", "seed");
+  CheckLayer(d, path + ": field ", kKeyNames);
   return d;
 }
 
 void ResolveDecoding(RunOptions& o, bool seed_flag_given) {
   DecodingLayer flags{o.temperature, o.top_p, o.top_k, o.max_tokens, std::nullopt};
-  CheckLayer(flags, "", "--temperature", "--top-p", "--top-k", "--max-tokens", "--seed");
+  CheckLayer(flags, "", kFlagNames);
   const DecodingLayer kwargs = ParseGenKwargs(o.gen_kwargs);
   const DecodingLayer model = ReadGenerationConfig(o.model);
 

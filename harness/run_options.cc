@@ -27,7 +27,9 @@ void DeclareRunFlags(Flags& f, RunOptions& o) {
       .OptionalInt("top-k", &o.top_k, "top-k sampling cut (default: generation_config.json, else 0 = none)")
       .OptionalInt("max-tokens", &o.max_tokens, "generated tokens per request, for every task (default: the task's)")
       .String("gen-kwargs", &o.gen_kwargs,
-              "decoding settings below the flags above: temperature, top_p, top_k, max_tokens, seed", "K=V,...")
+              "decoding settings, e.g. temperature=0,top_p=1,max_tokens=64,seed=7 (keys: temperature, top_p, "
+              "top_k, max_tokens, seed); the flags win over them",
+              "K=V,...")
       .String("replay", &o.replay, "replay backend: answers file(s) or directories, comma separated", "FILE")
       .String("url", &o.url, "openai backend: base URL(s), comma separated for round-robin", "URL")
       .String("api-key-env", &o.api_key_env, "openai backend: environment variable holding the API key", "VAR")
