@@ -82,6 +82,8 @@ TEST(OpenAiRun, EveryRequestCarriesTheResolvedDecodingSettings) {
     EXPECT_EQ(b["seed"], 1234);
     EXPECT_EQ(b["max_tokens"], 32);
   }
+  const json results = json::parse(ReadFile(dir + "/a/sea-lion/run_0/results.json"));
+  EXPECT_EQ(results["meta"]["backend"]["max_context"], 4096);  // from GET /v1/models
 
   FaultServer second([](const SeenRequest& r, int) {
     if (r.method == "GET") return StatusReply(404, "{}");
