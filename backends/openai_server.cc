@@ -200,6 +200,8 @@ struct OpenAiServer::Impl {
       return ErrorReply(r.error.find("does not fit") != std::string::npos ? 400 : 500, r.error,
                         r.error.find("does not fit") != std::string::npos ? "invalid_request_error" : "server_error");
     nlohmann::json choice = {{"index", 0}, {"finish_reason", r.finish_reason == "eos" ? "stop" : r.finish_reason}};
+    // vLLM's convention: a null stop_reason says no stop string ended the text.
+    if (r.finish_reason == "eos") choice["stop_reason"] = nullptr;
     if (chat) choice["message"] = {{"role", "assistant"}, {"content", r.text}};
     else choice["text"] = r.text;
     using namespace std::chrono;
@@ -219,8 +221,11 @@ struct OpenAiServer::Impl {
     std::string target(req.target());
     if (auto q = target.find('?'); q != std::string::npos) target.resize(q);
     if (target == "/health") return {200, {{"status", "ok"}}};
-    if (target == "/v1/models" && req.method() == http::verb::get)
-      return {200, {{"object", "list"}, {"data", {{{"id", options.model_name}, {"object", "model"}, {"owned_by", "bhasa"}}}}}};
+    if (target == "/v1/models" && req.method() == http::verb::get) {
+      nlohmann::json model = {{"id", options.model_name}, {"object", "model"}, {"owned_by", "bhasa"}};
+      if (const int n_ctx = backend.capabilities().max_context; n_ctx > 0) model["max_model_len"] = n_ctx;  // as vLLM
+      return {200, {{"object", "list"}, {"data", {model}}}};
+    }
     bool chat = target == "/v1/chat/completions", completion = target == "/v1/completions";
     if (!chat && !completion) return ErrorReply(404, "no route for " + target);
     if (req.method() != http::verb::post) return ErrorReply(405, target + " takes POST");

@@ -2,6 +2,7 @@
 // field the backend sends must arrive intact as a Request on the other side,
 // and every Response field must come back.
 #include <chrono>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -20,7 +21,11 @@ namespace {
 class RecordingBackend : public Backend {
  public:
   std::string name() const override { return "recording"; }
-  BackendCapabilities capabilities() const override { return {}; }
+  BackendCapabilities capabilities() const override {
+    BackendCapabilities c;
+    c.max_context = 2048;
+    return c;
+  }
   void Generate(std::span<const Request> requests, const OnResponse& on_response) override {
     for (const Request& r : requests) {
       {
@@ -30,12 +35,14 @@ class RecordingBackend : public Backend {
       Response out;
       out.request_id = r.id;
       out.text = "jawaban untuk " + (r.prompt ? *r.prompt : r.messages.back().content);
-      out.finish_reason = "length";
+      out.finish_reason = finish;
       out.prompt_tokens = 11;
       out.completion_tokens = 7;
       on_response(std::move(out));
     }
   }
+  std::string finish = "length";  // what every answer reports
+
   std::vector<Request> seen() {
     std::lock_guard lock(mu_);
     return seen_;
@@ -108,6 +115,41 @@ TEST(OpenAiRoundTripTest, FieldsSurviveTheWire) {
   EXPECT_EQ(raw.params.temperature, 0.0);  // unset travels as greedy, never as the server's default
   EXPECT_EQ(raw.params.top_p, 1.0);
   EXPECT_FALSE(raw.params.top_k);
+}
+
+// A base model's phase 1 asks to keep the answer tag: the server strips a
+// stop string, and the client puts it back only when a stop string, not the
+// end-of-sequence token, ended the text.
+TEST(OpenAiRoundTripTest, StopStringComesBackButEndOfSequenceAddsNothing) {
+  RecordingBackend engine;
+  ServerOptions so;
+  so.port = 0;
+  OpenAiServer server(engine, so);
+  std::thread serving([&] { server.Run(); });
+  BackendOptions o;
+  o.model = "bhasa";
+  o.values = {{"url", "http://127.0.0.1:" + std::to_string(server.port())}, {"max_retries", "0"},
+              {"chat_template", "base"}};
+  auto client = MakeBackend("openai", o);
+  EXPECT_EQ(client->capabilities().max_context, 2048);  // /v1/models' max_model_len
+
+  Request r;
+  r.id = "p1";
+  r.messages = {{"user", "Teks: bagus"}};
+  r.params.stop = {"Jawaban:"};
+  r.params.include_stop_str_in_output = true;
+  std::map<std::string, std::string> text;
+  for (const char* finish : {"stop", "eos"}) {
+    engine.finish = finish;
+    client->Generate(std::span(&r, 1), [&](Response resp) {
+      EXPECT_EQ(resp.status, ResponseStatus::kOk) << resp.error;
+      text[finish] = resp.text;
+    });
+  }
+  server.Stop();
+  serving.join();
+  EXPECT_EQ(text["stop"], "jawaban untuk Teks: bagus\n\nJawaban:");
+  EXPECT_EQ(text["eos"], "jawaban untuk Teks: bagus\n\n");
 }
 
 // Stop() must end Run() at once, even with an idle keep-alive client still
