@@ -173,14 +173,15 @@ nlohmann::json OpenAiBackend::Describe() const {
   nlohmann::json urls = nlohmann::json::array();
   for (const Url& u : config_.urls) urls.push_back(u.ToString());
   nlohmann::json d = {{"backend", name()},
-          {"urls", urls},
-          {"model", config_.model},
-          {"endpoint", config_.message_format == MessageFormat::kBaseTemplate ? "completions (base template)"
-                                                                              : "chat/completions"},
-          {"concurrency", config_.concurrency},
-          {"timeout_s", config_.timeout_s},
-          {"max_retries", config_.retry.max_retries},
-          {"api_key_env", config_.api_key_env}};
+                      {"urls", urls},
+                      {"model", config_.model},
+                      {"endpoint", config_.message_format == MessageFormat::kBaseTemplate
+                                       ? "completions (base template)"
+                                       : "chat/completions"},
+                      {"concurrency", config_.concurrency},
+                      {"timeout_s", config_.timeout_s},
+                      {"max_retries", config_.retry.max_retries},
+                      {"api_key_env", config_.api_key_env}};
   std::lock_guard lock(capabilities_mu_);
   if (capabilities_ && capabilities_->max_context > 0) d["max_context"] = capabilities_->max_context;
   return d;

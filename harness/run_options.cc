@@ -22,7 +22,8 @@ void DeclareRunFlags(Flags& f, RunOptions& o) {
       .Int("run", &o.run, "run number (folder run_<n>)")
       .Int("limit", &o.limit, "evaluate only the first N rows of each task (0 = all)")
       .String("model-kind", &o.model_kind, "instruct (zero-shot) or base (five-shot, two-phase decoding)", "KIND")
-      .OptionalDouble("temperature", &o.temperature, "sampling temperature (default: generation_config.json, else 0 = greedy)")
+      .OptionalDouble("temperature", &o.temperature,
+                      "sampling temperature (default: generation_config.json, else 0 = greedy)")
       .OptionalDouble("top-p", &o.top_p, "nucleus sampling cut (default: generation_config.json, else 1 = none)")
       .OptionalInt("top-k", &o.top_k, "top-k sampling cut (default: generation_config.json, else 0 = none)")
       .OptionalInt("max-tokens", &o.max_tokens, "generated tokens per request, for every task (default: the task's)")

@@ -112,9 +112,8 @@ TEST(OpenAiRun, EveryRequestCarriesTheResolvedDecodingSettings) {
 
 TEST(OpenAiRun, UnknownGenKwargsKeyIsAUsageError) {
   std::string log;
-  EXPECT_EQ(RunCommand(RunLine("http://127.0.0.1:9", testing::TempDir("openai-run"), "--gen-kwargs temprature=0"), &log),
-            kExitUsage)
-      << log;
+  const std::string line = RunLine("http://127.0.0.1:9", testing::TempDir("openai-run"), "--gen-kwargs temprature=0");
+  EXPECT_EQ(RunCommand(line, &log), kExitUsage) << log;
   EXPECT_NE(log.find("unknown key 'temprature'"), std::string::npos) << log;
 }
 
