@@ -88,7 +88,10 @@ OpenAiCall BuildOpenAiCall(const Request& request, const std::string& model, Mes
   body["temperature"] = p.temperature.value_or(0.0);
   body["top_p"] = p.top_p.value_or(1.0);
   // -1 is "no cut" for vLLM, SGLang and llama.cpp alike; older vLLM rejects 0.
-  body["top_k"] = p.top_k.value_or(0) > 0 ? *p.top_k : -1;
+  // Greedy decoding without a cut leaves top_k out: it changes nothing there,
+  // and OpenAI's own API rejects the field.
+  const bool cut = p.top_k.value_or(0) > 0;
+  if (cut || p.temperature.value_or(0.0) > 0.0) body["top_k"] = cut ? *p.top_k : -1;
   if (!p.stop.empty()) body["stop"] = p.stop;
   if (p.logprobs > 0) {
     if (call.endpoint == OpenAiEndpoint::kChat) {

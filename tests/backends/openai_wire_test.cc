@@ -34,10 +34,17 @@ TEST(OpenAiWireTest, ChatBodySendsSamplingExplicitlyAndNoVllmOnlyFields) {
   // Unset means greedy, as in the native engine: no server samples at its own default.
   EXPECT_EQ(j["temperature"], 0.0);
   EXPECT_EQ(j["top_p"], 1.0);
-  EXPECT_EQ(j["top_k"], -1);
+  EXPECT_FALSE(j.contains("top_k"));  // greedy without a cut: OpenAI's API rejects the field
   for (const char* absent : {"stop", "logprobs", "top_logprobs", "continue_final_message", "add_generation_prompt",
                              "include_stop_str_in_output"})
     EXPECT_FALSE(j.contains(absent)) << absent;
+}
+
+TEST(OpenAiWireTest, SamplingWithoutACutSendsTopKMinusOne) {
+  Request r = ChatRequest();
+  r.params.temperature = 0.7;
+  json j = json::parse(BuildOpenAiCall(r, "").body);
+  EXPECT_EQ(j["top_k"], -1);  // a server's own default cut (llama-server: 40) would change the answers
 }
 
 TEST(OpenAiWireTest, ChatBodyMapsEveryParameter) {
