@@ -135,7 +135,7 @@ Vocab TokenizerJsonToVocab(const std::string& path, const std::string& config_pa
     } else if (type == "Split" && p->contains("pattern") && (*p)["pattern"].is_object()) {
       split_regex = (*p)["pattern"].value("Regex", "");
       split_string = (*p)["pattern"].value("String", "");
-    } else if (type != "Sequence") {
+    } else if (!p->empty() && type != "Sequence") {
       throw fail("pre_tokenizer type \"" + type + "\" is not supported");
     }
   }
