@@ -79,13 +79,13 @@ template <typename Fail>
 Normalization ReadNormalizer(const json& root, const Fail& fail) {
   std::vector<const json*> nodes;
   Flatten(root, "normalizers", &nodes);
+  auto string_field = [](const json& j, const char* key) {
+    auto it = j.find(key);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
   Normalization n;
   for (const json* node : nodes) {
     const std::string type = node->value("type", "");
-    auto string_field = [&](const json& j, const char* key) {
-      auto it = j.find(key);
-      return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-    };
     const json* pattern = node->contains("pattern") ? &(*node)["pattern"] : nullptr;
     if (node->empty() || type == "Sequence") continue;
     if (type == "NFC") {
@@ -222,6 +222,8 @@ Vocab TokenizerJsonToVocab(const std::string& path, const std::string& config_pa
       throw fail("model.merges[" + std::to_string(i) + "]: expected \"a b\" or [\"a\", \"b\"]");
     }
   }
+  // Merging by score needs scores, which tokenizer.json does not have.
+  if (spec.kind == VocabKind::kSpm && spec.merges.empty()) throw fail("model.merges is empty");
 
   // Special tokens and BOS policy: tokenizer_config.json when given, else
   // the usual Llama 3 names.

@@ -231,6 +231,9 @@ TEST(HfTokenizerJson, UnsupportedFormsAreNamed) {
   j = tj;
   j["normalizer"] = nullptr;
   expect_error(j, "byte-level");
+  j = tj;
+  j["model"]["merges"] = json::array();
+  expect_error(j, "merges");
 }
 
 // The real Qwen3 (= Qwen2.5 vocabulary) and Gemma 3 tokenizer.json files are
