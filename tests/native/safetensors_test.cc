@@ -2,15 +2,19 @@
 // back through ModelFile: GGUF names and keys, dtypes, the q/k row
 // permutation, shards; and malformed safetensors headers.
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "backends/native/chat_template.h"
 #include "backends/native/hf_config.h"
 #include "backends/native/model_file.h"
 #include "backends/native/safetensors.h"
+#include "backends/native/vocab.h"
 #include "common/error.h"
+#include "common/fs.h"
 #include "tests/test_support.h"
 
 namespace bhasa::native {
@@ -380,6 +384,27 @@ TEST(Safetensors, Gemma2DirectoryAddsOneToNorms) {
   EXPECT_EQ(mf->Tensor("blk.0.post_ffw_norm.weight").Dequantize()[0], 5.0f);
   EXPECT_EQ(mf->Tensor("blk.0.attn_k.weight").permute_heads, 0);
   EXPECT_EQ(mf->Tensor("token_embd.weight").Dequantize()[5], 5.0f);  // not a norm: as stored
+}
+
+// A whole Gemma 2 directory: weights, Gemma's tokenizer.json and its
+// tokenizer_config.json with the Gemma 2 chat template.
+TEST(Safetensors, Gemma2DirectoryWithTokenizer) {
+  const std::string dir = bhasa::testing::TempDir("hf_gemma2_tok");
+  const std::string data = bhasa::testing::SourceDir() + "/tests/native/data/tokenizers/gemma-mini";
+  Put(dir + "/config.json", TinyArchConfig("gemma2").dump());
+  Put(dir + "/model.safetensors", Safetensors({F32Tensor("model.embed_tokens.weight", {4, 8}, 0)}));
+  std::filesystem::copy_file(data + "/tokenizer.json", dir + "/tokenizer.json");
+  json cfg = json::parse(ReadFile(data + "/tokenizer_config.json"));
+  cfg["chat_template"] = "{{ bos_token }}{% if messages[0]['role'] == 'system' %}{{ raise_exception('System role "
+                         "not supported') }}{% endif %}...<start_of_turn>";
+  Put(dir + "/tokenizer_config.json", cfg.dump());
+  auto mf = ModelFile::Open(dir);
+  Vocab v = Vocab::FromModelFile(*mf);
+  EXPECT_EQ(v.kind(), VocabKind::kSpm);
+  EXPECT_FALSE(v.add_space_prefix());
+  EXPECT_EQ(v.Tokenize("Halo", true, false).front(), v.Find("<bos>"));
+  EXPECT_EQ(ChatTemplate::Detect(v.chat_template()).format, ChatFormat::kGemma2);
+  EXPECT_EQ(ChatTemplate::Detect(mf->GetString("tokenizer.chat_template")).format, ChatFormat::kGemma2);
 }
 
 TEST(Safetensors, Gemma2NormRoundingFollowsTheSourceType) {
