@@ -407,6 +407,28 @@ TEST(Safetensors, Gemma2DirectoryWithTokenizer) {
   EXPECT_EQ(ChatTemplate::Detect(mf->GetString("tokenizer.chat_template")).format, ChatFormat::kGemma2);
 }
 
+// A Qwen2 directory: byte-level BPE with the Qwen2 pre-tokenizer, no BOS,
+// ChatML with Qwen2's default system turn.
+TEST(Safetensors, Qwen2DirectoryWithTokenizer) {
+  const std::string dir = bhasa::testing::TempDir("hf_qwen2_tok");
+  const std::string data = bhasa::testing::SourceDir() + "/tests/native/data/tokenizers/qwen2-mini";
+  Put(dir + "/config.json", TinyArchConfig("qwen2").dump());
+  Put(dir + "/model.safetensors", Safetensors({F32Tensor("model.embed_tokens.weight", {4, 8}, 0)}));
+  std::filesystem::copy_file(data + "/tokenizer.json", dir + "/tokenizer.json");
+  json cfg = json::parse(ReadFile(data + "/tokenizer_config.json"));
+  cfg["chat_template"] = "{% if loop.first and messages[0]['role'] != 'system' %}{{ '<|im_start|>system\nYou are a "
+                         "helpful assistant.<|im_end|>\n' }}{% endif %}";
+  Put(dir + "/tokenizer_config.json", cfg.dump());
+  auto mf = ModelFile::Open(dir);
+  Vocab v = Vocab::FromModelFile(*mf);
+  EXPECT_EQ(v.pre(), PreTokenizer::kQwen2);
+  EXPECT_FALSE(v.add_bos());
+  EXPECT_EQ(v.Tokenize("2024", true, false).size(), 4u);
+  ChatTemplate t = ChatTemplate::Detect(v.chat_template());
+  EXPECT_EQ(t.format, ChatFormat::kChatMl);
+  EXPECT_EQ(t.default_system, "You are a helpful assistant.");
+}
+
 TEST(Safetensors, Gemma2NormRoundingFollowsTheSourceType) {
   // F16 checkpoints add in f16 (1 + 2^-12 is not an f16 value: it rounds to 1),
   // F32 ones in f32 (kept).
