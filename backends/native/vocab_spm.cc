@@ -67,6 +67,7 @@ SpmModel::SpmModel(const Vocab& vocab, std::span<const std::string> merges) {
     if (id < 0) id = vocab.Find(std::string(1, static_cast<char>(b)));
     byte_token_[b] = id;
   }
+  by_rank_ = !merges.empty();
   merge_rank_.reserve(merges.size());
   for (size_t rank = 0; rank < merges.size(); ++rank) {
     auto [left, right] = SplitMerge(merges[rank], rank);
@@ -78,7 +79,7 @@ SpmModel::SpmModel(const Vocab& vocab, std::span<const std::string> merges) {
 
 void SpmModel::Encode(const Vocab& vocab, std::string_view text, std::vector<int32_t>* out) const {
   if (text.empty()) return;
-  const bool by_rank = !merge_rank_.empty();
+  const bool by_rank = by_rank_;
   struct Sym {
     int32_t prev, next;
     uint32_t start, len;  // byte span in text; len 0 = merged away

@@ -52,7 +52,8 @@ class SpmModel {
     return (static_cast<uint64_t>(static_cast<uint32_t>(left)) << 32) | static_cast<uint32_t>(right);
   }
   std::array<int32_t, 256> byte_token_;
-  // (left id, right id) -> rank; empty when merging by score.
+  bool by_rank_ = false;  // merges were given
+  // (left id, right id) -> rank of the merges that can fire.
   std::unordered_map<uint64_t, int32_t> merge_rank_;
 };
 
