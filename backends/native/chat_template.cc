@@ -1,5 +1,7 @@
 #include "backends/native/chat_template.h"
 
+#include <regex>
+
 #include "common/base_prompt.h"
 #include "common/error.h"
 #include "common/pystr.h"
@@ -13,8 +15,8 @@ struct Known {
   ChatFormat format;
 };
 constexpr Known kKnown[] = {
-    {"llama3", ChatFormat::kLlama3}, {"gemma", ChatFormat::kGemma}, {"chatml", ChatFormat::kChatMl},
-    {"mistral", ChatFormat::kMistral}, {"base", ChatFormat::kBase},
+    {"llama3", ChatFormat::kLlama3}, {"gemma", ChatFormat::kGemma},     {"gemma2", ChatFormat::kGemma2},
+    {"chatml", ChatFormat::kChatMl}, {"mistral", ChatFormat::kMistral}, {"base", ChatFormat::kBase},
 };
 
 std::string NameList() {
@@ -24,6 +26,20 @@ std::string NameList() {
 }
 
 bool Contains(const std::string& s, const char* what) { return s.find(what) != std::string::npos; }
+
+// The body of a Jinja string literal with its backslash escapes resolved.
+std::string UnescapeJinjaString(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '\\' || i + 1 == s.size()) {
+      out.push_back(s[i]);
+      continue;
+    }
+    const char c = s[++i];
+    out.push_back(c == 'n' ? '\n' : c == 't' ? '\t' : c == 'r' ? '\r' : c);
+  }
+  return out;
+}
 
 // Both Gemma and Mistral templates demand user/assistant alternation after
 // an optional leading system message.
@@ -49,10 +65,13 @@ std::string RenderLlama3(const std::vector<Message>& msgs, bool gen, const std::
   return out;
 }
 
-std::string RenderGemma(const std::vector<Message>& msgs, bool gen, const std::string& bos) {
+std::string RenderGemma(const std::vector<Message>& msgs, bool gen, const std::string& bos, bool system_ok) {
   std::string out = bos, prefix;
   size_t first = 0;
   if (!msgs.empty() && msgs[0].role == "system") {
+    if (!system_ok)
+      throw Error("gemma2 chat template: System role not supported (the model's template raises here; "
+                  "--chat-template gemma folds a system message into the first user turn)");
     prefix = msgs[0].content + "\n\n";
     first = 1;
   }
@@ -66,8 +85,10 @@ std::string RenderGemma(const std::vector<Message>& msgs, bool gen, const std::s
   return out;
 }
 
-std::string RenderChatMl(const std::vector<Message>& msgs, bool gen) {
+std::string RenderChatMl(const std::vector<Message>& msgs, bool gen, const std::string& default_system) {
   std::string out;
+  if (!default_system.empty() && !msgs.empty() && msgs[0].role != "system")
+    out += "<|im_start|>system\n" + default_system + "<|im_end|>\n";
   for (const Message& m : msgs) out += "<|im_start|>" + m.role + "\n" + m.content + "<|im_end|>\n";
   if (gen) out += "<|im_start|>assistant\n";
   return out;
@@ -90,6 +111,20 @@ std::string RenderMistral(const std::vector<Message>& msgs, const std::string& b
   return out;  // the [/INST] already opens the assistant turn
 }
 
+// The text of a fixed system turn in a ChatML template: a whole string
+// literal '<|im_start|>system\n...<|im_end|>...' (Qwen2, Qwen2.5, Sailor2
+// write it for chats that do not open with a system message). "" when none.
+std::string DefaultSystemTurn(const std::string& t) {
+  static const std::regex kLiteral[] = {
+      std::regex(R"('<\|im_start\|>system(?:\\n|\n)((?:[^'\\]|\\.)*?)<\|im_end\|>)"),
+      std::regex(R"("<\|im_start\|>system(?:\\n|\n)((?:[^"\\]|\\.)*?)<\|im_end\|>)"),
+  };
+  std::smatch m;
+  for (const std::regex& re : kLiteral)
+    if (std::regex_search(t, m, re)) return UnescapeJinjaString(m[1].str());
+  return "";
+}
+
 }  // namespace
 
 std::vector<std::string> ChatTemplate::Names() {
@@ -102,7 +137,7 @@ ChatTemplate ChatTemplate::ByName(const std::string& name) {
   std::string n = name == "seahelm-base" || name == "base_model" ? "base" : name;
   if (n == "llama-3" || n == "llama3-instruct") n = "llama3";
   for (const Known& k : kKnown)
-    if (n == k.name) return ChatTemplate{k.format, k.name, "</s>"};
+    if (n == k.name) return ChatTemplate{k.format, k.name, "</s>", ""};
   throw Error("unknown chat template \"" + name + "\" (known: " + NameList() + ")");
 }
 
@@ -110,8 +145,13 @@ ChatTemplate ChatTemplate::Detect(const std::string& t) {
   if (t.empty())
     throw Error("the model has no chat template; name one (known: " + NameList() + ")");
   if (Contains(t, "<|start_header_id|>")) return ByName("llama3");
-  if (Contains(t, "<start_of_turn>")) return ByName("gemma");
-  if (Contains(t, "<|im_start|>")) return ByName("chatml");
+  if (Contains(t, "<start_of_turn>"))
+    return ByName(Contains(t, "System role not supported") ? "gemma2" : "gemma");
+  if (Contains(t, "<|im_start|>")) {
+    ChatTemplate c = ByName("chatml");
+    c.default_system = DefaultSystemTurn(t);
+    return c;
+  }
   if (Contains(t, "[INST]")) return ByName("mistral");
   // SEA-HELM's base template: contents joined by blank lines, roles unused.
   if (!Contains(t, "role") && Contains(t, "content") && (Contains(t, "\\n\\n") || Contains(t, "\n\n")))
@@ -135,8 +175,9 @@ std::string RenderChat(const ChatTemplate& tmpl, const std::vector<Message>& msg
   std::string out;
   switch (tmpl.format) {
     case ChatFormat::kLlama3: out = RenderLlama3(msgs, gen, bos_token); break;
-    case ChatFormat::kGemma: out = RenderGemma(msgs, gen, bos_token); break;
-    case ChatFormat::kChatMl: out = RenderChatMl(msgs, gen); break;
+    case ChatFormat::kGemma: out = RenderGemma(msgs, gen, bos_token, true); break;
+    case ChatFormat::kGemma2: out = RenderGemma(msgs, gen, bos_token, false); break;
+    case ChatFormat::kChatMl: out = RenderChatMl(msgs, gen, tmpl.default_system); break;
     case ChatFormat::kMistral: out = RenderMistral(msgs, bos_token, tmpl.eos_token); break;
     case ChatFormat::kBase: out = RenderBasePrompt(msgs, gen, bos_token); break;
   }

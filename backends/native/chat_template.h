@@ -4,7 +4,11 @@
 //   llama3   <|start_header_id|>role<|end_header_id|>\n\n{content|trim}<|eot_id|>, BOS first
 //   gemma    <start_of_turn>user|model\n{content|trim}<end_of_turn>\n, BOS first; a system
 //            message is folded into the first user turn (Gemma 3)
-//   chatml   <|im_start|>role\n{content}<|im_end|>\n (Qwen-style, no BOS)
+//   gemma2   the same, but a system message is an error, as Gemma 2's template raises
+//   chatml   <|im_start|>role\n{content}<|im_end|>\n (Qwen-style, no BOS); a template
+//            that opens with a fixed system turn when the chat has none (Qwen2:
+//            "You are a helpful assistant.", Qwen2.5: "You are Qwen, created by Alibaba
+//            Cloud. ...", Sailor2) has that text recognised as default_system
 //   mistral  BOS [INST] {user} [/INST]{assistant}</s> (a system message prefixes the first user turn)
 //   base     SEA-HELM's chat_templates/base_model.jinja (common/base_prompt.h): roles ignored,
 //            each content trimmed, BOS before the first, joined with "\n\n", a final "\n\n"
@@ -22,14 +26,15 @@
 
 namespace bhasa::native {
 
-enum class ChatFormat { kLlama3, kGemma, kChatMl, kMistral, kBase };
+enum class ChatFormat { kLlama3, kGemma, kGemma2, kChatMl, kMistral, kBase };
 
 struct ChatTemplate {
   ChatFormat format = ChatFormat::kLlama3;
   std::string name = "llama3";
   std::string eos_token = "</s>";  // closes assistant turns in the mistral format
+  std::string default_system;      // chatml: the system turn written when the chat has none
 
-  // "llama3", "gemma", "chatml", "mistral", "base" (alias "seahelm-base").
+  // "llama3", "gemma", "gemma2", "chatml", "mistral", "base" (alias "seahelm-base").
   static ChatTemplate ByName(const std::string& name);
   // Recognises a model's template text (tokenizer.chat_template or
   // tokenizer_config.json "chat_template") by its markers.

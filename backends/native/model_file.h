@@ -8,16 +8,26 @@
 // bhasa::Error naming the file and the tensor or key involved.
 //
 // Metadata uses GGUF keys for both formats. For an HF directory, config.json is
-// translated (general.architecture = "llama", llama.block_count,
-// llama.embedding_length, llama.feed_forward_length, llama.attention.head_count,
-// llama.attention.head_count_kv, llama.rope.freq_base, llama.rope.dimension_count,
-// llama.attention.layer_norm_rms_epsilon, llama.context_length, llama.vocab_size,
-// llama.rope.scaling.{type,factor,low_freq_factor,high_freq_factor,
-// original_context_length}, tokenizer.ggml.bos_token_id/eos_token_id when given);
-// the tokenizer files are not translated: their paths are exposed by
+// translated as llama.cpp's converter would (hf_config.h): general.architecture
+// ("llama" for model_type llama/mistral, "qwen2", "gemma2") and, under that
+// prefix, block_count, embedding_length, feed_forward_length, context_length,
+// attention.head_count, attention.head_count_kv, attention.layer_norm_rms_epsilon,
+// rope.freq_base, attention.key_length/value_length (when config.json has
+// head_dim); llama also rope.dimension_count, vocab_size; llama and qwen2
+// rope.scaling.{type,factor,low_freq_factor,high_freq_factor,
+// original_context_length} from rope_scaling; gemma2 attn_logit_softcapping,
+// final_logit_softcapping, attention.sliding_window; for all,
+// tokenizer.ggml.bos_token_id/eos_token_id when given. The tokenizer files are
+// not translated: their paths are exposed by
 // TokenizerJsonPath()/TokenizerConfigJsonPath() for the tokenizer to load.
 //
-// Q/K ROW PERMUTATION (HF only). HF Llama checkpoints lay out each head of
+// GEMMA NORMS (HF only). Gemma checkpoints store RMSNorm weights w and use
+// (1 + w); GGUF files store 1 + w. Those tensors are computed at load time
+// as F32 (as the converter does: in f32, or rounded to f16 first for F16
+// checkpoints), so both formats present the GGUF convention.
+//
+// Q/K ROW PERMUTATION (HF llama only; Qwen2 and Gemma 2 use RoPE NEOX, which
+// is HF's layout). HF Llama checkpoints lay out each head of
 // attn_q/attn_k for rotate_half RoPE (first half / second half pairs);
 // llama.cpp's converter permutes those rows so that RoPE "NORM" (adjacent
 // pairs) applies. The weights here stay mapped, so the permutation is not
@@ -117,6 +127,9 @@ class ModelFile {
     std::vector<TensorInfo> tensors;
     std::map<std::string, MetaValue> metadata;
     std::vector<std::shared_ptr<const MappedFile>> mappings;
+    // Tensors computed at load time (HF Gemma norms, stored + 1); their
+    // TensorInfo::data points here.
+    std::vector<std::unique_ptr<float[]>> derived;
     std::string tokenizer_json;         // HF only, "" when absent
     std::string tokenizer_config_json;  // HF only, "" when absent
     uint32_t gguf_version = 0;          // GGUF only

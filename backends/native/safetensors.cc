@@ -4,6 +4,7 @@
 #include <cstring>
 #include <filesystem>
 #include <limits>
+#include <memory>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -34,6 +35,19 @@ json ReadJsonFile(const std::string& path) {
   } catch (const json::exception& e) {
     throw Error(path + ": invalid JSON: " + e.what());
   }
+}
+
+// 1 + w as F32, computed as llama.cpp's converter does: F16 tensors stay F16
+// for the addition (so the sum is rounded to f16), F32 and BF16 ones are
+// added in f32.
+std::unique_ptr<float[]> NormPlusOne(const TensorInfo& t) {
+  const std::vector<float> w = t.Dequantize();
+  auto out = std::make_unique<float[]>(w.size());
+  for (size_t i = 0; i < w.size(); ++i) {
+    const float sum = w[i] + 1.0f;
+    out[i] = t.type == GgmlType::F16 ? Fp16ToFp32(Fp32ToFp16(sum)) : sum;
+  }
+  return out;
 }
 
 }  // namespace
@@ -142,15 +156,16 @@ ModelFile::Parts ReadSafetensorsDir(const std::string& dir) {
   }
   if (files.empty()) throw Error(dir + ": no *.safetensors files");
 
-  const int64_t n_head = std::get<int64_t>(parts.metadata.at("llama.attention.head_count").value);
-  const int64_t n_head_kv = std::get<int64_t>(parts.metadata.at("llama.attention.head_count_kv").value);
+  const std::string arch = std::get<std::string>(parts.metadata.at("general.architecture").value);
+  const int64_t n_head = std::get<int64_t>(parts.metadata.at(arch + ".attention.head_count").value);
+  const int64_t n_head_kv = std::get<int64_t>(parts.metadata.at(arch + ".attention.head_count_kv").value);
   std::set<std::string> names;
   for (const auto& file : files) {
     auto map = MappedFile::Open(file);
     parts.mappings.push_back(map);
     size_t data_start = 0;
     for (auto& e : ParseSafetensorsHeader(file, map->data(), map->size(), &data_start)) {
-      const std::string gguf_name = HfToGgufTensorName(e.name);
+      const std::string gguf_name = HfToGgufTensorName(arch, e.name);
       if (gguf_name.empty()) continue;
       const std::string where = file + ": tensor '" + e.name + "': ";
       if (e.dtype != "F32" && e.dtype != "F16" && e.dtype != "BF16")
@@ -163,11 +178,18 @@ ModelFile::Parts ReadSafetensorsDir(const std::string& dir) {
       t.data = map->data() + data_start + e.begin;
       t.bytes = static_cast<size_t>(e.end - e.begin);
       const bool is_q = gguf_name.ends_with(".attn_q.weight"), is_k = gguf_name.ends_with(".attn_k.weight");
-      if (is_q || is_k) {
+      if ((is_q || is_k) && HfPermutesQk(arch)) {
         const int64_t heads = is_q ? n_head : n_head_kv;
         if (t.ne.size() != 2 || t.rows() % (2 * heads) != 0)
           throw Error(where + "shape does not split into " + std::to_string(heads) + " heads of even size");
         t.permute_heads = static_cast<int32_t>(heads);
+      }
+      if (HfNormIsOffsetByOne(arch, gguf_name)) {
+        if (t.ne.size() != 1) throw Error(where + "a norm weight must be a vector");
+        parts.derived.push_back(NormPlusOne(t));
+        t.data = reinterpret_cast<const uint8_t*>(parts.derived.back().get());
+        t.type = GgmlType::F32;
+        t.bytes = static_cast<size_t>(t.elements()) * sizeof(float);
       }
       parts.tensors.push_back(std::move(t));
     }

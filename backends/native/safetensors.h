@@ -3,7 +3,8 @@
 // A directory holds config.json, either model.safetensors or shards listed in
 // model.safetensors.index.json (otherwise every *.safetensors file), and
 // optionally tokenizer.json / tokenizer_config.json. Tensors are mapped, never
-// copied; HF names become GGUF names (hf_config.h) and attn_q/attn_k get
+// copied, except Gemma's norm weights, computed once as 1 + w; HF names
+// become GGUF names (hf_config.h) and, for llama, attn_q/attn_k get
 // TensorInfo::permute_heads (see model_file.h). Supported dtypes: F32, F16,
 // BF16. Failure: bhasa::Error naming the file and the tensor or field.
 #pragma once

@@ -1,5 +1,8 @@
 #include "backends/native/vocab.h"
 
+#include <unicode/normalizer2.h>
+#include <unicode/unistr.h>
+
 #include <algorithm>
 
 #include "backends/native/vocab_bpe.h"
@@ -26,6 +29,21 @@ struct Fragment {
   size_t offset, length;
 };
 
+bool IsAscii(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
+// Invalid UTF-8 becomes U+FFFD, as everywhere else in tokenization.
+std::string ToNfc(std::string_view s) {
+  UErrorCode status = U_ZERO_ERROR;
+  const icu::Normalizer2* nfc = icu::Normalizer2::getNFCInstance(status);
+  icu::UnicodeString u = icu::UnicodeString::fromUTF8(icu::StringPiece(s.data(), static_cast<int32_t>(s.size())));
+  icu::UnicodeString out = U_SUCCESS(status) ? nfc->normalize(u, status) : u;
+  std::string utf8;
+  (U_SUCCESS(status) ? out : u).toUTF8String(utf8);
+  return utf8;
+}
+
 }  // namespace
 
 Vocab::Vocab(VocabSpec spec)
@@ -43,6 +61,7 @@ Vocab::Vocab(VocabSpec spec)
       add_bos_(spec.add_bos),
       add_eos_(spec.add_eos),
       add_space_prefix_(spec.add_space_prefix),
+      nfc_(spec.nfc),
       chat_template_(std::move(spec.chat_template)) {
   const size_t n = tokens_.size();
   if (n == 0) throw Error("tokenizer: the vocabulary is empty");
@@ -95,7 +114,7 @@ Vocab::Vocab(VocabSpec spec)
   eog_ids_.erase(std::unique(eog_ids_.begin(), eog_ids_.end()), eog_ids_.end());
 
   if (kind_ == VocabKind::kBpe) bpe_ = std::make_unique<BpeModel>(*this, spec.merges);
-  else spm_ = std::make_unique<SpmModel>(*this);
+  else spm_ = std::make_unique<SpmModel>(*this, spec.merges);
 }
 
 Vocab::~Vocab() = default;
@@ -173,6 +192,11 @@ std::vector<int32_t> Vocab::Tokenize(std::string_view text, bool add_special, bo
       continue;
     }
     std::string_view raw = text.substr(f.offset, f.length);
+    std::string normalized;
+    if (nfc_ && !IsAscii(raw)) {
+      normalized = ToNfc(raw);
+      raw = normalized;
+    }
     if (kind_ == VocabKind::kBpe) {
       bpe_->Encode(*this, raw, &out);
     } else {

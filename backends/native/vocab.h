@@ -1,9 +1,11 @@
 // Vocab: a model's tokenizer — the token table, special ids, and the
 // text <-> token id conversions for the two families Llama-style models use:
-//   kBpe  byte-level BPE (GGUF tokenizer.ggml.model = "gpt2"; Llama 3, SEA-LION v2/v3),
-//         with the Llama 3 or GPT-2 pre-tokenizer (vocab_bpe.h);
+//   kBpe  byte-level BPE (GGUF tokenizer.ggml.model = "gpt2"; Llama 3, Qwen2, SEA-LION v2/v3,
+//         Sailor2), with the Llama 3, Qwen2 or GPT-2 pre-tokenizer (vocab_bpe.h);
 //   kSpm  SentencePiece-style (tokenizer.ggml.model = "llama"; Llama 2, Gemma, Mistral):
-//         score-driven merges, byte fallback <0xXX>, U+2581 for spaces (vocab_spm.h).
+//         byte fallback <0xXX>, U+2581 for spaces (vocab_spm.h); merges by vocab score as
+//         llama.cpp runs GGUF files, or by merge rank as Hugging Face's BPE model runs a
+//         tokenizer.json (Gemma's: byte_fallback, normalizer " " -> "▁").
 //
 // Usage:
 //   Vocab v = Vocab::FromTokenizerJson("tokenizer.json", "tokenizer_config.json");
@@ -51,6 +53,7 @@ enum class VocabKind { kBpe, kSpm };
 enum class PreTokenizer {
   kLlama3,  // (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
   kGpt2,    // 's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
+  kQwen2,   // Llama 3's with single digits: ...|\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+...
 };
 
 // Everything a Vocab is built from; loaders fill it, tests build it by hand.
@@ -63,11 +66,14 @@ struct VocabSpec {
   std::vector<std::string> tokens;  // id -> text (BPE: byte-level form; SPM: with U+2581)
   std::vector<float> scores;        // SPM merge priorities; empty = all 0
   std::vector<TokenType> types;     // empty = all kNormal
-  std::vector<std::string> merges;  // BPE "left right", rank = index
+  // "left right", rank = index. BPE: required. SPM: empty = merge by score
+  // (llama.cpp), else merge by rank (Hugging Face BPE with byte fallback).
+  std::vector<std::string> merges;
   int32_t bos_id = -1, eos_id = -1, eot_id = -1, unk_id = -1, pad_id = -1;
   bool add_bos = false;
   bool add_eos = false;
   bool add_space_prefix = true;  // SPM: prefix raw text after BOS/special tokens with a space
+  bool nfc = false;              // Unicode NFC on raw text first (Qwen2's tokenizer.json normalizer)
   std::string chat_template;     // the model's template text; may be empty
 };
 
@@ -81,7 +87,8 @@ class Vocab {
   Vocab(const Vocab&) = delete;
   Vocab& operator=(const Vocab&) = delete;
 
-  // Hugging Face tokenizer.json (byte-level BPE) plus, optionally,
+  // Hugging Face tokenizer.json (byte-level BPE, or BPE over "▁"-escaped
+  // text with byte fallback) plus, optionally,
   // tokenizer_config.json (bos/eos names, add_bos_token, chat_template).
   static Vocab FromTokenizerJson(const std::string& tokenizer_json_path,
                                  const std::string& tokenizer_config_path = "");
@@ -115,6 +122,7 @@ class Vocab {
   PreTokenizer pre() const { return pre_; }
   bool ignore_merges() const { return ignore_merges_; }
   bool add_space_prefix() const { return add_space_prefix_; }
+  bool nfc() const { return nfc_; }
   int32_t bos() const { return bos_id_; }
   int32_t eos() const { return eos_id_; }
   int32_t eot() const { return eot_id_; }
@@ -145,7 +153,7 @@ class Vocab {
   std::vector<TokenType> types_;
   std::unordered_map<std::string, int32_t, StringHash, std::equal_to<>> index_;
   int32_t bos_id_, eos_id_, eot_id_, unk_id_, pad_id_;
-  bool add_bos_, add_eos_, add_space_prefix_;
+  bool add_bos_, add_eos_, add_space_prefix_, nfc_;
   std::string chat_template_;
   std::vector<int32_t> special_tokens_;
   std::vector<int32_t> eog_ids_;

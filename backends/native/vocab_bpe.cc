@@ -102,7 +102,8 @@ size_t WhitespaceMatch(const CodePoints& t, size_t i, bool newline_rule) {
   return k - 1;
 }
 
-size_t MatchLlama3(const CodePoints& t, size_t i) {
+// Llama 3's regex; Qwen2's is the same with max_digits 1 (\p{N} for \p{N}{1,3}).
+size_t MatchLlama3(const CodePoints& t, size_t i, size_t max_digits) {
   if (size_t n = Contraction(t, i, /*ignore_case=*/true)) return i + n;
   // [^\r\n\p{L}\p{N}]?\p{L}+
   if (t.Letter(i) || (!t.CrLf(i) && !t.Number(i) && t.Letter(i + 1))) {
@@ -110,10 +111,10 @@ size_t MatchLlama3(const CodePoints& t, size_t i) {
     while (t.Letter(j)) ++j;
     return j;
   }
-  // \p{N}{1,3}
+  // \p{N}{1,max_digits}
   if (t.Number(i)) {
     size_t j = i + 1;
-    while (j - i < 3 && t.Number(j)) ++j;
+    while (j - i < max_digits && t.Number(j)) ++j;
     return j;
   }
   //  ?[^\s\p{L}\p{N}]+[\r\n]*
@@ -175,7 +176,9 @@ std::vector<std::string> PreTokenize(PreTokenizer kind, std::string_view text) {
   CodePoints t(text);
   std::vector<std::string> out;
   for (size_t i = 0; i < t.size();) {
-    size_t end = kind == PreTokenizer::kLlama3 ? MatchLlama3(t, i) : MatchGpt2(t, i);
+    size_t end = kind == PreTokenizer::kLlama3   ? MatchLlama3(t, i, 3)
+                 : kind == PreTokenizer::kQwen2  ? MatchLlama3(t, i, 1)
+                                                 : MatchGpt2(t, i);
     out.push_back(t.Slice(i, end));
     i = end;
   }
@@ -201,21 +204,23 @@ std::string ByteLevelDecode(std::string_view token_text) {
   return out;
 }
 
+std::pair<std::string_view, std::string_view> SplitMerge(std::string_view m, size_t rank) {
+  size_t sp = m.find(' ', 1);
+  if (sp == std::string_view::npos || sp + 1 >= m.size())
+    throw Error("tokenizer merges[" + std::to_string(rank) + "]: expected \"left right\", got \"" + std::string(m) +
+                "\"");
+  return {m.substr(0, sp), m.substr(sp + 1)};
+}
+
 BpeModel::BpeModel(const Vocab& vocab, std::span<const std::string> merges) {
   for (int b = 0; b < 256; ++b) byte_token_[b] = vocab.Find(ByteToChars(static_cast<uint8_t>(b)));
   merges_.reserve(merges.size());
   for (size_t rank = 0; rank < merges.size(); ++rank) {
-    const std::string& m = merges[rank];
-    // Tokens never contain a plain space (it is written as U+0120), so the
-    // first space separates the two parts.
-    size_t sp = m.find(' ', 1);
-    if (sp == std::string::npos || sp + 1 >= m.size())
-      throw Error("tokenizer merges[" + std::to_string(rank) + "]: expected \"left right\", got \"" + m + "\"");
-    std::string_view left(m.data(), sp), right(m.data() + sp + 1, m.size() - sp - 1);
+    auto [left, right] = SplitMerge(merges[rank], rank);
     int32_t l = vocab.Find(left), r = vocab.Find(right);
     if (l < 0 || r < 0) continue;
     std::string joined;
-    joined.reserve(m.size() - 1);
+    joined.reserve(left.size() + right.size());
     joined.append(left).append(right);
     int32_t result = vocab.Find(joined);
     if (result < 0) continue;

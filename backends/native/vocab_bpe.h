@@ -35,6 +35,11 @@ const std::string& ByteToChars(uint8_t b);
 std::string ByteLevelDecode(std::string_view token_text);
 std::string ByteLevelEncode(std::string_view raw);
 
+// A merge line "left right" split at its separating space (tokens never
+// contain a plain space: byte-level writes it as U+0120, SentencePiece as
+// U+2581). Throws Error naming merge `rank` when there is no separator.
+std::pair<std::string_view, std::string_view> SplitMerge(std::string_view merge, size_t rank);
+
 class BpeModel {
  public:
   // `vocab` must already answer Find(); merges are "left right" strings

@@ -7,6 +7,7 @@
 
 #include "backends/native/model_file.h"
 #include "backends/native/vocab.h"
+#include "backends/native/vocab_spm.h"
 #include "common/error.h"
 #include "common/fs.h"
 
@@ -18,6 +19,9 @@ using nlohmann::json;
 
 constexpr std::string_view kLlama3Regex =
     "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| "
+    "?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+constexpr std::string_view kQwen2Regex =
+    "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| "
     "?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 
 json ParseJsonFile(const std::string& path) {
@@ -64,6 +68,41 @@ std::string ChatTemplateText(const json& cfg) {
   return "";
 }
 
+// What a tokenizer.json normalizer does, among the ones supported: nothing,
+// NFC (Qwen2), or SentencePiece's spaces written as "▁" (Replace), with a
+// "▁" put before the text (Prepend: Llama 2) or not (Gemma).
+struct Normalization {
+  bool nfc = false, metaspace = false, prepend = false;
+};
+
+template <typename Fail>
+Normalization ReadNormalizer(const json& root, const Fail& fail) {
+  std::vector<const json*> nodes;
+  Flatten(root, "normalizers", &nodes);
+  auto string_field = [](const json& j, const char* key) {
+    auto it = j.find(key);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  Normalization n;
+  for (const json* node : nodes) {
+    const std::string type = node->value("type", "");
+    const json* pattern = node->contains("pattern") ? &(*node)["pattern"] : nullptr;
+    if (node->empty() || type == "Sequence") continue;
+    if (type == "NFC") {
+      n.nfc = true;
+    } else if (type == "Replace" && pattern && pattern->is_object() && string_field(*pattern, "String") == " " &&
+               string_field(*node, "content") == kSpmSpace) {
+      n.metaspace = true;
+    } else if (type == "Prepend" && string_field(*node, "prepend") == kSpmSpace) {
+      n.prepend = true;
+    } else {
+      throw fail("normalizer type \"" + type + "\" is not supported here (NFC; Replace \" \" by \"▁\"; Prepend \"▁\")");
+    }
+  }
+  if (n.prepend && !n.metaspace) throw fail("normalizer Prepend \"▁\" without Replace \" \" by \"▁\" is not supported");
+  return n;
+}
+
 std::string Sibling(const std::string& path, const std::string& name) {
   auto p = std::filesystem::path(path).parent_path() / name;
   return std::filesystem::exists(p) ? p.string() : "";
@@ -83,10 +122,11 @@ Vocab TokenizerJsonToVocab(const std::string& path, const std::string& config_pa
     auto it = j.find(key);
     return it == j.end() || it->is_null() ? fallback : *it;
   };
+  const Normalization norm = ReadNormalizer(member(tj, "normalizer", kEmptyObject), fail);
   std::vector<const json*> pres;
   Flatten(member(tj, "pre_tokenizer", kEmptyObject), "pretokenizers", &pres);
   bool byte_level = false, gpt2_regex = false;
-  std::string split_regex;
+  std::string split_regex, split_string;
   for (const json* p : pres) {
     std::string type = p->value("type", "");
     if (type == "ByteLevel") {
@@ -94,23 +134,44 @@ Vocab TokenizerJsonToVocab(const std::string& path, const std::string& config_pa
       gpt2_regex = p->value("use_regex", true);
     } else if (type == "Split" && p->contains("pattern") && (*p)["pattern"].is_object()) {
       split_regex = (*p)["pattern"].value("Regex", "");
+      split_string = (*p)["pattern"].value("String", "");
+    } else if (!p->empty() && type != "Sequence") {
+      throw fail("pre_tokenizer type \"" + type + "\" is not supported");
     }
   }
-  if (!byte_level)
-    throw fail("only byte-level BPE tokenizer.json files are supported (SentencePiece models: use the GGUF file)");
 
   VocabSpec spec;
-  spec.kind = VocabKind::kBpe;
-  if (split_regex == kLlama3Regex) {
-    spec.pre = PreTokenizer::kLlama3;
-  } else if (split_regex.empty() && gpt2_regex) {
-    spec.pre = PreTokenizer::kGpt2;
+  spec.nfc = norm.nfc;
+  if (byte_level) {
+    if (norm.metaspace) throw fail("a byte-level tokenizer with a normalizer writing spaces as \"▁\" is not supported");
+    spec.kind = VocabKind::kBpe;
+    if (split_regex == kLlama3Regex) {
+      spec.pre = PreTokenizer::kLlama3;
+    } else if (split_regex == kQwen2Regex) {
+      spec.pre = PreTokenizer::kQwen2;
+    } else if (split_regex.empty() && split_string.empty() && gpt2_regex) {
+      spec.pre = PreTokenizer::kGpt2;
+    } else {
+      throw fail("unsupported pre-tokenizer" +
+                 (split_regex.empty() ? std::string() : " regex \"" + split_regex + "\"") +
+                 " (supported: the Llama 3 or Qwen2 Split regex, or GPT-2 ByteLevel use_regex)");
+    }
+    spec.ignore_merges = model.value("ignore_merges", false);
+  } else if (norm.metaspace) {
+    // Gemma's: spaces become "▁" before the model sees the text, so a Split
+    // on " " (Gemma 3 has one) never fires.
+    if (!split_regex.empty() || (!split_string.empty() && split_string != " "))
+      throw fail("a pre_tokenizer that splits \"▁\"-escaped text is not supported");
+    if (!model.value("byte_fallback", false))
+      throw fail("SentencePiece-style BPE needs \"byte_fallback\": true in model");
+    if (model.value("ignore_merges", false))
+      throw fail("\"ignore_merges\" is supported for byte-level BPE only");
+    spec.kind = VocabKind::kSpm;
+    spec.add_space_prefix = norm.prepend;
   } else {
-    throw fail("unsupported pre-tokenizer" +
-               (split_regex.empty() ? std::string() : " regex \"" + split_regex + "\"") +
-               " (supported: the Llama 3 Split regex, or GPT-2 ByteLevel use_regex)");
+    throw fail("only byte-level BPE, or BPE over text whose spaces the normalizer writes as \"▁\" (Gemma), "
+               "is supported");
   }
-  spec.ignore_merges = model.value("ignore_merges", false);
 
   // Ids: model.vocab plus added_tokens; holes become unused pad tokens.
   const json& vocab = member(model, "vocab", kEmptyObject);
@@ -144,6 +205,10 @@ Vocab TokenizerJsonToVocab(const std::string& path, const std::string& config_pa
   }
   for (size_t i = 0; i < n; ++i)
     if (spec.types[i] == TokenType::kUnused) spec.tokens[i] = "[PAD" + std::to_string(i) + "]";
+  if (spec.kind == VocabKind::kSpm) {
+    for (size_t i = 0; i < n; ++i)
+      if (spec.types[i] == TokenType::kNormal && ParseByteToken(spec.tokens[i]) >= 0) spec.types[i] = TokenType::kByte;
+  }
 
   const json& merges = member(model, "merges", kEmptyArray);
   spec.merges.reserve(merges.size());
@@ -157,12 +222,15 @@ Vocab TokenizerJsonToVocab(const std::string& path, const std::string& config_pa
       throw fail("model.merges[" + std::to_string(i) + "]: expected \"a b\" or [\"a\", \"b\"]");
     }
   }
+  // Merging by score needs scores, which tokenizer.json does not have.
+  if (spec.kind == VocabKind::kSpm && spec.merges.empty()) throw fail("model.merges is empty");
 
   // Special tokens and BOS policy: tokenizer_config.json when given, else
   // the usual Llama 3 names.
   json cfg = config_path.empty() ? json::object() : ParseJsonFile(config_path);
   std::string bos = TokenName(cfg, "bos_token"), eos = TokenName(cfg, "eos_token");
   std::string unk = TokenName(cfg, "unk_token"), pad = TokenName(cfg, "pad_token");
+  if (unk.empty() && model.contains("unk_token") && model["unk_token"].is_string()) unk = model["unk_token"];
   if (bos.empty() && !cfg.contains("bos_token")) bos = "<|begin_of_text|>";
   if (eos.empty() && !cfg.contains("eos_token")) eos = "<|end_of_text|>";
   auto find = [&](const std::string& name) -> int32_t {
@@ -221,11 +289,15 @@ Vocab Vocab::FromModelFile(const ModelFile& mf) {
     if (pre == "llama-bpe" || pre == "llama3" || pre == "llama-v3" || pre == "smaug-bpe") {
       spec.pre = PreTokenizer::kLlama3;
       spec.ignore_merges = true;
+    } else if (pre == "qwen2" || pre == "deepseek-r1-qwen") {
+      spec.pre = PreTokenizer::kQwen2;
+      spec.ignore_merges = false;
     } else if (pre == "default" || pre == "gpt2" || pre == "gpt-2") {
       spec.pre = PreTokenizer::kGpt2;
       spec.ignore_merges = false;
     } else {
-      throw fail("tokenizer.ggml.pre \"" + pre + "\" is not supported (supported: llama-bpe, llama3, default, gpt2)");
+      throw fail("tokenizer.ggml.pre \"" + pre +
+                 "\" is not supported (supported: llama-bpe, llama3, qwen2, default, gpt2)");
     }
     spec.merges = mf.GetStringArray("tokenizer.ggml.merges");
   } else if (model == "llama") {

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <queue>
 
+#include "backends/native/vocab_bpe.h"
+
 namespace bhasa::native {
 
 namespace {
@@ -56,7 +58,7 @@ int ParseByteToken(std::string_view t) {
   return (hi < 0 || lo < 0) ? -1 : hi * 16 + lo;
 }
 
-SpmModel::SpmModel(const Vocab& vocab) {
+SpmModel::SpmModel(const Vocab& vocab, std::span<const std::string> merges) {
   for (int b = 0; b < 256; ++b) {
     char name[8];
     std::snprintf(name, sizeof name, "<0x%02X>", b);
@@ -65,39 +67,58 @@ SpmModel::SpmModel(const Vocab& vocab) {
     if (id < 0) id = vocab.Find(std::string(1, static_cast<char>(b)));
     byte_token_[b] = id;
   }
+  by_rank_ = !merges.empty();
+  merge_rank_.reserve(merges.size());
+  for (size_t rank = 0; rank < merges.size(); ++rank) {
+    auto [left, right] = SplitMerge(merges[rank], rank);
+    int32_t l = vocab.Find(left), r = vocab.Find(right);
+    if (l < 0 || r < 0 || vocab.Find(std::string(left).append(right)) < 0) continue;
+    merge_rank_.emplace(Key(l, r), static_cast<int32_t>(rank));  // a repeated pair keeps its first rank
+  }
 }
 
 void SpmModel::Encode(const Vocab& vocab, std::string_view text, std::vector<int32_t>* out) const {
   if (text.empty()) return;
+  const bool by_rank = by_rank_;
   struct Sym {
     int32_t prev, next;
     uint32_t start, len;  // byte span in text; len 0 = merged away
+    int32_t id;           // vocab id of the span, -1 when none (by-rank only)
   };
   std::vector<Sym> syms;
   syms.reserve(text.size());
   for (size_t i = 0; i < text.size();) {
     size_t n = std::min(Utf8Len(static_cast<unsigned char>(text[i])), text.size() - i);
     int32_t k = static_cast<int32_t>(syms.size());
-    syms.push_back({k - 1, k + 1, static_cast<uint32_t>(i), static_cast<uint32_t>(n)});
+    int32_t id = by_rank ? vocab.Find(text.substr(i, n)) : -1;
+    syms.push_back({k - 1, k + 1, static_cast<uint32_t>(i), static_cast<uint32_t>(n), id});
     i += n;
   }
   syms.back().next = -1;
 
-  // Best first: highest score, then leftmost. A popped candidate is stale
-  // when either side has changed length since it was pushed.
+  // Best first: highest priority (score, or minus the rank), then leftmost.
+  // A popped candidate is stale when either side has changed length since it
+  // was pushed.
   struct Cand {
-    float score;
+    double priority;
     int32_t left, right;
     uint32_t len;
-    bool operator<(const Cand& o) const { return score != o.score ? score < o.score : left > o.left; }
+    int32_t id;  // the merged token
+    bool operator<(const Cand& o) const { return priority != o.priority ? priority < o.priority : left > o.left; }
   };
   std::priority_queue<Cand> queue;
   auto consider = [&](int32_t l) {
     if (l < 0 || syms[l].next < 0) return;
     int32_t r = syms[l].next;
     uint32_t len = syms[l].len + syms[r].len;
+    if (by_rank) {
+      auto it = merge_rank_.find(Key(syms[l].id, syms[r].id));
+      if (syms[l].id < 0 || syms[r].id < 0 || it == merge_rank_.end()) return;
+      queue.push({-static_cast<double>(it->second), l, r, len, vocab.Find(text.substr(syms[l].start, len))});
+      return;
+    }
     int32_t id = vocab.Find(text.substr(syms[l].start, len));
-    if (id >= 0) queue.push({vocab.Score(id), l, r, len});
+    if (id >= 0) queue.push({vocab.Score(id), l, r, len, id});
   };
   for (int32_t i = 0; i + 1 < static_cast<int32_t>(syms.size()); ++i) consider(i);
 
@@ -108,6 +129,7 @@ void SpmModel::Encode(const Vocab& vocab, std::string_view text, std::vector<int
     Sym& r = syms[c.right];
     if (l.len == 0 || r.len == 0 || l.len + r.len != c.len || l.next != c.right) continue;
     l.len += r.len;
+    l.id = c.id;
     r.len = 0;
     l.next = r.next;
     if (r.next >= 0) syms[r.next].prev = c.left;

@@ -2,15 +2,19 @@
 // back through ModelFile: GGUF names and keys, dtypes, the q/k row
 // permutation, shards; and malformed safetensors headers.
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "backends/native/chat_template.h"
 #include "backends/native/hf_config.h"
 #include "backends/native/model_file.h"
 #include "backends/native/safetensors.h"
+#include "backends/native/vocab.h"
 #include "common/error.h"
+#include "common/fs.h"
 #include "tests/test_support.h"
 
 namespace bhasa::native {
@@ -174,14 +178,268 @@ TEST(Safetensors, ConfigErrors) {
   c.erase("hidden_size");
   EXPECT_THROW(TranslateHfConfig(c, "config.json"), Error);
   c = TinyConfig();
-  c["model_type"] = "qwen2";
+  c["model_type"] = "gpt_neox";
   EXPECT_THROW(TranslateHfConfig(c, "config.json"), Error);
   c = TinyConfig();
   c["num_key_value_heads"] = 3;
   EXPECT_THROW(TranslateHfConfig(c, "config.json"), Error);
-  EXPECT_EQ(HfToGgufTensorName("model.layers.12.mlp.gate_proj.weight"), "blk.12.ffn_gate.weight");
-  EXPECT_EQ(HfToGgufTensorName("model.layers.3.post_attention_layernorm.weight"), "blk.3.ffn_norm.weight");
-  EXPECT_EQ(HfToGgufTensorName("model.layers.3.self_attn.o_proj.weight"), "blk.3.attn_output.weight");
+  EXPECT_EQ(HfToGgufTensorName("llama", "model.layers.12.mlp.gate_proj.weight"), "blk.12.ffn_gate.weight");
+  EXPECT_EQ(HfToGgufTensorName("llama", "model.layers.3.post_attention_layernorm.weight"), "blk.3.ffn_norm.weight");
+  EXPECT_EQ(HfToGgufTensorName("llama", "model.layers.3.self_attn.o_proj.weight"), "blk.3.attn_output.weight");
+}
+
+// The config.json of Qwen2-0.5B and of Gemma-2-2B as published, and the
+// GGUF keys llama.cpp's converter writes for them.
+json Qwen2Config() {
+  return json::parse(R"({"architectures":["Qwen2ForCausalLM"],"attention_dropout":0.0,"bos_token_id":151643,
+    "eos_token_id":151643,"hidden_act":"silu","hidden_size":896,"initializer_range":0.02,"intermediate_size":4864,
+    "max_position_embeddings":131072,"max_window_layers":24,"model_type":"qwen2","num_attention_heads":14,
+    "num_hidden_layers":24,"num_key_value_heads":2,"rms_norm_eps":1e-06,"rope_theta":1000000.0,
+    "sliding_window":131072,"tie_word_embeddings":true,"torch_dtype":"bfloat16","transformers_version":"4.40.1",
+    "use_cache":true,"use_sliding_window":false,"vocab_size":151936})");
+}
+
+json Gemma2Config() {
+  return json::parse(R"({"architectures":["Gemma2ForCausalLM"],"attention_bias":false,"attention_dropout":0.0,
+    "attn_logit_softcapping":50.0,"bos_token_id":2,"cache_implementation":"hybrid","eos_token_id":1,
+    "final_logit_softcapping":30.0,"head_dim":256,"hidden_act":"gelu_pytorch_tanh",
+    "hidden_activation":"gelu_pytorch_tanh","hidden_size":2304,"initializer_range":0.02,"intermediate_size":9216,
+    "max_position_embeddings":8192,"model_type":"gemma2","num_attention_heads":8,"num_hidden_layers":26,
+    "num_key_value_heads":4,"pad_token_id":0,"query_pre_attn_scalar":256,"rms_norm_eps":1e-06,
+    "rope_theta":10000.0,"sliding_window":4096,"torch_dtype":"float32","transformers_version":"4.42.4",
+    "use_cache":true,"vocab_size":256000})");
+}
+
+// Keys as "name=value" lines (floats rounded to f32, as GGUF stores them).
+std::vector<std::string> KeyLines(const std::map<std::string, MetaValue>& m) {
+  std::vector<std::string> out;
+  for (const auto& [k, v] : m) {
+    std::string val;
+    if (auto* i = std::get_if<int64_t>(&v.value)) val = std::to_string(*i);
+    else if (auto* d = std::get_if<double>(&v.value)) val = std::to_string(static_cast<float>(*d));
+    else if (auto* s = std::get_if<std::string>(&v.value)) val = *s;
+    out.push_back(k + "=" + val);
+  }
+  return out;
+}
+
+TEST(Safetensors, Qwen2ConfigKeys) {
+  EXPECT_EQ(KeyLines(TranslateHfConfig(Qwen2Config(), "config.json")),
+            (std::vector<std::string>{
+                "general.architecture=qwen2",
+                "qwen2.attention.head_count=14",
+                "qwen2.attention.head_count_kv=2",
+                "qwen2.attention.layer_norm_rms_epsilon=" + std::to_string(1e-6f),
+                "qwen2.block_count=24",
+                "qwen2.context_length=131072",
+                "qwen2.embedding_length=896",
+                "qwen2.feed_forward_length=4864",
+                "qwen2.rope.freq_base=1000000.000000",
+                "tokenizer.ggml.bos_token_id=151643",
+                "tokenizer.ggml.eos_token_id=151643",
+            }));
+  // Qwen2.5's long-context variants: YaRN scaling, as the converter writes it.
+  json c = Qwen2Config();
+  c["rope_scaling"] = {{"type", "yarn"}, {"factor", 4.0}, {"original_max_position_embeddings", 32768}};
+  auto m = TranslateHfConfig(c, "config.json");
+  EXPECT_EQ(std::get<std::string>(m.at("qwen2.rope.scaling.type").value), "yarn");
+  EXPECT_EQ(std::get<double>(m.at("qwen2.rope.scaling.factor").value), 4.0);
+  EXPECT_EQ(std::get<int64_t>(m.at("qwen2.rope.scaling.original_context_length").value), 32768);
+}
+
+TEST(Safetensors, Gemma2ConfigKeys) {
+  EXPECT_EQ(KeyLines(TranslateHfConfig(Gemma2Config(), "config.json")),
+            (std::vector<std::string>{
+                "gemma2.attention.head_count=8",
+                "gemma2.attention.head_count_kv=4",
+                "gemma2.attention.key_length=256",
+                "gemma2.attention.layer_norm_rms_epsilon=" + std::to_string(1e-6f),
+                "gemma2.attention.sliding_window=4096",
+                "gemma2.attention.value_length=256",
+                "gemma2.attn_logit_softcapping=50.000000",
+                "gemma2.block_count=26",
+                "gemma2.context_length=8192",
+                "gemma2.embedding_length=2304",
+                "gemma2.feed_forward_length=9216",
+                "gemma2.final_logit_softcapping=30.000000",
+                "gemma2.rope.freq_base=10000.000000",
+                "general.architecture=gemma2",
+                "tokenizer.ggml.bos_token_id=2",
+                "tokenizer.ggml.eos_token_id=1",
+            }));
+}
+
+// A bad config.json names the file and the field; never an internal error.
+void ExpectConfigError(const json& c, const std::string& field) {
+  try {
+    TranslateHfConfig(c, "/m/config.json");
+    ADD_FAILURE() << "accepted a config without a valid " << field;
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("/m/config.json"), std::string::npos) << what;
+    EXPECT_NE(what.find("'" + field + "'"), std::string::npos) << what;
+  }
+}
+
+TEST(Safetensors, Qwen2AndGemma2ConfigErrorsNameTheField) {
+  for (const char* f : {"hidden_size", "num_attention_heads", "num_hidden_layers", "intermediate_size"}) {
+    json q = Qwen2Config(), g = Gemma2Config();
+    q.erase(f);
+    g.erase(f);
+    ExpectConfigError(q, f);
+    ExpectConfigError(g, f);
+  }
+  for (const char* f : {"head_dim", "sliding_window", "attn_logit_softcapping", "final_logit_softcapping"}) {
+    json g = Gemma2Config();
+    g.erase(f);
+    ExpectConfigError(g, f);
+    g[f] = "4096";  // wrong JSON type
+    ExpectConfigError(g, f);
+  }
+  json q = Qwen2Config();
+  q["rope_theta"] = "1e6";
+  ExpectConfigError(q, "rope_theta");
+  q = Qwen2Config();
+  q["num_key_value_heads"] = 2.5;
+  ExpectConfigError(q, "num_key_value_heads");
+  q = Qwen2Config();
+  q["model_type"] = 2;
+  ExpectConfigError(q, "model_type");
+  q = Qwen2Config();
+  q["rope_scaling"] = {{"rope_type", "yarn"}, {"factor", "4"}};
+  ExpectConfigError(q, "factor");
+}
+
+TEST(Safetensors, ArchitectureTensorNames) {
+  EXPECT_EQ(HfToGgufTensorName("qwen2", "model.layers.5.self_attn.q_proj.bias"), "blk.5.attn_q.bias");
+  EXPECT_EQ(HfToGgufTensorName("qwen2", "model.layers.5.self_attn.k_proj.bias"), "blk.5.attn_k.bias");
+  EXPECT_EQ(HfToGgufTensorName("qwen2", "model.layers.5.self_attn.v_proj.bias"), "blk.5.attn_v.bias");
+  EXPECT_EQ(HfToGgufTensorName("qwen2", "model.layers.5.post_attention_layernorm.weight"), "blk.5.ffn_norm.weight");
+  EXPECT_EQ(HfToGgufTensorName("gemma2", "model.layers.1.input_layernorm.weight"), "blk.1.attn_norm.weight");
+  EXPECT_EQ(HfToGgufTensorName("gemma2", "model.layers.1.post_attention_layernorm.weight"),
+            "blk.1.post_attention_norm.weight");
+  EXPECT_EQ(HfToGgufTensorName("gemma2", "model.layers.1.pre_feedforward_layernorm.weight"), "blk.1.ffn_norm.weight");
+  EXPECT_EQ(HfToGgufTensorName("gemma2", "model.layers.1.post_feedforward_layernorm.weight"),
+            "blk.1.post_ffw_norm.weight");
+  EXPECT_EQ(HfToGgufTensorName("gemma2", "lm_head.weight"), "");
+  EXPECT_EQ(HfToGgufTensorName("qwen2", "lm_head.weight"), "output.weight");
+  // Biases are Qwen2's only.
+  EXPECT_EQ(HfToGgufTensorName("llama", "model.layers.5.self_attn.q_proj.bias"), "model.layers.5.self_attn.q_proj.bias");
+}
+
+json TinyArchConfig(const std::string& model_type) {
+  json c = {{"model_type", model_type}, {"hidden_size", 8}, {"num_attention_heads", 2},
+            {"num_key_value_heads", 1}, {"num_hidden_layers", 1}, {"intermediate_size", 16},
+            {"vocab_size", 4}, {"max_position_embeddings", 64}};
+  if (model_type == "gemma2") {
+    c.update({{"head_dim", 4}, {"sliding_window", 16}, {"attn_logit_softcapping", 50.0},
+              {"final_logit_softcapping", 30.0}});
+  }
+  return c;
+}
+
+TEST(Safetensors, Qwen2DirectoryKeepsQkRowsAndMapsBiases) {
+  const std::string dir = bhasa::testing::TempDir("hf_qwen2");
+  Put(dir + "/config.json", TinyArchConfig("qwen2").dump());
+  Put(dir + "/model.safetensors",
+      Safetensors({F32Tensor("model.embed_tokens.weight", {4, 8}, 0),
+                   HalfTensor("model.layers.0.self_attn.q_proj.weight", "BF16", {8, 8}, 0),
+                   F32Tensor("model.layers.0.self_attn.q_proj.bias", {8}, 0.5f),
+                   F32Tensor("model.layers.0.self_attn.k_proj.bias", {4}, 0.25f),
+                   F32Tensor("model.layers.0.post_attention_layernorm.weight", {8}, 0.125f)}));
+  auto mf = ModelFile::Open(dir);
+  EXPECT_EQ(mf->GetString("general.architecture"), "qwen2");
+  EXPECT_EQ(mf->GetInt("qwen2.attention.head_count"), 2);
+  const TensorInfo& q = mf->Tensor("blk.0.attn_q.weight");
+  EXPECT_EQ(q.permute_heads, 0);
+  EXPECT_EQ(q.Dequantize()[8 * 3 + 1], 25.0f);  // row 3 is stored row 3
+  EXPECT_EQ(mf->Tensor("blk.0.attn_q.bias").Dequantize()[7], 7.5f);
+  EXPECT_EQ(mf->Tensor("blk.0.attn_k.bias").ne, (std::vector<int64_t>{4}));
+  // Qwen2's norms are used as stored.
+  EXPECT_EQ(mf->Tensor("blk.0.ffn_norm.weight").Dequantize()[0], 0.125f);
+}
+
+TEST(Safetensors, Gemma2DirectoryAddsOneToNorms) {
+  const std::string dir = bhasa::testing::TempDir("hf_gemma2");
+  Put(dir + "/config.json", TinyArchConfig("gemma2").dump());
+  Put(dir + "/model.safetensors",
+      Safetensors({F32Tensor("model.embed_tokens.weight", {4, 8}, 0),
+                   F32Tensor("model.norm.weight", {8}, -0.5f),
+                   HalfTensor("model.layers.0.input_layernorm.weight", "BF16", {8}, 0.5f),
+                   HalfTensor("model.layers.0.post_attention_layernorm.weight", "F16", {8}, 2.0f),
+                   F32Tensor("model.layers.0.pre_feedforward_layernorm.weight", {8}, 3.0f),
+                   F32Tensor("model.layers.0.post_feedforward_layernorm.weight", {8}, 4.0f),
+                   HalfTensor("model.layers.0.self_attn.k_proj.weight", "F16", {4, 8}, 100),
+                   F32Tensor("lm_head.weight", {4, 8}, 0)}));
+  auto mf = ModelFile::Open(dir);
+  EXPECT_EQ(mf->GetString("general.architecture"), "gemma2");
+  EXPECT_EQ(mf->GetInt("gemma2.attention.sliding_window"), 16);
+  EXPECT_FALSE(mf->HasTensor("output.weight"));  // tied to token_embd
+  EXPECT_EQ(mf->Tensor("output_norm.weight").Dequantize()[1], 1.5f);  // -0.5 + 1 + 1
+  const TensorInfo& an = mf->Tensor("blk.0.attn_norm.weight");
+  EXPECT_EQ(an.type, GgmlType::F32);
+  EXPECT_EQ(an.Dequantize()[2], 3.5f);
+  EXPECT_EQ(mf->Tensor("blk.0.post_attention_norm.weight").Dequantize()[0], 3.0f);
+  EXPECT_EQ(mf->Tensor("blk.0.ffn_norm.weight").Dequantize()[7], 11.0f);
+  EXPECT_EQ(mf->Tensor("blk.0.post_ffw_norm.weight").Dequantize()[0], 5.0f);
+  EXPECT_EQ(mf->Tensor("blk.0.attn_k.weight").permute_heads, 0);
+  EXPECT_EQ(mf->Tensor("token_embd.weight").Dequantize()[5], 5.0f);  // not a norm: as stored
+}
+
+// A whole Gemma 2 directory: weights, Gemma's tokenizer.json and its
+// tokenizer_config.json with the Gemma 2 chat template.
+TEST(Safetensors, Gemma2DirectoryWithTokenizer) {
+  const std::string dir = bhasa::testing::TempDir("hf_gemma2_tok");
+  const std::string data = bhasa::testing::SourceDir() + "/tests/native/data/tokenizers/gemma-mini";
+  Put(dir + "/config.json", TinyArchConfig("gemma2").dump());
+  Put(dir + "/model.safetensors", Safetensors({F32Tensor("model.embed_tokens.weight", {4, 8}, 0)}));
+  std::filesystem::copy_file(data + "/tokenizer.json", dir + "/tokenizer.json");
+  json cfg = json::parse(ReadFile(data + "/tokenizer_config.json"));
+  cfg["chat_template"] = "{{ bos_token }}{% if messages[0]['role'] == 'system' %}{{ raise_exception('System role "
+                         "not supported') }}{% endif %}...<start_of_turn>";
+  Put(dir + "/tokenizer_config.json", cfg.dump());
+  auto mf = ModelFile::Open(dir);
+  Vocab v = Vocab::FromModelFile(*mf);
+  EXPECT_EQ(v.kind(), VocabKind::kSpm);
+  EXPECT_FALSE(v.add_space_prefix());
+  EXPECT_EQ(v.Tokenize("Halo", true, false).front(), v.Find("<bos>"));
+  EXPECT_EQ(ChatTemplate::Detect(v.chat_template()).format, ChatFormat::kGemma2);
+  EXPECT_EQ(ChatTemplate::Detect(mf->GetString("tokenizer.chat_template")).format, ChatFormat::kGemma2);
+}
+
+// A Qwen2 directory: byte-level BPE with the Qwen2 pre-tokenizer, no BOS,
+// ChatML with Qwen2's default system turn.
+TEST(Safetensors, Qwen2DirectoryWithTokenizer) {
+  const std::string dir = bhasa::testing::TempDir("hf_qwen2_tok");
+  const std::string data = bhasa::testing::SourceDir() + "/tests/native/data/tokenizers/qwen2-mini";
+  Put(dir + "/config.json", TinyArchConfig("qwen2").dump());
+  Put(dir + "/model.safetensors", Safetensors({F32Tensor("model.embed_tokens.weight", {4, 8}, 0)}));
+  std::filesystem::copy_file(data + "/tokenizer.json", dir + "/tokenizer.json");
+  json cfg = json::parse(ReadFile(data + "/tokenizer_config.json"));
+  cfg["chat_template"] = "{% if loop.first and messages[0]['role'] != 'system' %}{{ '<|im_start|>system\nYou are a "
+                         "helpful assistant.<|im_end|>\n' }}{% endif %}";
+  Put(dir + "/tokenizer_config.json", cfg.dump());
+  auto mf = ModelFile::Open(dir);
+  Vocab v = Vocab::FromModelFile(*mf);
+  EXPECT_EQ(v.pre(), PreTokenizer::kQwen2);
+  EXPECT_FALSE(v.add_bos());
+  EXPECT_EQ(v.Tokenize("2024", true, false).size(), 4u);
+  ChatTemplate t = ChatTemplate::Detect(v.chat_template());
+  EXPECT_EQ(t.format, ChatFormat::kChatMl);
+  EXPECT_EQ(t.default_system, "You are a helpful assistant.");
+}
+
+TEST(Safetensors, Gemma2NormRoundingFollowsTheSourceType) {
+  // F16 checkpoints add in f16 (1 + 2^-12 is not an f16 value: it rounds to 1),
+  // F32 ones in f32 (kept).
+  const float tiny = 1.0f / 4096.0f;
+  const std::string dir = bhasa::testing::TempDir("hf_gemma2_round");
+  Put(dir + "/config.json", TinyArchConfig("gemma2").dump());
+  Put(dir + "/model.safetensors", Safetensors({HalfTensor("model.norm.weight", "F16", {1}, tiny),
+                                               F32Tensor("model.layers.0.input_layernorm.weight", {1}, tiny)}));
+  auto mf = ModelFile::Open(dir);
+  EXPECT_EQ(mf->Tensor("output_norm.weight").Dequantize()[0], 1.0f);
+  EXPECT_EQ(mf->Tensor("blk.0.attn_norm.weight").Dequantize()[0], 1.0f + tiny);
 }
 
 void ExpectHeaderError(const std::vector<uint8_t>& b, const char* needle) {
