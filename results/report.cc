@@ -370,8 +370,9 @@ std::string MakeReportHtml(const std::vector<ModelRuns>& models, const ReportOpt
   html += "<title>" + Html(options.title) + "</title>\n<style>" + std::string(kCss) + "</style>\n</head>\n<body>\n";
   html += "<h1>" + Html(options.title) + "</h1>\n<p class=\"meta\">bhasa " BHASA_VERSION " &middot; generated " +
           std::string(when) + " &middot; " + std::to_string(models.size()) +
-          " model(s). Scores are the per-run results.json values in points, averaged over runs (&plusmn; standard "
-          "error over runs when there are several).</p>\n";
+          " model(s). Estimator: " + Html(kReportEstimator) +
+          " (&plusmn; standard error over runs when there are several). <code>bhasa export</code> shows SEA-HELM's "
+          "bootstrap of the per-row scores instead, so its numbers can differ.</p>\n";
   html += "<noscript><p class=\"fail\">The leaderboard, charts and task table are drawn by JavaScript; the "
           "drill-down below works without it.</p></noscript>\n";
   html += "<h2>Leaderboard</h2>\n<div id=\"leaderboard-table\"></div>\n";

@@ -228,6 +228,30 @@ TEST(Leaderboard, ExportsModelsFromRunDirectories) {
   }
 }
 
+TEST(Leaderboard, CsvHasOneRowPerNumberOfTheJson) {
+  auto out = bhasa::testing::TempDir("leaderboard-csv");
+  FixtureTask ex{"translation-en-xx", "id", "nlg", "translations", "chrf", 41.5, {40, 43}, {"a", "b"}};
+  ex.scorer = "translation";
+  FixtureTask xe{"translation-xx-en", "id", "nlg", "translations", "chrf", 55, {50, 60}, {"c", "d"}};
+  xe.scorer = "translation";
+  FixtureTask en{"qa", "en", "nlu", "", "f1", 50, {0.5, 0.5}, {nlohmann::json::array({"x"}), nlohmann::json::array({"y"})}};
+  en.scorer = "qa";
+  WriteRun(out, "my,model", 0, {ex, xe, en});
+  auto lb = MakeLeaderboard(GroupByModel({LoadRun(out + "/my,model/run_0")}), {});
+  EXPECT_EQ(lb["estimator"], kLeaderboardEstimator);
+  std::string csv = LeaderboardCsv(lb);
+  std::vector<std::string> lines;
+  for (size_t at = 0, nl; (nl = csv.find('\n', at)) != std::string::npos; at = nl + 1) lines.push_back(csv.substr(at, nl - at));
+  ASSERT_EQ(lines.size(), 11u) << csv;  // header, overall, sea, 2×(language, competency), group, 2 tasks, qa
+  EXPECT_EQ(lines[0], "model,level,lang,competency,name,mean,stderr,n_runs,incomplete,estimator");
+  const std::string estimator = kLeaderboardEstimator;
+  EXPECT_EQ(lines[1], "\"my,model\",overall,,,," + lb["models"]["my,model"]["overall"]["mean"].dump() + ",0.0,1,false," +
+                          estimator);
+  EXPECT_NE(csv.find("\"my,model\",group,id,nlg,translations,48.25,0.0,1,false,"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("\"my,model\",task,id,nlg,translation-en-xx,41.5,0.0,1,false,"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("\"my,model\",task,en,nlu,qa,50.0,0.0,1,false,"), std::string::npos) << csv;
+}
+
 TEST(Leaderboard, MismatchedTaskVersionsAndMalformedRowsNameTheFile) {
   auto out = bhasa::testing::TempDir("leaderboard-bad");
   FixtureTask a{"sentiment", "id", "nlu", "", "accuracy", 50, {1, 0}, {"p", "n"}};

@@ -47,6 +47,9 @@ TEST(Report, SelfContainedWithDrillDownCounts) {
   EXPECT_TRUE(IsExtractionFailure(" null "));
   EXPECT_TRUE(IsExtractionFailure(nlohmann::json::array({""})));
   EXPECT_FALSE(IsExtractionFailure("pos"));
+  // The page says which estimator its numbers are (the export uses another).
+  EXPECT_NE(html.find(std::string("Estimator: ") + kReportEstimator), std::string::npos);
+  EXPECT_NE(html.find("bootstrap of the per-row scores"), std::string::npos);
 }
 
 TEST(Report, ScoresAverageRunsWithStderr) {
