@@ -45,7 +45,7 @@ int CompareCommand(std::span<const std::string> args) {
       .List("current", &more_current, "more current runs", "PATH")
       .Double("max-drop", &max_drop, "largest allowed drop in points for rows no threshold names")
       .String("thresholds", &thresholds_file, "YAML with max_drop and per-task/competency/language limits", "FILE")
-      .Double("sigma", &sigma, "also require the drop to exceed K standard errors (needs several runs; 0: off)")
+      .Double("sigma", &sigma, "also require the drop to exceed this many standard errors (needs several runs; 0: off)")
       .Bool("allow-missing", &allow_missing, "rows missing in CURRENT are reported, not failed")
       .String("junit", &junit, "write a JUnit XML report here", "FILE")
       .String("format", &format, "table, json, markdown or github (::error/::warning annotations)", "FORMAT");
