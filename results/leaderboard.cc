@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "common/error.h"
+#include "results/provenance.h"
 
 namespace bhasa::results {
 
@@ -163,7 +164,8 @@ OJson LeaderboardEntry(const OJson& scores, const ModelRuns& model, const std::v
   OJson entry = OJson::object();
   entry["n_runs"] = model.runs.size();
   OJson runs = OJson::array();
-  for (const auto& r : model.runs) runs.push_back({{"run_number", r.run_number}, {"path", r.path}});
+  for (const auto& r : model.runs)
+    runs.push_back({{"run_number", r.run_number}, {"path", r.path}, {"provenance", ProvenanceOf(r)}});
   entry["runs"] = runs;
   entry["sea"] = scores.contains("sea_mean") ? MeanStderr(scores, "sea_") : OJson(nullptr);
   entry["overall"] = MeanStderr(scores);

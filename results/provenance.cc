@@ -108,6 +108,16 @@ std::vector<std::string> ProvenanceWarnings(const std::vector<const RunInput*>& 
   return out;
 }
 
+nlohmann::ordered_json ProvenanceOf(const RunInput& run) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
+  if (run.doc.contains("bhasa_version")) out["bhasa_version"] = run.doc["bhasa_version"];
+  for (const char* key : {"model", "backend", "judge", "run", "data", "decoding", "timing", "tokens"}) {
+    const Json& v = MetaField(run, key);
+    if (!v.is_null()) out[key] = nlohmann::ordered_json::parse(v.dump());
+  }
+  return out;
+}
+
 void PrintWarnings(const std::string& command, const std::vector<std::string>& warnings) {
   for (const auto& w : warnings) std::fprintf(stderr, "%s: warning: %s\n", command.c_str(), w.c_str());
 }

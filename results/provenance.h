@@ -21,6 +21,11 @@ namespace bhasa::results {
 // Files, tasks or languages that only one run has are not differences.
 std::vector<std::string> ProvenanceWarnings(const std::vector<const RunInput*>& runs);
 
+// What was evaluated and how, from one run's results.json: bhasa_version and
+// the meta blocks model, backend, judge, run, data, decoding, timing and
+// tokens that are present (an older results.json gives fewer keys).
+nlohmann::ordered_json ProvenanceOf(const RunInput& run);
+
 // Prints each warning on stderr as "<command>: warning: <text>".
 void PrintWarnings(const std::string& command, const std::vector<std::string>& warnings);
 

@@ -217,6 +217,10 @@ TEST(Leaderboard, ExportsModelsFromRunDirectories) {
   EXPECT_EQ(m1["sea"]["mean"].get<double>(), (id_mean + 37.5) / 2);
   EXPECT_EQ(lb["models"]["m2"]["sea"]["mean"].get<double>(), 100.0);
   EXPECT_EQ(m1["languages"]["id"]["competencies"]["nlu"]["tasks"]["sentiment"]["version"], 1);
+  // Each run carries what it evaluated and how.
+  EXPECT_EQ(m1["runs"][1]["provenance"]["run"]["run_number"], 1);
+  EXPECT_EQ(m1["runs"][1]["provenance"]["model"]["name"], "m1");
+  EXPECT_TRUE(m1["runs"][1]["provenance"].contains("bhasa_version"));
 
   // Duplicate run numbers and bare results.json inputs are refused by name.
   EXPECT_THROW(GroupByModel({LoadRun(out + "/m1/run_0"), LoadRun(out + "/m1/run_0")}), Error);
