@@ -179,6 +179,18 @@ TEST(MetricCli, ScoresRowsAndStatesTheRowScale) {
   EXPECT_EQ(j["items"][1]["individual_scores"]["normalized_accuracy"], 0);
   ASSERT_EQ(Split(BhasaBinary() + " metric chrf --input " + dir + "/rows.jsonl", dir, &out, &err), 0) << err;
   EXPECT_NE(out.find("per-row scores 0-100"), std::string::npos) << out;
+  // One spelling of the think-stripping flag, the one `run` has.
+  WriteFileAtomic(dir + "/think.jsonl",
+                  "{\"response\": \"<think>Jawaban: Negatif</think> Jawaban: Positif\", \"label\": \"Positif\"}\n");
+  ASSERT_EQ(Split(BhasaBinary() + " metric classification --answer-tag Jawaban: --json --strip-think --input " + dir +
+                      "/think.jsonl",
+                  dir, &out, &err),
+            0)
+      << err;
+  EXPECT_EQ(nlohmann::json::parse(out)["items"][0]["cleaned"], "Positif") << out;
+  EXPECT_EQ(Split(BhasaBinary() + " metric classification --strip-thinking --input " + dir + "/think.jsonl", dir, &out,
+                  &err),
+            2);
   EXPECT_EQ(Split(BhasaBinary() + " metric nosuch --input " + dir + "/rows.jsonl", dir, &out, &err), 2);
   EXPECT_NE(err.find("unknown metric 'nosuch'"), std::string::npos) << err;
 }
