@@ -181,13 +181,13 @@ TEST(MetricCli, ScoresRowsAndStatesTheRowScale) {
   EXPECT_NE(out.find("per-row scores 0-100"), std::string::npos) << out;
   // One spelling of the think-stripping flag, the one `run` has.
   WriteFileAtomic(dir + "/think.jsonl",
-                  "{\"response\": \"<think>Jawaban: Negatif</think> Jawaban: Positif\", \"label\": \"Positif\"}\n");
+                  "{\"response\": \"<think>Jawaban: Positif</think> Saya tidak yakin.\", \"label\": \"Positif\"}\n");
   ASSERT_EQ(Split(BhasaBinary() + " metric classification --answer-tag Jawaban: --json --strip-think --input " + dir +
                       "/think.jsonl",
                   dir, &out, &err),
             0)
       << err;
-  EXPECT_EQ(nlohmann::json::parse(out)["items"][0]["cleaned"], "Positif") << out;
+  EXPECT_EQ(nlohmann::json::parse(out)["items"][0]["cleaned"], "null") << out;  // the answer was only in the thought
   EXPECT_EQ(Split(BhasaBinary() + " metric classification --strip-thinking --input " + dir + "/think.jsonl", dir, &out,
                   &err),
             2);
