@@ -26,16 +26,17 @@ int ExportCommand(std::span<const std::string> args) {
           "numpy default_rng(94370244)) and writes the leaderboard JSON (mean and standard error per\n"
           "task, competency, language, overall and SEA average), the same numbers as CSV, or the\n"
           "notebook's scores.yaml. Per-row scores are converted to points with the scale their scorer\n"
-          "declares (bhasa list metrics). A task's number is the mean of its per-row scores, which can\n"
-          "differ from the scorer's corpus-level metric in results.json (what bhasa report shows).\n"
+          "declares (bhasa list metrics). A task's number comes from its per-row scores (their mean, or\n"
+          "balanced accuracy for multiple choice), so it can differ from the scorer's corpus-level metric\n"
+          "in results.json, which bhasa report shows.\n"
           "Warns on stderr when the runs differ in data hashes, --limit or decoding settings.");
   f.Rest("RUN_DIR", &run_dirs, "run directories <out>/<model>/run_<n>/ (several models allowed)", 1)
       .String("format", &format, "leaderboard (JSON), csv, or seahelm-yaml (one model)", "FORMAT")
       .String("output", &output, "write here instead of stdout", "FILE")
       .Alias("-o", "--output")
       .List("languages", &languages, "languages of the SEA average")
-      .Int("bootstraps", &n_bootstraps, "number of resamples (SEA-HELM: 30)")
-      .Int64("seed", &seed, "bootstrap seed (SEA-HELM: 94370244)");
+      .Int("bootstraps", &n_bootstraps, "number of resamples")
+      .Int64("seed", &seed, "bootstrap seed");
   if (!f.Parse(args)) return kExitOk;
   if (format != "leaderboard" && format != "csv" && format != "seahelm-yaml")
     throw Error("export: unknown --format '" + format + "' (expected leaderboard, csv or seahelm-yaml)", kExitUsage);
