@@ -190,8 +190,10 @@ struct OpenAiServer::Impl {
     auto j = nlohmann::json::parse(body, nullptr, false);
     if (j.is_discarded()) return ErrorReply(400, "request body is not valid JSON");
     Request req;
+    // This request's own number: other connections advance `serial` meanwhile.
+    const uint64_t own_serial = ++serial;
     try {
-      req = ParseRequest(j, chat, ++serial);
+      req = ParseRequest(j, chat, own_serial);
     } catch (const Error& e) {
       return ErrorReply(400, e.what());
     }
@@ -206,7 +208,7 @@ struct OpenAiServer::Impl {
     else choice["text"] = r.text;
     using namespace std::chrono;
     return {200,
-            {{"id", std::string(chat ? "chatcmpl-" : "cmpl-") + std::to_string(serial.load())},
+            {{"id", std::string(chat ? "chatcmpl-" : "cmpl-") + std::to_string(own_serial)},
              {"object", chat ? "chat.completion" : "text_completion"},
              {"created", duration_cast<seconds>(system_clock::now().time_since_epoch()).count()},
              {"model", j.value("model", options.model_name)},

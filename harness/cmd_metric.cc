@@ -87,7 +87,7 @@ int MetricCommand(std::span<const std::string> args) {
       .String("lang", &lang, "language code (th: word segmentation; my: Burmese syllables)", "L")
       .String("answer-tag", &answer_tag, "answer tag the extractor searches for, e.g. 'Jawaban:'", "T")
       .String("thai-dict", &thai_dict, "word list (one per line) for newmm Thai segmentation", "FILE")
-      .Bool("strip-thinking", &strip_thinking, "score only the text after the last </think>")
+      .Bool("strip-think", &strip_thinking, "score only the text after the last </think> (as run --strip-think)")
       .List("option", &extra, "scorer option KEY=VALUE (VALUE parsed as JSON when it parses)", "K=V")
       .Bool("json", &json, "print JSON instead of tables");
   if (!f.Parse(args)) return kExitOk;
@@ -124,6 +124,7 @@ int MetricCommand(std::span<const std::string> args) {
   if (json) {
     nlohmann::json out = {{"metric", name},
                           {"main_metric", scorer->info().main_metric},
+                          {"row_scale", metrics::ToString(scorer->info().row_scale)},
                           {"n", items.size()},
                           {"metrics", result.metrics},
                           {"items", nlohmann::json::array()}};
@@ -144,8 +145,8 @@ int MetricCommand(std::span<const std::string> args) {
       for (const auto& [k, v] : r.individual_scores.items()) scores += (scores.empty() ? "" : " ") + k + "=" + FormatValue(v);
     std::printf("%-14s %-42s %s\n", Shorten(items[i].id, 14).c_str(), Shorten(r.cleaned, 42).c_str(), scores.c_str());
   }
-  std::printf("\n%s over %zu rows (task score: %s)\n", name.c_str(), items.size(),
-              scorer->info().main_metric.c_str());
+  std::printf("\n%s over %zu rows (task score: %s, in points; per-row scores %s)\n", name.c_str(), items.size(),
+              scorer->info().main_metric.c_str(), metrics::ToString(scorer->info().row_scale));
   for (const auto& [k, v] : result.metrics.items())
     std::printf("  %-26s %s%s\n", k.c_str(), FormatValue(v).c_str(), k == scorer->info().main_metric ? "  *" : "");
   return kExitOk;

@@ -1,4 +1,5 @@
 // `bhasa tasks`: the task catalog, tasks x languages, and their scorers.
+#include <algorithm>
 #include <cstdio>
 
 #include "common/exit_codes.h"
@@ -49,19 +50,40 @@ int TasksCommand(std::span<const std::string> args) {
   return kExitOk;
 }
 
+// Prints rows as columns padded to their widest cell (the last column unpadded;
+// the cells are ASCII names).
+void PrintColumns(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width;
+  for (const auto& r : rows)
+    for (size_t i = 0; i < r.size(); ++i) {
+      if (width.size() <= i) width.push_back(0);
+      width[i] = std::max(width[i], r[i].size());
+    }
+  for (const auto& r : rows) {
+    std::string line;
+    for (size_t i = 0; i < r.size(); ++i) {
+      line += r[i];
+      if (i + 1 < r.size()) line += std::string(width[i] - r[i].size() + 2, ' ');
+    }
+    std::printf("%s\n", line.c_str());
+  }
+}
+
 int ListCommand(std::span<const std::string> args) {
   std::string what;
-  Flags f("list", "metrics|backends|commands", "Lists registered scorers, backends or task families.");
+  Flags f("list", "metrics|backends|families",
+          "Lists the registered scorers (with their task score key, direction and the scale of their\n"
+          "per-row scores), the backends, or the task families.");
   f.Positional("WHAT", &what, "metrics, backends or families");
   if (!f.Parse(args)) return kExitOk;
   if (what == "metrics") {
-    std::printf("%-18s %-28s %-6s %s\n", "metric", "task score key", "higher", "description");
+    std::vector<std::vector<std::string>> rows = {{"metric", "task score key", "higher", "row scale", "description"}};
     for (const auto& [name, factory] : metrics::ScorerRegistry().entries()) {
-      auto s = factory();
-      const auto& i = s->info();
-      std::printf("%-18s %-28s %-6s %s\n", name.c_str(), i.main_metric.c_str(), i.higher_is_better ? "yes" : "no",
-                  i.description.c_str());
+      const metrics::ScorerInfo info = factory()->info();
+      rows.push_back({name, info.main_metric, info.higher_is_better ? "yes" : "no", metrics::ToString(info.row_scale),
+                      info.description});
     }
+    PrintColumns(rows);
   } else if (what == "backends") {
     for (const auto& n : BackendRegistry().Names()) std::printf("%s\n", n.c_str());
   } else if (what == "families") {

@@ -129,6 +129,7 @@ ChrfScorer::ChrfScorer(std::string name) {
                           ? "SEA-HELM translation scored with chrF++ (not MetricX-24, the leaderboard metric)"
                           : "chrF++ (sacrebleu 2.x CHRF(word_order=2)) over the tag+rest-of-line answer";
   info_.input_fields = "response|responses, label|reference (string); --answer-tag";
+  info_.row_scale = ScoreScale::kPoints;  // sentence chrF++ is 0-100, like the corpus score
 }
 
 ScoreResult ChrfScorer::Score(std::span<const ScoreItem> items, const ScoreOptions& opts) const {

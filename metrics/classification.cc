@@ -62,7 +62,7 @@ const ScorerInfo& ClassificationScorer::info() const {
   static const ScorerInfo kInfo{
       "classification", "normalized_accuracy", true,
       "SEA-HELM F1AccMetric: tag+label extraction, balanced accuracy normalized against 1/L",
-      "response|responses, label (string); --answer-tag"};
+      "response|responses, label (string); --answer-tag", ScoreScale::kFraction};
   return kInfo;
 }
 

@@ -56,7 +56,8 @@ class EnglishIfevalScorer : public Scorer {
     static const ScorerInfo kInfo{
         "ifeval_en", "normalized_prompt_level_strict_acc", true,
         "English IFEval: prompt/instruction-level strict and loose accuracy (main 0-100)",
-        "row.metadata.instruction_id_list (or row.instruction_id_list), row.kwargs; responses[0]"};
+        "row.metadata.instruction_id_list (or row.instruction_id_list), row.kwargs; responses[0]",
+        ScoreScale::kFraction};
     return kInfo;
   }
 

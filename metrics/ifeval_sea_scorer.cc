@@ -46,7 +46,7 @@ class SeaIfevalScorer : public Scorer {
     static const ScorerInfo kInfo{
         "ifeval", "overall_lang_normalized_acc", true,
         "SEA-IFEval: instruction following gated on the response language (0-100)",
-        "row.metadata.subcategory, row.metadata.category, row.kwargs; responses[0]"};
+        "row.metadata.subcategory, row.metadata.category, row.kwargs; responses[0]", ScoreScale::kFraction};
     return kInfo;
   }
 

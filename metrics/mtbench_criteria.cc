@@ -89,7 +89,8 @@ class CriteriaScorer : public Scorer {
   const ScorerInfo& info() const override {
     static const ScorerInfo kInfo{"mtbench_judge", "average_criteria_score", true,
                                   "mt-bench-judge: rubric criteria graded by a judge, mean over questions (0-100)",
-                                  "row.criteria, row.prompts, row.metadata.category; responses = [turns..., judge per criterion]"};
+                                  "row.criteria, row.prompts, row.metadata.category; responses = [turns..., judge per criterion]",
+                                  ScoreScale::kFraction};
     return kInfo;
   }
   ScoreResult Score(std::span<const ScoreItem> items, const ScoreOptions& opts) const override {

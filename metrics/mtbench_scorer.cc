@@ -24,7 +24,8 @@ class MtBenchScorer : public Scorer {
     static const ScorerInfo kInfo{
         "mtbench", "weighted_win_rate", true,
         "MT-Bench pairwise win rate vs the dataset baseline, position-swapped, category macro average (0-100)",
-        "row.metadata.category, row.prompts; responses = [turn answers..., judge before/after per turn]"};
+        "row.metadata.category, row.prompts; responses = [turn answers..., judge before/after per turn]",
+        ScoreScale::kFraction};
     return kInfo;
   }
 

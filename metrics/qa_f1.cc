@@ -80,7 +80,8 @@ std::string StripDotsLower(std::string_view s) { return py::StripChars(py::Lower
 const ScorerInfo& QaScorer::info() const {
   static const ScorerInfo kInfo{"qa", "normalized_f1", true,
                                 "SEA-HELM extractive QA: token F1 (max over gold answers; th segmented)",
-                                "response|responses, label|answers (string or list); --answer-tag, --lang, --thai-dict"};
+                                "response|responses, label|answers (string or list); --answer-tag, --lang, --thai-dict",
+                                ScoreScale::kFraction};
   return kInfo;
 }
 

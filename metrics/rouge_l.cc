@@ -79,7 +79,8 @@ RougeScore BootstrapMedian(std::span<const RougeScore> rows, int n_samples, uint
 const ScorerInfo& RougeLScorer::info() const {
   static const ScorerInfo kInfo{"rouge_l", "normalized_rougel_f1", true,
                                 "SEA-HELM summarization ROUGE-L (multilingual tokenization, bootstrap median)",
-                                "response|responses, label|reference (string); --answer-tag, --lang, --thai-dict"};
+                                "response|responses, label|reference (string); --answer-tag, --lang, --thai-dict",
+                                ScoreScale::kPoints};
   return kInfo;
 }
 

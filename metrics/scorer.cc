@@ -11,6 +11,12 @@ Registry<ScorerFactory>& ScorerRegistry() {
 
 std::unique_ptr<Scorer> MakeScorer(const std::string& name) { return ScorerRegistry().Get(name)(); }
 
+ScorerInfo GetScorerInfo(const std::string& name) { return MakeScorer(name)->info(); }
+
+double PointsPerUnit(ScoreScale scale) { return scale == ScoreScale::kFraction ? 100.0 : 1.0; }
+
+const char* ToString(ScoreScale scale) { return scale == ScoreScale::kFraction ? "0-1" : "0-100"; }
+
 double NormalizeScore(double x, double lo, double hi) {
   if (lo == hi) return 0.0;
   return std::max((x - lo) / (hi - lo), 0.0);

@@ -42,12 +42,25 @@ struct ScoreResult {
   std::vector<ItemResult> items;                      // same order as the input
 };
 
+// The scale of a scorer's per-row `individual_scores`. Task metrics (the
+// `metrics` map) are always points; per-row values are either fractions
+// (accuracy 0/1, F1 0-1) or already points (chrF++, ROUGE-L). Readers of the
+// inference files (the leaderboard export) convert with PointsPerUnit and
+// never guess the scale from the values.
+enum class ScoreScale { kFraction, kPoints };
+
+// 100 for fractions, 1 for points.
+double PointsPerUnit(ScoreScale scale);
+// "0-1" or "0-100", as `bhasa list metrics` shows it.
+const char* ToString(ScoreScale scale);
+
 struct ScorerInfo {
   std::string name;
   std::string main_metric;      // the key of `metrics` that is the task score
   bool higher_is_better = true;
   std::string description;      // one line, for `bhasa list metrics`
   std::string input_fields;     // JSONL fields `bhasa metric` reads, for --help
+  ScoreScale row_scale = ScoreScale::kFraction;  // of `individual_scores`
 };
 
 class Scorer {
@@ -67,6 +80,8 @@ struct RegisterScorer {
 };
 
 std::unique_ptr<Scorer> MakeScorer(const std::string& name);
+// The registered scorer's metadata (a copy). Error naming the scorer when unknown.
+ScorerInfo GetScorerInfo(const std::string& name);
 
 // SEA-HELM's normalize_score: max((x - lo) / (hi - lo), 0), and 0 when lo == hi.
 double NormalizeScore(double x, double lo, double hi);

@@ -119,7 +119,8 @@ OJson BootstrapScores(const std::vector<TaskRuns>& tasks, const BootstrapOptions
       const bool incomplete = valid.size() != t.scores.size();
       auto idx = generator.Integers(0, static_cast<int64_t>(valid.size()), nb * n);
       auto picked = [&](size_t b, size_t q) { return (*valid[static_cast<size_t>(idx[b * n + q])])[q]; };
-      if (IsMultiChoice(t.labels)) {
+      const bool fractions = t.row_scale == metrics::ScoreScale::kFraction;
+      if (fractions && IsMultiChoice(t.labels)) {
         if (t.labels.size() != n)
           throw Error("task '" + t.task + "' (" + t.lang + "): " + std::to_string(t.labels.size()) + " labels for " +
                       std::to_string(n) + " scores");
@@ -146,14 +147,12 @@ OJson BootstrapScores(const std::vector<TaskRuns>& tasks, const BootstrapOptions
           }
         }
       } else {
-        bool fractions = true;  // the ×100 hack: every score of every run <= 1
-        for (const auto& s : t.scores)
-          for (double v : s) fractions = fractions && v <= 1;
+        const double points_per_unit = metrics::PointsPerUnit(t.row_scale);
         std::vector<double> row(n);
         for (size_t b = 0; b < nb; ++b) {
           for (size_t q = 0; q < n; ++q) row[q] = picked(b, q);
           double m = NumpyMean(row);
-          stat.values.push_back(fractions ? m * 100 : m);
+          stat.values.push_back(m * points_per_unit);
           stat.is_int.push_back(false);
         }
       }

@@ -26,9 +26,12 @@ struct BootstrapOptions {
 };
 
 // The per-task statistic of one resample set, as the notebook computes it.
-// Multi-choice: labels are scalars and repeat; statistic = balanced accuracy
-// of (label if score is 1 else "") normalized against 1/K, ×100, floored at 0.
-// Otherwise: numpy row mean, ×100 when every score of every run is <= 1.
+// Multi-choice: labels are scalars and repeat, and the rows are fractions
+// (0/1 correctness); statistic = balanced accuracy of (label if score is 1
+// else "") normalized against 1/K, ×100, floored at 0. Otherwise: numpy row
+// mean in points (×100 for fraction-scale rows, as the scorer declares; the
+// notebook instead multiplies when every value is <= 1, which misreads weak
+// chrF++/ROUGE-L rows that are already points).
 bool IsMultiChoice(const std::vector<nlohmann::json>& labels);
 
 // Runs the bootstrap over `tasks` in order with one shared generator (the

@@ -1,8 +1,10 @@
 #include "results/compare.h"
 
+#include <algorithm>
 #include <cmath>
-#include <cstdio>
+#include <iterator>
 #include <set>
+#include <tuple>
 
 #include <yaml-cpp/yaml.h>
 
@@ -35,10 +37,88 @@ int LevelRank(const std::string& level) {
   return 4;
 }
 
-Collected Collect(const std::vector<RunInput>& runs) {
+// A task row identified without its level: (lang, competency, task).
+using TaskId = std::tuple<std::string, std::string, std::string>;
+
+double Mean(const std::vector<double>& v) {
+  double sum = 0;
+  for (double x : v) sum += x;
+  return v.empty() ? 0 : sum / static_cast<double>(v.size());
+}
+
+// The roll-ups of one run over its task rows in `keep`, as AggregateRun
+// builds them: group = its recorded value when none of the run's members was
+// left out (it may be micro-averaged), else the mean of the kept members;
+// competency = mean of ungrouped tasks and groups; language = mean of
+// competencies; total = mean of languages.
+std::vector<ScoreEntry> RollUp(const nlohmann::json& doc, const std::vector<ScoreEntry>& entries,
+                               const std::set<TaskId>& keep) {
+  std::map<std::tuple<std::string, std::string, std::string>, double> recorded_groups;
+  // lang → competency → {ungrouped values, group → (kept values, all members kept)}
+  struct Comp {
+    std::vector<double> members;
+    std::map<std::string, std::pair<std::vector<double>, bool>> groups;
+  };
+  std::map<std::string, std::map<std::string, Comp>> tree;
+  for (const ScoreEntry& e : entries) {
+    if (e.level == "group") recorded_groups[{e.lang, e.competency, e.name}] = e.value;
+    if (e.level != "task") continue;
+    const auto& tmeta = doc["tasks"].contains(e.name) ? doc["tasks"][e.name] : nlohmann::json::object();
+    const std::string group = tmeta.is_object() ? tmeta.value("aggregation_group", "") : "";
+    const bool kept = keep.count({e.lang, e.competency, e.name}) > 0;
+    if (group.empty()) {
+      if (kept) tree[e.lang][e.competency].members.push_back(e.value);
+      continue;
+    }
+    auto& [values, whole] = tree[e.lang][e.competency].groups.try_emplace(group, std::vector<double>{}, true).first->second;
+    if (kept) values.push_back(e.value);
+    else whole = false;
+  }
+  std::vector<ScoreEntry> out;
+  std::vector<double> lang_totals;
+  for (auto& [lang, comps] : tree) {
+    std::vector<double> comp_totals;
+    for (auto& [comp, c] : comps) {
+      for (const auto& [group, vw] : c.groups) {
+        const auto& [values, whole] = vw;
+        if (values.empty()) continue;
+        auto rec = recorded_groups.find({lang, comp, group});
+        double v = whole && rec != recorded_groups.end() ? rec->second : Mean(values);
+        out.push_back({"group", lang, comp, group, v, false});
+        c.members.push_back(v);
+      }
+      if (c.members.empty()) continue;
+      comp_totals.push_back(Mean(c.members));
+      out.push_back({"competency", lang, comp, "", comp_totals.back(), false});
+    }
+    if (comp_totals.empty()) continue;
+    lang_totals.push_back(Mean(comp_totals));
+    out.push_back({"language", lang, "", "", lang_totals.back(), false});
+  }
+  if (!lang_totals.empty()) out.push_back({"total", "", "", "", Mean(lang_totals), false});
+  return out;
+}
+
+std::set<TaskId> TaskIds(const std::vector<std::vector<ScoreEntry>>& runs) {
+  std::set<TaskId> ids;
+  for (const auto& entries : runs)
+    for (const ScoreEntry& e : entries)
+      if (e.level == "task") ids.insert({e.lang, e.competency, e.name});
+  return ids;
+}
+
+// One side's rows per run. With `common`, roll-ups are recomputed over those
+// task rows instead of read from results.json.
+Collected Collect(const std::vector<RunInput>& runs, const std::vector<std::vector<ScoreEntry>>& entries,
+                  const std::set<TaskId>* common) {
   Collected c;
   for (size_t i = 0; i < runs.size(); ++i) {
-    for (const ScoreEntry& e : FlattenResults(runs[i].doc)) {
+    std::vector<ScoreEntry> rows;
+    for (const ScoreEntry& e : entries[i])
+      if (e.level == "task" || !common) rows.push_back(e);
+    if (common)
+      for (ScoreEntry& e : RollUp(runs[i].doc, entries[i], *common)) rows.push_back(std::move(e));
+    for (const ScoreEntry& e : rows) {
       Key k{e.level, e.lang, e.competency, e.name};
       auto& vec = c.values[k];
       if (vec.empty()) c.order.push_back(k);
@@ -104,57 +184,6 @@ double ThresholdFor(const CompareThresholds& t, const Key& k) {
   return t.max_drop;
 }
 
-std::string Fmt(double v) {
-  char b[32];
-  std::snprintf(b, sizeof b, "%.2f", v);
-  return b;
-}
-
-std::string RowLabel(const CompareRow& r) {
-  if (r.level == "total") return "total";
-  if (r.level == "language") return "language " + r.lang;
-  if (r.level == "competency") return r.competency + " (" + r.lang + ")";
-  return r.name + " (" + r.lang + ", " + r.competency + ")";
-}
-
-std::string XmlEscape(const std::string& s) {
-  std::string o;
-  for (char c : s) {
-    switch (c) {
-      case '&': o += "&amp;"; break;
-      case '<': o += "&lt;"; break;
-      case '>': o += "&gt;"; break;
-      case '"': o += "&quot;"; break;
-      case '\'': o += "&apos;"; break;
-      default: o += c;
-    }
-  }
-  return o;
-}
-
-std::string GithubEscape(const std::string& s, bool property) {
-  std::string o;
-  for (char c : s) {
-    if (c == '%') o += "%25";
-    else if (c == '\r') o += "%0D";
-    else if (c == '\n') o += "%0A";
-    else if (property && c == ':') o += "%3A";
-    else if (property && c == ',') o += "%2C";
-    else o += c;
-  }
-  return o;
-}
-
-std::string Describe(const CompareRow& r) {
-  std::string s = RowLabel(r) + ": " + Fmt(r.baseline) + " -> " + Fmt(r.current) + " (" + (r.delta >= 0 ? "+" : "") +
-                  Fmt(r.delta) + " points";
-  if (r.threshold >= 0) s += ", limit " + Fmt(r.threshold);
-  double se = std::sqrt(std::max(r.baseline_se, 0.0) * std::max(r.baseline_se, 0.0) +
-                        std::max(r.current_se, 0.0) * std::max(r.current_se, 0.0));
-  if (r.baseline_se >= 0 || r.current_se >= 0) s += ", stderr " + Fmt(se);
-  return s + ")";
-}
-
 }  // namespace
 
 CompareThresholds LoadThresholds(const std::string& path) {
@@ -211,10 +240,16 @@ CompareThresholds LoadThresholds(const std::string& path) {
   return t;
 }
 
-bool CompareResult::regression() const {
-  for (const auto& r : rows)
-    if (r.status == RowStatus::kRegression) return true;
-  return false;
+int CompareResult::regressions() const {
+  int n = 0;
+  for (const auto& r : rows) n += r.status == RowStatus::kRegression;
+  return n;
+}
+
+int CompareResult::missing() const {
+  int n = 0;
+  for (const auto& r : rows) n += r.status == RowStatus::kOnlyBaseline;
+  return n;
 }
 
 CompareResult CompareRuns(const std::vector<RunInput>& baseline, const std::vector<RunInput>& current,
@@ -224,7 +259,19 @@ CompareResult CompareRuns(const std::vector<RunInput>& baseline, const std::vect
   CheckVersions(baseline, current);
   if (options.sigma > 0 && baseline.size() < 2 && current.size() < 2)
     throw Error("compare: --sigma needs several runs on at least one side (got one baseline and one current run)");
-  Collected b = Collect(baseline), c = Collect(current);
+  std::vector<std::vector<ScoreEntry>> b_entries, c_entries;
+  for (const auto& r : baseline) b_entries.push_back(FlattenResults(r.doc));
+  for (const auto& r : current) c_entries.push_back(FlattenResults(r.doc));
+  // Averages over different task sets are not comparable: when a task row is
+  // on one side only, every roll-up is recomputed over the rows both have.
+  const std::set<TaskId> b_ids = TaskIds(b_entries), c_ids = TaskIds(c_entries);
+  std::set<TaskId> common;
+  std::set_intersection(b_ids.begin(), b_ids.end(), c_ids.begin(), c_ids.end(), std::inserter(common, common.end()));
+  bool recompute = common.size() != b_ids.size() || common.size() != c_ids.size();
+  for (const auto* side : {&b_entries, &c_entries})
+    for (const auto& run : *side) recompute = recompute || TaskIds({run}).size() != common.size();
+  Collected b = Collect(baseline, b_entries, recompute ? &common : nullptr);
+  Collected c = Collect(current, c_entries, recompute ? &common : nullptr);
   std::vector<Key> keys = b.order;
   for (const auto& k : c.order)
     if (!b.values.count(k)) keys.push_back(k);
@@ -239,6 +286,9 @@ CompareResult CompareRuns(const std::vector<RunInput>& baseline, const std::vect
   CompareResult out;
   out.n_baseline_runs = static_cast<int>(baseline.size());
   out.n_current_runs = static_cast<int>(current.size());
+  out.allow_missing = options.allow_missing;
+  out.rollups_recomputed = recompute;
+  out.n_common_tasks = static_cast<int>(common.size());
   for (const auto& k : keys) {
     CompareRow r;
     r.level = k.level;
@@ -247,6 +297,7 @@ CompareResult CompareRuns(const std::vector<RunInput>& baseline, const std::vect
     r.name = k.name;
     r.threshold = ThresholdFor(options.thresholds, k);
     r.scoring_failed = b.failed.count(k) || c.failed.count(k);
+    r.recomputed = recompute && k.level != "task";
     auto bi = b.values.find(k);
     auto ci = c.values.find(k);
     if (bi != b.values.end()) std::tie(r.baseline, r.baseline_se) = MeanSe(bi->second);
@@ -269,100 +320,6 @@ CompareResult CompareRuns(const std::vector<RunInput>& baseline, const std::vect
     }
     out.rows.push_back(std::move(r));
   }
-  return out;
-}
-
-std::string FormatCompareTable(const CompareResult& res) {
-  std::string out;
-  char line[512];
-  std::snprintf(line, sizeof line, "%-10s %-5s %-22s %-28s %9s %9s %8s %7s  %s\n", "level", "lang", "competency", "name",
-                "baseline", "current", "delta", "stderr", "status");
-  out += line;
-  for (const auto& r : res.rows) {
-    std::string se = "-";
-    if (r.baseline_se >= 0 || r.current_se >= 0)
-      se = Fmt(std::sqrt(std::max(r.baseline_se, 0.0) * std::max(r.baseline_se, 0.0) +
-                         std::max(r.current_se, 0.0) * std::max(r.current_se, 0.0)));
-    std::string status;
-    switch (r.status) {
-      case RowStatus::kOk: status = "ok"; break;
-      case RowStatus::kRegression: status = "REGRESSION (limit " + Fmt(r.threshold) + ")"; break;
-      case RowStatus::kWithinNoise: status = "drop within noise"; break;
-      case RowStatus::kOnlyBaseline: status = "missing in current"; break;
-      case RowStatus::kOnlyCurrent: status = "new in current"; break;
-    }
-    if (r.scoring_failed) status += " [scoring failed in a run]";
-    bool both = r.status != RowStatus::kOnlyBaseline && r.status != RowStatus::kOnlyCurrent;
-    std::snprintf(line, sizeof line, "%-10s %-5s %-22s %-28s %9s %9s %8s %7s  %s\n", r.level.c_str(), r.lang.c_str(),
-                  r.competency.c_str(), r.name.c_str(), r.status == RowStatus::kOnlyCurrent ? "-" : Fmt(r.baseline).c_str(),
-                  r.status == RowStatus::kOnlyBaseline ? "-" : Fmt(r.current).c_str(),
-                  both ? ((r.delta >= 0 ? "+" : "") + Fmt(r.delta)).c_str() : "-", se.c_str(), status.c_str());
-    out += line;
-  }
-  int n_reg = 0;
-  for (const auto& r : res.rows) n_reg += r.status == RowStatus::kRegression;
-  std::snprintf(line, sizeof line, "\n%d baseline run(s), %d current run(s): %d regression(s)\n", res.n_baseline_runs,
-                res.n_current_runs, n_reg);
-  out += line;
-  return out;
-}
-
-std::string CompareJUnit(const CompareResult& res) {
-  int failures = 0, skipped = 0;
-  for (const auto& r : res.rows) {
-    failures += r.status == RowStatus::kRegression;
-    skipped += r.status == RowStatus::kOnlyBaseline || r.status == RowStatus::kOnlyCurrent;
-  }
-  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-  out += "<testsuites name=\"bhasa compare\" tests=\"" + std::to_string(res.rows.size()) + "\" failures=\"" +
-         std::to_string(failures) + "\">\n";
-  out += "  <testsuite name=\"bhasa compare\" tests=\"" + std::to_string(res.rows.size()) + "\" failures=\"" +
-         std::to_string(failures) + "\" errors=\"0\" skipped=\"" + std::to_string(skipped) + "\">\n";
-  for (const auto& r : res.rows) {
-    std::string cls = r.level == "total" ? "total" : r.lang + (r.competency.empty() ? "" : "." + r.competency);
-    std::string name = r.level == "task" || r.level == "group" ? r.name : r.level;
-    out += "    <testcase classname=\"" + XmlEscape(cls) + "\" name=\"" + XmlEscape(name) + "\"";
-    if (r.status == RowStatus::kOk || r.status == RowStatus::kWithinNoise) {
-      out += "/>\n";
-      continue;
-    }
-    out += ">\n";
-    if (r.status == RowStatus::kRegression)
-      out += "      <failure message=\"" + XmlEscape(Describe(r)) + "\" type=\"regression\"/>\n";
-    else
-      out += std::string("      <skipped message=\"") +
-             (r.status == RowStatus::kOnlyBaseline ? "missing in current" : "new in current") + "\"/>\n";
-    out += "    </testcase>\n";
-  }
-  out += "  </testsuite>\n</testsuites>\n";
-  return out;
-}
-
-std::string CompareGithub(const CompareResult& res) {
-  std::string out;
-  for (const auto& r : res.rows) {
-    switch (r.status) {
-      case RowStatus::kRegression:
-        out += "::error title=" + GithubEscape("bhasa regression: " + RowLabel(r), true) +
-               "::" + GithubEscape(Describe(r), false) + "\n";
-        break;
-      case RowStatus::kWithinNoise:
-        out += "::warning title=" + GithubEscape("bhasa drop within noise: " + RowLabel(r), true) +
-               "::" + GithubEscape(Describe(r), false) + "\n";
-        break;
-      case RowStatus::kOnlyBaseline:
-        out += "::warning title=" + GithubEscape("bhasa missing result: " + RowLabel(r), true) +
-               "::" + GithubEscape(RowLabel(r) + " is in the baseline but not in the current results", false) + "\n";
-        break;
-      case RowStatus::kOnlyCurrent:
-      case RowStatus::kOk:
-        break;
-    }
-  }
-  int n_reg = 0;
-  for (const auto& r : res.rows) n_reg += r.status == RowStatus::kRegression;
-  out += "::notice title=bhasa compare::" + std::to_string(res.rows.size()) + " rows compared, " +
-         std::to_string(n_reg) + " regression(s)\n";
   return out;
 }
 

@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "common/error.h"
+#include "results/provenance.h"
 
 namespace bhasa::results {
 
@@ -80,7 +81,45 @@ void EmitMapping(const OJson& m, int indent, std::string& out) {
   }
 }
 
+std::string CsvField(const std::string& s) {
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+std::string CsvNumber(const OJson& v) { return v.is_number() ? v.dump() : ""; }
+
 }  // namespace
+
+std::string LeaderboardCsv(const OJson& leaderboard) {
+  std::string out = "model,level,lang,competency,name,mean,stderr,n_runs,incomplete,estimator\n";
+  const std::string estimator = CsvField(leaderboard.value("estimator", std::string(kLeaderboardEstimator)));
+  for (const auto& [model, m] : leaderboard.at("models").items()) {
+    auto row = [&](const std::string& level, const std::string& lang, const std::string& comp, const std::string& name,
+                   const OJson& node, const std::string& n_runs) {
+      if (!node.is_object()) return;
+      out += CsvField(model) + "," + level + "," + CsvField(lang) + "," + CsvField(comp) + "," + CsvField(name) + "," +
+             CsvNumber(node["mean"]) + "," + CsvNumber(node["stderr"]) + "," + n_runs + "," +
+             (node.value("incomplete", false) ? "true" : "false") + "," + estimator + "\n";
+    };
+    const std::string model_runs = m.at("n_runs").dump();
+    OJson overall = m.at("overall");
+    if (m.value("incomplete", false)) overall["incomplete"] = true;
+    row("overall", "", "", "", overall, model_runs);
+    row("sea", "", "", "", m.at("sea"), model_runs);
+    for (const auto& [lang, l] : m.at("languages").items()) {
+      row("language", lang, "", "", l, model_runs);
+      for (const auto& [comp, c] : l.at("competencies").items()) {
+        row("competency", lang, comp, "", c, model_runs);
+        for (const auto& [group, g] : c.at("aggregation_groups").items()) row("group", lang, comp, group, g, model_runs);
+        for (const auto& [task, t] : c.at("tasks").items())
+          row("task", lang, comp, task, t, t.contains("n_runs") ? t["n_runs"].dump() : model_runs);
+      }
+    }
+  }
+  return out;
+}
 
 std::string PyYamlFloat(double v) {
   if (std::isnan(v)) return ".nan";
@@ -125,7 +164,8 @@ OJson LeaderboardEntry(const OJson& scores, const ModelRuns& model, const std::v
   OJson entry = OJson::object();
   entry["n_runs"] = model.runs.size();
   OJson runs = OJson::array();
-  for (const auto& r : model.runs) runs.push_back({{"run_number", r.run_number}, {"path", r.path}});
+  for (const auto& r : model.runs)
+    runs.push_back({{"run_number", r.run_number}, {"path", r.path}, {"provenance", ProvenanceOf(r)}});
   entry["runs"] = runs;
   entry["sea"] = scores.contains("sea_mean") ? MeanStderr(scores, "sea_") : OJson(nullptr);
   entry["overall"] = MeanStderr(scores);
@@ -169,6 +209,8 @@ OJson MakeLeaderboard(const std::vector<ModelRuns>& models, const BootstrapOptio
   OJson out = {{"schema", "bhasa-leaderboard"},
                {"schema_version", kLeaderboardSchemaVersion},
                {"bhasa_version", BHASA_VERSION},
+               {"estimator", kLeaderboardEstimator},
+               {"estimator_description", kLeaderboardEstimatorDescription},
                {"bootstrap",
                 {{"method", "seahelm-run-resampling"},
                  {"seed", options.seed},

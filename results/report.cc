@@ -7,6 +7,7 @@
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/jsonl.h"
+#include "results/provenance.h"
 #include "results/results_doc.h"
 
 namespace bhasa::results {
@@ -214,6 +215,37 @@ const char kScript[] = R"JS(
 })();
 )JS";
 
+// What each model's first run evaluated and how (results.json provenance),
+// one table per model; data file hashes are summarized, not listed.
+std::string ProvenanceHtml(const std::vector<ModelRuns>& models) {
+  std::string html;
+  for (const auto& m : models) {
+    const RunInput& first = m.runs.front();
+    const auto prov = ProvenanceOf(first);
+    html += "<h3>" + Html(m.model) + " <span class=\"meta\">(run " + std::to_string(first.run_number) + ")</span></h3>\n";
+    if (!prov.contains("data") && !prov.contains("decoding"))
+      html += "<p class=\"muted\">no provenance recorded (data hashes, decoding settings) in this results.json</p>\n";
+    html += "<table class=\"provenance\" data-model=\"" + Html(m.model) + "\">";
+    for (const auto& [key, value] : prov.items()) {
+      std::string text;
+      if (key == "data" && value.is_object()) {
+        long long rows = 0;
+        const size_t files = value.contains("files") && value["files"].is_array() ? value["files"].size() : 0;
+        for (size_t i = 0; i < files; ++i)
+          if (value["files"][i].is_object()) rows += value["files"][i].value("rows", 0LL);
+        text = value.value("dir", std::string("?")) + " (" + std::to_string(files) + " files, " + std::to_string(rows) +
+               " rows" + (value.value("bundled_samples", false) ? "; the bundled samples, not the benchmark sets" : "") +
+               ")";
+      } else {
+        text = Truncate(value.is_string() ? value.get<std::string>() : value.dump(), 400);
+      }
+      html += "<tr><th>" + Html(key) + "</th><td data-key=\"" + Html(key) + "\">" + Html(text) + "</td></tr>";
+    }
+    html += "</table>\n";
+  }
+  return html;
+}
+
 }  // namespace
 
 bool IsExtractionFailure(const nlohmann::json& cleaned) {
@@ -370,14 +402,16 @@ std::string MakeReportHtml(const std::vector<ModelRuns>& models, const ReportOpt
   html += "<title>" + Html(options.title) + "</title>\n<style>" + std::string(kCss) + "</style>\n</head>\n<body>\n";
   html += "<h1>" + Html(options.title) + "</h1>\n<p class=\"meta\">bhasa " BHASA_VERSION " &middot; generated " +
           std::string(when) + " &middot; " + std::to_string(models.size()) +
-          " model(s). Scores are the per-run results.json values in points, averaged over runs (&plusmn; standard "
-          "error over runs when there are several).</p>\n";
+          " model(s). Estimator: " + Html(kReportEstimator) +
+          " (&plusmn; standard error over runs when there are several). <code>bhasa export</code> shows SEA-HELM's "
+          "bootstrap of the per-row scores instead, so its numbers can differ.</p>\n";
   html += "<noscript><p class=\"fail\">The leaderboard, charts and task table are drawn by JavaScript; the "
           "drill-down below works without it.</p></noscript>\n";
   html += "<h2>Leaderboard</h2>\n<div id=\"leaderboard-table\"></div>\n";
   html += "<h2>Scores by language</h2>\n<div class=\"chart\" id=\"chart-languages\"></div>\n";
   html += "<h2>Scores by competency</h2>\n<div class=\"chart\" id=\"chart-competencies\"></div>\n";
   html += "<h2>Tasks</h2>\n<div id=\"breakdown-table\"></div>\n";
+  html += "<h2>Provenance</h2>\n<div id=\"provenance\">\n" + ProvenanceHtml(models) + "</div>\n";
   html += "<h2>Per-task drill-down</h2>\n<div id=\"drilldown\">\n" + drill + "</div>\n";
   html += "<script type=\"application/json\" id=\"bhasa-data\">" + payload + "</script>\n";
   html += "<script>" + std::string(kScript) + "</script>\n</body>\n</html>\n";

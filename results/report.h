@@ -13,6 +13,11 @@
 
 namespace bhasa::results {
 
+// What the report's numbers are (stated in the page). `bhasa export` shows
+// another estimator (kLeaderboardEstimator), so the two can differ.
+inline constexpr const char* kReportEstimator =
+    "per-run results.json task metrics in points (the task-level metric of each scorer), averaged over runs";
+
 struct ReportOptions {
   std::string title = "bhasa evaluation report";
   size_t samples_per_task = 8;   // ordinary sample rows shown per task

@@ -29,6 +29,20 @@ int RunNumberFromName(const std::string& dir) {
   return 0;
 }
 
+// The per-row scale of a task, from the scorer its results.json names.
+metrics::ScoreScale RowScale(const RunInput& run, const std::string& task) {
+  const auto& tmeta = run.doc["tasks"][task];
+  const std::string field = "tasks." + task + ".scorer";
+  if (!tmeta.is_object() || !tmeta.contains("scorer") || !tmeta["scorer"].is_string())
+    throw Error(run.path + ": " + field + " is missing; it names the scorer, which declares the scale of the "
+                "per-row scores");
+  const std::string scorer = tmeta["scorer"].get<std::string>();
+  if (!metrics::ScorerRegistry().Has(scorer))
+    throw Error(run.path + ": " + field + " names scorer '" + scorer + "', which this build does not have; " +
+                "the scale of its per-row scores is unknown");
+  return metrics::GetScorerInfo(scorer).row_scale;
+}
+
 }  // namespace
 
 RunInput LoadRun(const std::string& path) {
@@ -183,6 +197,7 @@ std::vector<TaskRuns> CollectTaskRuns(const ModelRuns& model) {
       t.competency = tmeta.value("competency", "");
       t.group = tmeta.value("aggregation_group", "");
       t.version = tmeta.contains("version") ? tmeta["version"].dump() : "";
+      t.row_scale = RowScale(first, task);
       for (size_t i = 0; i < model.runs.size(); ++i) {
         const RunInput& run = model.runs[i];
         const auto& tasks = run.doc["tasks"];

@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "metrics/scorer.h"
+
 namespace bhasa::results {
 
 struct RunInput {
@@ -33,6 +35,9 @@ std::vector<ModelRuns> GroupByModel(std::vector<RunInput> runs);
 // One (task, language) across the runs of a model.
 struct TaskRuns {
   std::string task, lang, competency, group, version;
+  // The scale of `scores`, declared by the task's scorer (results.json
+  // tasks.<task>.scorer), never inferred from the values.
+  metrics::ScoreScale row_scale = metrics::ScoreScale::kFraction;
   std::vector<std::vector<double>> scores;  // per run; empty when the run lacks the file
   std::vector<nlohmann::json> labels;       // the first run's labels (the notebook's task_labels[0])
 };
@@ -46,8 +51,9 @@ void ReadRowScores(const std::string& path, const std::string& task, const std::
 
 // Every (task, lang) of a model's runs in run order (the first run's plan:
 // tasks in first-appearance order, each with its languages in plan order).
-// Error when a run is a bare results.json (no inferences) or when runs of
-// the model disagree on a task's version.
+// Error when a run is a bare results.json (no inferences), when runs of
+// the model disagree on a task's version, or when a task's scorer is missing
+// or not registered in this build (its per-row scale would be unknown).
 std::vector<TaskRuns> CollectTaskRuns(const ModelRuns& model);
 
 // The inference file of (task, lang) inside a run directory.

@@ -2,15 +2,20 @@
 // field the backend sends must arrive intact as a Request on the other side,
 // and every Response field must come back.
 #include <chrono>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
+#include "backends/http_client.h"
 #include "backends/openai_backend.h"
 #include "backends/openai_server.h"
 
@@ -177,6 +182,82 @@ TEST(OpenAiRoundTripTest, StopEndsRunWithAnIdleConnectionOpen) {
   boost::system::error_code ec;
   idle.read_some(boost::asio::buffer(&byte, 1), ec);
   EXPECT_TRUE(ec) << "connection still open after Stop()";
+}
+
+// Holds every Generate call until Release(), so that requests pile up in the
+// server while earlier ones are still unanswered.
+class GatedBackend : public Backend {
+ public:
+  std::string name() const override { return "gated"; }
+  BackendCapabilities capabilities() const override { return {}; }
+  void Generate(std::span<const Request> requests, const OnResponse& on_response) override {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return open_; });
+    }
+    for (const Request& r : requests) {
+      Response out;
+      out.request_id = r.id;
+      out.text = "ok";
+      on_response(std::move(out));
+    }
+  }
+  void Release() {
+    {
+      std::lock_guard lock(mu_);
+      open_ = true;
+    }
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool open_ = false;
+};
+
+TEST(OpenAiRoundTripTest, ConcurrentRequestsGetDistinctResponseIds) {
+  GatedBackend engine;
+  ServerOptions so;
+  so.port = 0;
+  OpenAiServer server(engine, so);
+  std::thread serving([&] { server.Run(); });
+
+  constexpr int kRequests = 6;
+  HttpClient client(HttpClient::Options{});
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<HttpResponse> replies;
+  for (int i = 0; i < kRequests; ++i) {
+    HttpRequest r;
+    r.url = Url::Parse("http://127.0.0.1:" + std::to_string(server.port()));
+    r.target = i % 2 ? "/v1/chat/completions" : "/v1/completions";
+    r.headers = {{"Content-Type", "application/json"}};
+    r.body = i % 2 ? R"({"messages":[{"role":"user","content":"hai"}],"max_tokens":2})"
+                   : R"({"prompt":"hai","max_tokens":2})";
+    client.Send(std::move(r), [&](HttpResponse resp) {
+      std::lock_guard lock(mu);
+      replies.push_back(std::move(resp));
+      cv.notify_all();
+    });
+  }
+  // Every request is parsed and numbered while the first is still held.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  engine.Release();
+  {
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(20), [&] { return replies.size() == kRequests; }));
+  }
+  server.Stop();
+  serving.join();
+
+  std::set<std::string> numbers;
+  for (const HttpResponse& r : replies) {
+    ASSERT_EQ(r.status, 200) << r.error_message << r.body;
+    std::string id = nlohmann::json::parse(r.body).at("id").get<std::string>();
+    numbers.insert(id.substr(id.find('-') + 1));  // chatcmpl-N / cmpl-N share one counter
+  }
+  EXPECT_EQ(numbers.size(), static_cast<size_t>(kRequests));
 }
 
 }  // namespace

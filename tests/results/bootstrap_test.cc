@@ -27,6 +27,12 @@ TaskRuns Make(std::string task, std::string lang, std::string comp, std::vector<
   return t;
 }
 
+// A task whose scorer declares per-row scores in points (chrF++, ROUGE-L).
+TaskRuns Points(TaskRuns t) {
+  t.row_scale = metrics::ScoreScale::kPoints;
+  return t;
+}
+
 TEST(IsMultiChoice, RepeatingScalarLabelsOnly) {
   EXPECT_TRUE(IsMultiChoice({"a", "b", "a"}));
   EXPECT_FALSE(IsMultiChoice({"a", "b", "c"}));                            // unique references
@@ -41,8 +47,8 @@ TEST(BootstrapScores, SingleRunGivesTheRunScoreWithZeroStderr) {
   // QA-like: list labels, fractions → mean ×100 = 50.
   auto qa = Make("qa", "id", "nlu", {{1, 0.5, 0}}, {nlohmann::json::array({"x"}), nlohmann::json::array({"y"}),
                                                      nlohmann::json::array({"z"})});
-  // Percent scores (> 1) are not scaled: mean(80, 60) = 70.
-  auto sum = Make("abssum", "id", "nlg", {{80, 60}}, {"r1", "r2"});
+  // Points-scale rows are not scaled: mean(80, 60) = 70.
+  auto sum = Points(Make("abssum", "id", "nlg", {{80, 60}}, {"r1", "r2"}));
   auto s = BootstrapScores({mc, qa, sum});
   EXPECT_EQ(s["id"]["nlu"]["tasks"]["sentiment"]["mean"].get<double>(), 50.0);
   EXPECT_EQ(s["id"]["nlu"]["tasks"]["sentiment"]["stderr"].get<double>(), 0.0);
@@ -55,11 +61,48 @@ TEST(BootstrapScores, SingleRunGivesTheRunScoreWithZeroStderr) {
   EXPECT_EQ(s["sea_mean"].get<double>(), 60.0);
 }
 
+TEST(BootstrapScores, TheScorerDeclaresTheScaleNeverTheValues) {
+  // A weak model's chrF++ rows are points that happen to be <= 1: they stay
+  // points (the notebook would read them as fractions and show 40).
+  auto weak = Points(Make("translation-en-xx", "id", "nlg", {{0.5, 0.3}}, {"a", "b"}));
+  auto frac = Make("qa", "id", "nlu", {{0.5, 0.3}}, {nlohmann::json::array({"x"}), nlohmann::json::array({"y"})});
+  auto s = BootstrapScores({weak, frac});
+  EXPECT_DOUBLE_EQ(s["id"]["nlg"]["tasks"]["translation-en-xx"]["mean"].get<double>(), 0.4);
+  EXPECT_DOUBLE_EQ(s["id"]["nlu"]["tasks"]["qa"]["mean"].get<double>(), 40.0);
+  // Repeating labels make a multi-choice task only for 0/1 fraction rows.
+  auto repeated = Points(Make("translation-xx-en", "id", "nlg", {{1, 0, 1}}, {"same", "same", "other"}));
+  EXPECT_NEAR(BootstrapScores({repeated})["mean"].get<double>(), 2.0 / 3, 1e-12);
+}
+
+TEST(Leaderboard, ScaleComesFromTheScorerNamedInResultsJson) {
+  auto out = bhasa::testing::TempDir("leaderboard-scale");
+  FixtureTask mt{"translation-en-xx", "id", "nlg", "", "chrf", 0.42, {0.5, 0.34}, {"r1", "r2"}};
+  mt.scorer = "translation";
+  FixtureTask qa{"qa", "id", "nlu", "", "f1", 42, {0.5, 0.34}, {"r1", "r2"}};
+  qa.scorer = "qa";
+  WriteRun(out, "m", 0, {mt, qa});
+  auto lb = MakeLeaderboard(GroupByModel({LoadRun(out + "/m/run_0")}), {});
+  const auto& id = lb["models"]["m"]["languages"]["id"]["competencies"];
+  EXPECT_DOUBLE_EQ(id["nlg"]["tasks"]["translation-en-xx"]["mean"].get<double>(), 0.42);
+  EXPECT_DOUBLE_EQ(id["nlu"]["tasks"]["qa"]["mean"].get<double>(), 42.0);
+
+  // An unknown or missing scorer stops the export, naming the file and field.
+  mt.scorer = "no-such-scorer";
+  WriteRun(out, "u", 0, {mt});
+  try {
+    MakeLeaderboard(GroupByModel({LoadRun(out + "/u/run_0")}), {});
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("tasks.translation-en-xx.scorer"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("no-such-scorer"), std::string::npos) << e.what();
+  }
+}
+
 TEST(BootstrapScores, ResamplesRunsPerQuestionWithTheSeaHelmGenerator) {
   // Two runs of 5 questions; statistic = mean of the picked scores (percent).
   std::vector<std::vector<double>> runs = {{10, 20, 30, 40, 50}, {60, 70, 80, 90, 100}};
-  auto a = Make("t1", "th", "nlr", runs, {"u1", "u2", "u3", "u4", "u5"});
-  auto b = Make("t2", "th", "nlr", {{3, 3, 3}, {5, 5, 5}}, {"v1", "v2", "v3"});
+  auto a = Points(Make("t1", "th", "nlr", runs, {"u1", "u2", "u3", "u4", "u5"}));
+  auto b = Points(Make("t2", "th", "nlr", {{3, 3, 3}, {5, 5, 5}}, {"v1", "v2", "v3"}));
   auto s = BootstrapScores({a, b});
   // Independent restatement: one default_rng(94370244), task t1 draws 30×5
   // indices, then t2 draws 30×3 from where t1 stopped.
@@ -88,10 +131,10 @@ TEST(BootstrapScores, ResamplesRunsPerQuestionWithTheSeaHelmGenerator) {
 }
 
 TEST(BootstrapScores, GroupsReplaceTheirMembersAndSeaSkipsEnglish) {
-  auto ex = Make("translation-en-xx", "vi", "nlg", {{40, 60}}, {"a", "b"}, "translations");
-  auto xe = Make("translation-xx-en", "vi", "nlg", {{80, 80}}, {"c", "d"}, "translations");
-  auto sum = Make("abssum", "vi", "nlg", {{20, 20}}, {"e", "f"});
-  auto en = Make("abssum", "en", "nlg", {{90, 90}}, {"g", "h"});
+  auto ex = Points(Make("translation-en-xx", "vi", "nlg", {{40, 60}}, {"a", "b"}, "translations"));
+  auto xe = Points(Make("translation-xx-en", "vi", "nlg", {{80, 80}}, {"c", "d"}, "translations"));
+  auto sum = Points(Make("abssum", "vi", "nlg", {{20, 20}}, {"e", "f"}));
+  auto en = Points(Make("abssum", "en", "nlg", {{90, 90}}, {"g", "h"}));
   auto s = BootstrapScores({ex, xe, sum, en});
   const auto& nlg = s["vi"]["nlg"];
   EXPECT_TRUE(nlg["tasks"]["translation-en-xx"]["ignore"].get<bool>());
@@ -174,6 +217,10 @@ TEST(Leaderboard, ExportsModelsFromRunDirectories) {
   EXPECT_EQ(m1["sea"]["mean"].get<double>(), (id_mean + 37.5) / 2);
   EXPECT_EQ(lb["models"]["m2"]["sea"]["mean"].get<double>(), 100.0);
   EXPECT_EQ(m1["languages"]["id"]["competencies"]["nlu"]["tasks"]["sentiment"]["version"], 1);
+  // Each run carries what it evaluated and how.
+  EXPECT_EQ(m1["runs"][1]["provenance"]["run"]["run_number"], 1);
+  EXPECT_EQ(m1["runs"][1]["provenance"]["model"]["name"], "m1");
+  EXPECT_TRUE(m1["runs"][1]["provenance"].contains("bhasa_version"));
 
   // Duplicate run numbers and bare results.json inputs are refused by name.
   EXPECT_THROW(GroupByModel({LoadRun(out + "/m1/run_0"), LoadRun(out + "/m1/run_0")}), Error);
@@ -183,6 +230,30 @@ TEST(Leaderboard, ExportsModelsFromRunDirectories) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("m2/run_0/results.json"), std::string::npos) << e.what();
   }
+}
+
+TEST(Leaderboard, CsvHasOneRowPerNumberOfTheJson) {
+  auto out = bhasa::testing::TempDir("leaderboard-csv");
+  FixtureTask ex{"translation-en-xx", "id", "nlg", "translations", "chrf", 41.5, {40, 43}, {"a", "b"}};
+  ex.scorer = "translation";
+  FixtureTask xe{"translation-xx-en", "id", "nlg", "translations", "chrf", 55, {50, 60}, {"c", "d"}};
+  xe.scorer = "translation";
+  FixtureTask en{"qa", "en", "nlu", "", "f1", 50, {0.5, 0.5}, {nlohmann::json::array({"x"}), nlohmann::json::array({"y"})}};
+  en.scorer = "qa";
+  WriteRun(out, "my,model", 0, {ex, xe, en});
+  auto lb = MakeLeaderboard(GroupByModel({LoadRun(out + "/my,model/run_0")}), {});
+  EXPECT_EQ(lb["estimator"], kLeaderboardEstimator);
+  std::string csv = LeaderboardCsv(lb);
+  std::vector<std::string> lines;
+  for (size_t at = 0, nl; (nl = csv.find('\n', at)) != std::string::npos; at = nl + 1) lines.push_back(csv.substr(at, nl - at));
+  ASSERT_EQ(lines.size(), 11u) << csv;  // header, overall, sea, 2×(language, competency), group, 2 tasks, qa
+  EXPECT_EQ(lines[0], "model,level,lang,competency,name,mean,stderr,n_runs,incomplete,estimator");
+  const std::string estimator = kLeaderboardEstimator;
+  EXPECT_EQ(lines[1], "\"my,model\",overall,,,," + lb["models"]["my,model"]["overall"]["mean"].dump() + ",0.0,1,false," +
+                          estimator);
+  EXPECT_NE(csv.find("\"my,model\",group,id,nlg,translations,48.25,0.0,1,false,"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("\"my,model\",task,id,nlg,translation-en-xx,41.5,0.0,1,false,"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("\"my,model\",task,en,nlu,qa,50.0,0.0,1,false,"), std::string::npos) << csv;
 }
 
 TEST(Leaderboard, MismatchedTaskVersionsAndMalformedRowsNameTheFile) {

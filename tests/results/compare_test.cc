@@ -39,7 +39,11 @@ TEST(Compare, DeltasAtEveryLevelAndMaxDrop) {
   EXPECT_DOUBLE_EQ(Find(r, "competency")->delta, -2);  // mean(74,62) - mean(80,60)
   EXPECT_DOUBLE_EQ(Find(r, "language")->delta, -2);
   EXPECT_DOUBLE_EQ(Find(r, "total")->delta, -2);
-  EXPECT_FALSE(r.regression());  // no thresholds: report only
+  // No thresholds given: the default limit of 2 points applies to every row.
+  EXPECT_TRUE(r.regression());
+  EXPECT_EQ(Find(r, "task", "sentiment")->threshold, kDefaultMaxDrop);
+  EXPECT_EQ(Find(r, "task", "sentiment")->status, RowStatus::kRegression);
+  EXPECT_EQ(Find(r, "competency")->status, RowStatus::kOk);  // exactly 2: not beyond the limit
 
   opts.thresholds.max_drop = 5;
   r = CompareRuns({base}, {cur}, opts);
@@ -144,19 +148,126 @@ TEST(Compare, RefusesMismatchedInputs) {
   EXPECT_THROW(LoadRun(out + "/v9.json"), Error);
 }
 
-TEST(Compare, TasksOnOneSideAreReportedNotFailed) {
+TEST(Compare, DefaultGateFailsALargeDrop) {
+  auto out = bhasa::testing::TempDir("compare-default");
+  auto base = LoadRun(MakeRun(out + "/b", "m", 0, 80, 60));
+  auto cur = LoadRun(MakeRun(out + "/c", "m", 0, 27, 60));
+  auto r = CompareRuns({base}, {cur}, CompareOptions{});
+  EXPECT_TRUE(r.gate_failed());
+  EXPECT_EQ(r.regressions(), 4);  // sentiment, competency, language, total
+  std::string table = FormatCompareTable(r);
+  EXPECT_NE(table.find("REGRESSION (limit 2.00)"), std::string::npos) << table;
+  EXPECT_NE(table.find(": FAIL"), std::string::npos) << table;
+  // An explicit limit replaces the default.
+  CompareOptions loose;
+  loose.thresholds.max_drop = 60;
+  EXPECT_FALSE(CompareRuns({base}, {cur}, loose).gate_failed());
+}
+
+TEST(Compare, MissingRowsFailUnlessAllowedAndTotalsUseTheCommonRows) {
   auto out = bhasa::testing::TempDir("compare-missing");
+  FixtureTask s{"sentiment", "id", "nlu", "", "accuracy", 80, {}, {}};
+  FixtureTask q{"qa", "id", "nlu", "", "f1", 40, {}, {}};
+  FixtureTask n{"nli", "vi", "nlr", "", "accuracy", 50, {}, {}};
+  auto base = LoadRun(WriteRun(out + "/b", "m", 0, {s, q, n}));
+  s.score = 70;  // a real drop, hidden by the partial run's averages before
+  auto cur = LoadRun(WriteRun(out + "/c", "m", 0, {s}));
+  CompareOptions opts;
+  opts.thresholds.max_drop = 5;
+  auto r = CompareRuns({base}, {cur}, opts);
+  EXPECT_EQ(Find(r, "task", "nli")->status, RowStatus::kOnlyBaseline);
+  EXPECT_EQ(Find(r, "task", "qa")->status, RowStatus::kOnlyBaseline);
+  EXPECT_EQ(r.missing(), 2);
+  EXPECT_TRUE(r.gate_failed());
+  EXPECT_TRUE(r.rollups_recomputed);
+  EXPECT_EQ(r.n_common_tasks, 1);
+  // Recorded totals would read mean(80, 40) = 60 → 70 (a gain) and
+  // mean(60, 50) = 55 → 70; over the common row both are 80 → 70.
+  const CompareRow* comp = Find(r, "competency");
+  ASSERT_NE(comp, nullptr);
+  EXPECT_DOUBLE_EQ(comp->baseline, 80);
+  EXPECT_DOUBLE_EQ(comp->delta, -10);
+  EXPECT_TRUE(comp->recomputed);
+  EXPECT_EQ(comp->status, RowStatus::kRegression);
+  EXPECT_DOUBLE_EQ(Find(r, "total")->baseline, 80);
+  EXPECT_EQ(Find(r, "total")->status, RowStatus::kRegression);
+  std::string table = FormatCompareTable(r);
+  EXPECT_NE(table.find("MISSING in current"), std::string::npos) << table;
+  EXPECT_NE(table.find("recomputed over the 1 task rows both sides have"), std::string::npos) << table;
+  EXPECT_NE(CompareJUnit(r).find("type=\"missing\""), std::string::npos);
+  EXPECT_NE(CompareGithub(r).find("::error title=bhasa missing result%3A nli"), std::string::npos) << CompareGithub(r);
+
+  // --allow-missing: the missing rows are reported, only the real drop fails.
+  opts.allow_missing = true;
+  r = CompareRuns({base}, {cur}, opts);
+  EXPECT_EQ(r.missing(), 2);
+  EXPECT_TRUE(r.gate_failed());
+  EXPECT_NE(CompareJUnit(r).find("<skipped message=\"missing in current\"/>"), std::string::npos);
+  auto same = LoadRun(WriteRun(out + "/same", "m", 0, {FixtureTask{"sentiment", "id", "nlu", "", "accuracy", 80, {}, {}}}));
+  EXPECT_FALSE(CompareRuns({base}, {same}, opts).gate_failed());
+  opts.allow_missing = false;
+  EXPECT_TRUE(CompareRuns({base}, {same}, opts).gate_failed());
+}
+
+TEST(Compare, GroupsOverTheCommonMembersOnly) {
+  auto out = bhasa::testing::TempDir("compare-groups");
+  FixtureTask ex{"translation-en-xx", "id", "nlg", "translation", "chrf", 60, {}, {}};
+  FixtureTask xe{"translation-xx-en", "id", "nlg", "translation", "chrf", 20, {}, {}};
+  auto base = LoadRun(WriteRun(out + "/b", "m", 0, {ex, xe}));
+  auto cur = LoadRun(WriteRun(out + "/c", "m", 0, {ex}));
+  CompareOptions opts;
+  opts.allow_missing = true;
+  auto r = CompareRuns({base}, {cur}, opts);
+  const CompareRow* g = Find(r, "group", "translation");
+  ASSERT_NE(g, nullptr);
+  EXPECT_DOUBLE_EQ(g->baseline, 60);  // the recorded group is mean(60, 20) = 40
+  EXPECT_DOUBLE_EQ(g->current, 60);
+  EXPECT_FALSE(r.gate_failed());
+  // Identical task sets: the recorded roll-ups are used as they are.
+  r = CompareRuns({base}, {base}, opts);
+  EXPECT_FALSE(r.rollups_recomputed);
+  EXPECT_DOUBLE_EQ(Find(r, "group", "translation")->baseline, 40);
+  EXPECT_FALSE(Find(r, "group", "translation")->recomputed);
+}
+
+TEST(Compare, JsonAndMarkdownFormats) {
+  auto out = bhasa::testing::TempDir("compare-formats");
   FixtureTask s{"sentiment", "id", "nlu", "", "accuracy", 80, {}, {}};
   FixtureTask n{"nli", "vi", "nlr", "", "accuracy", 50, {}, {}};
   auto base = LoadRun(WriteRun(out + "/b", "m", 0, {s, n}));
+  s.score = 74;
   auto cur = LoadRun(WriteRun(out + "/c", "m", 0, {s}));
-  CompareOptions opts;
-  opts.thresholds.max_drop = 0;
-  auto r = CompareRuns({base}, {cur}, opts);
-  EXPECT_EQ(Find(r, "task", "nli")->status, RowStatus::kOnlyBaseline);
-  EXPECT_NE(CompareJUnit(r).find("<skipped message=\"missing in current\"/>"), std::string::npos);
-  // The total moved from mean(80, 50) to 80: up, not a regression.
-  EXPECT_FALSE(r.regression());
+  auto r = CompareRuns({base}, {cur}, CompareOptions{});
+  auto j = CompareJson(r);
+  EXPECT_EQ(j["schema"], "bhasa-compare");
+  EXPECT_EQ(j["passed"], false);
+  EXPECT_EQ(j["regressions"], r.regressions());
+  EXPECT_EQ(j["missing"], 1);
+  EXPECT_EQ(j["rollups_recomputed"], true);
+  bool saw_missing = false, saw_drop = false;
+  for (const auto& row : j["rows"]) {
+    if (row["name"] == "nli") {
+      saw_missing = true;
+      EXPECT_EQ(row["status"], "missing");
+      EXPECT_TRUE(row["current"].is_null());
+      EXPECT_TRUE(row["delta"].is_null());
+    }
+    if (row["name"] == "sentiment") {
+      saw_drop = true;
+      EXPECT_EQ(row["status"], "regression");
+      EXPECT_DOUBLE_EQ(row["delta"].get<double>(), -6);
+      EXPECT_DOUBLE_EQ(row["threshold"].get<double>(), kDefaultMaxDrop);
+    }
+  }
+  EXPECT_TRUE(saw_missing && saw_drop) << j.dump(2);
+  std::string md = CompareMarkdown(r);
+  EXPECT_EQ(md.rfind("**bhasa compare: FAIL**", 0), 0u) << md;
+  EXPECT_NE(md.find("| level | lang | competency | name | baseline | current | delta | stderr | status |"),
+            std::string::npos);
+  EXPECT_NE(md.find("| task | id | nlu | sentiment | 80.00 | 74.00 | -6.00 | - | REGRESSION (limit 2.00) |"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("| task | vi | nlr | nli | 50.00 | - | - | - | MISSING in current |"), std::string::npos) << md;
 }
 
 }  // namespace

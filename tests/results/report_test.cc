@@ -47,6 +47,32 @@ TEST(Report, SelfContainedWithDrillDownCounts) {
   EXPECT_TRUE(IsExtractionFailure(" null "));
   EXPECT_TRUE(IsExtractionFailure(nlohmann::json::array({""})));
   EXPECT_FALSE(IsExtractionFailure("pos"));
+  // The page says which estimator its numbers are (the export uses another).
+  EXPECT_NE(html.find(std::string("Estimator: ") + kReportEstimator), std::string::npos);
+  EXPECT_NE(html.find("bootstrap of the per-row scores"), std::string::npos);
+}
+
+TEST(Report, ShowsEachModelsProvenance) {
+  auto out = bhasa::testing::TempDir("report-provenance");
+  auto root = MakeFixture(out);
+  std::string html = MakeReportHtml(GroupByModel({LoadRun(root)}));
+  EXPECT_NE(html.find("no provenance recorded"), std::string::npos);  // the fixture has none
+
+  auto doc = nlohmann::json::parse(ReadFile(root + "/results.json"));
+  doc["meta"]["data"] = {{"dir", "/data/seahelm"},
+                         {"bundled_samples", true},
+                         {"files", {{{"path", "a.jsonl"}, {"sha256", "ab"}, {"rows", 7}},
+                                    {{"path", "b.jsonl"}, {"sha256", "cd"}, {"rows", 5}}}}};
+  doc["meta"]["decoding"] = {{"sentiment", {{"id", {{"max_tokens", 32}, {"temperature", 0}}}}}};
+  WriteFileAtomic(root + "/results.json", doc.dump());
+  html = MakeReportHtml(GroupByModel({LoadRun(root)}));
+  EXPECT_EQ(html.find("no provenance recorded"), std::string::npos);
+  EXPECT_NE(html.find("<td data-key=\"data\">/data/seahelm (2 files, 12 rows; the bundled samples, not the benchmark "
+                      "sets)</td>"),
+            std::string::npos)
+      << html;
+  EXPECT_NE(html.find("&quot;temperature&quot;:0"), std::string::npos);
+  EXPECT_NE(html.find("<td data-key=\"bhasa_version\">"), std::string::npos);
 }
 
 TEST(Report, ScoresAverageRunsWithStderr) {

@@ -22,6 +22,7 @@ struct FixtureTask {
   std::vector<nlohmann::json> labels = {};  // one per row (or empty: no label column)
   std::vector<std::string> cleaned = {};    // cleaned_responses per row (default "x")
   int version = 1;
+  std::string scorer = "classification";  // a registered scorer: it declares the row scale
 };
 
 // Writes <out>/<model>/run_<n>/{config.json, results.json, inferences/...}.
@@ -45,7 +46,7 @@ inline std::string WriteRun(const std::string& out, const std::string& model, in
     s.n_rows = static_cast<int>(t.row_scores.size());
     scores.push_back(s);
     task_meta[t.task] = {{"version", t.version}, {"metric", t.metric}, {"competency", t.competency},
-                         {"aggregation_group", t.group}, {"scorer", "fixture"}, {"family", "fixture"}};
+                         {"aggregation_group", t.group}, {"scorer", t.scorer}, {"family", "fixture"}};
     std::string body;
     for (size_t i = 0; i < t.row_scores.size(); ++i) {
       nlohmann::json row = {{"id", t.task + "-" + std::to_string(i)},
