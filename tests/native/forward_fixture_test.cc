@@ -1,5 +1,6 @@
-// The forward pass against llama.cpp's reference outputs for the llama-tiny
-// fixture models (../shared/fixtures/llama-tiny): one test per model file.
+// The forward pass against llama.cpp's reference outputs for the tiny fixture
+// models of each architecture (../shared/fixtures/{llama,llama31,qwen2,
+// gemma2}-tiny): one test per model file and KV cache type.
 #include <cmath>
 #include <fstream>
 #include <string>
@@ -19,9 +20,8 @@
 namespace bhasa::native {
 namespace {
 
-constexpr char kDir[] = "fixtures/llama-tiny/";
-
 struct FixtureCase {
+  std::string set;        // fixture folder under fixtures/
   std::string model;      // file stem under models/
   std::string reference;  // file stem under reference/
   enum Check { kExact, kHalf, kQuant } check;
@@ -30,6 +30,7 @@ struct FixtureCase {
 
 std::string CaseName(const ::testing::TestParamInfo<FixtureCase>& info) {
   std::string s = info.param.reference;
+  if (s.rfind(info.param.set, 0) == 0) s = s.substr(info.param.set.size() + 1);
   for (char& c : s)
     if (!isalnum(static_cast<unsigned char>(c))) c = '_';
   return s;
@@ -39,8 +40,9 @@ class ForwardFixtureTest : public ::testing::TestWithParam<FixtureCase> {};
 
 TEST_P(ForwardFixtureTest, MatchesLlamaCpp) {
   const FixtureCase& fc = GetParam();
-  const std::string model_rel = std::string(kDir) + "models/" + fc.model + ".gguf";
-  const std::string ref_rel = std::string(kDir) + "reference/" + fc.reference + ".json";
+  const std::string dir = "fixtures/" + fc.set + "/";
+  const std::string model_rel = dir + "models/" + fc.model + ".gguf";
+  const std::string ref_rel = dir + "reference/" + fc.reference + ".json";
   BHASA_REQUIRE_SHARED(model_rel);
   BHASA_REQUIRE_SHARED(ref_rel);
   const std::string shared = testing::SharedDir() + "/";
@@ -103,23 +105,40 @@ TEST_P(ForwardFixtureTest, MatchesLlamaCpp) {
   });
 }
 
-std::vector<FixtureCase> Cases() {
-  std::vector<FixtureCase> v = {
-      {"llama-tiny-F32", "llama-tiny-F32", FixtureCase::kExact},
-      {"llama-tiny-tied-F32", "llama-tiny-tied-F32", FixtureCase::kExact},
-      {"llama-tiny-F32", "llama-tiny-F32.kvf16", FixtureCase::kExact, KvType::kF16},
-      {"llama-tiny-F16", "llama-tiny-F16", FixtureCase::kHalf},
-      {"llama-tiny-tied-F16", "llama-tiny-tied-F16", FixtureCase::kHalf},
-      {"llama-tiny-BF16", "llama-tiny-BF16", FixtureCase::kHalf},
+// One set's cases: every model file with its reference, the strictest
+// bound its type allows; F32 also with an f16 cache where recorded.
+std::vector<FixtureCase> SetCases(const std::string& set, std::vector<std::string> quants, bool tied,
+                                  std::vector<std::string> tied_types = {}) {
+  auto one = [&](const std::string& stem, FixtureCase::Check check, KvType kv = KvType::kF32,
+                 const std::string& ref_suffix = "") {
+    return FixtureCase{set, set + "-" + stem, set + "-" + stem + ref_suffix, check, kv};
   };
-  for (const char* q : {"Q8_0", "Q6_K", "Q5_K_M", "Q5_0", "Q4_K_M", "Q4_0", "Q3_K_M", "Q2_K"})
-    v.push_back({std::string("llama-tiny-") + q, std::string("llama-tiny-") + q, FixtureCase::kQuant});
-  for (const char* q : {"Q8_0", "Q4_0", "Q4_K_M"})
-    v.push_back({std::string("llama-tiny-tied-") + q, std::string("llama-tiny-tied-") + q, FixtureCase::kQuant});
+  std::vector<FixtureCase> v = {one("F32", FixtureCase::kExact), one("F32", FixtureCase::kExact, KvType::kF16, ".kvf16"),
+                                one("F16", FixtureCase::kHalf), one("BF16", FixtureCase::kHalf)};
+  for (const auto& q : quants) v.push_back(one(q, FixtureCase::kQuant));
+  if (tied) {
+    v.push_back(one("tied-F32", FixtureCase::kExact));
+    for (const auto& t : tied_types)
+      v.push_back(one("tied-" + t, t == "F16" ? FixtureCase::kHalf : FixtureCase::kQuant));
+  }
   return v;
 }
 
-INSTANTIATE_TEST_SUITE_P(LlamaTiny, ForwardFixtureTest, ::testing::ValuesIn(Cases()), CaseName);
+std::vector<FixtureCase> LlamaCases() {
+  return SetCases("llama-tiny", {"Q8_0", "Q6_K", "Q5_K_M", "Q5_0", "Q4_K_M", "Q4_0", "Q3_K_M", "Q2_K"}, true,
+                  {"F16", "Q8_0", "Q4_0", "Q4_K_M"});
+}
+
+INSTANTIATE_TEST_SUITE_P(LlamaTiny, ForwardFixtureTest, ::testing::ValuesIn(LlamaCases()), CaseName);
+INSTANTIATE_TEST_SUITE_P(Llama31Tiny, ForwardFixtureTest,
+                         ::testing::ValuesIn(SetCases("llama31-tiny", {"Q8_0", "Q4_K_M", "Q4_0"}, false)), CaseName);
+std::vector<FixtureCase> Qwen2Cases() {
+  auto v = SetCases("qwen2-tiny", {"Q8_0", "Q4_K_M", "Q4_0"}, true, {"Q8_0"});
+  v.push_back({"qwen2-tiny", "qwen2-tiny-tied-F32", "qwen2-tiny-tied-F32.kvf16", FixtureCase::kExact, KvType::kF16});
+  return v;
+}
+
+INSTANTIATE_TEST_SUITE_P(Qwen2Tiny, ForwardFixtureTest, ::testing::ValuesIn(Qwen2Cases()), CaseName);
 
 }  // namespace
 }  // namespace bhasa::native
