@@ -20,11 +20,24 @@
 namespace bhasa::native {
 namespace {
 
+// What a case must meet: last-position logits within max_abs (or a cosine
+// of at least min_cosine), and greedy tokens identical up to the first step
+// whose recorded margin is below greedy_margin (0: every step).
+struct Bounds {
+  double max_abs = INFINITY;
+  double min_cosine = 0;
+  double greedy_margin = 0;
+};
+
+constexpr Bounds kExact{1e-3, 0, 0};       // F32 weights
+constexpr Bounds kHalf{1e-2, 0, 0.05};     // F16 / BF16 weights
+constexpr Bounds kQuant{INFINITY, 0.999, 0.05};
+
 struct FixtureCase {
   std::string set;        // fixture folder under fixtures/
   std::string model;      // file stem under models/
   std::string reference;  // file stem under reference/
-  enum Check { kExact, kHalf, kQuant } check;
+  Bounds bounds;
   KvType kv = KvType::kF32;
 };
 
@@ -76,22 +89,16 @@ TEST_P(ForwardFixtureTest, MatchesLlamaCpp) {
         nb += static_cast<double>(want[i]) * want[i];
       }
       const double cosine = dot / std::sqrt(na * nb);
-      if (fc.check == FixtureCase::kExact) {
-        EXPECT_LE(max_diff, 1e-3);
-      } else if (fc.check == FixtureCase::kHalf) {
-        EXPECT_LE(max_diff, 1e-2);
-      } else {
-        EXPECT_GE(cosine, 0.999) << "max |diff| " << max_diff;
-      }
+      EXPECT_LE(max_diff, fc.bounds.max_abs);
+      EXPECT_GE(cosine, fc.bounds.min_cosine) << "max |diff| " << max_diff;
 
       // Greedy continuation, each token fed back one at a time as llama.cpp did.
       size_t n_check = greedy.size();
-      if (fc.check != FixtureCase::kExact)
-        for (size_t i = 0; i < margin.size(); ++i)
-          if (margin[i] < 0.05) {
-            n_check = i;
-            break;
-          }
+      for (size_t i = 0; i < margin.size(); ++i)
+        if (margin[i] < fc.bounds.greedy_margin) {
+          n_check = i;
+          break;
+        }
       for (size_t step = 0; step < n_check; ++step) {
         const int32_t tok = Argmax(logits);
         ASSERT_EQ(tok, greedy[step]) << "greedy step " << step;
@@ -105,21 +112,25 @@ TEST_P(ForwardFixtureTest, MatchesLlamaCpp) {
   });
 }
 
-// One set's cases: every model file with its reference, the strictest
-// bound its type allows; F32 also with an f16 cache where recorded.
+// One set's cases: every model file with its reference and the bounds its
+// type allows; F32 also with an f16 cache. `deep` replaces the bounds for a
+// deep model (below).
+struct SetBounds {
+  Bounds exact = kExact, half = kHalf, quant = kQuant;
+};
+
 std::vector<FixtureCase> SetCases(const std::string& set, std::vector<std::string> quants, bool tied,
-                                  std::vector<std::string> tied_types = {}) {
-  auto one = [&](const std::string& stem, FixtureCase::Check check, KvType kv = KvType::kF32,
+                                  std::vector<std::string> tied_types = {}, const SetBounds& b = {}) {
+  auto one = [&](const std::string& stem, const Bounds& bounds, KvType kv = KvType::kF32,
                  const std::string& ref_suffix = "") {
-    return FixtureCase{set, set + "-" + stem, set + "-" + stem + ref_suffix, check, kv};
+    return FixtureCase{set, set + "-" + stem, set + "-" + stem + ref_suffix, bounds, kv};
   };
-  std::vector<FixtureCase> v = {one("F32", FixtureCase::kExact), one("F32", FixtureCase::kExact, KvType::kF16, ".kvf16"),
-                                one("F16", FixtureCase::kHalf), one("BF16", FixtureCase::kHalf)};
-  for (const auto& q : quants) v.push_back(one(q, FixtureCase::kQuant));
+  std::vector<FixtureCase> v = {one("F32", b.exact), one("F32", b.exact, KvType::kF16, ".kvf16"),
+                                one("F16", b.half), one("BF16", b.half)};
+  for (const auto& q : quants) v.push_back(one(q, b.quant));
   if (tied) {
-    v.push_back(one("tied-F32", FixtureCase::kExact));
-    for (const auto& t : tied_types)
-      v.push_back(one("tied-" + t, t == "F16" ? FixtureCase::kHalf : FixtureCase::kQuant));
+    v.push_back(one("tied-F32", b.exact));
+    for (const auto& t : tied_types) v.push_back(one("tied-" + t, t == "F16" ? b.half : b.quant));
   }
   return v;
 }
@@ -134,11 +145,26 @@ INSTANTIATE_TEST_SUITE_P(Llama31Tiny, ForwardFixtureTest,
                          ::testing::ValuesIn(SetCases("llama31-tiny", {"Q8_0", "Q4_K_M", "Q4_0"}, false)), CaseName);
 std::vector<FixtureCase> Qwen2Cases() {
   auto v = SetCases("qwen2-tiny", {"Q8_0", "Q4_K_M", "Q4_0"}, true, {"Q8_0"});
-  v.push_back({"qwen2-tiny", "qwen2-tiny-tied-F32", "qwen2-tiny-tied-F32.kvf16", FixtureCase::kExact, KvType::kF16});
+  v.push_back({"qwen2-tiny", "qwen2-tiny-tied-F32", "qwen2-tiny-tied-F32.kvf16", kExact, KvType::kF16});
   return v;
 }
 
 INSTANTIATE_TEST_SUITE_P(Qwen2Tiny, ForwardFixtureTest, ::testing::ValuesIn(Qwen2Cases()), CaseName);
+// gemma2-tiny has 26 layers (sliding window 32: the longer prompts cross
+// it). Its GELU is looked up through an f16 table and its attention scores
+// go through tanh, so a last-bit difference in any sum (our F32 dots sum in
+// another order than ggml's AVX-512 ones; ggml's own scalar and SIMD paths
+// differ as much) can move a GELU input across an f16 rounding boundary, and
+// 26 layers compound it: our own reference and SIMD tables differ from each
+// other by ~1e-2 on this model. Hence wider bounds than the 2-layer sets.
+SetBounds Gemma2Bounds() {
+  return {.exact = {0.05, 0, 0}, .half = {0.35, 0.9995, 0.3}, .quant = {INFINITY, 0.995, 0.6}};
+}
+
+INSTANTIATE_TEST_SUITE_P(Gemma2Tiny, ForwardFixtureTest,
+                         ::testing::ValuesIn(SetCases("gemma2-tiny", {"Q8_0", "Q4_K_M", "Q4_0"}, false, {},
+                                                      Gemma2Bounds())),
+                         CaseName);
 
 }  // namespace
 }  // namespace bhasa::native
