@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "backends/native/model_file.h"
@@ -63,8 +64,19 @@ struct Hparams {
   int64_t kv_dim() const { return n_head_kv * head_dim; }
 };
 
+// A family's GGUF layout beyond llama's, for writers of random models
+// (bhasa model create-random, tests): extra per-layer tensors and keys.
+struct ArchLayout {
+  bool qkv_bias = false;    // blk.N.attn_{q,k,v}.bias
+  bool post_norms = false;  // blk.N.post_attention_norm.weight, blk.N.post_ffw_norm.weight
+  bool tied = false;        // no output.weight
+  std::vector<std::pair<const char*, float>> float_keys;  // "<arch>.<key>" = value
+  std::vector<std::pair<const char*, int64_t>> int_keys;
+};
+
 struct Architecture {
   const char* name;  // general.architecture
+  ArchLayout layout;
   // Reads the family's own keys (and tensors such as rope_freqs) into
   // `options`; the shared Hparams are already read.
   void (*describe)(const ModelFile& file, const Hparams& hp, ArchOptions& options);

@@ -68,7 +68,10 @@ Program Build(const Model& m) {
   return b.Finish();
 }
 
-const Architecture kGemma2{"gemma2", Describe, Build};
+const Architecture kGemma2{"gemma2", {.post_norms = true,
+                                  .tied = true,
+                                  .float_keys = {{"attn_logit_softcapping", 50.0f}, {"final_logit_softcapping", 30.0f}},
+                                  .int_keys = {{"attention.sliding_window", 4096}}}, Describe, Build};
 const RegisterArchitecture kRegister(kGemma2);
 
 }  // namespace

@@ -71,7 +71,7 @@ Program Build(const Model& m) {
   return b.Finish();
 }
 
-const Architecture kLlama{"llama", Describe, Build};
+const Architecture kLlama{"llama", {}, Describe, Build};
 const RegisterArchitecture kRegister(kLlama);
 
 }  // namespace

@@ -45,7 +45,7 @@ Program Build(const Model& m) {
   return b.Finish();
 }
 
-const Architecture kQwen2{"qwen2", Describe, Build};
+const Architecture kQwen2{"qwen2", {.qkv_bias = true, .float_keys = {}, .int_keys = {}}, Describe, Build};
 const RegisterArchitecture kRegister(kQwen2);
 
 }  // namespace
