@@ -197,6 +197,47 @@ TEST(Arch, MissingRequiredTensorOrKeyIsNamed) {
   }
 }
 
+// Llama 3.1's rope scaling given as rope.scaling.* keys (HF directories,
+// converters that leave rope_freqs out) gives the divisors llama31-tiny
+// stores in rope_freqs.weight, and the same logits.
+TEST(Arch, Llama3RopeScalingKeysEqualTheRopeFreqsTensor) {
+  const std::string rel = "fixtures/llama31-tiny/models/llama31-tiny-F32.gguf";
+  BHASA_REQUIRE_SHARED(rel);
+  auto with_tensor = Model::Load(testing::SharedDir() + "/" + rel);
+  const ModelFile& src = with_tensor->file();
+  GgufWriter w;
+  for (const auto& [k, v] : src.metadata()) w.Add(k, v);
+  w.Add("llama.rope.scaling.type", MetaValue::Str("llama3"));
+  w.Add("llama.rope.scaling.factor", MetaValue::Float(GgufValueType::kFloat32, 8.0));
+  w.Add("llama.rope.scaling.low_freq_factor", MetaValue::Float(GgufValueType::kFloat32, 1.0));
+  w.Add("llama.rope.scaling.high_freq_factor", MetaValue::Float(GgufValueType::kFloat32, 4.0));
+  w.Add("llama.rope.scaling.original_context_length", MetaValue::Int(GgufValueType::kUint32, 8192));
+  for (const auto& t : src.tensors())
+    if (t.name != "rope_freqs.weight")
+      w.AddTensorBytes(t.name, t.type, t.ne, std::vector<uint8_t>(t.data, t.data + t.bytes));
+  const std::string path = testing::TempDir("arch-llama3-keys") + "/model.gguf";
+  w.Write(path);
+  auto with_keys = Model::Load(path);
+
+  const auto a = with_tensor->freq_factors(), b = with_keys->freq_factors();
+  ASSERT_EQ(a.size(), 32u);
+  ASSERT_EQ(b.size(), a.size());
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(b[i], a[i], 1e-6f * a[i]) << i;
+  EXPECT_GT(a.back(), 1.0f) << "the fixture's low frequencies are scaled";
+
+  const auto p = Prompt(40, 9);
+  auto run = [&](const Model& m) {
+    Forward f(m, CpuKernels());
+    KvCache cache(m.hparams().n_layer, m.hparams().kv_dim(), 64, KvType::kF32);
+    SeqChunk c{&cache, p};
+    std::vector<float> logits;
+    f.Run({&c, 1}, logits);
+    return logits;
+  };
+  const auto la = run(*with_tensor), lb = run(*with_keys);
+  for (size_t i = 0; i < la.size(); ++i) ASSERT_NEAR(lb[i], la[i], 1e-5f) << i;
+}
+
 TEST(Arch, UnsupportedArchitectureListsTheSupportedOnes) {
   GgufWriter w;
   w.Add("general.architecture", MetaValue::Str("mamba"));
