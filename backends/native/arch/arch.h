@@ -7,8 +7,9 @@
 //    see program.h) over the model's weights.
 // Forward executes the Program; the kernels never ask which family runs.
 //
-// Adding a family: write arch/<name>.cc with a Describe and a Build and one
-// RegisterArchitecture line, plus its fixture tests; nothing else changes.
+// Adding a family: write arch/<name>.cc with an ArchLayout, a Describe, a
+// Build and one RegisterArchitecture line, plus its fixture tests; nothing
+// else changes (docs/engine.md walks through it).
 //
 // Thread-safety: the registry is filled during static initialisation and
 // read-only afterwards. Failure: Describe throws bhasa::Error naming the file
