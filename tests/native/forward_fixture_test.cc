@@ -152,11 +152,11 @@ std::vector<FixtureCase> Qwen2Cases() {
 INSTANTIATE_TEST_SUITE_P(Qwen2Tiny, ForwardFixtureTest, ::testing::ValuesIn(Qwen2Cases()), CaseName);
 // gemma2-tiny has 26 layers (sliding window 32: the longer prompts cross
 // it). Its GELU is looked up through an f16 table and its attention scores
-// go through tanh, so a last-bit difference in any sum (our F32 dots sum in
-// another order than ggml's AVX-512 ones; ggml's own scalar and SIMD paths
-// differ as much) can move a GELU input across an f16 rounding boundary, and
-// 26 layers compound it: our own reference and SIMD tables differ from each
-// other by ~1e-2 on this model. Hence wider bounds than the 2-layer sets.
+// go through tanhf, so a last-bit difference anywhere (our F32 dots sum in
+// another order than ggml's AVX-512 ones; the C library's tanhf may differ
+// from the reference machine's in the last bit) can move a GELU input
+// across an f16 rounding boundary, and 26 layers compound it. Hence wider
+// bounds than the 2-layer sets (docs/engine.md).
 SetBounds Gemma2Bounds() {
   return {.exact = {0.05, 0, 0}, .half = {0.35, 0.9995, 0.3}, .quant = {INFINITY, 0.995, 0.6}};
 }
