@@ -30,16 +30,16 @@ constexpr int64_t kVocab = 48;
 // has two sliding layers; window 4 so short prompts cross it. `drop_tensor`
 // and `drop_key` leave one entry out.
 std::string WriteModel(const std::string& arch, GgmlType type, const std::string& drop_tensor = "",
-                       const std::string& drop_key = "") {
+                       const std::string& drop_key = "", int64_t n_layer = 4) {
   GgufWriter full;
   RandomModelSpec spec;
   spec.arch = arch;
-  spec.n_vocab = kVocab, spec.n_embd = 64, spec.n_layer = 4, spec.n_head = 4, spec.n_head_kv = 2, spec.n_ff = 96;
+  spec.n_vocab = kVocab, spec.n_embd = 64, spec.n_layer = n_layer, spec.n_head = 4, spec.n_head_kv = 2, spec.n_ff = 96;
   spec.head_dim = arch == "gemma2" ? 32 : 0;  // Gemma 2's q_dim differs from n_embd
   spec.n_ctx = 64, spec.rope_base = 10000, spec.sigma = 0.2, spec.seed = 7;
   spec.type = [type](const std::string&, int64_t) { return type; };
   AddRandomModel(spec, full);
-  const std::string dir = testing::TempDir("arch-" + arch);
+  const std::string dir = testing::TempDir("arch-" + arch + "-" + std::to_string(n_layer));
   full.Write(dir + "/full.gguf");
 
   // Copy, overriding the window and leaving out what was asked.
@@ -163,6 +163,24 @@ TEST_P(ArchTest, CpuTableMatchesReferenceTable) {
 
 INSTANTIATE_TEST_SUITE_P(Registered, ArchTest, ::testing::Values("llama", "qwen2", "gemma2"),
                          [](const auto& info) { return info.param; });
+
+// Gemma 2 27B (46 layers) pre-scales queries by 1/sqrt(n_embd / n_head), the
+// others by 1/sqrt(head_dim), as llama.cpp does for lack of a GGUF key.
+TEST(Arch, Gemma2QueryScaleFollowsTheModelSize) {
+  auto small = Model::Load(WriteModel("gemma2", GgmlType::F32));
+  EXPECT_FLOAT_EQ(small->options().q_scale, 1.0f / std::sqrt(32.0f));  // head_dim
+  auto big = Model::Load(WriteModel("gemma2", GgmlType::F32, "", "", 46));
+  EXPECT_FLOAT_EQ(big->options().q_scale, 1.0f / std::sqrt(16.0f));  // n_embd 64 / 4 heads
+}
+
+// Without the optional keys, Gemma 2 takes llama.cpp's defaults.
+TEST(Arch, Gemma2DefaultsWhenOptionalKeysAreAbsent) {
+  std::string path = WriteModel("gemma2", GgmlType::F32, "", "gemma2.attn_logit_softcapping");
+  auto m = Model::Load(path);
+  EXPECT_EQ(m->options().attn_softcap, 50.0f);
+  path = WriteModel("gemma2", GgmlType::F32, "", "gemma2.attention.sliding_window");
+  EXPECT_EQ(Model::Load(path)->options().sliding_window, 4096);
+}
 
 TEST(Arch, RegistryListsTheThreeFamilies) {
   EXPECT_EQ(ArchitectureNames(), (std::vector<std::string>{"gemma2", "llama", "qwen2"}));
