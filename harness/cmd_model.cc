@@ -7,12 +7,16 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <memory>
 #include <random>
 
 #include <nlohmann/json.hpp>
 
+#include "backends/native/arch/arch.h"
 #include "backends/native/gguf_writer.h"
+#include "backends/native/llama_model.h"
 #include "backends/native/model_file.h"
+#include "backends/native/random_model.h"
 #include "common/error.h"
 #include "common/exit_codes.h"
 #include "harness/command.h"
@@ -96,6 +100,38 @@ nlohmann::json InfoJson(const ModelFile& mf) {
   return j;
 }
 
+// What the engine makes of the file: the architecture descriptor its
+// loader filled, or why it cannot run the file.
+nlohmann::json EngineJson(std::shared_ptr<const ModelFile> mf) {
+  std::shared_ptr<const native::Model> model;
+  try {
+    model = std::make_shared<const native::Model>(std::move(mf));
+  } catch (const Error& e) {
+    return {{"supported", false}, {"error", e.what()}};
+  }
+  const native::Hparams& hp = model->hparams();
+  const native::ArchOptions& o = model->options();
+  int64_t n_sliding = 0;
+  for (bool s : o.sliding) n_sliding += s;
+  nlohmann::json j = {
+      {"supported", true},
+      {"head_dim", hp.head_dim},
+      {"rope", {{"mode", o.rope_neox ? "neox" : "normal"}, {"dims", hp.rope_dim}, {"freq_base", hp.rope_freq_base},
+                {"scaled_frequencies", !o.freq_factors.empty()}}},
+      {"qkv_bias", o.qkv_bias},
+      {"norms", o.post_norms ? "pre+post" : "pre"},
+      {"activation", o.activation == native::Activation::kSilu ? "silu" : "gelu-tanh"},
+      {"embedding_scale", o.embd_scale},
+      {"query_scale", o.q_scale > 0 ? o.q_scale : 1.0f / std::sqrt(static_cast<float>(hp.head_dim))},
+      {"attention_softcap", o.attn_softcap},
+      {"final_softcap", o.final_softcap},
+      {"sliding_window", o.sliding_window},
+      {"sliding_layers", n_sliding},
+      {"output", model->tied() ? "token_embd (tied)" : "output.weight"},
+      {"ops_per_forward", model->program().steps.size()}};
+  return j;
+}
+
 int InfoCommand(std::span<const std::string> args) {
   std::string path;
   bool json = false, list = false;
@@ -106,8 +142,9 @@ int InfoCommand(std::span<const std::string> args) {
       .Bool("json", &json, "print everything as one JSON object")
       .Bool("tensors", &list, "also list every tensor (text output)");
   if (!f.Parse(args)) return kExitOk;
-  auto mf = ModelFile::Open(path);
+  std::shared_ptr<const ModelFile> mf = ModelFile::Open(path);
   nlohmann::json j = InfoJson(*mf);
+  j["engine"] = EngineJson(mf);
   if (json) {
     std::printf("%s\n", j.dump(2).c_str());
     return kExitOk;
@@ -125,6 +162,14 @@ int InfoCommand(std::span<const std::string> args) {
   std::string types;
   for (const auto& [k, v] : j["type_counts"].items()) types += (types.empty() ? "" : ", ") + k + " x" + v.dump();
   std::printf("types:          %s\n", types.c_str());
+  const nlohmann::json& eng = j["engine"];
+  if (!eng["supported"].get<bool>()) {
+    std::printf("engine:         cannot run it: %s\n", eng["error"].get<std::string>().c_str());
+  } else {
+    std::printf("engine:         %s\n", j["architecture"].get<std::string>().c_str());
+    for (const auto& [k, v] : eng.items())
+      if (k != "supported") std::printf("  %-18s %s\n", (k + ":").c_str(), v.is_string() ? v.get<std::string>().c_str() : v.dump().c_str());
+  }
   if (list)
     for (const auto& t : mf->tensors()) {
       std::string ne;
@@ -135,6 +180,12 @@ int InfoCommand(std::span<const std::string> args) {
 }
 
 // ---- model create-random ---------------------------------------------------
+
+std::string ArchitectureList() {
+  std::string list;
+  for (const auto& n : native::ArchitectureNames()) list += (list.empty() ? "" : "|") + n;
+  return list;
+}
 
 // The weight types of a model: one type for every matrix, or one of
 // llama-quantize's _M mixtures, which keep output.weight in Q6_K and give
@@ -228,20 +279,23 @@ void AddBuiltinVocab(native::GgufWriter* w, int64_t wanted, int64_t* n_vocab) {
 }
 
 int CreateRandomCommand(std::span<const std::string> args) {
-  std::string out, type_name = "F32", vocab_from, name = "random-llama";
-  long long n_embd = 64, n_layer = 2, n_head = 4, n_head_kv = 2, n_ff = 128, n_vocab = 0, seed = 1, n_ctx = 512;
+  std::string out, type_name = "F32", vocab_from, name, arch = "llama";
+  long long n_embd = 64, n_layer = 2, n_head = 4, n_head_kv = 2, n_ff = 128, n_vocab = 0, seed = 1, n_ctx = 512,
+            head_dim = 0;
   double rope_base = 500000.0, sigma = 0.05;
-  Flags f("model create-random", "--out F.gguf [--type Q4_0] [--n-embd N ...] [--vocab-from F.gguf]",
-          "Writes a small random Llama model (GGUF v3) usable by the built-in engine. Without\n"
-          "--vocab-from the vocabulary is the 256 GPT-2 byte tokens plus Llama 3's specials.");
+  Flags f("model create-random", "--out F.gguf [--arch llama|qwen2|gemma2] [--type Q4_0] [--n-embd N ...]",
+          "Writes a small random model (GGUF v3) of a supported architecture, usable by the built-in\n"
+          "engine. Without --vocab-from the vocabulary is the 256 GPT-2 byte tokens plus Llama 3's specials.");
   f.String("out", &out, "output GGUF path", "F.gguf")
+      .String("arch", &arch, "architecture: " + ArchitectureList(), "ARCH")
       .String("type", &type_name, "type of the weight matrices, or a mixture Q4_K_M / Q5_K_M (norms stay F32)", "TYPE")
       .String("vocab-from", &vocab_from, "copy tokenizer.* metadata from this GGUF", "F.gguf")
-      .String("name", &name, "general.name", "NAME")
+      .String("name", &name, "general.name (default random-ARCH)", "NAME")
       .Int64("n-embd", &n_embd, "embedding width")
       .Int64("n-layer", &n_layer, "number of blocks")
       .Int64("n-head", &n_head, "query heads")
       .Int64("n-head-kv", &n_head_kv, "key/value heads")
+      .Int64("head-dim", &head_dim, "width of one head (default n-embd / n-head)")
       .Int64("n-ff", &n_ff, "feed-forward width")
       .Int64("n-vocab", &n_vocab, "vocabulary size (default: that of the vocabulary; the built-in one is padded with reserved tokens)")
       .Int64("n-ctx", &n_ctx, "context length")
@@ -250,26 +304,30 @@ int CreateRandomCommand(std::span<const std::string> args) {
       .Double("sigma", &sigma, "standard deviation of the weights");
   if (!f.Parse(args)) return kExitOk;
   if (out.empty()) throw Error("model create-random: --out is required", kExitUsage);
+  if (!native::FindArchitecture(arch))
+    throw Error("model create-random: unknown --arch '" + arch + "' (valid: " + ArchitectureList() + ")", kExitUsage);
   const WeightTypes types = ParseType(type_name);
-  const GgmlType type = types.base;
   auto positive = [](const char* what, long long v) {
     if (v <= 0 || v > (1 << 20)) throw Error(std::string("model create-random: --") + what + " must be in 1..1048576", kExitUsage);
   };
   positive("n-embd", n_embd), positive("n-layer", n_layer), positive("n-head", n_head);
   positive("n-head-kv", n_head_kv), positive("n-ff", n_ff), positive("n-ctx", n_ctx);
-  if (n_embd % n_head != 0 || (n_embd / n_head) % 2 != 0)
+  if (head_dim != 0) positive("head-dim", head_dim);
+  if (head_dim == 0 && (n_embd % n_head != 0 || (n_embd / n_head) % 2 != 0))
     throw Error("model create-random: --n-embd must split into --n-head heads of even size", kExitUsage);
+  if (head_dim % 2 != 0) throw Error("model create-random: --head-dim must be even", kExitUsage);
   if (n_head % n_head_kv != 0)
     throw Error("model create-random: --n-head must be a multiple of --n-head-kv", kExitUsage);
-  const int64_t block = native::Traits(type).block_size;
-  if (n_embd % block != 0 || n_ff % block != 0)
-    throw Error("model create-random: --type " + type_name + " needs --n-embd and --n-ff to be multiples of " +
+  const int64_t block = native::Traits(types.base).block_size;
+  const int64_t q_dim = n_head * (head_dim > 0 ? head_dim : n_embd / n_head);
+  if (n_embd % block != 0 || n_ff % block != 0 || q_dim % block != 0)
+    throw Error("model create-random: --type " + type_name + " needs --n-embd, --n-ff and n-head x head-dim to be multiples of " +
                     std::to_string(block),
                 kExitUsage);
 
   native::GgufWriter w;
-  w.Add("general.architecture", MetaValue::Str("llama"));
-  w.Add("general.name", MetaValue::Str(name));
+  w.Add("general.architecture", MetaValue::Str(arch));
+  w.Add("general.name", MetaValue::Str(name.empty() ? "random-" + arch : name));
   int64_t vocab_size = 0;
   if (!vocab_from.empty()) {
     auto src = ModelFile::Open(vocab_from);
@@ -284,52 +342,18 @@ int CreateRandomCommand(std::span<const std::string> args) {
     throw Error("model create-random: --n-vocab " + std::to_string(n_vocab) + " differs from the vocabulary's " +
                     std::to_string(vocab_size) + " tokens",
                 kExitUsage);
-  const int64_t head_dim = n_embd / n_head;
-  auto u32 = [](int64_t v) { return MetaValue::Int(GgufValueType::kUint32, v); };
-  w.Add("llama.block_count", u32(n_layer));
-  w.Add("llama.context_length", u32(n_ctx));
-  w.Add("llama.embedding_length", u32(n_embd));
-  w.Add("llama.feed_forward_length", u32(n_ff));
-  w.Add("llama.attention.head_count", u32(n_head));
-  w.Add("llama.attention.head_count_kv", u32(n_head_kv));
-  w.Add("llama.rope.dimension_count", u32(head_dim));
-  w.Add("llama.vocab_size", u32(vocab_size));
-  w.Add("llama.rope.freq_base", MetaValue::Float(GgufValueType::kFloat32, rope_base));
-  w.Add("llama.attention.layer_norm_rms_epsilon", MetaValue::Float(GgufValueType::kFloat32, 1e-5));
 
-  std::mt19937_64 rng(static_cast<uint64_t>(seed));
-  std::normal_distribution<float> normal(0.0f, 1.0f);
-  int64_t layer = -1;  // of the tensors being added; -1 outside the blocks
-  auto matrix = [&](const std::string& tname, int64_t cols, int64_t rows) {
-    std::vector<float> v(static_cast<size_t>(cols * rows));
-    for (auto& x : v) x = static_cast<float>(sigma) * normal(rng);
-    w.AddTensor(tname, types.For(tname, layer, n_layer), {cols, rows}, v);
-  };
-  auto norm = [&](const std::string& tname) {
-    std::vector<float> v(static_cast<size_t>(n_embd));
-    for (auto& x : v) x = 1.0f + 0.05f * normal(rng);
-    w.AddTensor(tname, GgmlType::F32, {n_embd}, v);
-  };
-  const int64_t n_kv = head_dim * n_head_kv;
-  matrix("token_embd.weight", n_embd, vocab_size);
-  norm("output_norm.weight");
-  matrix("output.weight", n_embd, vocab_size);
-  for (int64_t l = 0; l < n_layer; ++l) {
-    layer = l;
-    const std::string p = "blk." + std::to_string(l) + ".";
-    norm(p + "attn_norm.weight");
-    matrix(p + "attn_q.weight", n_embd, n_embd);
-    matrix(p + "attn_k.weight", n_embd, n_kv);
-    matrix(p + "attn_v.weight", n_embd, n_kv);
-    matrix(p + "attn_output.weight", n_embd, n_embd);
-    norm(p + "ffn_norm.weight");
-    matrix(p + "ffn_gate.weight", n_embd, n_ff);
-    matrix(p + "ffn_up.weight", n_embd, n_ff);
-    matrix(p + "ffn_down.weight", n_ff, n_embd);
-  }
+  native::RandomModelSpec spec;
+  spec.arch = arch;
+  spec.n_vocab = vocab_size;
+  spec.n_embd = n_embd, spec.n_layer = n_layer, spec.n_head = n_head, spec.n_head_kv = n_head_kv;
+  spec.head_dim = head_dim, spec.n_ff = n_ff, spec.n_ctx = n_ctx;
+  spec.rope_base = rope_base, spec.sigma = sigma, spec.seed = static_cast<uint64_t>(seed);
+  spec.type = [&](const std::string& tensor, int64_t layer) { return types.For(tensor, layer, n_layer); };
+  native::AddRandomModel(spec, w);
   w.Write(out);
-  std::printf("wrote %s (%s, %lld layers, n_embd %lld, vocab %lld)\n", out.c_str(), type_name.c_str(), n_layer,
-              n_embd, static_cast<long long>(vocab_size));
+  std::printf("wrote %s (%s %s, %lld layers, n_embd %lld, vocab %lld)\n", out.c_str(), arch.c_str(), type_name.c_str(),
+              n_layer, n_embd, static_cast<long long>(vocab_size));
   return kExitOk;
 }
 
@@ -337,7 +361,8 @@ const RegisterCommand kModel("model", "model-file tools: `model info`, `model cr
                              ModelCommand);
 const RegisterCommand kInfo("model info", "architecture, shapes, tensor types, vocabulary of a model file",
                             InfoCommand);
-const RegisterCommand kCreate("model create-random", "write a small random Llama GGUF for tests", CreateRandomCommand);
+const RegisterCommand kCreate("model create-random", "write a random GGUF of any supported architecture, for tests and benchmarks",
+                              CreateRandomCommand);
 
 }  // namespace
 }  // namespace bhasa

@@ -1,24 +1,32 @@
 #include "backends/native/forward.h"
 
 #include <algorithm>
-#include <cmath>
 #include <string>
 
 #include "common/error.h"
 
 namespace bhasa::native {
 
-Forward::Forward(const Model& model, const Kernels& kernels) : model_(model), kernels_(kernels) {
-  const auto& hp = model.hparams();
-  rope_.rope_dim = hp.rope_dim;
-  rope_.freq_base = hp.rope_freq_base;
-  rope_.freq_factors = model.freq_factors().empty() ? nullptr : model.freq_factors().data();
+Forward::Forward(const Model& model, const Kernels& kernels) : model_(model), kernels_(kernels) {}
+
+float* Forward::Data(Buf b) { return b == Buf::kLogits ? logits_ : scratch_[static_cast<size_t>(b)].data(); }
+
+int64_t Forward::Width(Buf b) const {
+  const auto& hp = model_.hparams();
+  switch (b) {
+    case Buf::kX: case Buf::kH: return hp.n_embd;
+    case Buf::kQ: case Buf::kAttn: return hp.q_dim();
+    case Buf::kK: case Buf::kV: return hp.kv_dim();
+    case Buf::kGate: case Buf::kUp: return hp.n_ff;
+    case Buf::kLogits: return hp.n_vocab;
+  }
+  return 0;
 }
 
 void Forward::Run(std::span<const SeqChunk> batch, std::vector<float>& logits) {
   const auto& hp = model_.hparams();
   const Kernels& K = kernels_;
-  const int64_t e = hp.n_embd, qd = hp.q_dim(), kvd = hp.kv_dim(), ff = hp.n_ff, nv = hp.n_vocab;
+  const int64_t nv = hp.n_vocab;
 
   // Validate everything first so a bad entry leaves every cache untouched.
   int64_t n_tok = 0, n_out = 0;
@@ -45,73 +53,94 @@ void Forward::Run(std::span<const SeqChunk> batch, std::vector<float>& logits) {
       tokens_.push_back(s.tokens[i]);
       pos_.push_back(static_cast<int32_t>(s.cache->size() + static_cast<int64_t>(i)));
     }
-  int64_t n_rows = n_tok;  // rows still carried through the layers
-  x_.resize(n_tok * e);
-  h_.resize(n_tok * std::max(e, qd));
-  q_.resize(n_tok * qd);
-  k_.resize(n_tok * kvd);
-  v_.resize(n_tok * kvd);
-  attn_.resize(n_tok * qd);
-  gate_.resize(n_tok * ff);
-  up_.resize(n_tok * ff);
+  for (size_t b = 0; b < scratch_.size(); ++b) scratch_[b].resize(n_tok * Width(static_cast<Buf>(b)));
+  logits_ = logits.data();
 
-  K.get_rows(model_.token_embd(), tokens_.data(), n_tok, x_.data());
-  const float scale = 1.0f / std::sqrt(static_cast<float>(hp.head_dim));
-
-  for (int64_t il = 0; il < hp.n_layer; ++il) {
-    const LlamaLayer& L = model_.layer(il);
-    for (int64_t t = 0; t < n_tok; ++t) K.rmsnorm(&x_[t * e], L.attn_norm.data(), e, hp.rms_eps, &h_[t * e]);
-    K.matmul(*L.wq, h_.data(), n_tok, q_.data());
-    K.matmul(*L.wk, h_.data(), n_tok, k_.data());
-    K.matmul(*L.wv, h_.data(), n_tok, v_.data());
-    K.rope(q_.data(), n_tok, hp.n_head, hp.head_dim, pos_.data(), rope_);
-    K.rope(k_.data(), n_tok, hp.n_head_kv, hp.head_dim, pos_.data(), rope_);
-
-    int64_t row = 0;
-    for (const auto& s : batch) {
-      const int64_t n = static_cast<int64_t>(s.tokens.size());
-      if (n == 0) continue;
-      s.cache->Write(il, s.cache->size(), &k_[row * kvd], &v_[row * kvd], n, kvd);
-      AttentionArgs a;
-      a.q = &q_[row * qd];
-      a.n_tokens = n;
-      a.pos = &pos_[row];
-      a.kv = s.cache->View(il);
-      a.n_head = hp.n_head;
-      a.n_head_kv = hp.n_head_kv;
-      a.head_dim = hp.head_dim;
-      a.scale = scale;
-      a.out = &attn_[row * qd];
-      K.attention(a);
-      row += n;
+  const Program& program = model_.program();
+  int64_t n_rows = n_tok;  // rows still carried through the program
+  for (const Step& s : program.steps) {
+    const int64_t w = Width(s.dst);
+    float* dst = Data(s.dst);
+    switch (s.op) {
+      case Op::kEmbed:
+        K.get_rows(*s.weight, tokens_.data(), n_tok, dst);
+        break;
+      case Op::kScale:
+        K.scale(dst, n_rows * w, s.value);
+        break;
+      case Op::kNorm: {
+        const float* src = Data(s.src);
+        const int64_t sw = Width(s.src);
+        for (int64_t t = 0; t < n_rows; ++t) K.rmsnorm(src + t * sw, s.vec, sw, s.value, dst + t * w);
+        break;
+      }
+      case Op::kMatmul:
+        K.matmul(*s.weight, Data(s.src), n_rows, dst);
+        break;
+      case Op::kAddBias:
+        for (int64_t t = 0; t < n_rows; ++t) K.add(dst + t * w, s.vec, w);
+        break;
+      case Op::kRope:
+        K.rope(dst, n_rows, w / hp.head_dim, hp.head_dim, pos_.data(), program.rope);
+        break;
+      case Op::kAttention:
+        Attend(s, batch);
+        break;
+      case Op::kKeepOutputRows:
+        n_rows = KeepOutputRows();
+        break;
+      case Op::kAdd:
+        K.add(dst, Data(s.src), n_rows * w);
+        break;
+      case Op::kGlu:
+        (s.activation == Activation::kSilu ? K.swiglu : K.geglu)(dst, Data(s.src), n_rows * w, dst);
+        break;
+      case Op::kSoftcap:
+        K.softcap(dst, n_rows * w, s.value);
+        break;
     }
-
-    // Past the last layer's attention only the rows whose logits are wanted
-    // matter: keep those (as llama.cpp does), skipping the rest's FFN.
-    if (il == hp.n_layer - 1) n_rows = KeepOutputRows(qd);
-    K.matmul(*L.wo, attn_.data(), n_rows, h_.data());
-    K.add(x_.data(), h_.data(), n_rows * e);
-    for (int64_t t = 0; t < n_rows; ++t) K.rmsnorm(&x_[t * e], L.ffn_norm.data(), e, hp.rms_eps, &h_[t * e]);
-    K.matmul(*L.ffn_gate, h_.data(), n_rows, gate_.data());
-    K.matmul(*L.ffn_up, h_.data(), n_rows, up_.data());
-    K.swiglu(gate_.data(), up_.data(), n_rows * ff, gate_.data());
-    K.matmul(*L.ffn_down, gate_.data(), n_rows, h_.data());
-    K.add(x_.data(), h_.data(), n_rows * e);
   }
   for (const auto& s : batch) s.cache->Commit(static_cast<int64_t>(s.tokens.size()));
-  if (hp.n_layer == 0) KeepOutputRows(qd);
-
-  for (int64_t t = 0; t < n_out; ++t) K.rmsnorm(&x_[t * e], model_.output_norm().data(), e, hp.rms_eps, &h_[t * e]);
-  K.matmul(model_.output(), h_.data(), n_out, logits.data());
+  if (n_rows != n_out) throw Error("forward: the program of " + hp.arch + " never kept the output rows");
 }
 
-int64_t Forward::KeepOutputRows(int64_t attn_width) {
-  const int64_t e = model_.hparams().n_embd;
-  for (size_t i = 0; i < out_rows_.size(); ++i) {
-    const int64_t from = out_rows_[i], to = static_cast<int64_t>(i);
-    if (from == to) continue;  // rows only move down, so copying in order is safe
-    std::copy_n(&x_[from * e], e, &x_[to * e]);
-    std::copy_n(&attn_[from * attn_width], attn_width, &attn_[to * attn_width]);
+void Forward::Attend(const Step& step, std::span<const SeqChunk> batch) {
+  const auto& hp = model_.hparams();
+  const int64_t qd = hp.q_dim(), kvd = hp.kv_dim();
+  const float* q = Data(Buf::kQ);
+  const float* k = Data(Buf::kK);
+  const float* v = Data(Buf::kV);
+  float* out = Data(Buf::kAttn);
+  int64_t row = 0;
+  for (const auto& s : batch) {
+    const int64_t n = static_cast<int64_t>(s.tokens.size());
+    if (n == 0) continue;
+    s.cache->Write(step.layer, s.cache->size(), k + row * kvd, v + row * kvd, n, kvd);
+    AttentionArgs a;
+    a.q = q + row * qd;
+    a.n_tokens = n;
+    a.pos = &pos_[row];
+    a.kv = s.cache->View(step.layer);
+    a.n_head = hp.n_head;
+    a.n_head_kv = hp.n_head_kv;
+    a.head_dim = hp.head_dim;
+    a.scale = step.value;
+    a.window = step.window;
+    a.softcap = step.softcap;
+    a.out = out + row * qd;
+    kernels_.attention(a);
+    row += n;
+  }
+}
+
+int64_t Forward::KeepOutputRows() {
+  for (Buf b : {Buf::kX, Buf::kAttn}) {
+    const int64_t w = Width(b);
+    float* d = Data(b);
+    for (size_t i = 0; i < out_rows_.size(); ++i) {
+      const int64_t from = out_rows_[i], to = static_cast<int64_t>(i);
+      if (from != to) std::copy_n(d + from * w, w, d + to * w);  // rows only move down: in order is safe
+    }
   }
   return static_cast<int64_t>(out_rows_.size());
 }

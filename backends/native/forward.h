@@ -1,5 +1,6 @@
-// Forward: the Llama forward pass over a batch of independent sequences.
-// Every sequence's new tokens are stacked into one activation matrix, so each
+// Forward: runs the model's Program (the ops its architecture's builder
+// lists, arch/program.h) over a batch of independent sequences. Every
+// sequence's new tokens are stacked into one activation matrix, so each
 // weight matrix is multiplied once per call for the whole batch (chunked
 // prefill and batched decode are the same operation); attention runs per
 // sequence against that sequence's own KvCache.
@@ -11,6 +12,7 @@
 // would exceed its cache's context or holds a token id outside the vocabulary.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -41,15 +43,18 @@ class Forward {
   const Kernels& kernels() const { return kernels_; }
 
  private:
-  // Moves the rows whose logits are wanted (out_rows_) to the front of x_
-  // and attn_; returns how many there are.
-  int64_t KeepOutputRows(int64_t attn_width);
+  // Moves the rows whose logits are wanted (out_rows_) to the front of the
+  // X and Attn buffers; returns how many there are.
+  int64_t KeepOutputRows();
+  void Attend(const Step& step, std::span<const SeqChunk> batch);
+  float* Data(Buf b);
+  int64_t Width(Buf b) const;
 
   const Model& model_;
   const Kernels& kernels_;
-  RopeParams rope_;
   // Scratch, reused across calls.
-  std::vector<float> x_, h_, q_, k_, v_, attn_, gate_, up_;
+  std::array<std::vector<float>, static_cast<size_t>(Buf::kLogits)> scratch_;  // every Buf but kLogits
+  float* logits_ = nullptr;  // the caller's logits during Run
   std::vector<int32_t> tokens_, pos_;
   std::vector<int64_t> out_rows_;  // batch rows whose logits are wanted, ascending
 };

@@ -14,7 +14,7 @@
 // matmul has two or more activation rows (ggml's tiled GEMM then sums BF16 in
 // its own order); RMSNorm sums f32 squares in double;
 // softmax sums exponentials in double; RoPE angles use the cumulative float
-// product of ggml's rope cache.
+// product of ggml's rope cache; GELU is ggml's f16 lookup table.
 //
 // Thread-safety: every entry is reentrant. Threaded entries run their
 // parallel loops in the calling thread's current tbb::task_arena, so the
@@ -51,9 +51,20 @@ struct AttentionArgs {
   const int32_t* pos = nullptr;  // per q row: attends to cache positions 0..pos[t]
   KvLayerView kv;
   int64_t n_head = 0, n_head_kv = 0, head_dim = 0;
-  float scale = 1.0f;         // usually 1/sqrt(head_dim)
+  float scale = 1.0f;         // usually 1/sqrt(head_dim); 1 when q was pre-scaled
   float* out = nullptr;       // n_tokens rows of n_head * head_dim
+  // > 0: a query at position p sees only keys at p - window + 1 .. p (a
+  // sliding-window layer); 0: every earlier position.
+  int64_t window = 0;
+  // > 0: each score s becomes softcap * tanh(s / softcap) before the scale
+  // and the softmax (Gemma 2's attention logit soft-capping); 0: none.
+  float softcap = 0.0f;
 };
+
+// First cache position a query at position `pos` attends to.
+inline int64_t FirstVisible(const AttentionArgs& a, int32_t pos) {
+  return a.window > 0 && pos >= a.window ? pos - a.window + 1 : 0;
+}
 
 struct Kernels {
   const char* name;
@@ -66,10 +77,18 @@ struct Kernels {
                const RopeParams& p);
   // In place, numerically stable; n == 0 is a no-op.
   void (*softmax)(float* x, int64_t n);
-  // Causal GQA attention: query head h uses KV head h / (n_head / n_head_kv).
+  // Causal GQA attention: query head h uses KV head h / (n_head / n_head_kv),
+  // within the window and soft-cap the args give.
   void (*attention)(const AttentionArgs& a);
   // out = silu(gate) * up; out may alias gate or up.
   void (*swiglu)(const float* gate, const float* up, int64_t n, float* out);
+  // out = gelu(gate) * up with ggml's tanh GELU (looked up through an f16
+  // table, as ggml's CPU backend does); out may alias gate or up.
+  void (*geglu)(const float* gate, const float* up, int64_t n, float* out);
+  // x *= s.
+  void (*scale)(float* x, int64_t n, float s);
+  // x = cap * tanh(x / cap) (logit soft-capping).
+  void (*softcap)(float* x, int64_t n, float cap);
   // acc += x.
   void (*add)(float* acc, const float* x, int64_t n);
   // out[i * cols ..] = dequantized row ids[i] of w. Throws Error for an id

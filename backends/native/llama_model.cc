@@ -1,59 +1,37 @@
 #include "backends/native/llama_model.h"
 
-#include <cmath>
 #include <map>
-#include <numbers>
 
 #include "common/error.h"
 
 namespace bhasa::native {
 namespace {
 
-[[noreturn]] void Fail(const ModelFile& f, const std::string& msg) { throw Error(f.path() + ": " + msg); }
-
-std::string Shape(const std::vector<int64_t>& ne) {
-  std::string s = "[";
-  for (size_t i = 0; i < ne.size(); ++i) s += (i ? ", " : "") + std::to_string(ne[i]);
-  return s + "]";
-}
-
-// Looks up a tensor and checks its ggml shape (ne order) and type support.
-const TensorInfo* Need(const ModelFile& f, const std::string& name, std::vector<int64_t> ne) {
-  if (!f.HasTensor(name)) Fail(f, "missing tensor " + name);
-  const TensorInfo& t = f.Tensor(name);
-  std::vector<int64_t> got = t.ne;
-  while (got.size() > ne.size() && got.back() == 1) got.pop_back();
-  if (got != ne) Fail(f, "tensor " + name + " has shape " + Shape(t.ne) + ", expected " + Shape(ne));
-  if (!Traits(t.type).supported) Fail(f, "tensor " + name + " has unsupported type " + TypeName(t.type));
-  return &t;
-}
-
-std::vector<float> Vector(const ModelFile& f, const std::string& name, int64_t n) {
-  return Need(f, name, {n})->Dequantize();
-}
-
-// Llama 3.1 "llama3" RoPE scaling: per-frequency divisors, as the GGUF
-// converters bake into rope_freqs.weight.
-std::vector<float> Llama3FreqFactors(const ModelFile& f, const std::string& a, const LlamaHparams& hp) {
-  const double factor = f.GetFloat(a + ".rope.scaling.factor", 8.0);
-  const double low = f.GetFloat(a + ".rope.scaling.low_freq_factor", 1.0);
-  const double high = f.GetFloat(a + ".rope.scaling.high_freq_factor", 4.0);
-  const double old_ctx = f.GetFloat(a + ".rope.scaling.original_context_length", 8192.0);
-  const double low_wavelen = old_ctx / low, high_wavelen = old_ctx / high;
-  std::vector<float> out;
-  for (int64_t i = 0; i < hp.rope_dim; i += 2) {
-    const double freq = 1.0 / std::pow(static_cast<double>(hp.rope_freq_base), static_cast<double>(i) / hp.rope_dim);
-    const double wavelen = 2 * std::numbers::pi / freq;
-    if (wavelen < high_wavelen) {
-      out.push_back(1.0f);
-    } else if (wavelen > low_wavelen) {
-      out.push_back(static_cast<float>(factor));
-    } else {
-      const double smooth = (old_ctx / wavelen - low) / (high - low);
-      out.push_back(static_cast<float>(1.0 / ((1 - smooth) / factor + smooth)));
-    }
-  }
-  return out;
+// The hyper-parameters every architecture shares, from "<arch>.*" keys.
+Hparams ReadHparams(const ModelFile& f, const std::string& a) {
+  Hparams hp;
+  hp.arch = a;
+  hp.n_embd = f.GetInt(a + ".embedding_length");
+  hp.n_layer = f.GetInt(a + ".block_count");
+  hp.n_head = f.GetInt(a + ".attention.head_count");
+  hp.n_head_kv = f.GetInt(a + ".attention.head_count_kv", hp.n_head);
+  hp.n_ff = f.GetInt(a + ".feed_forward_length");
+  hp.n_ctx_train = f.GetInt(a + ".context_length", 4096);
+  hp.rope_freq_base = KeyFloat(f, a + ".rope.freq_base", 10000.0f);
+  hp.rms_eps = KeyFloat(f, a + ".attention.layer_norm_rms_epsilon", 1e-5f);
+  if (hp.n_embd <= 0 || hp.n_layer <= 0 || hp.n_head <= 0 || hp.n_head_kv <= 0 || hp.n_ff <= 0)
+    ArchFail(f, "non-positive model dimension in metadata");
+  if (hp.n_head % hp.n_head_kv != 0)
+    ArchFail(f, "head_count " + std::to_string(hp.n_head) + " is not a multiple of head_count_kv " +
+                    std::to_string(hp.n_head_kv));
+  hp.head_dim = f.GetInt(a + ".attention.key_length", hp.n_embd / hp.n_head);
+  if (hp.head_dim <= 0 || hp.head_dim % 2 != 0) ArchFail(f, "bad head dimension " + std::to_string(hp.head_dim));
+  if (f.GetInt(a + ".attention.value_length", hp.head_dim) != hp.head_dim)
+    ArchFail(f, a + ".attention.value_length differs from key_length");
+  hp.rope_dim = f.GetInt(a + ".rope.dimension_count", hp.head_dim);
+  if (hp.rope_dim <= 0 || hp.rope_dim > hp.head_dim || hp.rope_dim % 2 != 0)
+    ArchFail(f, "bad rope.dimension_count " + std::to_string(hp.rope_dim));
+  return hp;
 }
 
 }  // namespace
@@ -66,56 +44,59 @@ std::shared_ptr<const Model> Model::Load(const std::string& path) {
 Model::Model(std::shared_ptr<const ModelFile> file) : file_(std::move(file)) {
   const ModelFile& f = *file_;
   const std::string a = f.GetString("general.architecture");
-  if (a != "llama") Fail(f, "architecture '" + a + "' is not supported (only llama)");
-  hp_.arch = a;
-  hp_.n_embd = f.GetInt(a + ".embedding_length");
-  hp_.n_layer = f.GetInt(a + ".block_count");
-  hp_.n_head = f.GetInt(a + ".attention.head_count");
-  hp_.n_head_kv = f.GetInt(a + ".attention.head_count_kv", hp_.n_head);
-  hp_.n_ff = f.GetInt(a + ".feed_forward_length");
-  hp_.n_ctx_train = f.GetInt(a + ".context_length", 4096);
-  hp_.rope_freq_base = static_cast<float>(f.GetFloat(a + ".rope.freq_base", 10000.0));
-  hp_.rms_eps = static_cast<float>(f.GetFloat(a + ".attention.layer_norm_rms_epsilon", 1e-5));
-  if (hp_.n_embd <= 0 || hp_.n_layer <= 0 || hp_.n_head <= 0 || hp_.n_head_kv <= 0 || hp_.n_ff <= 0)
-    Fail(f, "non-positive model dimension in metadata");
-  if (hp_.n_head % hp_.n_head_kv != 0)
-    Fail(f, "head_count " + std::to_string(hp_.n_head) + " is not a multiple of head_count_kv " +
-                std::to_string(hp_.n_head_kv));
-  hp_.head_dim = f.GetInt(a + ".attention.key_length", hp_.n_embd / hp_.n_head);
-  if (hp_.head_dim <= 0 || hp_.head_dim % 2 != 0) Fail(f, "bad head dimension " + std::to_string(hp_.head_dim));
-  hp_.rope_dim = f.GetInt(a + ".rope.dimension_count", hp_.head_dim);
-  if (hp_.rope_dim <= 0 || hp_.rope_dim > hp_.head_dim || hp_.rope_dim % 2 != 0)
-    Fail(f, "bad rope.dimension_count " + std::to_string(hp_.rope_dim));
+  arch_ = FindArchitecture(a);
+  if (!arch_) {
+    std::string known;
+    for (const auto& n : ArchitectureNames()) known += (known.empty() ? "" : ", ") + n;
+    ArchFail(f, "architecture '" + a + "' is not supported (supported: " + known + ")");
+  }
+  hp_ = ReadHparams(f, a);
+  arch_->describe(f, hp_, options_);
+  if (!options_.sliding.empty() && static_cast<int64_t>(options_.sliding.size()) != hp_.n_layer)
+    ArchFail(f, "sliding-window layer list does not cover every layer");
+  if (options_.sliding_window < 0) ArchFail(f, a + ".attention.sliding_window is negative");
 
-  if (!f.HasTensor("token_embd.weight")) Fail(f, "missing tensor token_embd.weight");
-  const TensorInfo& emb = f.Tensor("token_embd.weight");
-  hp_.n_vocab = emb.rows();
-  token_embd_ = Need(f, "token_embd.weight", {hp_.n_embd, hp_.n_vocab});
-  output_ = f.HasTensor("output.weight") ? Need(f, "output.weight", {hp_.n_embd, hp_.n_vocab}) : token_embd_;
-  output_norm_ = Vector(f, "output_norm.weight", hp_.n_embd);
+  if (!f.HasTensor("token_embd.weight")) ArchFail(f, "missing tensor token_embd.weight");
+  hp_.n_vocab = f.Tensor("token_embd.weight").rows();
+  token_embd_ = RequireTensor(f, "token_embd.weight", {hp_.n_embd, hp_.n_vocab});
+  output_ = options_.output == OutputTensor::kOptional && f.HasTensor("output.weight")
+                ? RequireTensor(f, "output.weight", {hp_.n_embd, hp_.n_vocab})
+                : token_embd_;
+  output_norm_ = RequireVector(f, "output_norm.weight", hp_.n_embd);
 
   const int64_t e = hp_.n_embd, q = hp_.q_dim(), kv = hp_.kv_dim(), ff = hp_.n_ff;
   layers_.resize(hp_.n_layer);
   for (int64_t i = 0; i < hp_.n_layer; ++i) {
     const std::string p = "blk." + std::to_string(i) + ".";
-    LlamaLayer& l = layers_[i];
-    l.attn_norm = Vector(f, p + "attn_norm.weight", e);
-    l.ffn_norm = Vector(f, p + "ffn_norm.weight", e);
-    l.wq = Need(f, p + "attn_q.weight", {e, q});
-    l.wk = Need(f, p + "attn_k.weight", {e, kv});
-    l.wv = Need(f, p + "attn_v.weight", {e, kv});
-    l.wo = Need(f, p + "attn_output.weight", {q, e});
-    l.ffn_gate = Need(f, p + "ffn_gate.weight", {e, ff});
-    l.ffn_up = Need(f, p + "ffn_up.weight", {e, ff});
-    l.ffn_down = Need(f, p + "ffn_down.weight", {ff, e});
-  }
-
-  if (f.HasTensor("rope_freqs.weight")) {
-    freq_factors_ = Vector(f, "rope_freqs.weight", hp_.rope_dim / 2);
-  } else if (f.GetString(a + ".rope.scaling.type", "") == "llama3") {
-    freq_factors_ = Llama3FreqFactors(f, a, hp_);
+    LayerWeights& l = layers_[i];
+    l.attn_norm = RequireVector(f, p + "attn_norm.weight", e);
+    l.ffn_norm = RequireVector(f, p + "ffn_norm.weight", e);
+    l.wq = RequireTensor(f, p + "attn_q.weight", {e, q});
+    l.wk = RequireTensor(f, p + "attn_k.weight", {e, kv});
+    l.wv = RequireTensor(f, p + "attn_v.weight", {e, kv});
+    l.wo = RequireTensor(f, p + "attn_output.weight", {q, e});
+    l.ffn_gate = RequireTensor(f, p + "ffn_gate.weight", {e, ff});
+    l.ffn_up = RequireTensor(f, p + "ffn_up.weight", {e, ff});
+    l.ffn_down = RequireTensor(f, p + "ffn_down.weight", {ff, e});
+    if (options_.qkv_bias) {
+      l.bq = RequireVector(f, p + "attn_q.bias", q);
+      l.bk = RequireVector(f, p + "attn_k.bias", kv);
+      l.bv = RequireVector(f, p + "attn_v.bias", kv);
+    }
+    if (options_.post_norms) {
+      l.post_attn_norm = RequireVector(f, p + "post_attention_norm.weight", e);
+      l.post_ffn_norm = RequireVector(f, p + "post_ffw_norm.weight", e);
+    }
   }
   for (const auto& t : f.tensors()) n_params_ += t.elements();
+  program_ = arch_->build(*this);
+}
+
+RopeParams Model::rope() const {
+  return RopeParams{.rope_dim = hp_.rope_dim,
+                    .freq_base = hp_.rope_freq_base,
+                    .freq_factors = options_.freq_factors.empty() ? nullptr : options_.freq_factors.data(),
+                    .neox = options_.rope_neox};
 }
 
 std::string Model::quantization() const {

@@ -49,5 +49,51 @@ TEST(ModelCommands, CreateRandomRejectsUnknownTypes) {
   EXPECT_NE(log.find("Q4_K_M"), std::string::npos) << log;
 }
 
+// Every architecture: create-random writes a file the engine loads, and
+// model info reports the descriptor it made of it.
+TEST(ModelCommands, CreateRandomEachArchitectureAndInfoShowsItsDescriptor) {
+  auto dir = testing::TempDir("model-cmd-arch");
+  for (const std::string arch : {"llama", "qwen2", "gemma2"}) {
+    SCOPED_TRACE(arch);
+    std::string log;
+    const std::string path = dir + "/" + arch + ".gguf";
+    ASSERT_EQ(RunCommand(BhasaBinary() + " model create-random --arch " + arch + " --out " + path +
+                             " --type Q8_0 --n-embd 64 --n-head 4 --n-head-kv 2 --head-dim 32 --n-ff 96 --n-layer 2",
+                         &log),
+              0)
+        << log;
+    const auto info = Info(path);
+    EXPECT_EQ(info["architecture"], arch);
+    const auto& eng = info["engine"];
+    ASSERT_TRUE(eng["supported"].get<bool>()) << eng.dump();
+    EXPECT_EQ(eng["head_dim"], 32);
+    EXPECT_EQ(eng["rope"]["mode"], arch == "llama" ? "normal" : "neox");
+    EXPECT_EQ(eng["qkv_bias"], arch == "qwen2");
+    EXPECT_EQ(eng["norms"], arch == "gemma2" ? "pre+post" : "pre");
+    EXPECT_EQ(eng["activation"], arch == "gemma2" ? "gelu-tanh" : "silu");
+    EXPECT_EQ(eng["sliding_layers"], arch == "gemma2" ? 1 : 0);
+    EXPECT_EQ(eng["final_softcap"].get<double>(), arch == "gemma2" ? 30.0 : 0.0);
+    EXPECT_EQ(eng["output"], arch == "gemma2" ? "token_embd (tied)" : "output.weight");
+    ASSERT_EQ(RunCommand(BhasaBinary() + " generate " + path + " --text hello --greedy --max-tokens 4 --threads 2", &log), 0)
+        << log;
+  }
+  std::string log;
+  EXPECT_EQ(RunCommand(BhasaBinary() + " model create-random --arch mamba --out " + dir + "/m.gguf", &log), 2);
+  EXPECT_NE(log.find("gemma2|llama|qwen2"), std::string::npos) << log;
+}
+
+// A file the engine cannot run still gets described, with the reason.
+TEST(ModelCommands, InfoNamesWhatTheEngineLacks) {
+  auto dir = testing::TempDir("model-cmd-arch");
+  std::string log;
+  ASSERT_EQ(RunCommand(BhasaBinary() + " model create-random --arch qwen2 --out " + dir + "/q.gguf", &log), 0) << log;
+  // Rename the architecture in place: same length, so every offset stays valid.
+  ASSERT_EQ(RunCommand("sed -i 's/qwen2/qwen9/g' " + dir + "/q.gguf", &log), 0) << log;
+  const auto info = Info(dir + "/q.gguf");
+  EXPECT_FALSE(info["engine"]["supported"].get<bool>());
+  EXPECT_NE(info["engine"]["error"].get<std::string>().find("'qwen9' is not supported"), std::string::npos)
+      << info["engine"].dump();
+}
+
 }  // namespace
 }  // namespace bhasa

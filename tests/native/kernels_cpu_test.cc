@@ -273,6 +273,91 @@ TEST(KernelsCpu, AttentionMatchesReference) {
   });
 }
 
+// Sliding windows and logit soft-capping (Gemma 2): a window of one sees
+// only the query's own position; a window as long as the sequence changes
+// nothing; soft-capping changes the result and both tables agree on it.
+TEST(KernelsRef, AttentionWindowAndSoftcap) {
+  const int64_t n_head = 2, n_kv = 1, hd = 8, n_pos = 12;
+  Cache cache(n_pos, n_kv * hd, 51);
+  const auto q = Random(n_head * hd, 52, 4.0f);
+  const int32_t pos[1] = {n_pos - 1};
+  auto attend = [&](const Kernels& k, int64_t window, float softcap) {
+    std::vector<float> out(n_head * hd);
+    AttentionArgs a{q.data(), 1, pos, cache.View(false, n_kv * hd), n_head, n_kv, hd, 0.35f, out.data()};
+    a.window = window;
+    a.softcap = softcap;
+    k.attention(a);
+    return out;
+  };
+  const auto one = attend(RefKernels(), 1, 0);
+  for (int64_t h = 0; h < n_head; ++h)
+    for (int64_t d = 0; d < hd; ++d) EXPECT_FLOAT_EQ(one[h * hd + d], cache.vf[(n_pos - 1) * hd + d]);
+  EXPECT_EQ(attend(RefKernels(), n_pos, 0), attend(RefKernels(), 0, 0));
+  EXPECT_NE(attend(RefKernels(), 0, 0), attend(RefKernels(), 5, 0));
+  EXPECT_NE(attend(RefKernels(), 0, 1.5f), attend(RefKernels(), 0, 0));
+  // A cap far above every score is the identity up to rounding.
+  const auto wide = attend(RefKernels(), 0, 1e4f), plain = attend(RefKernels(), 0, 0);
+  for (size_t i = 0; i < wide.size(); ++i) EXPECT_NEAR(wide[i], plain[i], 1e-5f);
+}
+
+TEST(KernelsCpu, WindowedSoftcappedAttentionMatchesReference) {
+  tbb::task_arena arena(2);
+  arena.execute([] {
+    ForEachTarget([] {
+      for (bool f16 : {false, true})
+        for (int64_t window : {1, 5, 17, 40})
+          for (float softcap : {0.0f, 2.5f})
+            for (int64_t n_tok : {1, 3}) {
+              const int64_t n_head = 4, n_kv = 2, hd = 16, stride = n_kv * hd, n_pos = 40;
+              SCOPED_TRACE("f16 " + std::to_string(f16) + " window " + std::to_string(window) + " softcap " +
+                           std::to_string(softcap) + " tokens " + std::to_string(n_tok));
+              Cache cache(n_pos, stride, 61);
+              const auto q = Random(n_tok * n_head * hd, 62, 3.0f);
+              std::vector<int32_t> pos(n_tok);
+              for (int64_t t = 0; t < n_tok; ++t) pos[t] = static_cast<int32_t>(n_pos - n_tok + t);
+              std::vector<float> want(q.size()), got(q.size());
+              AttentionArgs a{q.data(), n_tok, pos.data(), cache.View(f16, stride), n_head, n_kv, hd, 0.25f, want.data()};
+              a.window = window;
+              a.softcap = softcap;
+              RefKernels().attention(a);
+              a.out = got.data();
+              CpuKernels().attention(a);
+              const float tol = f16 ? 2e-4f : 1e-5f;
+              for (size_t i = 0; i < want.size(); ++i) ASSERT_NEAR(got[i], want[i], tol) << i;
+            }
+    });
+  });
+}
+
+TEST(KernelsCpu, GegluScaleSoftcapMatchReference) {
+  // ggml's table GELU: exact at 0, identity from 10, zero from -10, f16 precision between.
+  EXPECT_EQ(GeluLikeGgml(0.0f), 0.0f);
+  EXPECT_EQ(GeluLikeGgml(12.5f), 12.5f);
+  EXPECT_EQ(GeluLikeGgml(-11.0f), 0.0f);
+  for (float x : {-3.0f, -0.5f, 0.25f, 1.0f, 2.0f, 9.5f}) {
+    const double exact = 0.5 * x * (1 + std::tanh(0.7978845608028654 * x * (1 + 0.044715 * x * x)));
+    EXPECT_NEAR(GeluLikeGgml(x), exact, 2e-3 * (1 + std::fabs(exact))) << x;
+    EXPECT_EQ(Fp16ToFp32(Fp32ToFp16(GeluLikeGgml(x))), GeluLikeGgml(x)) << "an f16 value";
+  }
+  for (int64_t n : {0, 1, 17, 300}) {
+    const auto g = Random(n, 71, 6.0f), u = Random(n, 72);
+    std::vector<float> r(n), c(n);
+    RefKernels().geglu(g.data(), u.data(), n, r.data());
+    CpuKernels().geglu(g.data(), u.data(), n, c.data());
+    EXPECT_EQ(r, c);
+    for (int64_t i = 0; i < n; ++i) EXPECT_EQ(r[i], GeluLikeGgml(g[i]) * u[i]);
+    auto s1 = Random(n, 73, 80.0f), s2 = s1;
+    RefKernels().softcap(s1.data(), n, 30.0f);
+    CpuKernels().softcap(s2.data(), n, 30.0f);
+    EXPECT_EQ(s1, s2);
+    for (float v : s1) EXPECT_LT(std::fabs(v), 30.0f + 1e-4f);
+    auto x1 = Random(n, 74), x2 = x1;
+    RefKernels().scale(x1.data(), n, 0.125f);
+    CpuKernels().scale(x2.data(), n, 0.125f);
+    EXPECT_EQ(x1, x2);
+  }
+}
+
 TEST(KernelsCpu, SimdPrimitivesMatchScalarAtEveryLength) {
   ForEachTarget([] {
     for (int64_t n = 0; n <= 70; ++n) {

@@ -91,13 +91,15 @@ void CpuSoftmax(float* x, int64_t n) {
 // o = sum_j p[j] * v[j * stride ..], summed as ggml's tiled GEMM does for a
 // prompt: position j feeds fused-multiply-add lane j % 16, then the lanes'
 // tree sum (RefKernels spells out the same order one element at a time).
-// Vectorised across the head dimension; both builds round identically.
+// Positions before `first` (masked, probability 0) add nothing and are
+// skipped. Vectorised across the head dimension; both builds round
+// identically.
 __attribute__((target_clones("arch=haswell", "default"))) void TiledWeightedSum(const float* p, const float* v,
-                                                                                 int64_t stride, int64_t n,
-                                                                                 int64_t dim, float* o) {
+                                                                                 int64_t stride, int64_t first,
+                                                                                 int64_t n, int64_t dim, float* o) {
   thread_local std::vector<float> lanes;
   lanes.assign(16 * dim, 0.0f);
-  for (int64_t j = 0; j < n; ++j) {
+  for (int64_t j = first; j < n; ++j) {
     float* acc = &lanes[(j % 16) * dim];
     const float* vj = v + j * stride;
     for (int64_t d = 0; d < dim; ++d) acc[d] = std::fma(p[j], vj[d], acc[d]);
@@ -109,11 +111,19 @@ __attribute__((target_clones("arch=haswell", "default"))) void TiledWeightedSum(
   for (int64_t d = 0; d < dim; ++d) o[d] = lanes[d];
 }
 
-// One (token, query head) pair: scores over the visible cache, softmax, then
-// the probability-weighted sum of V rows.
+// Soft-caps and scales raw K·Q scores in place.
+void FinishScores(const AttentionArgs& a, float* s, int64_t n) {
+  if (a.softcap > 0)
+    for (int64_t j = 0; j < n; ++j) s[j] = SoftcapOne(s[j], a.softcap);
+  for (int64_t j = 0; j < n; ++j) s[j] *= a.scale;
+}
+
+// One (token, query head) pair: scores over the visible cache positions
+// [first, n_kv), softmax, then the probability-weighted sum of V rows.
 void AttendOne(const AttentionArgs& a, int64_t t, int64_t h, std::vector<float>& scores, std::vector<float>& q) {
   const int64_t group = a.n_head / a.n_head_kv, q_dim = a.n_head * a.head_dim;
   const int64_t kv_off = (h / group) * a.head_dim, n_kv = static_cast<int64_t>(a.pos[t]) + 1;
+  const int64_t first = FirstVisible(a, a.pos[t]);
   const float* qh = a.q + t * q_dim + h * a.head_dim;
   float* o = a.out + t * q_dim + h * a.head_dim;
   scores.resize(n_kv);
@@ -123,19 +133,21 @@ void AttendOne(const AttentionArgs& a, int64_t t, int64_t h, std::vector<float>&
     const auto* v = static_cast<const uint16_t*>(a.kv.v);
     q.resize(a.head_dim);
     for (int64_t d = 0; d < a.head_dim; ++d) q[d] = Fp16ToFp32(Fp32ToFp16(qh[d]));
-    for (int64_t j = 0; j < n_kv; ++j) scores[j] = simd::DotF32F16(q.data(), k + j * a.kv.stride + kv_off, a.head_dim) * a.scale;
-    CpuSoftmax(scores.data(), n_kv);
-    for (int64_t j = 0; j < n_kv; ++j)
+    for (int64_t j = first; j < n_kv; ++j) scores[j] = simd::DotF32F16(q.data(), k + j * a.kv.stride + kv_off, a.head_dim);
+    FinishScores(a, scores.data() + first, n_kv - first);
+    CpuSoftmax(scores.data() + first, n_kv - first);
+    for (int64_t j = first; j < n_kv; ++j)
       simd::AxpyF16(o, Fp16ToFp32(Fp32ToFp16(scores[j])), v + j * a.kv.stride + kv_off, a.head_dim);
   } else {
     const auto* k = static_cast<const float*>(a.kv.k);
     const auto* v = static_cast<const float*>(a.kv.v);
-    for (int64_t j = 0; j < n_kv; ++j) scores[j] = simd::DotF32(qh, k + j * a.kv.stride + kv_off, a.head_dim) * a.scale;
-    CpuSoftmax(scores.data(), n_kv);
+    for (int64_t j = first; j < n_kv; ++j) scores[j] = simd::DotF32(qh, k + j * a.kv.stride + kv_off, a.head_dim);
+    FinishScores(a, scores.data() + first, n_kv - first);
+    CpuSoftmax(scores.data() + first, n_kv - first);
     if (a.n_tokens >= 2) {
-      TiledWeightedSum(scores.data(), v + kv_off, a.kv.stride, n_kv, a.head_dim, o);
+      TiledWeightedSum(scores.data(), v + kv_off, a.kv.stride, first, n_kv, a.head_dim, o);
     } else {
-      for (int64_t j = 0; j < n_kv; ++j) simd::AxpyF32(o, scores[j], v + j * a.kv.stride + kv_off, a.head_dim);
+      for (int64_t j = first; j < n_kv; ++j) simd::AxpyF32(o, scores[j], v + j * a.kv.stride + kv_off, a.head_dim);
     }
   }
 }
@@ -151,6 +163,18 @@ void CpuSwiglu(const float* gate, const float* up, int64_t n, float* out) {
   for (int64_t i = 0; i < n; ++i) {
     out[i] = SiluLikeGgml(gate[i]) * up[i];
   }
+}
+
+void CpuGeglu(const float* gate, const float* up, int64_t n, float* out) {
+  for (int64_t i = 0; i < n; ++i) out[i] = GeluLikeGgml(gate[i]) * up[i];
+}
+
+void CpuScale(float* x, int64_t n, float s) {
+  for (int64_t i = 0; i < n; ++i) x[i] *= s;
+}
+
+void CpuSoftcap(float* x, int64_t n, float cap) {
+  for (int64_t i = 0; i < n; ++i) x[i] = SoftcapOne(x[i], cap);
 }
 
 void CpuAdd(float* acc, const float* x, int64_t n) {
@@ -169,8 +193,8 @@ void CpuGetRows(const TensorInfo& w, const int32_t* ids, int64_t n, float* out) 
 }  // namespace
 
 const Kernels& CpuKernels() {
-  static const Kernels k{"cpu",        CpuMatmul, CpuRmsnorm, CpuRope,   CpuSoftmax,
-                         CpuAttention, CpuSwiglu, CpuAdd,     CpuGetRows};
+  static const Kernels k{"cpu",     CpuMatmul, CpuRmsnorm, CpuRope,    CpuSoftmax, CpuAttention,
+                         CpuSwiglu, CpuGeglu,  CpuScale,   CpuSoftcap, CpuAdd,     CpuGetRows};
   return k;
 }
 

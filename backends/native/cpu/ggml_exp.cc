@@ -1,6 +1,10 @@
 #include "backends/native/cpu/ggml_exp.h"
 
+#include <array>
 #include <cmath>
+#include <cstdint>
+
+#include "backends/native/ggml_types.h"
 
 namespace bhasa::native {
 
@@ -21,5 +25,27 @@ __attribute__((target_clones("arch=haswell", "default"))) float ExpLikeGgml(floa
 }
 
 float SiluLikeGgml(float x) { return x / (1.0f + ExpLikeGgml(-x)); }
+
+namespace {
+
+// The tanh GELU as ggml's table builder evaluates it, with the fused
+// multiply-add its compiler forms for 1 + a*x*x.
+float GeluTanh(float x) {
+  constexpr float kSqrt2OverPi = 0.79788456080286535587989211986876f, kCoef = 0.044715f;
+  return (0.5f * x) * (std::tanh((kSqrt2OverPi * x) * std::fma(kCoef * x, x, 1.0f)) + 1.0f);
+}
+
+}  // namespace
+
+float GeluLikeGgml(float x) {
+  static const std::array<uint16_t, 1 << 16> table = [] {
+    std::array<uint16_t, 1 << 16> t{};
+    for (uint32_t i = 0; i < t.size(); ++i) t[i] = Fp32ToFp16(GeluTanh(Fp16ToFp32(static_cast<uint16_t>(i))));
+    return t;
+  }();
+  if (x <= -10.0f) return 0.0f;
+  if (x >= 10.0f) return x;
+  return Fp16ToFp32(table[Fp32ToFp16(x)]);
+}
 
 }  // namespace bhasa::native

@@ -8,10 +8,18 @@
 // give infinity, as expf does; NaN stays NaN.
 #pragma once
 
+#include <cmath>
+
 namespace bhasa::native {
 
 float ExpLikeGgml(float x);
 // x / (1 + ExpLikeGgml(-x)), ggml's SiLU.
 float SiluLikeGgml(float x);
+// ggml's CPU GELU (tanh approximation): 0 at or below -10, x at or above 10,
+// otherwise the f16 table entry for x rounded to f16, so results carry f16
+// precision exactly as ggml's do.
+float GeluLikeGgml(float x);
+// cap * tanh(x / cap) as ggml's scale, tanh, scale ops compute it.
+inline float SoftcapOne(float x, float cap) { return std::tanh(x * (1.0f / cap)) * cap; }
 
 }  // namespace bhasa::native

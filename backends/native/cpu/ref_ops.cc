@@ -62,8 +62,10 @@ void RefAttention(const AttentionArgs& a) {
   const int64_t group = a.n_head / a.n_head_kv, q_dim = a.n_head * a.head_dim;
   std::vector<float> q(a.head_dim), scores;
   for (int64_t t = 0; t < a.n_tokens; ++t) {
-    const int64_t n_kv = static_cast<int64_t>(a.pos[t]) + 1;
-    scores.resize(n_kv);
+    // Positions before `first` are masked: ggml gives them probability 0,
+    // which adds nothing to any sum, so they are skipped outright.
+    const int64_t n_kv = static_cast<int64_t>(a.pos[t]) + 1, first = FirstVisible(a, a.pos[t]);
+    scores.assign(n_kv, 0.0f);
     for (int64_t h = 0; h < a.n_head; ++h) {
       const int64_t kvh = h / group;
       // An f16 cache makes ggml round q (and later the probabilities) to f16.
@@ -71,13 +73,14 @@ void RefAttention(const AttentionArgs& a) {
         const float v = a.q[t * q_dim + h * a.head_dim + d];
         q[d] = a.kv.f16 ? Fp16ToFp32(Fp32ToFp16(v)) : v;
       }
-      for (int64_t j = 0; j < n_kv; ++j) {
+      for (int64_t j = first; j < n_kv; ++j) {
         float s = 0;
         for (int64_t d = 0; d < a.head_dim; ++d)
           s += q[d] * KvAt(a.kv.k, a.kv.f16, j * a.kv.stride + kvh * a.head_dim + d);
+        if (a.softcap > 0) s = SoftcapOne(s, a.softcap);
         scores[j] = s * a.scale;
       }
-      RefSoftmax(scores.data(), n_kv);
+      RefSoftmax(scores.data() + first, n_kv - first);
       if (a.kv.f16)
         for (auto& s : scores) s = Fp16ToFp32(Fp32ToFp16(s));
       // probabilities · V. With an f32 cache and several query rows ggml runs
@@ -88,7 +91,7 @@ void RefAttention(const AttentionArgs& a) {
       const bool tiled = !a.kv.f16 && a.n_tokens >= 2;
       for (int64_t d = 0; d < a.head_dim; ++d) {
         float lanes[16] = {};
-        for (int64_t j = 0; j < n_kv; ++j) {
+        for (int64_t j = first; j < n_kv; ++j) {
           float& acc = lanes[tiled ? j % 16 : 0];
           acc = std::fma(scores[j], KvAt(a.kv.v, a.kv.f16, j * a.kv.stride + kvh * a.head_dim + d), acc);
         }
@@ -102,6 +105,18 @@ void RefSwiglu(const float* gate, const float* up, int64_t n, float* out) {
   for (int64_t i = 0; i < n; ++i) {
     out[i] = SiluLikeGgml(gate[i]) * up[i];
   }
+}
+
+void RefGeglu(const float* gate, const float* up, int64_t n, float* out) {
+  for (int64_t i = 0; i < n; ++i) out[i] = GeluLikeGgml(gate[i]) * up[i];
+}
+
+void RefScale(float* x, int64_t n, float s) {
+  for (int64_t i = 0; i < n; ++i) x[i] *= s;
+}
+
+void RefSoftcap(float* x, int64_t n, float cap) {
+  for (int64_t i = 0; i < n; ++i) x[i] = SoftcapOne(x[i], cap);
 }
 
 void RefAdd(float* acc, const float* x, int64_t n) {
@@ -121,8 +136,8 @@ void RefGetRows(const TensorInfo& w, const int32_t* ids, int64_t n, float* out) 
 }  // namespace
 
 const Kernels& RefKernels() {
-  static const Kernels k{"ref",     RefMatmul,    RefRmsnorm, RefRope, RefSoftmax,
-                         RefAttention, RefSwiglu, RefAdd,     RefGetRows};
+  static const Kernels k{"ref",     RefMatmul, RefRmsnorm, RefRope,    RefSoftmax, RefAttention,
+                         RefSwiglu, RefGeglu,  RefScale,   RefSoftcap, RefAdd,     RefGetRows};
   return k;
 }
 
