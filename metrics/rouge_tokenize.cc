@@ -1,5 +1,7 @@
 #include "metrics/rouge_tokenize.h"
 
+#include <cstdio>
+
 #include <unicode/uchar.h>
 
 #include "common/error.h"
@@ -34,16 +36,30 @@ bool IsCjkIdeograph(char32_t cp) {
          (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0x2F800 && cp <= 0x2FA1F);
 }
 
+// OpenNMT's character classes: Z* separators, M* marks, L* letters, N*
+// numbers (so '²', '½' and 'Ⅻ' are digits), everything else "other".
 enum class CharType { kSeparator, kMark, kLetter, kNumber, kOther };
 
 CharType OnmtType(char32_t c) {
-  uint32_t m = GcMask(c);
+  const uint32_t m = GcMask(c);
   if (m & U_GC_Z_MASK) return CharType::kSeparator;
-  if (py::IsSpace(c)) return CharType::kSeparator;
   if (m & U_GC_M_MASK) return CharType::kMark;
   if (m & U_GC_L_MASK) return CharType::kLetter;
-  if (m & U_GC_ND_MASK) return CharType::kNumber;
+  if (m & U_GC_N_MASK) return CharType::kNumber;
   return CharType::kOther;
+}
+
+// OpenNMT never emits its own marker characters; it substitutes look-alikes.
+void AppendOnmtSubstituted(std::string& out, char32_t c) {
+  switch (c) {
+    case 0x2581: out += "_"; return;
+    case 0xFFED: out += "\u25a0"; return;
+    case 0xFFE8: out += "\u2502"; return;
+    case 0xFF05: out += "%"; return;
+    case 0xFF03: out += "#"; return;
+    case 0xFF1A: out += ":"; return;
+    default: py::AppendUtf8(out, c);
+  }
 }
 
 std::string JoinSpace(const std::vector<std::string>& v) {
@@ -83,34 +99,50 @@ std::vector<std::string> BasicTokenize(std::string_view text) {
 std::vector<std::string> OnmtAggressiveTokenize(std::string_view text) {
   std::vector<std::string> out;
   std::string cur;
-  CharType last = CharType::kSeparator;
   auto flush = [&] {
     if (!cur.empty()) out.push_back(std::move(cur));
     cur.clear();
   };
-  for (char32_t c : py::Decode(text)) {
+  const std::u32string chars = py::Decode(text);
+  // The state is the class of the last character placed (kSeparator: none).
+  CharType state = CharType::kSeparator;
+  for (size_t i = 0; i < chars.size(); ++i) {
+    const char32_t c = chars[i];
     if (c < 32 || c == 0xFEFF) continue;
-    CharType t = OnmtType(c);
-    switch (t) {
-      case CharType::kSeparator:
-        flush();
-        last = CharType::kSeparator;
-        break;
-      case CharType::kMark:
-        py::AppendUtf8(cur, c);  // stays with the preceding character
-        break;
-      case CharType::kLetter:
-      case CharType::kNumber:
-        if ((last == CharType::kLetter || last == CharType::kNumber) && last != t) flush();
-        if (last == CharType::kOther) flush();
-        py::AppendUtf8(cur, c);
-        last = t;
-        break;
-      case CharType::kOther:
-        flush();
-        py::AppendUtf8(cur, c);
-        last = CharType::kOther;
-        break;
+    // The combining marks after this character travel with it.
+    size_t next = i + 1;
+    while (next < chars.size() && OnmtType(chars[next]) == CharType::kMark) ++next;
+    auto append_marks = [&] {
+      for (size_t k = i + 1; k < next; ++k) py::AppendUtf8(cur, chars[k]);
+      i = next - 1;
+    };
+    const CharType t = OnmtType(c);
+    if (t == CharType::kSeparator) {
+      flush();
+      if (next == i + 1) {
+        state = CharType::kSeparator;
+        continue;
+      }
+      // A separator carrying marks becomes a token: "％0020" and the marks.
+      char hex[16];
+      std::snprintf(hex, sizeof hex, "%04x", static_cast<unsigned>(c));
+      cur = "\uff05" + std::string(hex);
+      append_marks();
+      flush();
+      state = CharType::kOther;
+    } else if (t == CharType::kLetter || t == CharType::kNumber) {
+      // A letter after a number, or a number after a letter, starts a token.
+      const CharType opposite = t == CharType::kLetter ? CharType::kNumber : CharType::kLetter;
+      if (state == opposite || state == CharType::kOther) flush();
+      AppendOnmtSubstituted(cur, c);
+      append_marks();
+      state = t;
+    } else {  // other, or a mark with nothing before it: a token of its own
+      flush();
+      AppendOnmtSubstituted(cur, c);
+      append_marks();
+      flush();
+      state = CharType::kOther;
     }
   }
   flush();

@@ -43,6 +43,33 @@ TEST(RougeTokenize, OnmtAggressive) {
   EXPECT_EQ(Join(RougeTokenize("中文abc", "id", nullptr)), "中|文|abc");
 }
 
+TEST(RougeTokenize, OnmtNumbersMarksAndSubstitutes) {
+  // Nl and No are numbers for OpenNMT: one token with the digits before them.
+  EXPECT_EQ(Join(OnmtAggressiveTokenize("10² x½ ①a Ⅻb")), "10²|x|½|①|a|Ⅻ|b");
+  // A mark after a space is a token of its own, written as the escaped space.
+  EXPECT_EQ(Join(OnmtAggressiveTokenize("a ́b")), "a|％0020́|b");
+  EXPECT_EQ(Join(OnmtAggressiveTokenize("́̂ab")), "́̂|ab");
+  // After a symbol the mark stays with it; after a space it starts a new token.
+  EXPECT_EQ(Join(OnmtAggressiveTokenize("©́x")), "©́|x");
+  EXPECT_EQ(Join(OnmtAggressiveTokenize("￭x￨ ▁")), "■|x|│|_");
+  // Through the sanitizer: punctuation is dropped and splits the word there,
+  // so a mark after punctuation also follows a space.
+  EXPECT_EQ(Join(RougeTokenize("x.́y", "vi", nullptr)), "x|％0020́|y");
+}
+
+TEST(RougeLScorer, SuperscriptDigitIsPartOfTheNumber) {
+  // SEA-HELM scores this 75.0: "10²" and "10" are different tokens.
+  ScoreItem a;
+  a.id = "a";
+  a.responses = {"Rangkuman: Luas tanah 10 km."};
+  a.label = "Luas tanah 10² km.";
+  ScoreOptions opts;
+  opts.answer_tag = "Rangkuman:";
+  opts.lang = "id";
+  auto r = MakeScorer("rouge_l")->Score(std::vector<ScoreItem>{a}, opts);
+  EXPECT_NEAR(r.items[0].individual_scores["normalized_rougel_f1"].get<double>(), 75.0, 1e-9);
+}
+
 TEST(RougeTokenize, BurmeseSyllables) {
   EXPECT_EQ(Join(BurmeseSyllables("မြန်မာနိုင်ငံ")), "မြန်|မာ|နိုင်|ငံ");
   // A virama stack is glued: မင်္ဂလာ -> the ္ unit joins its neighbours.
