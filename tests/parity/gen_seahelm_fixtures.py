@@ -71,7 +71,7 @@ def metric_class(cfg):
     return getattr(mod, cfg["metric_class"])
 
 
-def run_case(task_dir, scorer, lang, responses, labels, overrides=None):
+def run_case(task_dir, scorer, lang, responses, labels, overrides=None, per_row_chrf=True):
     name, cfg = load_config(task_dir)
     cfg = dict(cfg, **(overrides or {}))
     task_config = TaskConfig(config=cfg, task_name=name, lang=lang, seed=1234)
@@ -86,7 +86,7 @@ def run_case(task_dir, scorer, lang, responses, labels, overrides=None):
         if "individual_scores" in df:
             row["scores"] = df["individual_scores"].iloc[i]
         out_rows.append(row)
-    if scorer == "chrf":  # per-row chrF++ as sacrebleu's sentence score
+    if scorer == "chrf" and per_row_chrf:  # per-row chrF++ as sacrebleu's sentence score
         chrf = CHRF(word_order=2)
         for row in out_rows:
             row["scores"] = {"normalized_chrf_score": chrf.sentence_score(row["cleaned"], [row["label"]]).score}
