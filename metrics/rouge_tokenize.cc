@@ -50,60 +50,87 @@ CharType OnmtType(char32_t c) {
 }
 
 // OpenNMT never emits its own marker characters; it substitutes look-alikes.
-void AppendOnmtSubstituted(std::string& out, char32_t c) {
+char32_t OnmtSubstitute(char32_t c) {
   switch (c) {
-    case 0x2581: out += "_"; return;
-    case 0xFFED: out += "\u25a0"; return;
-    case 0xFFE8: out += "\u2502"; return;
-    case 0xFF05: out += "%"; return;
-    case 0xFF03: out += "#"; return;
-    case 0xFF1A: out += ":"; return;
-    default: py::AppendUtf8(out, c);
+    case 0x2581: return U'_';
+    case 0xFFED: return U'\u25a0';
+    case 0xFFE8: return U'\u2502';
+    case 0xFF05: return U'%';
+    case 0xFF03: return U'#';
+    case 0xFF1A: return U':';
+    default: return c;
   }
 }
 
-std::string JoinSpace(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& s : v) {
-    if (!out.empty()) out.push_back(' ');
-    out += s;
+}  // namespace
+
+namespace {
+
+using Tokens32 = std::vector<std::u32string>;
+
+// Appends the words of `s` split on Python whitespace (str.split()).
+void SplitSpaces32(std::u32string_view s, Tokens32* out) {
+  size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && py::IsSpace(s[i])) ++i;
+    size_t j = i;
+    while (j < s.size() && !py::IsSpace(s[j])) ++j;
+    if (j > i) out->emplace_back(s.substr(i, j - i));
+    i = j;
+  }
+}
+
+Tokens32 BasicTokenize32(std::u32string_view text) {
+  std::u32string cleaned;
+  cleaned.reserve(text.size());
+  for (char32_t c : text) {
+    if (c == 0 || c == 0xFFFD || IsBertControl(c)) continue;
+    cleaned.push_back(IsBertWhitespace(c) ? U' ' : c);
+  }
+  Tokens32 words, pieces, out;
+  SplitSpaces32(cleaned, &words);
+  for (const auto& w : words) {
+    size_t start = 0;
+    for (size_t i = 0; i <= w.size(); ++i) {
+      if (i < w.size() && !IsBertPunctuation(w[i])) continue;
+      if (i > start) pieces.emplace_back(w.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  // whitespace_tokenize(" ".join(...)) once more: pieces may hold U+2028 etc.
+  for (const auto& p : pieces) SplitSpaces32(p, &out);
+  return out;
+}
+
+std::vector<std::string> Encode(const Tokens32& tokens) {
+  std::vector<std::string> out;
+  out.reserve(tokens.size());
+  for (const auto& t : tokens) out.push_back(py::Encode(t));
+  return out;
+}
+
+std::u32string JoinSpace32(const Tokens32& v) {
+  std::u32string out;
+  for (const auto& t : v) {
+    if (!out.empty()) out.push_back(U' ');
+    out += t;
   }
   return out;
 }
 
 }  // namespace
 
-std::vector<std::string> BasicTokenize(std::string_view text) {
-  std::u32string cleaned;
-  for (char32_t c : py::Decode(text)) {
-    if (c == 0 || c == 0xFFFD || IsBertControl(c)) continue;
-    cleaned.push_back(IsBertWhitespace(c) ? U' ' : c);
-  }
-  std::vector<std::string> out;
-  for (const auto& tok : py::Split(py::Encode(cleaned))) {
-    std::string word;
-    for (char32_t c : py::Decode(tok)) {
-      if (IsBertPunctuation(c)) {
-        if (!word.empty()) out.push_back(std::move(word));
-        word.clear();
-      } else {
-        py::AppendUtf8(word, c);
-      }
-    }
-    if (!word.empty()) out.push_back(std::move(word));
-  }
-  // whitespace_tokenize(" ".join(...)) once more: pieces may hold U+2028 etc.
-  return py::Split(JoinSpace(out));
-}
+std::vector<std::string> BasicTokenize(std::string_view text) { return Encode(BasicTokenize32(py::Decode(text))); }
 
-std::vector<std::string> OnmtAggressiveTokenize(std::string_view text) {
-  std::vector<std::string> out;
-  std::string cur;
+namespace {
+
+Tokens32 OnmtAggressiveTokenize32(std::u32string_view chars) {
+  Tokens32 out;
+  std::u32string cur;
   auto flush = [&] {
     if (!cur.empty()) out.push_back(std::move(cur));
     cur.clear();
   };
-  const std::u32string chars = py::Decode(text);
   // The state is the class of the last character placed (kSeparator: none).
   CharType state = CharType::kSeparator;
   for (size_t i = 0; i < chars.size(); ++i) {
@@ -113,7 +140,7 @@ std::vector<std::string> OnmtAggressiveTokenize(std::string_view text) {
     size_t next = i + 1;
     while (next < chars.size() && OnmtType(chars[next]) == CharType::kMark) ++next;
     auto append_marks = [&] {
-      for (size_t k = i + 1; k < next; ++k) py::AppendUtf8(cur, chars[k]);
+      cur.append(chars.substr(i + 1, next - i - 1));
       i = next - 1;
     };
     const CharType t = OnmtType(c);
@@ -126,7 +153,8 @@ std::vector<std::string> OnmtAggressiveTokenize(std::string_view text) {
       // A separator carrying marks becomes a token: "％0020" and the marks.
       char hex[16];
       std::snprintf(hex, sizeof hex, "%04x", static_cast<unsigned>(c));
-      cur = "\uff05" + std::string(hex);
+      cur = U"\uff05";
+      for (const char* h = hex; *h; ++h) cur.push_back(static_cast<char32_t>(*h));
       append_marks();
       flush();
       state = CharType::kOther;
@@ -134,12 +162,12 @@ std::vector<std::string> OnmtAggressiveTokenize(std::string_view text) {
       // A letter after a number, or a number after a letter, starts a token.
       const CharType opposite = t == CharType::kLetter ? CharType::kNumber : CharType::kLetter;
       if (state == opposite || state == CharType::kOther) flush();
-      AppendOnmtSubstituted(cur, c);
+      cur.push_back(OnmtSubstitute(c));
       append_marks();
       state = t;
     } else {  // other, or a mark with nothing before it: a token of its own
       flush();
-      AppendOnmtSubstituted(cur, c);
+      cur.push_back(OnmtSubstitute(c));
       append_marks();
       flush();
       state = CharType::kOther;
@@ -147,6 +175,12 @@ std::vector<std::string> OnmtAggressiveTokenize(std::string_view text) {
   }
   flush();
   return out;
+}
+
+}  // namespace
+
+std::vector<std::string> OnmtAggressiveTokenize(std::string_view text) {
+  return Encode(OnmtAggressiveTokenize32(py::Decode(text)));
 }
 
 std::string SpaceCjkIdeographs(std::string_view text) {
@@ -217,16 +251,27 @@ std::vector<std::string> BurmeseSyllables(std::string_view text) {
 }
 
 std::vector<std::string> RougeTokenize(std::string_view raw, std::string_view lang, const ThaiSegmenter* thai) {
-  std::string text = JoinSpace(BasicTokenize(py::Strip(py::Lower(raw))));
+  const std::u32string text = JoinSpace32(BasicTokenize32(py::Decode(py::Strip(py::Lower(raw)))));
   std::vector<std::string> tokens;
   if (lang == "th") {
     if (!thai) throw Error("ROUGE-L for th needs a Thai segmenter");
-    tokens = thai->Segment(text);
+    tokens = thai->Segment(py::Encode(text));
   } else if (lang == "my") {
-    tokens = BurmeseSyllables(text);
+    tokens = BurmeseSyllables(py::Encode(text));
   }
-  if (tokens.empty() && !text.empty())
-    tokens = py::Split(SpaceCjkIdeographs(JoinSpace(OnmtAggressiveTokenize(text))));
+  if (tokens.empty() && !text.empty()) {
+    // " ".join(onmt tokens), spaces around CJK ideographs, split(): each
+    // ideograph becomes a token of its own.
+    for (const auto& t : OnmtAggressiveTokenize32(text)) {
+      size_t start = 0;
+      for (size_t i = 0; i <= t.size(); ++i) {
+        if (i < t.size() && !IsCjkIdeograph(t[i])) continue;
+        if (i > start) tokens.push_back(py::Encode(std::u32string_view(t).substr(start, i - start)));
+        if (i < t.size()) tokens.push_back(py::Encode(std::u32string_view(t).substr(i, 1)));
+        start = i + 1;
+      }
+    }
+  }
   std::erase_if(tokens, [](const std::string& t) { return t.empty(); });
   return tokens;
 }
