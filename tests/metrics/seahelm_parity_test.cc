@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include "metrics/ifeval_registry.h"
 #include "metrics/scorer.h"
 #include "tests/test_support.h"
 
@@ -87,6 +88,22 @@ TEST(SeahelmParity, QuestionAnswering) { RunNonThai("qa"); }
 TEST(SeahelmParity, RougeL) { RunNonThai("rouge_l"); }
 TEST(SeahelmParity, ChrfPlusPlus) { RunNonThai("chrf"); }
 TEST(SeahelmParity, Classification) { RunNonThai("classification"); }
+
+// tests/parity/seahelm_ifeval_keywords.jsonl: SEA-HELM's own keyword checkers
+// (gen_seahelm_ifeval.py) on case-folding edge cases in five languages.
+TEST(SeahelmParity, IfevalKeywordChecks) {
+  const std::string path = testing::SourceDir() + "/tests/parity/seahelm_ifeval_keywords.jsonl";
+  std::ifstream in(path);
+  ASSERT_TRUE(in) << path;
+  int n = 0;
+  for (std::string line; std::getline(in, line); ++n) {
+    const json c = json::parse(line);
+    const std::string id = c["id"], lang = c["lang"], response = c["response"];
+    const bool got = RunIfevalCheck(IfevalFamily::kSea, id, IfevalCheckInput{response, lang, c["kwargs"], nullptr, "t"});
+    EXPECT_EQ(got, c["followed"].get<bool>()) << id << " " << lang << " " << c["kwargs"].dump() << " on " << response;
+  }
+  EXPECT_GT(n, 3000);
+}
 
 TEST(SeahelmParity, ThaiWithPyThaiNlpWordList) {
   BHASA_REQUIRE_SHARED("thai-dict/words_th.txt");
