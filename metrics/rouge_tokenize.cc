@@ -62,10 +62,6 @@ char32_t OnmtSubstitute(char32_t c) {
   }
 }
 
-}  // namespace
-
-namespace {
-
 using Tokens32 = std::vector<std::u32string>;
 
 // Appends the words of `s` split on Python whitespace (str.split()).
