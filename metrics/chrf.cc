@@ -46,14 +46,13 @@ std::u32string WithoutSpaces(std::string_view s) {
 using CharKey = unsigned __int128;
 static_assert(kChrfCharOrder * 21 <= 128);
 
-std::vector<CharKey> CharNgrams(const std::u32string& line, size_t n) {
-  std::vector<CharKey> out;
+void CharNgrams(const std::u32string& line, size_t n, std::vector<CharKey>* out) {
+  out->clear();
   for (size_t i = 0; i + n <= line.size(); ++i) {
     CharKey k = 0;
     for (size_t j = 0; j < n; ++j) k = (k << 21) | static_cast<CharKey>(line[i + j]);
-    out.push_back(k);
+    out->push_back(k);
   }
-  return out;
 }
 
 // Word n-grams (n <= 2) as pairs of per-segment token ids.
@@ -97,8 +96,11 @@ std::vector<std::string> ChrfWordTokens(std::string_view s) {
 ChrfStats ChrfSegmentStats(std::string_view hypothesis, std::string_view reference) {
   ChrfStats st{};
   const std::u32string hc = WithoutSpaces(hypothesis), rc = WithoutSpaces(reference);
+  // Scratch lists reused across rows: allocation dominated otherwise.
+  thread_local std::vector<CharKey> h, r;
   for (int n = 1; n <= kChrfCharOrder; ++n) {
-    auto h = CharNgrams(hc, n), r = CharNgrams(rc, n);
+    CharNgrams(hc, n, &h);
+    CharNgrams(rc, n, &r);
     AddMatchStats(h, r, &st[3 * (n - 1)]);
   }
   const std::vector<std::string> hw = ChrfWordTokens(hypothesis), rw = ChrfWordTokens(reference);
