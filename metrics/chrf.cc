@@ -16,9 +16,7 @@ namespace {
 // n-gram counts compared as sorted lists of integer keys: the matches are
 // the size of the multiset intersection, found by one merge.
 template <typename Key>
-void AddMatchStats(std::vector<Key>& hyp, std::vector<Key>& ref, long long* out) {
-  std::sort(hyp.begin(), hyp.end());
-  std::sort(ref.begin(), ref.end());
+void MergeMatchStats(const std::vector<Key>& hyp, const std::vector<Key>& ref, long long* out) {
   long long match = 0;
   for (size_t i = 0, j = 0; i < hyp.size() && j < ref.size();) {
     if (hyp[i] < ref[j]) {
@@ -34,6 +32,13 @@ void AddMatchStats(std::vector<Key>& hyp, std::vector<Key>& ref, long long* out)
   out[2] = match;
 }
 
+template <typename Key>
+void AddMatchStats(std::vector<Key>& hyp, std::vector<Key>& ref, long long* out) {
+  std::sort(hyp.begin(), hyp.end());
+  std::sort(ref.begin(), ref.end());
+  MergeMatchStats(hyp, ref, out);
+}
+
 // sacrebleu removes whitespace before counting character n-grams.
 std::u32string WithoutSpaces(std::string_view s) {
   std::u32string line;
@@ -42,16 +47,33 @@ std::u32string WithoutSpaces(std::string_view s) {
   return line;
 }
 
-// A character n-gram (n <= 6) packed into 126 bits: 21 bits per code point.
+// Character n-grams of every order from one sort. Position i's key packs
+// the kChrfCharOrder characters from i (code point + 1, 21 bits each, first
+// character highest, 0 past the end of the line). Sorting the keys also sorts
+// each of their prefixes, so the n-grams of order n are read off in order as
+// the top n characters of each key that has no padding among them.
 using CharKey = unsigned __int128;
-static_assert(kChrfCharOrder * 21 <= 128);
+constexpr unsigned kCharBits = 21;
+static_assert(kChrfCharOrder * kCharBits <= 128);
 
-void CharNgrams(const std::u32string& line, size_t n, std::vector<CharKey>* out) {
-  out->clear();
-  for (size_t i = 0; i + n <= line.size(); ++i) {
+void SortedCharKeys(const std::u32string& line, std::vector<CharKey>* keys) {
+  keys->clear();
+  for (size_t i = 0; i < line.size(); ++i) {
     CharKey k = 0;
-    for (size_t j = 0; j < n; ++j) k = (k << 21) | static_cast<CharKey>(line[i + j]);
-    out->push_back(k);
+    for (size_t j = 0; j < kChrfCharOrder; ++j)
+      k = (k << kCharBits) | (i + j < line.size() ? static_cast<CharKey>(line[i + j]) + 1 : 0);
+    keys->push_back(k);
+  }
+  std::sort(keys->begin(), keys->end());
+}
+
+void OrderNgrams(const std::vector<CharKey>& sorted, int n, std::vector<CharKey>* out) {
+  out->clear();
+  const unsigned shift = kCharBits * static_cast<unsigned>(kChrfCharOrder - n);
+  const CharKey last_char = (CharKey{1} << kCharBits) - 1;
+  for (CharKey k : sorted) {
+    const CharKey prefix = k >> shift;
+    if ((prefix & last_char) != 0) out->push_back(prefix);
   }
 }
 
@@ -97,11 +119,13 @@ ChrfStats ChrfSegmentStats(std::string_view hypothesis, std::string_view referen
   ChrfStats st{};
   const std::u32string hc = WithoutSpaces(hypothesis), rc = WithoutSpaces(reference);
   // Scratch lists reused across rows: allocation dominated otherwise.
-  thread_local std::vector<CharKey> h, r;
+  thread_local std::vector<CharKey> hk, rk, h, r;
+  SortedCharKeys(hc, &hk);
+  SortedCharKeys(rc, &rk);
   for (int n = 1; n <= kChrfCharOrder; ++n) {
-    CharNgrams(hc, n, &h);
-    CharNgrams(rc, n, &r);
-    AddMatchStats(h, r, &st[3 * (n - 1)]);
+    OrderNgrams(hk, n, &h);
+    OrderNgrams(rk, n, &r);
+    MergeMatchStats(h, r, &st[3 * (n - 1)]);
   }
   const std::vector<std::string> hw = ChrfWordTokens(hypothesis), rw = ChrfWordTokens(reference);
   std::unordered_map<std::string_view, uint32_t> vocab;
