@@ -105,11 +105,22 @@ std::vector<std::string> Encode(const Tokens32& tokens) {
   return out;
 }
 
-std::u32string JoinSpace32(const Tokens32& v) {
+// " ".join(BasicTokenize(text)) in one pass: the tokens are the maximal runs
+// of characters that are neither Python whitespace nor BERT punctuation,
+// after the controls are dropped.
+std::u32string SanitizedText(std::u32string_view text) {
   std::u32string out;
-  for (const auto& t : v) {
-    if (!out.empty()) out.push_back(U' ');
-    out += t;
+  out.reserve(text.size());
+  bool gap = false;
+  for (char32_t c : text) {
+    if (c == 0 || c == 0xFFFD || IsBertControl(c)) continue;
+    if (IsBertWhitespace(c) || py::IsSpace(c) || IsBertPunctuation(c)) {
+      gap = true;
+      continue;
+    }
+    if (gap && !out.empty()) out.push_back(U' ');
+    gap = false;
+    out.push_back(c);
   }
   return out;
 }
@@ -247,7 +258,7 @@ std::vector<std::string> BurmeseSyllables(std::string_view text) {
 }
 
 std::vector<std::string> RougeTokenize(std::string_view raw, std::string_view lang, const ThaiSegmenter* thai) {
-  const std::u32string text = JoinSpace32(BasicTokenize32(py::Decode(py::Strip(py::Lower(raw)))));
+  const std::u32string text = SanitizedText(py::Decode(py::Strip(py::Lower(raw))));
   std::vector<std::string> tokens;
   if (lang == "th") {
     if (!thai) throw Error("ROUGE-L for th needs a Thai segmenter");

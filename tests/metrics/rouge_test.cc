@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/pystr.h"
 #include "metrics/rouge_tokenize.h"
 #include "metrics/thai_segment.h"
 #include "tests/test_support.h"
@@ -61,6 +62,25 @@ TEST(RougeTokenize, UnicodeFifteenLetterIsKeptKnownDifference) {
   // docs/metrics.md: U+1E030 is a modifier letter in ICU 72 (Unicode 15.0) but
   // unassigned (Cn) in Python 3.11, whose sanitizer drops it as a control.
   EXPECT_EQ(Join(BasicTokenize("a\U0001E030b")), "a\U0001E030b");
+}
+
+TEST(RougeTokenize, PipelineEqualsItsStagesComposedOnRandomText) {
+  // RougeTokenize fuses the stages; the composition of the public stage
+  // functions (as SEA-HELM chains them) is its twin.
+  const std::vector<std::string> alphabet = {"a", "B", "1", " ", "\t", "\n", ".", ",", "\u00b2", "\u00bd", "\u0301",
+                                             "\u200b", "\u00a0", "\u2028", "\u4e2d", "\uffed", "\u00a9", "\u0130",
+                                             "\u0e01", "-", "\u3000", std::string(1, '\0'), "\xff"};
+  std::mt19937 rng(9);
+  for (int trial = 0; trial < 3000; ++trial) {
+    std::string s;
+    for (size_t k = rng() % 30; k > 0; --k) s += alphabet[rng() % alphabet.size()];
+    std::string sanitized;
+    for (const auto& t : BasicTokenize(py::Strip(py::Lower(s)))) sanitized += (sanitized.empty() ? "" : " ") + t;
+    std::string onmt;
+    for (const auto& t : OnmtAggressiveTokenize(sanitized)) onmt += (onmt.empty() ? "" : " ") + t;
+    const V want = sanitized.empty() ? V{} : py::Split(SpaceCjkIdeographs(onmt));
+    ASSERT_EQ(Join(RougeTokenize(s, "id", nullptr)), Join(want)) << "trial " << trial;
+  }
 }
 
 TEST(RougeLScorer, SuperscriptDigitIsPartOfTheNumber) {
