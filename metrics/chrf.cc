@@ -1,6 +1,9 @@
 #include "metrics/chrf.h"
 
+#include <algorithm>
 #include <unordered_map>
+
+#include <tbb/parallel_for.h>
 
 #include "common/error.h"
 #include "common/pystr.h"
@@ -10,42 +13,77 @@ namespace bhasa::metrics {
 
 namespace {
 
-using Counter = std::unordered_map<std::u32string, long long>;
-
-void AddMatchStats(const Counter& hyp, const Counter& ref, long long* out) {
-  long long hyp_count = 0, ref_count = 0, match = 0;
-  for (const auto& [ng, c] : hyp) {
-    hyp_count += c;
-    auto it = ref.find(ng);
-    if (it != ref.end()) match += std::min(c, it->second);
+// n-gram counts compared as sorted lists of integer keys: the matches are
+// the size of the multiset intersection, found by one merge.
+template <typename Key>
+void MergeMatchStats(const std::vector<Key>& hyp, const std::vector<Key>& ref, long long* out) {
+  long long match = 0;
+  for (size_t i = 0, j = 0; i < hyp.size() && j < ref.size();) {
+    if (hyp[i] < ref[j]) {
+      ++i;
+    } else if (ref[j] < hyp[i]) {
+      ++j;
+    } else {
+      ++match, ++i, ++j;
+    }
   }
-  for (const auto& [ng, c] : ref) ref_count += c;
-  out[0] = ref.empty() ? 0 : hyp_count;  // no hits counted without a reference n-gram
-  out[1] = ref_count;
+  out[0] = ref.empty() ? 0 : static_cast<long long>(hyp.size());  // no hits without a reference n-gram
+  out[1] = static_cast<long long>(ref.size());
   out[2] = match;
 }
 
-std::array<Counter, kChrfCharOrder> CharNgrams(std::string_view s) {
+template <typename Key>
+void AddMatchStats(std::vector<Key>& hyp, std::vector<Key>& ref, long long* out) {
+  std::sort(hyp.begin(), hyp.end());
+  std::sort(ref.begin(), ref.end());
+  MergeMatchStats(hyp, ref, out);
+}
+
+// sacrebleu removes whitespace before counting character n-grams.
+std::u32string WithoutSpaces(std::string_view s) {
   std::u32string line;
   for (char32_t c : py::Decode(s))
     if (!py::IsSpace(c)) line.push_back(c);
-  std::array<Counter, kChrfCharOrder> out;
-  for (int n = 1; n <= kChrfCharOrder; ++n)
-    for (size_t i = 0; i + n <= line.size(); ++i) ++out[n - 1][line.substr(i, n)];
-  return out;
+  return line;
 }
 
-std::array<Counter, kChrfWordOrder> WordNgrams(std::string_view s) {
-  std::vector<std::u32string> toks;
-  for (const auto& t : ChrfWordTokens(s)) toks.push_back(py::Decode(t));
-  std::array<Counter, kChrfWordOrder> out;
-  for (int n = 1; n <= kChrfWordOrder; ++n) {
-    for (size_t i = 0; i + n <= toks.size(); ++i) {
-      std::u32string key = toks[i];
-      for (int k = 1; k < n; ++k) key += U' ' + toks[i + k];
-      ++out[n - 1][key];
-    }
+// Character n-grams of every order from one sort. Position i's key packs
+// the kChrfCharOrder characters from i (code point + 1, 21 bits each, first
+// character highest, 0 past the end of the line). Sorting the keys also sorts
+// each of their prefixes, so the n-grams of order n are read off in order as
+// the top n characters of each key that has no padding among them.
+using CharKey = unsigned __int128;
+constexpr unsigned kCharBits = 21;
+static_assert(kChrfCharOrder * kCharBits <= 128);
+
+void SortedCharKeys(const std::u32string& line, std::vector<CharKey>* keys) {
+  keys->clear();
+  for (size_t i = 0; i < line.size(); ++i) {
+    CharKey k = 0;
+    for (size_t j = 0; j < kChrfCharOrder; ++j)
+      k = (k << kCharBits) | (i + j < line.size() ? static_cast<CharKey>(line[i + j]) + 1 : 0);
+    keys->push_back(k);
   }
+  std::sort(keys->begin(), keys->end());
+}
+
+void OrderNgrams(const std::vector<CharKey>& sorted, int n, std::vector<CharKey>* out) {
+  out->clear();
+  const unsigned shift = kCharBits * static_cast<unsigned>(kChrfCharOrder - n);
+  const CharKey last_char = (CharKey{1} << kCharBits) - 1;
+  for (CharKey k : sorted) {
+    const CharKey prefix = k >> shift;
+    if ((prefix & last_char) != 0) out->push_back(prefix);
+  }
+}
+
+// Word n-grams (n <= 2) as pairs of per-segment token ids.
+static_assert(kChrfWordOrder <= 2);
+
+std::vector<uint64_t> WordNgrams(const std::vector<uint32_t>& ids, size_t n) {
+  std::vector<uint64_t> out;
+  for (size_t i = 0; i + n <= ids.size(); ++i)
+    out.push_back(n == 1 ? ids[i] : static_cast<uint64_t>(ids[i]) << 32 | ids[i + 1]);
   return out;
 }
 
@@ -79,10 +117,28 @@ std::vector<std::string> ChrfWordTokens(std::string_view s) {
 
 ChrfStats ChrfSegmentStats(std::string_view hypothesis, std::string_view reference) {
   ChrfStats st{};
-  auto hc = CharNgrams(hypothesis), rc = CharNgrams(reference);
-  for (int n = 0; n < kChrfCharOrder; ++n) AddMatchStats(hc[n], rc[n], &st[3 * n]);
-  auto hw = WordNgrams(hypothesis), rw = WordNgrams(reference);
-  for (int n = 0; n < kChrfWordOrder; ++n) AddMatchStats(hw[n], rw[n], &st[3 * (kChrfCharOrder + n)]);
+  const std::u32string hc = WithoutSpaces(hypothesis), rc = WithoutSpaces(reference);
+  // Scratch lists reused across rows: allocation dominated otherwise.
+  thread_local std::vector<CharKey> hk, rk, h, r;
+  SortedCharKeys(hc, &hk);
+  SortedCharKeys(rc, &rk);
+  for (int n = 1; n <= kChrfCharOrder; ++n) {
+    OrderNgrams(hk, n, &h);
+    OrderNgrams(rk, n, &r);
+    MergeMatchStats(h, r, &st[3 * (n - 1)]);
+  }
+  const std::vector<std::string> hw = ChrfWordTokens(hypothesis), rw = ChrfWordTokens(reference);
+  std::unordered_map<std::string_view, uint32_t> vocab;
+  auto ids = [&](const std::vector<std::string>& toks) {
+    std::vector<uint32_t> out;
+    for (const auto& t : toks) out.push_back(vocab.emplace(t, static_cast<uint32_t>(vocab.size())).first->second);
+    return out;
+  };
+  const std::vector<uint32_t> hi = ids(hw), ri = ids(rw);
+  for (int n = 1; n <= kChrfWordOrder; ++n) {
+    auto h = WordNgrams(hi, n), r = WordNgrams(ri, n);
+    AddMatchStats(h, r, &st[3 * (kChrfCharOrder + n - 1)]);
+  }
   return st;
 }
 
@@ -135,17 +191,21 @@ ChrfScorer::ChrfScorer(std::string name) {
 ScoreResult ChrfScorer::Score(std::span<const ScoreItem> items, const ScoreOptions& opts) const {
   RestOfLineExtractor extractor(opts.answer_tag);
   ScoreResult out;
+  out.items.resize(items.size());
+  std::vector<ChrfStats> stats(items.size());
+  // Rows are independent; the corpus sums are integers, so their order is moot.
+  tbb::parallel_for(size_t{0}, items.size(), [&](size_t i) {
+    const std::string ref = GoldString(items[i]);
+    ItemResult& r = out.items[i];
+    r.cleaned = extractor.Extract(FirstTurn(items[i], opts));
+    stats[i] = ChrfSegmentStats(r.cleaned, ref);
+    r.individual_scores = {{"normalized_chrf_score", ChrfFromStats(stats[i])}};
+  });
   ChrfStats total{};
   long nulls = 0;
-  for (const auto& item : items) {
-    std::string ref = GoldString(item);
-    ItemResult r;
-    r.cleaned = extractor.Extract(FirstTurn(item, opts));
-    auto st = ChrfSegmentStats(r.cleaned, ref);
-    for (size_t k = 0; k < st.size(); ++k) total[k] += st[k];
-    r.individual_scores = {{"normalized_chrf_score", ChrfFromStats(st)}};
-    if (r.cleaned.empty()) ++nulls;
-    out.items.push_back(std::move(r));
+  for (size_t i = 0; i < items.size(); ++i) {
+    for (size_t k = 0; k < total.size(); ++k) total[k] += stats[i][k];
+    if (out.items[i].cleaned.empty()) ++nulls;
   }
   double score = ChrfFromStats(total);
   out.metrics = {{"chrf_score", score},

@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "common/pystr.h"
+#include "metrics/py_ignorecase.h"
 #include "metrics/scorer.h"
 
 namespace bhasa::metrics {
@@ -66,9 +67,10 @@ std::string RestOfLineExtractor::Extract(std::string_view text) const {
 LabelExtractor::LabelExtractor(std::string_view tag, const std::vector<std::string>& labels) {
   if (labels.empty()) throw Error("label extractor needs at least one label");
   std::string alt;
-  for (const auto& l : labels) alt += (alt.empty() ? "" : "|") + re2::RE2::QuoteMeta(l);
-  pattern_ = re2::RE2::QuoteMeta(re2::StringPiece(tag.data(), tag.size())) + "[" + kPyWhitespaceClass + "\\*]*(" + alt + ")+";
-  re_ = Compile(pattern_, false);
+  // IGNORECASE as Python folds it: literals expanded, matched case-sensitively.
+  for (const auto& l : labels) alt += (alt.empty() ? "" : "|") + PyIgnoreCaseLiteral(l);
+  pattern_ = PyIgnoreCaseLiteral(tag) + "[" + kPyWhitespaceClass + "\\*]*(" + alt + ")+";
+  re_ = Compile(pattern_, true);
 }
 LabelExtractor::~LabelExtractor() = default;
 

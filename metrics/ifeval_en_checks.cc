@@ -70,7 +70,7 @@ const RegisterIfevalCheck kForbidden(kEn, "keywords:forbidden_words",
     {{"forbidden_words"}, {}, [](const IfevalCheckInput& in) {
        const auto list = KwStringList(in.kwargs, "forbidden_words");
        for (const auto& w : std::set<std::string>(list.begin(), list.end()))
-         if (PyRegex(R"(\b)" + w + R"(\b)", PyRegex::kIgnoreCase).Search(in.response)) return false;
+         if (PyRegex::Cached(R"(\b)" + w + R"(\b)", PyRegex::kIgnoreCase).Search(in.response)) return false;
        return true;
      }});
 

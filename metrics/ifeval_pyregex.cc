@@ -12,6 +12,7 @@
 #include "common/error.h"
 #include "common/pystr.h"
 #include "metrics/ifeval_pytext.h"
+#include "metrics/py_ignorecase.h"
 
 namespace bhasa::metrics {
 namespace {
@@ -45,7 +46,8 @@ int HexValue(char32_t c) {
 
 class Translator {
  public:
-  explicit Translator(std::string_view pattern) : src_(pattern), p_(py::Decode(pattern)) {}
+  Translator(std::string_view pattern, bool ignore_case)
+      : src_(pattern), p_(py::Decode(pattern)), ignore_case_(ignore_case) {}
 
   std::string Run() {
     while (i_ < p_.size()) {
@@ -62,12 +64,20 @@ class Translator {
       } else if (c == '(' && Ahead("(?P<")) {
         out_ += "(?<";
         i_ += 4;
+        CopyAsciiLetters();  // the group name
       } else if (c == '(' && Ahead("(?P=")) {
         size_t close = i_ + 4;
         while (close < p_.size() && p_[close] != ')') ++close;
         if (close >= p_.size()) Fail("missing ), unterminated name");
         out_ += "\\k<" + py::Encode(p_.substr(i_ + 4, close - i_ - 4)) + ">";
         i_ = close + 1;
+      } else if (c == '(' && Ahead("(?")) {
+        out_ += "(?";
+        i_ += 2;
+        CopyAsciiLetters();  // inline flags, never case-expanded
+      } else if (ignore_case_ && PyIgnoreCaseClass(c).size() > 1) {
+        out_ += PyIgnoreCaseLiteral(py::Encode(std::u32string(1, c)));
+        ++i_;
       } else {
         py::AppendUtf8(out_, c);
         ++i_;
@@ -86,6 +96,12 @@ class Translator {
     for (size_t k = 0; k < s.size(); ++k)
       if (p_[i_ + k] != static_cast<unsigned char>(s[k])) return false;
     return true;
+  }
+
+  void CopyAsciiLetters() {
+    while (i_ < p_.size() && ((p_[i_] >= 'a' && p_[i_] <= 'z') || (p_[i_] >= 'A' && p_[i_] <= 'Z') ||
+                              IsAsciiDigit(p_[i_]) || p_[i_] == '_' || p_[i_] == '-'))
+      out_ += static_cast<char>(p_[i_++]);
   }
 
   void Escape() {
@@ -207,9 +223,9 @@ class Translator {
         std::string set2;
         if (!ClassAtom(&hi, &set2)) Fail("bad character range");
         if (hi < lo) Fail("bad character range");
-        body += HexLiteral(lo) + "-" + HexLiteral(hi);
+        body += ignore_case_ ? PyIgnoreCaseRange(lo, hi) : HexLiteral(lo) + "-" + HexLiteral(hi);
       } else {
-        body += HexLiteral(lo);
+        body += ignore_case_ ? PyIgnoreCaseRange(lo, lo) : HexLiteral(lo);
       }
     }
     // An empty negated set never arises (Python requires one member), but an
@@ -219,6 +235,7 @@ class Translator {
 
   std::string_view src_;
   std::u32string p_;
+  bool ignore_case_;
   size_t i_ = 0;
   std::string out_;
 };
@@ -235,12 +252,15 @@ std::string Utf8(const icu::UnicodeString& u) {
 
 }  // namespace
 
-std::string TranslatePythonRegex(std::string_view pattern) { return Translator(pattern).Run(); }
+std::string TranslatePythonRegex(std::string_view pattern, int flags) {
+  return Translator(pattern, (flags & PyRegex::kIgnoreCase) != 0).Run();
+}
 
+// IGNORECASE lives in the translated pattern (Python's simple folding), so
+// ICU always matches case-sensitively.
 PyRegex::PyRegex(std::string_view pattern, int flags)
-    : source_(pattern), icu_pattern_(TranslatePythonRegex(pattern)) {
+    : source_(pattern), icu_pattern_(TranslatePythonRegex(pattern, flags)) {
   uint32_t icu_flags = UREGEX_UNIX_LINES;
-  if (flags & kIgnoreCase) icu_flags |= UREGEX_CASE_INSENSITIVE;
   if (flags & kMultiline) icu_flags |= UREGEX_MULTILINE;
   if (flags & kDotAll) icu_flags |= UREGEX_DOTALL;
   UErrorCode status = U_ZERO_ERROR;

@@ -10,9 +10,11 @@
 //   [...]              -> rebuilt with escaped literals ('[', '&', '-' are literal in Python)
 //   {                  -> literal unless it forms a Python quantifier ({,n} -> {0,n})
 // and compiled with UREGEX_UNIX_LINES, so '.', '^' and '$' know only '\n' as a
-// line end, as Python does. Known remaining differences: IGNORECASE uses ICU's
-// full case folding ("ß" matches "ss"; Python folds simply), and in MULTILINE
-// mode '^' does not match at the very end of a text ending in '\n'.
+// line end, as Python does. IGNORECASE expands each literal into the class of
+// characters Python treats as equal (metrics/py_ignorecase.h: 'İ' and 'ı'
+// match "i", "ß" never matches "ss") and matches case-sensitively. Known
+// remaining differences: an IGNORECASE backreference compares case-sensitively,
+// and in MULTILINE mode '^' does not match at the very end of a text ending in '\n'.
 //
 // Thread-safety: a constructed PyRegex is immutable and may be shared.
 // Failure: an invalid pattern throws bhasa::Error naming the pattern (SEA-HELM
@@ -64,8 +66,9 @@ class PyRegex {
   std::unique_ptr<icu::RegexPattern> pattern_;
 };
 
-// Translates Python `re` syntax to ICU regex syntax (see above). Throws
+// Translates Python `re` syntax to ICU regex syntax (see above), with the
+// case-insensitive expansion when `flags` has kIgnoreCase. Throws
 // bhasa::Error on an unterminated character set or a dangling backslash.
-std::string TranslatePythonRegex(std::string_view pattern);
+std::string TranslatePythonRegex(std::string_view pattern, int flags = PyRegex::kNone);
 
 }  // namespace bhasa::metrics

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <random>
 
+#include <tbb/parallel_for.h>
+
 #include "common/error.h"
 #include "metrics/extract.h"
 #include "metrics/qa_f1.h"
@@ -88,30 +90,31 @@ ScoreResult RougeLScorer::Score(std::span<const ScoreItem> items, const ScoreOpt
   RestOfLineExtractor extractor(opts.answer_tag);
   std::shared_ptr<const ThaiSegmenter> thai;
   if (opts.lang == "th") thai = ThaiSegmenterFor(ThaiDictOption(opts));
-  ScoreResult out;
-  std::vector<RougeScore> rows;
-  rows.reserve(items.size());
-  long nulls = 0;
+  std::vector<std::string> refs;
+  refs.reserve(items.size());
   for (const auto& item : items) {
-    std::string ref;
     if (item.label.is_string())
-      ref = item.label.get<std::string>();
+      refs.push_back(item.label.get<std::string>());
     else if (item.label.is_array() && !item.label.empty() && item.label[0].is_string())
-      ref = item.label[0].get<std::string>();
+      refs.push_back(item.label[0].get<std::string>());
     else
       throw Error("item '" + item.id + "': field 'label' must be a reference string, got " +
                   std::string(item.label.type_name()));
-    ItemResult r;
-    r.cleaned = extractor.Extract(FirstTurn(item, opts));
-    auto target = RougeTokenize(ref, opts.lang, thai.get());
-    auto pred = RougeTokenize(r.cleaned, opts.lang, thai.get());
-    RougeScore s = ScoreLcs(target, pred);
-    rows.push_back(s);
-    if (r.cleaned.empty()) ++nulls;
+  }
+  ScoreResult out;
+  out.items.resize(items.size());
+  std::vector<RougeScore> rows(items.size());
+  // Rows are independent until the bootstrap, which runs over them in order.
+  tbb::parallel_for(size_t{0}, items.size(), [&](size_t i) {
+    ItemResult& r = out.items[i];
+    r.cleaned = extractor.Extract(FirstTurn(items[i], opts));
+    const auto target = RougeTokenize(refs[i], opts.lang, thai.get());
+    const auto pred = RougeTokenize(r.cleaned, opts.lang, thai.get());
+    const RougeScore s = rows[i] = ScoreLcs(target, pred);
     r.individual_scores = {{"normalized_rougel_f1", 100.0 * s.fmeasure}};
     r.details = {{"rougel_precision", 100.0 * s.precision}, {"rougel_recall", 100.0 * s.recall}};
-    out.items.push_back(std::move(r));
-  }
+  });
+  const long nulls = std::count_if(out.items.begin(), out.items.end(), [](const ItemResult& r) { return r.cleaned.empty(); });
   RougeScore mid = BootstrapMedian(rows);
   out.metrics = {{"rougel_precision", 100.0 * mid.precision},
                  {"rougel_recall", 100.0 * mid.recall},

@@ -1,5 +1,7 @@
 #include "metrics/rouge_tokenize.h"
 
+#include <cstdio>
+
 #include <unicode/uchar.h>
 
 #include "common/error.h"
@@ -34,87 +36,158 @@ bool IsCjkIdeograph(char32_t cp) {
          (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0x2F800 && cp <= 0x2FA1F);
 }
 
+// OpenNMT's character classes: Z* separators, M* marks, L* letters, N*
+// numbers (so '²', '½' and 'Ⅻ' are digits), everything else "other".
 enum class CharType { kSeparator, kMark, kLetter, kNumber, kOther };
 
 CharType OnmtType(char32_t c) {
-  uint32_t m = GcMask(c);
+  const uint32_t m = GcMask(c);
   if (m & U_GC_Z_MASK) return CharType::kSeparator;
-  if (py::IsSpace(c)) return CharType::kSeparator;
   if (m & U_GC_M_MASK) return CharType::kMark;
   if (m & U_GC_L_MASK) return CharType::kLetter;
-  if (m & U_GC_ND_MASK) return CharType::kNumber;
+  if (m & U_GC_N_MASK) return CharType::kNumber;
   return CharType::kOther;
 }
 
-std::string JoinSpace(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& s : v) {
-    if (!out.empty()) out.push_back(' ');
-    out += s;
+// OpenNMT never emits its own marker characters; it substitutes look-alikes.
+char32_t OnmtSubstitute(char32_t c) {
+  switch (c) {
+    case 0x2581: return U'_';
+    case 0xFFED: return U'\u25a0';
+    case 0xFFE8: return U'\u2502';
+    case 0xFF05: return U'%';
+    case 0xFF03: return U'#';
+    case 0xFF1A: return U':';
+    default: return c;
+  }
+}
+
+using Tokens32 = std::vector<std::u32string>;
+
+// Appends the words of `s` split on Python whitespace (str.split()).
+void SplitSpaces32(std::u32string_view s, Tokens32* out) {
+  size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && py::IsSpace(s[i])) ++i;
+    size_t j = i;
+    while (j < s.size() && !py::IsSpace(s[j])) ++j;
+    if (j > i) out->emplace_back(s.substr(i, j - i));
+    i = j;
+  }
+}
+
+Tokens32 BasicTokenize32(std::u32string_view text) {
+  std::u32string cleaned;
+  cleaned.reserve(text.size());
+  for (char32_t c : text) {
+    if (c == 0 || c == 0xFFFD || IsBertControl(c)) continue;
+    cleaned.push_back(IsBertWhitespace(c) ? U' ' : c);
+  }
+  Tokens32 words, pieces, out;
+  SplitSpaces32(cleaned, &words);
+  for (const auto& w : words) {
+    size_t start = 0;
+    for (size_t i = 0; i <= w.size(); ++i) {
+      if (i < w.size() && !IsBertPunctuation(w[i])) continue;
+      if (i > start) pieces.emplace_back(w.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  // whitespace_tokenize(" ".join(...)) once more: pieces may hold U+2028 etc.
+  for (const auto& p : pieces) SplitSpaces32(p, &out);
+  return out;
+}
+
+std::vector<std::string> Encode(const Tokens32& tokens) {
+  std::vector<std::string> out;
+  out.reserve(tokens.size());
+  for (const auto& t : tokens) out.push_back(py::Encode(t));
+  return out;
+}
+
+// " ".join(BasicTokenize(text)) in one pass: the tokens are the maximal runs
+// of characters that are neither Python whitespace nor BERT punctuation,
+// after the controls are dropped.
+std::u32string SanitizedText(std::u32string_view text) {
+  std::u32string out;
+  out.reserve(text.size());
+  bool gap = false;
+  for (char32_t c : text) {
+    if (c == 0 || c == 0xFFFD || IsBertControl(c)) continue;
+    if (IsBertWhitespace(c) || py::IsSpace(c) || IsBertPunctuation(c)) {
+      gap = true;
+      continue;
+    }
+    if (gap && !out.empty()) out.push_back(U' ');
+    gap = false;
+    out.push_back(c);
   }
   return out;
 }
 
 }  // namespace
 
-std::vector<std::string> BasicTokenize(std::string_view text) {
-  std::u32string cleaned;
-  for (char32_t c : py::Decode(text)) {
-    if (c == 0 || c == 0xFFFD || IsBertControl(c)) continue;
-    cleaned.push_back(IsBertWhitespace(c) ? U' ' : c);
-  }
-  std::vector<std::string> out;
-  for (const auto& tok : py::Split(py::Encode(cleaned))) {
-    std::string word;
-    for (char32_t c : py::Decode(tok)) {
-      if (IsBertPunctuation(c)) {
-        if (!word.empty()) out.push_back(std::move(word));
-        word.clear();
-      } else {
-        py::AppendUtf8(word, c);
-      }
-    }
-    if (!word.empty()) out.push_back(std::move(word));
-  }
-  // whitespace_tokenize(" ".join(...)) once more: pieces may hold U+2028 etc.
-  return py::Split(JoinSpace(out));
-}
+std::vector<std::string> BasicTokenize(std::string_view text) { return Encode(BasicTokenize32(py::Decode(text))); }
 
-std::vector<std::string> OnmtAggressiveTokenize(std::string_view text) {
-  std::vector<std::string> out;
-  std::string cur;
-  CharType last = CharType::kSeparator;
+namespace {
+
+Tokens32 OnmtAggressiveTokenize32(std::u32string_view chars) {
+  Tokens32 out;
+  std::u32string cur;
   auto flush = [&] {
     if (!cur.empty()) out.push_back(std::move(cur));
     cur.clear();
   };
-  for (char32_t c : py::Decode(text)) {
+  // The state is the class of the last character placed (kSeparator: none).
+  CharType state = CharType::kSeparator;
+  for (size_t i = 0; i < chars.size(); ++i) {
+    const char32_t c = chars[i];
     if (c < 32 || c == 0xFEFF) continue;
-    CharType t = OnmtType(c);
-    switch (t) {
-      case CharType::kSeparator:
-        flush();
-        last = CharType::kSeparator;
-        break;
-      case CharType::kMark:
-        py::AppendUtf8(cur, c);  // stays with the preceding character
-        break;
-      case CharType::kLetter:
-      case CharType::kNumber:
-        if ((last == CharType::kLetter || last == CharType::kNumber) && last != t) flush();
-        if (last == CharType::kOther) flush();
-        py::AppendUtf8(cur, c);
-        last = t;
-        break;
-      case CharType::kOther:
-        flush();
-        py::AppendUtf8(cur, c);
-        last = CharType::kOther;
-        break;
+    // The combining marks after this character travel with it.
+    size_t next = i + 1;
+    while (next < chars.size() && OnmtType(chars[next]) == CharType::kMark) ++next;
+    auto append_marks = [&] {
+      cur.append(chars.substr(i + 1, next - i - 1));
+      i = next - 1;
+    };
+    const CharType t = OnmtType(c);
+    if (t == CharType::kSeparator) {
+      flush();
+      if (next == i + 1) {
+        state = CharType::kSeparator;
+        continue;
+      }
+      // A separator carrying marks becomes a token: "％0020" and the marks.
+      char hex[16];
+      std::snprintf(hex, sizeof hex, "%04x", static_cast<unsigned>(c));
+      cur = U"\uff05";
+      for (const char* h = hex; *h; ++h) cur.push_back(static_cast<char32_t>(*h));
+      append_marks();
+      flush();
+      state = CharType::kOther;
+    } else if (t == CharType::kLetter || t == CharType::kNumber) {
+      // A letter after a number, or a number after a letter, starts a token.
+      const CharType opposite = t == CharType::kLetter ? CharType::kNumber : CharType::kLetter;
+      if (state == opposite || state == CharType::kOther) flush();
+      cur.push_back(OnmtSubstitute(c));
+      append_marks();
+      state = t;
+    } else {  // other, or a mark with nothing before it: a token of its own
+      flush();
+      cur.push_back(OnmtSubstitute(c));
+      append_marks();
+      flush();
+      state = CharType::kOther;
     }
   }
   flush();
   return out;
+}
+
+}  // namespace
+
+std::vector<std::string> OnmtAggressiveTokenize(std::string_view text) {
+  return Encode(OnmtAggressiveTokenize32(py::Decode(text)));
 }
 
 std::string SpaceCjkIdeographs(std::string_view text) {
@@ -185,16 +258,27 @@ std::vector<std::string> BurmeseSyllables(std::string_view text) {
 }
 
 std::vector<std::string> RougeTokenize(std::string_view raw, std::string_view lang, const ThaiSegmenter* thai) {
-  std::string text = JoinSpace(BasicTokenize(py::Strip(py::Lower(raw))));
+  const std::u32string text = SanitizedText(py::Decode(py::Strip(py::Lower(raw))));
   std::vector<std::string> tokens;
   if (lang == "th") {
     if (!thai) throw Error("ROUGE-L for th needs a Thai segmenter");
-    tokens = thai->Segment(text);
+    tokens = thai->Segment(py::Encode(text));
   } else if (lang == "my") {
-    tokens = BurmeseSyllables(text);
+    tokens = BurmeseSyllables(py::Encode(text));
   }
-  if (tokens.empty() && !text.empty())
-    tokens = py::Split(SpaceCjkIdeographs(JoinSpace(OnmtAggressiveTokenize(text))));
+  if (tokens.empty() && !text.empty()) {
+    // " ".join(onmt tokens), spaces around CJK ideographs, split(): each
+    // ideograph becomes a token of its own.
+    for (const auto& t : OnmtAggressiveTokenize32(text)) {
+      size_t start = 0;
+      for (size_t i = 0; i <= t.size(); ++i) {
+        if (i < t.size() && !IsCjkIdeograph(t[i])) continue;
+        if (i > start) tokens.push_back(py::Encode(std::u32string_view(t).substr(start, i - start)));
+        if (i < t.size()) tokens.push_back(py::Encode(std::u32string_view(t).substr(i, 1)));
+        start = i + 1;
+      }
+    }
+  }
   std::erase_if(tokens, [](const std::string& t) { return t.empty(); });
   return tokens;
 }

@@ -19,9 +19,14 @@ class ThaiSegmenter;
 // splitting the word there. No lowercasing, no accent stripping.
 std::vector<std::string> BasicTokenize(std::string_view text);
 
-// pyonmttok.Tokenizer("aggressive") on already-sanitized text: separators end
-// a token, combining marks stay attached, letter<->digit changes split, any
-// other character is a token of its own; code points < 32 and U+FEFF vanish.
+// pyonmttok.Tokenizer("aggressive") on already-sanitized text, as OpenNMT
+// Tokenizer's tokenize_text does it: Z* separators end a token; combining
+// marks stay with the character before them; a letter/number change splits
+// (N* are numbers, so "10²" is one token); any other character is a token of
+// its own; a mark at the start is a token, and a separator followed by marks
+// becomes the token "％0020" plus the marks; OpenNMT's reserved characters are
+// substituted ('▁' -> '_', '￭' -> '■', '￨' -> '│', '％' -> '%', '＃' -> '#',
+// '：' -> ':'); code points < 32 and U+FEFF vanish.
 std::vector<std::string> OnmtAggressiveTokenize(std::string_view text);
 
 // BasicTokenizer.tokenize_chinese_chars: spaces around CJK ideographs.

@@ -1,5 +1,6 @@
 #include "metrics/thai_segment.h"
 
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -276,37 +277,63 @@ std::unique_ptr<ThaiSegmenter> MakeIcuThaiSegmenter() { return std::make_unique<
 
 // ---- newmm -------------------------------------------------------------------
 
+// Built with hash maps, then frozen into sorted child arrays (one range per
+// node) so that the per-character lookups of segmentation are binary searches
+// over contiguous memory.
 struct NewmmSegmenter::Trie {
-  struct TrieNode {
+  struct BuildNode {
     std::unordered_map<char32_t, uint32_t> next;
     bool end = false;
   };
-  std::vector<TrieNode> nodes{1};
+  std::vector<BuildNode> build{1};
+
+  std::vector<uint32_t> first;  // children of node k: [first[k], first[k + 1])
+  std::vector<char32_t> child_char;
+  std::vector<uint32_t> child_node;
+  std::vector<uint8_t> is_end;
 
   void Add(std::u32string_view w) {
     uint32_t cur = 0;
     for (char32_t c : w) {
-      auto it = nodes[cur].next.find(c);
-      if (it == nodes[cur].next.end()) {
-        nodes.emplace_back();
-        uint32_t id = static_cast<uint32_t>(nodes.size() - 1);
-        nodes[cur].next.emplace(c, id);
+      auto it = build[cur].next.find(c);
+      if (it == build[cur].next.end()) {
+        build.emplace_back();
+        uint32_t id = static_cast<uint32_t>(build.size() - 1);
+        build[cur].next.emplace(c, id);
         cur = id;
       } else {
         cur = it->second;
       }
     }
-    nodes[cur].end = true;
+    build[cur].end = true;
   }
+
+  void Freeze() {
+    first.assign(1, 0);
+    for (const auto& node : build) {
+      std::vector<std::pair<char32_t, uint32_t>> kids(node.next.begin(), node.next.end());
+      std::sort(kids.begin(), kids.end());
+      for (const auto& [c, id] : kids) {
+        child_char.push_back(c);
+        child_node.push_back(id);
+      }
+      first.push_back(static_cast<uint32_t>(child_char.size()));
+      is_end.push_back(node.end ? 1 : 0);
+    }
+    build.clear();
+    build.shrink_to_fit();
+  }
+
   // Lengths of the words that are prefixes of text[pos:], shortest first.
   void Prefixes(std::u32string_view text, size_t pos, std::vector<size_t>* out) const {
     out->clear();
     uint32_t cur = 0;
     for (size_t i = pos; i < text.size(); ++i) {
-      auto it = nodes[cur].next.find(text[i]);
-      if (it == nodes[cur].next.end()) break;
-      cur = it->second;
-      if (nodes[cur].end) out->push_back(i + 1 - pos);
+      const auto lo = child_char.begin() + first[cur], hi = child_char.begin() + first[cur + 1];
+      const auto it = std::lower_bound(lo, hi, text[i]);
+      if (it == hi || *it != text[i]) break;
+      cur = child_node[static_cast<size_t>(it - child_char.begin())];
+      if (is_end[cur]) out->push_back(i + 1 - pos);
     }
   }
 };
@@ -316,6 +343,7 @@ NewmmSegmenter::NewmmSegmenter(const std::vector<std::string>& words) : trie_(st
     std::string s = py::Strip(w);
     if (!s.empty()) trie_->Add(py::Decode(s));
   }
+  trie_->Freeze();
 }
 NewmmSegmenter::~NewmmSegmenter() = default;
 
@@ -342,26 +370,38 @@ std::vector<std::string> NewmmSegmenter::Segment(std::string_view utf8) const {
   for (size_t e : TccEnds(text)) valid[e] = true;
 
   std::vector<size_t> cuts;
-  std::map<size_t, std::vector<size_t>> graph;
+  // graph[v]: the word ends reachable from position v (positions are <= n).
+  std::vector<std::vector<size_t>> graph(n + 1);
   std::set<size_t> pos_list{0};
   std::vector<size_t> lens, lens2;
   size_t graph_size = 0, end_pos = 0;
 
+  // BFS parents by position; kUnseen outside a search (each search resets
+  // what it touched).
+  constexpr size_t kUnseen = static_cast<size_t>(-1);
+  std::vector<size_t> parent(n + 1, kUnseen);
+  std::vector<size_t> queue;
   auto bfs_path = [&](size_t start, size_t goal) {
-    std::map<size_t, size_t> parent;
-    std::vector<size_t> queue{start};
-    for (size_t qi = 0; qi < queue.size(); ++qi) {
+    queue.assign(1, start);
+    std::vector<size_t> path{goal};
+    bool found = false;
+    for (size_t qi = 0; qi < queue.size() && !found; ++qi) {
       size_t v = queue[qi];
       for (size_t next : graph[v]) {
         if (next == goal) {
-          std::vector<size_t> path{goal};
           for (size_t p = v; p != start; p = parent[p]) path.push_back(p);
-          return std::vector<size_t>(path.rbegin(), path.rend());
+          found = true;
+          break;
         }
-        if (parent.emplace(next, v).second) queue.push_back(next);
+        if (parent[next] == kUnseen) {
+          parent[next] = v;
+          queue.push_back(next);
+        }
       }
     }
-    return std::vector<size_t>{goal};
+    for (size_t v : queue) parent[v] = kUnseen;
+    std::reverse(path.begin(), path.end());
+    return path;
   };
 
   while (*pos_list.begin() < n) {

@@ -2,12 +2,61 @@
 #include "metrics/chrf.h"
 
 #include <algorithm>
+#include <map>
 #include <random>
+
+#include "common/pystr.h"
 
 #include <gtest/gtest.h>
 
 namespace bhasa::metrics {
 namespace {
+
+// The character half of sacrebleu's extract_all_char_ngrams + match counting,
+// written plainly with maps of strings: the twin of the packed-key sort.
+std::array<long long, 3 * kChrfCharOrder> PlainCharStats(const std::string& hyp, const std::string& ref) {
+  auto counts = [](const std::string& s, int n) {
+    std::u32string line;
+    for (char32_t c : py::Decode(s))
+      if (!py::IsSpace(c)) line.push_back(c);
+    std::map<std::u32string, long long> m;
+    for (size_t i = 0; i + n <= line.size(); ++i) ++m[line.substr(i, n)];
+    return m;
+  };
+  std::array<long long, 3 * kChrfCharOrder> out{};
+  for (int n = 1; n <= kChrfCharOrder; ++n) {
+    auto h = counts(hyp, n), r = counts(ref, n);
+    long long nh = 0, nr = 0, match = 0;
+    for (const auto& [g, c] : h) {
+      nh += c;
+      if (auto it = r.find(g); it != r.end()) match += std::min(c, it->second);
+    }
+    for (const auto& [g, c] : r) nr += c;
+    out[3 * (n - 1)] = r.empty() ? 0 : nh;
+    out[3 * (n - 1) + 1] = nr;
+    out[3 * (n - 1) + 2] = match;
+  }
+  return out;
+}
+
+TEST(Chrf, CharStatsEqualPlainCountingOnRandomText) {
+  // Few distinct characters (so n-grams repeat), multi-byte ones, U+0000 and
+  // the top code point, lengths 0 to 40.
+  const std::vector<std::string> alphabet = {"a", "b", " ", "\u00e9", "\u0e01", "\U0010FFFF", std::string(1, '\0'),
+                                             "\u0301", "\t"};
+  std::mt19937 rng(5);
+  auto text = [&] {
+    std::string s;
+    for (size_t k = rng() % 41; k > 0; --k) s += alphabet[rng() % alphabet.size()];
+    return s;
+  };
+  for (int trial = 0; trial < 2000; ++trial) {
+    const std::string hyp = text(), ref = text();
+    const ChrfStats got = ChrfSegmentStats(hyp, ref);
+    const auto want = PlainCharStats(hyp, ref);
+    for (size_t k = 0; k < want.size(); ++k) ASSERT_EQ(got[k], want[k]) << "trial " << trial << " stat " << k;
+  }
+}
 
 TEST(Chrf, IdenticalIsHundred) {
   // "ab" vs "ab": char orders 1,2 and word order 1 are effective, all exact.

@@ -24,6 +24,11 @@ TEST(QaF1, WorkedVectorTwoSevenths) {
   EXPECT_FALSE(ExactMatch("Menurut paragraf, jawabannya adalah 114 surah.", "114"));
 }
 
+TEST(QaF1, ChineseIsNotSegmentedKnownDifference) {
+  // docs/metrics.md: without jieba an unspaced Chinese answer is one token.
+  EXPECT_EQ(TokenF1("\u6211\u7231\u5317\u4eac", "\u5317\u4eac"), 0.0);
+}
+
 TEST(QaF1, NormalizeAnswerDeletesOnlyAsciiPunctuation) {
   EXPECT_EQ(NormalizeAnswer("  Abad ke-7,  M.E. "), "abad ke7 me");
   EXPECT_EQ(NormalizeAnswer("“Dia” — 。"), "“dia” — 。");  // no article or Unicode punct removal

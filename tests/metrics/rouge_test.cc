@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/pystr.h"
 #include "metrics/rouge_tokenize.h"
 #include "metrics/thai_segment.h"
 #include "tests/test_support.h"
@@ -41,6 +42,58 @@ TEST(RougeTokenize, OnmtAggressive) {
   // Vietnamese with combining accents stays one token; symbols stand alone.
   EXPECT_EQ(Join(OnmtAggressiveTokenize("vie\u0302\u0323t ©x")), "vie\u0302\u0323t|©|x");
   EXPECT_EQ(Join(RougeTokenize("中文abc", "id", nullptr)), "中|文|abc");
+}
+
+TEST(RougeTokenize, OnmtNumbersMarksAndSubstitutes) {
+  // Nl and No are numbers for OpenNMT: one token with the digits before them.
+  EXPECT_EQ(Join(OnmtAggressiveTokenize("10² x½ ①a Ⅻb")), "10²|x|½|①|a|Ⅻ|b");
+  // A mark after a space is a token of its own, written as the escaped space.
+  EXPECT_EQ(Join(OnmtAggressiveTokenize("a ́b")), "a|％0020́|b");
+  EXPECT_EQ(Join(OnmtAggressiveTokenize("́̂ab")), "́̂|ab");
+  // After a symbol the mark stays with it; after a space it starts a new token.
+  EXPECT_EQ(Join(OnmtAggressiveTokenize("©́x")), "©́|x");
+  EXPECT_EQ(Join(OnmtAggressiveTokenize("￭x￨ ▁")), "■|x|│|_");
+  // Through the sanitizer: punctuation is dropped and splits the word there,
+  // so a mark after punctuation also follows a space.
+  EXPECT_EQ(Join(RougeTokenize("x.́y", "vi", nullptr)), "x|％0020́|y");
+}
+
+TEST(RougeTokenize, UnicodeFifteenLetterIsKeptKnownDifference) {
+  // docs/metrics.md: U+1E030 is a modifier letter in ICU 72 (Unicode 15.0) but
+  // unassigned (Cn) in Python 3.11, whose sanitizer drops it as a control.
+  EXPECT_EQ(Join(BasicTokenize("a\U0001E030b")), "a\U0001E030b");
+}
+
+TEST(RougeTokenize, PipelineEqualsItsStagesComposedOnRandomText) {
+  // RougeTokenize fuses the stages; the composition of the public stage
+  // functions (as SEA-HELM chains them) is its twin.
+  const std::vector<std::string> alphabet = {"a", "B", "1", " ", "\t", "\n", ".", ",", "\u00b2", "\u00bd", "\u0301",
+                                             "\u200b", "\u00a0", "\u2028", "\u4e2d", "\uffed", "\u00a9", "\u0130",
+                                             "\u0e01", "-", "\u3000", std::string(1, '\0'), "\xff"};
+  std::mt19937 rng(9);
+  for (int trial = 0; trial < 3000; ++trial) {
+    std::string s;
+    for (size_t k = rng() % 30; k > 0; --k) s += alphabet[rng() % alphabet.size()];
+    std::string sanitized;
+    for (const auto& t : BasicTokenize(py::Strip(py::Lower(s)))) sanitized += (sanitized.empty() ? "" : " ") + t;
+    std::string onmt;
+    for (const auto& t : OnmtAggressiveTokenize(sanitized)) onmt += (onmt.empty() ? "" : " ") + t;
+    const V want = sanitized.empty() ? V{} : py::Split(SpaceCjkIdeographs(onmt));
+    ASSERT_EQ(Join(RougeTokenize(s, "id", nullptr)), Join(want)) << "trial " << trial;
+  }
+}
+
+TEST(RougeLScorer, SuperscriptDigitIsPartOfTheNumber) {
+  // SEA-HELM scores this 75.0: "10²" and "10" are different tokens.
+  ScoreItem a;
+  a.id = "a";
+  a.responses = {"Rangkuman: Luas tanah 10 km."};
+  a.label = "Luas tanah 10² km.";
+  ScoreOptions opts;
+  opts.answer_tag = "Rangkuman:";
+  opts.lang = "id";
+  auto r = MakeScorer("rouge_l")->Score(std::vector<ScoreItem>{a}, opts);
+  EXPECT_NEAR(r.items[0].individual_scores["normalized_rougel_f1"].get<double>(), 75.0, 1e-9);
 }
 
 TEST(RougeTokenize, BurmeseSyllables) {

@@ -95,6 +95,18 @@ TEST(PromptGolden, SeaHelmConfigsRenderExactlyAsSeaHelmWould) {
   }
 }
 
+// tests/parity/seahelm_prompts: instruct prompts rendered by SEA-HELM's own
+// dataloader code (tests/parity/gen_seahelm_prompts.py), not a restatement.
+TEST(PromptGolden, SeaHelmDataloaderCodeRendersTheSameInstructPrompts) {
+  BHASA_REQUIRE_SHARED("seahelm/seahelm_tasks");
+  auto cat = LoadCatalog(SharedDir() + "/seahelm/seahelm_tasks");
+  for (const char* t : {"sentiment", "qa", "nli"}) {
+    std::string path = SourceDir() + "/tests/parity/seahelm_prompts/" + t + ".json";
+    ASSERT_TRUE(fs::exists(path)) << path;
+    EXPECT_GE(CompareGolden(cat, path), 32) << t;  // 8-10 rows in each of id, vi, th, ta
+  }
+}
+
 TEST(PromptGolden, MaxTokensPerTaskFollowSeaHelm) {
   // SPEC 6.1: the same per-task budget in every language.
   auto cat = LoadCatalog(SourceDir() + "/tasks");

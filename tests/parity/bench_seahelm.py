@@ -1,0 +1,81 @@
+#!/usr/bin/python3
+"""Whole-process scorer timing inputs, and SEA-HELM's own scoring of them.
+
+  bench_seahelm.py write DIR          10,000-row JSONL inputs for `bhasa metric`
+  bench_seahelm.py score CASE FILE    SEA-HELM's metric class on FILE; prints its metrics as JSON
+
+CASE is one of the keys of CASES. Same reference environment as
+gen_seahelm_fixtures.py (PYTHONPATH holding the SEA-HELM, sacrebleu, PyThaiNLP
+and pyonmttok snapshots). Timing commands: docs/metrics.md "Speed".
+"""
+import json
+import os
+import random
+import sys
+
+ROWS = 10000
+ID_WORDS = ["presiden", "jokowi", "berkata", "hari", "ini", "pemerintah", "akan", "membangun", "jalan",
+            "baru", "di", "jakarta", "dan", "surabaya", "tahun", "2024", "rakyat", "indonesia", "ekonomi",
+            "tumbuh"]
+TH_WORDS = ["รัฐบาล", "ประกาศ", "มาตรการ", "ใหม่", "ฉัน", "กิน", "ข้าว", "ที่", "บ้าน", "กรุงเทพมหานคร",
+            "ประเทศไทย", "เศรษฐกิจ", "เติบโต", "ปี", "นี้", "ประชาชน", "ถนน", "สร้าง", "และ", "ไป"]
+
+# case: (task dir, lang, scorer, answer tag)
+CASES = {
+    "qa_id": ("nlu/question_answering", "id", "qa", "Jawaban:"),
+    "qa_th": ("nlu/question_answering", "th", "qa", "คำตอบ:"),
+    "chrf_id": ("nlg/translation", "id", "chrf", "Terjemahan:"),
+    "rouge_id": ("nlg/abstractive_summarization", "id", "rouge_l", "Rangkuman:"),
+    "rouge_th": ("nlg/abstractive_summarization", "th", "rouge_l", "บทสรุป:"),
+    "classification_id": ("nlu/sentiment_analysis", "id", "classification", "Jawaban:"),
+}
+
+
+def sentence(rng, words, n, sep=" "):
+    return sep.join(rng.choice(words) for _ in range(n)) + ("." if sep else "")
+
+
+def make_row(case, rng):
+    _, lang, scorer, tag = CASES[case]
+    words, sep = (TH_WORDS, "") if lang == "th" else (ID_WORDS, " ")
+    if scorer == "classification":
+        labels = ["Positif", "Negatif", "Netral"]
+        return {"response": "Sentimen kalimat ini adalah... " + tag + " " + rng.choice(labels),
+                "label": rng.choice(labels)}
+    if scorer == "qa":
+        return {"response": tag + " " + sentence(rng, words, rng.randint(2, 11), sep),
+                "label": [sentence(rng, words, rng.randint(1, 4), sep), sentence(rng, words, 2, sep)]}
+    if scorer == "chrf":
+        return {"response": tag + " " + sentence(rng, words, rng.randint(10, 29), sep),
+                "label": sentence(rng, words, rng.randint(10, 29), sep)}
+    return {"response": tag + " " + sentence(rng, words, rng.randint(30, 59), sep),
+            "label": sentence(rng, words, rng.randint(30, 59), sep)}
+
+
+def write(out_dir):
+    os.makedirs(out_dir, exist_ok=True)
+    for case in CASES:
+        rng = random.Random(42)
+        with open(os.path.join(out_dir, case + ".jsonl"), "w", encoding="utf-8") as f:
+            for i in range(ROWS):
+                f.write(json.dumps(dict(id=str(i), **make_row(case, rng)), ensure_ascii=False) + "\n")
+
+
+def score(case, path):
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from gen_seahelm_fixtures import run_case
+    task_dir, lang, scorer, _ = CASES[case]
+    with open(path, encoding="utf-8") as f:
+        rows = [json.loads(line) for line in f]
+    overrides = {"use_chrf_metric": True, "use_metricx_metric": False} if scorer == "chrf" else None
+    # SEA-HELM's translation metric computes only the corpus chrF++.
+    result = run_case(task_dir, scorer, lang, [r["response"] for r in rows], [r["label"] for r in rows],
+                      overrides, per_row_chrf=False)
+    print(json.dumps(result["metrics"], ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "write":
+        write(sys.argv[2])
+    else:
+        score(sys.argv[2], sys.argv[3])
