@@ -74,8 +74,10 @@ const nestedSchema = [
 ];
 
 // SEA-HELM's row shape (SPEC 4.2): id, label, prompts[{text}], metadata{language}.
+const kLabels = { id: ['Positif', 'Negatif', 'Netral'], th: ['แง่บวก', 'แง่ลบ', 'เฉยๆ'] };
+
 function seahelmRows(n, lang) {
-  const labels = ['Positive', 'Negative', 'Neutral'];
+  const labels = kLabels[lang];
   const rows = [];
   for (let i = 0; i < n; ++i) {
     rows.push({
@@ -185,14 +187,14 @@ async function main() {
 
   // A SEA-HELM-shaped dataset in the Hugging Face hub cache layout.
   const revision = '0123456789abcdef0123456789abcdef01234567';
-  const snap = `hub/datasets--aisingapore--fixture-sentiment/snapshots/${revision}`;
+  const snap = `hub/datasets--aisingapore--NLU-Sentiment-Analysis/snapshots/${revision}`;
   for (const lang of ['id', 'th']) {
     write(`${snap}/${lang}/eval-00000-of-00002.parquet`, seahelmSchema, seahelmRows(30, lang), { compression: 'ZSTD', version: 1, dictionary: true });
     write(`${snap}/${lang}/eval-00001-of-00002.parquet`, seahelmSchema, seahelmRows(45, lang).slice(30), { compression: 'ZSTD', version: 1, dictionary: true });
     write(`${snap}/${lang}/examples-00000-of-00001.parquet`, seahelmSchema, seahelmRows(5, lang).map((r) => ({ ...r, id: `ex-${r.id}` })), { compression: 'SNAPPY', version: 2 });
   }
-  fs.mkdirSync(path.join(out, 'hub/datasets--aisingapore--fixture-sentiment/refs'), { recursive: true });
-  fs.writeFileSync(path.join(out, 'hub/datasets--aisingapore--fixture-sentiment/refs/main'), revision);
+  fs.mkdirSync(path.join(out, 'hub/datasets--aisingapore--NLU-Sentiment-Analysis/refs'), { recursive: true });
+  fs.writeFileSync(path.join(out, 'hub/datasets--aisingapore--NLU-Sentiment-Analysis/refs/main'), revision);
 
   // The benchmark file: 100k SEA-HELM rows, zstd.
   write('bench/seahelm_100k.parquet', seahelmSchema, seahelmRows(100000, 'id'), { compression: 'ZSTD', version: 1, dictionary: true, expected: false });
