@@ -51,21 +51,26 @@ std::vector<nlohmann::json> ParseParquet(std::string_view bytes, const std::stri
                   std::to_string(leaves.size()) + " columns");
     total += rg.num_rows;
     if (rg.num_rows > kMaxRows || total > kMaxRows) throw Error(where + ": more than " + std::to_string(kMaxRows) + " rows");
-    // Rows are created only once the first column proves they exist.
-    const size_t first = rows.size();
+    std::vector<ColumnChunkData> data;
+    data.reserve(leaves.size());
     for (size_t c = 0; c < leaves.size(); ++c) {
       try {
-        ColumnChunkData data = ReadColumnChunk(bytes, rg.columns[c], leaves[c]);
-        if (c == 0) {
-          if (data.num_slots < static_cast<size_t>(rg.num_rows))
-            throw Error("holds " + std::to_string(data.num_slots) + " values, fewer than the row group's " +
-                        std::to_string(rg.num_rows) + " rows");
-          rows.resize(first + static_cast<size_t>(rg.num_rows), nlohmann::json::object());
-        }
-        AssembleColumn(leaves[c], data, std::span<nlohmann::json>(rows).subspan(first));
+        data.push_back(ReadColumnChunk(bytes, rg.columns[c], leaves[c]));
+        // Every row has at least one slot in every column: this bounds the
+        // rows allocated below by the data actually decoded.
+        if (data.back().num_slots < static_cast<size_t>(rg.num_rows))
+          throw Error("holds " + std::to_string(data.back().num_slots) + " values, fewer than the row group's " +
+                      std::to_string(rg.num_rows) + " rows");
       } catch (const Error& e) {
         throw Error(where + ", column '" + leaves[c].path + "': " + e.what());
       }
+    }
+    const size_t first = rows.size();
+    rows.resize(first + static_cast<size_t>(rg.num_rows), nlohmann::json::object());
+    try {
+      AssembleRows(leaves, data, std::span<nlohmann::json>(rows).subspan(first));
+    } catch (const Error& e) {
+      throw Error(where + ", " + e.what());
     }
   }
   if (total != md.num_rows)

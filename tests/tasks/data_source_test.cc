@@ -14,6 +14,7 @@
 #include "tasks/data_files.h"
 #include "tasks/data_source.h"
 #include "tasks/dataset.h"
+#include "tasks/task.h"
 #include "tasks/task_config.h"
 #include "tests/tasks/parquet_fixture.h"
 
@@ -68,6 +69,23 @@ TEST(DataSource, HubCacheSnapshotFromRefsMain) {
   std::vector<DataProblem> problems;
   EXPECT_EQ(CheckTaskData(SentimentWithFilepath(), "th", opts, problems), 45u);
   EXPECT_TRUE(problems.empty()) << problems[0].Format();
+}
+
+// A run's task, from our YAML (whose `filepath` names SEA-HELM's dataset),
+// on the hub cache: test rows and five-shot examples come from the parquet.
+TEST(DataSource, TasksLoadFromTheHubCache) {
+  BHASA_REQUIRE_PARQUET_FIXTURES(fixtures);
+  const TaskCatalog cat = LoadCatalog(SourceDir() + "/tasks");
+  TaskContext ctx;
+  ctx.data_dir = CopyHub(fixtures, "hub-task");
+  ctx.kind = ModelKind::kBase;
+  auto task = MakeTask(cat.Get("sentiment"), "th", ctx);
+  const auto requests = task->Requests(0, {});
+  ASSERT_EQ(requests.size(), 45u);
+  EXPECT_EQ(requests[0].id, "sentiment/th/th-0/t1");
+  std::string text = requests[0].prompt.value_or("");
+  for (const auto& m : requests[0].messages) text += m.content;
+  EXPECT_NE(text.find("Kalimat nomor 4:"), std::string::npos) << text;  // the fifth shot
 }
 
 TEST(DataSource, RevisionsRefsAndTheParquetConversion) {

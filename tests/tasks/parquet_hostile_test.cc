@@ -144,10 +144,14 @@ TEST(ParquetHostile, LevelsInconsistentWithTheSchema) {
   data.rep = {1, 0};  // a row cannot start with a repeated value
   data.values.ints = {1, 2};
   std::vector<nlohmann::json> rows(2, nlohmann::json::object());
-  EXPECT_THROW(AssembleColumn(leaf, data, rows), Error);
+  auto assemble = [&] { AssembleRows(std::span<const Leaf>(&leaf, 1), std::span<const ColumnChunkData>(&data, 1), rows); };
+  EXPECT_THROW(assemble(), Error);
   data.rep = {0, 1};
   data.values.ints = {1};  // the levels place two values
-  EXPECT_THROW(AssembleColumn(leaf, data, rows), Error);
+  EXPECT_THROW(assemble(), Error);
+  data.values.ints = {1, 2};
+  data.def = {2};  // fewer levels than slots
+  EXPECT_THROW(assemble(), Error);
 }
 
 }  // namespace
