@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include <benchmark/benchmark.h>
 
@@ -52,6 +53,31 @@ void BM_ReadSeaHelmParquet(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<int64_t>(bytes.size()) * state.iterations());
 }
 BENCHMARK(BM_ReadSeaHelmParquet)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// The floor for the JSON part: the same 100k rows built directly as
+// nlohmann::json values, no parquet involved.
+void BM_BuildSeaHelmRowsDirectly(benchmark::State& state) {
+  size_t rows = 0;
+  for (auto _ : state) {
+    std::vector<nlohmann::json> parsed(100000, nlohmann::json::object());
+    for (size_t i = 0; i < parsed.size(); ++i) {
+      auto& r = parsed[i];
+      r["id"] = "id-" + std::to_string(i);
+      r["label"] = std::string(i % 3 ? "Negatif" : "Positif");
+      r["prompts"] = nlohmann::json::array({nlohmann::json::object()});
+      r["prompts"][0]["text"] = "Kalimat nomor " + std::to_string(i) + ": layanan ini bagus sekali.";
+      r["metadata"]["language"] = std::string("id");
+    }
+    rows += parsed.size();
+    benchmark::DoNotOptimize(parsed.data());
+    state.PauseTiming();
+    parsed = {};
+    malloc_trim(0);
+    state.ResumeTiming();
+  }
+  state.counters["rows/s"] = benchmark::Counter(static_cast<double>(rows), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_BuildSeaHelmRowsDirectly)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // The decoding alone (footer, pages, zstd, dictionaries, levels and values
 // of every column), without building the rows' JSON.
