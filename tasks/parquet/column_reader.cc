@@ -179,6 +179,12 @@ ColumnChunkData ReadColumnChunk(std::string_view file, const ColumnMetaData& met
   if (static_cast<uint64_t>(start) > file.size() || size > file.size() - static_cast<uint64_t>(start))
     throw Error("column chunk at byte " + std::to_string(start) + " (" + std::to_string(size) +
                 " bytes) runs past the end of the file (" + std::to_string(file.size()) + " bytes)");
+  // Runs of nulls cost a few bytes for any length: bound what a chunk may
+  // declare by the file's size, so a small file cannot demand gigabytes.
+  const uint64_t max_values = 64 * static_cast<uint64_t>(file.size()) + (uint64_t{1} << 24);
+  if (static_cast<uint64_t>(meta.num_values) > max_values)
+    throw Error("column chunk declares " + std::to_string(meta.num_values) + " values, more than a " +
+                std::to_string(file.size()) + "-byte file can plausibly hold");
   ChunkReader reader(meta, leaf);
   try {
     return reader.Read(file.substr(static_cast<size_t>(start), size));

@@ -133,7 +133,9 @@ void DecodeDeltaBinaryPacked(ByteReader& in, size_t count, std::vector<int64_t>&
   if (block_size == 0 || block_size % 128 != 0 || n_mini == 0 || block_size % n_mini != 0 ||
       (block_size / n_mini) % 32 != 0 || block_size > (1u << 20))
     throw Error("DELTA_BINARY_PACKED: bad block size " + std::to_string(block_size) + " / " + std::to_string(n_mini) + " miniblocks");
-  if (total < count) throw Error("DELTA_BINARY_PACKED: holds " + std::to_string(total) + " values, page needs " + std::to_string(count));
+  // The header counts exactly the values encoded; a larger count would only
+  // make the reader walk empty blocks.
+  if (total != count) throw Error("DELTA_BINARY_PACKED: holds " + std::to_string(total) + " values, page needs " + std::to_string(count));
   if (total == 0) return;
   const uint64_t per_mini = block_size / n_mini;
   out.reserve(out.size() + count);
