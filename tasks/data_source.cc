@@ -158,21 +158,22 @@ std::optional<SplitFiles> LocateSplit(const TaskConfig& config, const std::strin
   const std::string what = " (config " + hub_config + ", split " + split_name + ")";
 
   // 2. A local file or folder: absolute, under DIR, or beside the config tree.
-  std::vector<fs::path> locals;
-  if (fs::path(filepath).is_absolute()) locals.push_back(filepath);
-  else {
-    locals.push_back(fs::path(options.data_dir) / filepath);
-    for (fs::path p = fs::path(config.source).parent_path(); !p.empty() && p != p.root_path(); p = p.parent_path())
-      locals.push_back(p / filepath);
-  }
-  for (const auto& p : locals) {
-    DataFormat format;
-    if (IsFile(p) && DataFormatOf(p.string(), &format)) return SplitFiles{{p.string()}, p.string()};
-    if (IsDir(p))
-      if (auto files = FindSplitFiles(p.string(), hub_config, split_name); !files.empty())
-        return SplitFiles{files, p.string() + what};
-  }
   if (!IsHubId(filepath)) {
+    std::vector<fs::path> locals;
+    if (fs::path(filepath).is_absolute()) {
+      locals.push_back(filepath);
+    } else {
+      locals.push_back(fs::path(options.data_dir) / filepath);
+      for (fs::path p = fs::path(config.source).parent_path(); !p.empty() && p != p.root_path(); p = p.parent_path())
+        locals.push_back(p / filepath);
+    }
+    for (const auto& p : locals) {
+      DataFormat format;
+      if (IsFile(p) && DataFormatOf(p.string(), &format)) return SplitFiles{{p.string()}, p.string()};
+      if (IsDir(p))
+        if (auto files = FindSplitFiles(p.string(), hub_config, split_name); !files.empty())
+          return SplitFiles{files, p.string() + what};
+    }
     note(filepath + " (a local path, under " + options.data_dir + " or beside " + config.source + ")");
     return std::nullopt;
   }

@@ -2,8 +2,8 @@
 // SEA-HELM's `filepath` (a hub id like `aisingapore/NLU-Sentiment-Analysis`
 // or a local path) and language config, found offline. Order of search:
 //   1. DIR/<task>/<lang>/{test,examples}.jsonl               (our layout)
-//   2. SEA-HELM's filepath as a local file or folder (absolute, under DIR,
-//      or beside the task's config tree)
+//   2. a filepath that is not a hub id: a local file or folder (absolute,
+//      under DIR, or beside the task's config tree)
 //   3. hub id ORG/NAME in local folders: DIR/ORG/NAME, DIR/NAME
 //      (`huggingface-cli download --local-dir`, a repo clone)
 //   4. the hub cache: DIR itself, $HF_HUB_CACHE, $HF_HOME/hub,
