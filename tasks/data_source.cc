@@ -7,6 +7,7 @@
 #include "common/error.h"
 #include "common/fs.h"
 #include "tasks/data_files.h"
+#include "tasks/dataset_card.h"
 #include "tasks/dataset.h"
 
 namespace bhasa::tasks {
@@ -124,6 +125,7 @@ std::optional<std::string> HubSnapshot(const std::string& cache, const std::stri
 
 std::vector<std::string> FindSplitFiles(const std::string& root_str, const std::string& config, const std::string& split) {
   const fs::path root(root_str);
+  if (auto files = CardSplitFiles(root_str, config, split)) return *files;
   for (const auto& [dir, prefix] : std::vector<std::pair<fs::path, std::string>>{
            {root / config, split}, {root / "data" / config, split}, {root / "data", config + "-" + split}}) {
     if (auto files = DataFilesIn(dir, prefix); !files.empty()) return files;

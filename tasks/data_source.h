@@ -10,7 +10,9 @@
 //      ~/.cache/huggingface/hub: datasets--ORG--NAME/snapshots/<revision>/,
 //      the revision being --data-revision (a commit, or a ref under refs/),
 //      else refs/main; then the refs/convert/parquet snapshot
-// Inside a dataset folder, split S of config C is the first of:
+// Inside a dataset folder, split S of config C is what the dataset card's
+// `configs:` list names (README.md front matter, tasks/dataset_card.h), else
+// the first of:
 //   C/S-*.{parquet,jsonl,json,csv} or C/S.{…}     (push_to_hub's layout)
 //   data/C/S-*… or data/C/S.…,  data/C-S-*…
 //   C/S/*.parquet                                 (refs/convert/parquet)

@@ -152,6 +152,31 @@ TEST(DataSource, EnvironmentHubCachesAndLocalDownloads) {
   EXPECT_EQ(ours->files, std::vector<std::string>{empty + "/sentiment/id/test.jsonl"});
 }
 
+// The dataset card's `configs:` names the files, whatever their layout.
+TEST(DataSource, DatasetCardConfigsNameTheFiles) {
+  BHASA_REQUIRE_PARQUET_FIXTURES(fixtures);
+  const std::string dir = TempDir("card");
+  const fs::path repo = fs::path(dir) / kRepo;
+  const fs::path snap = fs::path(fixtures) / "hub" / kCacheFolder / "snapshots" / kRevision;
+  fs::create_directories(repo / "parquet/indonesian");
+  fs::copy(snap / "id/eval-00001-of-00002.parquet", repo / "parquet/indonesian/test_part2.parquet");
+  fs::copy(snap / "id/eval-00000-of-00002.parquet", repo / "parquet/indonesian/test_part1.parquet");
+  fs::copy(snap / "id/examples-00000-of-00001.parquet", repo / "parquet/indonesian/shots.parquet");
+  Write(repo / "README.md", "---\nlicense: cc-by-sa-4.0\nconfigs:\n- config_name: th\n  data_files: th/*.parquet\n"
+                            "- config_name: id\n  data_files:\n  - split: eval\n    path: parquet/indonesian/test_*\n"
+                            "  - split: examples\n    path: [parquet/indonesian/shots.parquet]\n---\n# Card\n");
+  auto test = LocateSplit(SentimentWithFilepath(), "id", Split::kTest, {dir, ""}, nullptr);
+  ASSERT_TRUE(test);
+  ASSERT_EQ(test->files.size(), 2u);
+  EXPECT_NE(test->files[0].find("test_part1"), std::string::npos);
+  EXPECT_EQ(LoadRows(*test, SchemaFor(SentimentWithFilepath(), "id")).size(), 45u);
+  auto ex = LocateSplit(SentimentWithFilepath(), "id", Split::kExamples, {dir, ""}, nullptr);
+  ASSERT_TRUE(ex);
+  EXPECT_EQ(ex->files.size(), 1u);
+  // A config the card maps only to `train` has no eval split.
+  EXPECT_FALSE(LocateSplit(SentimentWithFilepath(), "th", Split::kTest, {dir, ""}, nullptr));
+}
+
 TEST(DataSource, MissingDataListsEveryPlaceLookedAt) {
   const std::string empty = TempDir("data-none");
   ::setenv("HF_HUB_CACHE", empty.c_str(), 1);
