@@ -172,6 +172,9 @@ class ChunkReader {
 
 ColumnChunkData ReadColumnChunk(std::string_view file, const ColumnMetaData& meta, const Leaf& leaf) {
   if (meta.type != leaf.type) throw Error("column metadata type disagrees with the schema");
+  std::string path;
+  for (const auto& p : meta.path) path += (path.empty() ? "" : ".") + p;
+  if (path != leaf.path) throw Error("column chunk is for '" + path + "', not this column");
   int64_t start = meta.data_page_offset;
   if (meta.dictionary_page_offset && *meta.dictionary_page_offset > 0 && *meta.dictionary_page_offset < start)
     start = *meta.dictionary_page_offset;

@@ -49,6 +49,7 @@ std::vector<nlohmann::json> ParseParquet(std::string_view bytes, const std::stri
     if (rg.columns.size() != leaves.size())
       throw Error(where + ": " + std::to_string(rg.columns.size()) + " column chunks, the schema has " +
                   std::to_string(leaves.size()) + " columns");
+    if (leaves.empty() && rg.num_rows > 0) throw Error(where + ": rows without any column");
     total += rg.num_rows;
     if (rg.num_rows > kMaxRows || total > kMaxRows) throw Error(where + ": more than " + std::to_string(kMaxRows) + " rows");
     std::vector<ColumnChunkData> data;
