@@ -16,7 +16,8 @@ void DeclareRunFlags(Flags& f, RunOptions& o) {
       .List("languages", &o.languages, "languages to run (default: every language of the tasks)", "id,vi")
       .String("suite", &o.suite, "a task set from the tasks dir's task_config.yaml (e.g. seahelm)", "NAME")
       .String("tasks-dir", &o.tasks_dir, "task definitions: our tasks/*.yaml or SEA-HELM's seahelm_tasks folder", "DIR")
-      .String("data-dir", &o.data_dir, "datasets: DIR/<task>/<lang>/{test,examples}.jsonl (default: bundled samples)", "DIR")
+      .String("data-dir", &o.data_dir, "datasets: DIR/<task>/<lang>/{test,examples}.jsonl, a dataset download or a Hugging Face hub cache (default: bundled samples)", "DIR")
+      .String("data-revision", &o.data_revision, "hub cache snapshot to read: a commit or ref (default: refs/main)", "REV")
       .String("output", &o.output, "output root; the run goes to <output>/<model>/run_<n>/", "DIR")
       .Int64("seed", &o.seed, "sampling seed passed to the backend")
       .Int("run", &o.run, "run number (folder run_<n>)")
@@ -82,7 +83,7 @@ nlohmann::json OptionalJson(const std::optional<T>& v) {
 nlohmann::json RunOptionsToJson(const RunOptions& o) {
   return {{"model", o.model}, {"model_name", o.model_name}, {"backend", o.backend}, {"tasks", o.tasks},
           {"languages", o.languages}, {"suite", o.suite}, {"tasks_dir", o.tasks_dir}, {"data_dir", o.data_dir},
-          {"output", o.output}, {"seed", o.seed}, {"run", o.run}, {"limit", o.limit}, {"model_kind", o.model_kind},
+          {"data_revision", o.data_revision}, {"output", o.output}, {"seed", o.seed}, {"run", o.run}, {"limit", o.limit}, {"model_kind", o.model_kind},
           {"temperature", OptionalJson(o.temperature)}, {"top_p", OptionalJson(o.top_p)},
           {"top_k", OptionalJson(o.top_k)}, {"max_tokens", OptionalJson(o.max_tokens)}, {"gen_kwargs", o.gen_kwargs},
           {"replay", o.replay}, {"url", o.url}, {"api_key_env", o.api_key_env}, {"concurrency", o.concurrency},
@@ -101,7 +102,7 @@ RunOptions RunOptionsFromJson(const nlohmann::json& j) {
   };
   get("model", o.model); get("model_name", o.model_name); get("backend", o.backend); get("tasks", o.tasks);
   get("languages", o.languages); get("suite", o.suite); get("tasks_dir", o.tasks_dir); get("data_dir", o.data_dir);
-  get("output", o.output); get("seed", o.seed); get("run", o.run); get("limit", o.limit);
+  get("data_revision", o.data_revision); get("output", o.output); get("seed", o.seed); get("run", o.run); get("limit", o.limit);
   get("model_kind", o.model_kind);
   auto get_optional = [&](const char* k, auto& dst) {
     if (j.contains(k) && !j[k].is_null()) dst = j[k].get<typename std::remove_reference_t<decltype(dst)>::value_type>();
@@ -124,6 +125,7 @@ tasks::TaskContext MakeTaskContext(const RunOptions& o) {
   ctx.seed = static_cast<uint64_t>(o.seed);
   ctx.limit = o.limit;
   ctx.data_dir = o.data_dir;
+  ctx.data_revision = o.data_revision;
   ctx.strip_think = o.strip_think;
   ctx.max_tokens_bonus = o.reasoning ? 20000 : 0;
   ctx.max_tokens = o.max_tokens;

@@ -23,6 +23,7 @@ struct RunOptions {
   std::string suite;
   std::string tasks_dir;
   std::string data_dir;
+  std::string data_revision;
   std::string output = "runs";
   long long seed = 1234;
   int run = 0;

@@ -8,7 +8,11 @@ packages=(
   libboost-dev nlohmann-json3-dev libicu-dev libre2-dev libtbb-dev
   libyaml-cpp-dev libssl-dev libgtest-dev libgmock-dev libbenchmark-dev
   libhwy-dev libcld2-dev libfasttext-dev
+  libzstd-dev libsnappy-dev zlib1g-dev
 )
+# Node runs the writer of the parquet test fixtures; a node from elsewhere
+# (nodesource, nvm) with its own npm is as good.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then packages+=(nodejs npm); fi
 if [[ "${BHASA_WITH_BROWSER:-0}" == 1 ]]; then packages+=(chromium); fi
 
 missing=()

@@ -6,6 +6,7 @@
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/jsonl.h"
+#include "tasks/data_files.h"
 
 namespace bhasa::tasks {
 
@@ -45,10 +46,11 @@ std::string SafeRowId(const nlohmann::json& row) {
 
 }  // namespace
 
-std::vector<nlohmann::json> LoadRows(const std::string& path, const RowSchema& schema) {
-  std::vector<nlohmann::json> rows;
-  std::set<std::string> ids;
-  ReadJsonl(path, [&](nlohmann::json& row, long line) {
+namespace {
+
+void LoadInto(const std::string& path, const RowSchema& schema, std::set<std::string>& ids,
+              std::vector<nlohmann::json>& rows) {
+  ReadDataFile(path, [&](nlohmann::json& row, long line) {
     auto problems = CheckRow(row, schema);
     if (!problems.empty())
       throw FileError(path, line, DescribeProblem(SafeRowId(row), problems[0].column, problems[0].problem));
@@ -60,16 +62,75 @@ std::vector<nlohmann::json> LoadRows(const std::string& path, const RowSchema& s
     row["__line"] = line;
     rows.push_back(std::move(row));
   });
+}
+
+std::string Joined(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += "\n  " + x;
+  return s;
+}
+
+}  // namespace
+
+std::vector<nlohmann::json> LoadRows(const std::string& path, const RowSchema& schema) {
+  return LoadRows(SplitFiles{{path}, path}, schema);
+}
+
+std::vector<nlohmann::json> LoadRows(const SplitFiles& split, const RowSchema& schema) {
+  std::vector<nlohmann::json> rows;
+  std::set<std::string> ids;
+  for (const auto& f : split.files) LoadInto(f, schema, ids, rows);
   return rows;
 }
 
+std::vector<nlohmann::json> LoadTaskSplit(const TaskConfig& config, const std::string& lang, Split split,
+                                          const DataOptions& options, const RowSchema& schema) {
+  std::vector<std::string> tried;
+  auto found = LocateSplit(config, lang, split, options, &tried);
+  if (!found)
+    throw Error("task '" + config.name + "' (" + lang + "): " + (split == Split::kTest ? "test" : "examples") +
+                " split not found: " + tried.front() +
+                " (expected layout DATA_DIR/<task>/<lang>/test.jsonl, or the task's filepath in a dataset"
+                " download or Hugging Face hub cache; set --data-dir)" +
+                (tried.size() > 1 ? "; also looked at:" + Joined({tried.begin() + 1, tried.end()}) : ""));
+  return LoadRows(*found, schema);
+}
+
 size_t CheckDataFile(const std::string& path, const RowSchema& schema, std::vector<DataProblem>& out) {
+  std::set<std::string> ids;
+  return CheckDataFile(path, schema, out, ids);
+}
+
+namespace {
+
+size_t CheckRowsOf(const std::string& path, const RowSchema& schema, std::vector<DataProblem>& out,
+                   std::set<std::string>& ids) {
+  size_t n_rows = 0;
+  try {
+    ReadDataFile(path, [&](nlohmann::json& row, long n) {
+      ++n_rows;
+      std::string row_id = SafeRowId(row);
+      for (auto& p : CheckRow(row, schema)) out.push_back({path, n, p.column, p.problem, row_id});
+      if (!row_id.empty() && !ids.insert(row_id).second)
+        out.push_back({path, n, "id", "duplicate id '" + row_id + "'", row_id});
+    });
+  } catch (const Error& e) {
+    out.push_back({path, 0, "", e.what(), ""});
+  }
+  return n_rows;
+}
+
+}  // namespace
+
+size_t CheckDataFile(const std::string& path, const RowSchema& schema, std::vector<DataProblem>& out,
+                     std::set<std::string>& ids) {
   if (!FileExists(path)) {
     out.push_back({path, 0, "", "file not found", ""});
     return 0;
   }
+  DataFormat format;
+  if (DataFormatOf(path, &format) && format != DataFormat::kJsonl) return CheckRowsOf(path, schema, out, ids);
   std::string content = ReadFile(path);
-  std::set<std::string> ids;
   size_t pos = 0, n_rows = 0;
   long line_no = 0;
   while (pos < content.size()) {
@@ -98,22 +159,34 @@ size_t CheckDataFile(const std::string& path, const RowSchema& schema, std::vect
   return n_rows;
 }
 
-size_t CheckTaskData(const TaskConfig& config, const std::string& lang, const std::string& data_dir,
+size_t CheckTaskData(const TaskConfig& config, const std::string& lang, const DataOptions& options,
                      std::vector<DataProblem>& out) {
   const RowSchema schema = SchemaFor(config, lang);
-  size_t n = CheckDataFile(TestSplitPath(data_dir, config.name, lang), schema, out);
+  auto check_split = [&](Split split, const std::string& missing_note) -> size_t {
+    std::vector<std::string> tried;
+    std::optional<SplitFiles> found;
+    try {
+      found = LocateSplit(config, lang, split, options, &tried);
+    } catch (const Error& e) {
+      out.push_back({config.name + "/" + lang, 0, "", e.what(), ""});
+      return 0;
+    }
+    if (!found) {
+      out.push_back({tried.empty() ? config.name + "/" + lang : tried.front(), 0, "",
+                     "file not found" + missing_note + (tried.size() > 1 ? "; also looked at:" + Joined({tried.begin() + 1, tried.end()}) : ""), ""});
+      return 0;
+    }
+    std::set<std::string> ids;
+    size_t n = 0;
+    for (const auto& f : found->files) n += CheckDataFile(f, schema, out, ids);
+    return n;
+  };
+  size_t n = check_split(Split::kTest, "");
   bool zero_shot_family = config.family == "ifeval" || config.family == "ifeval_en" ||
                           config.family == "mtbench" || config.family == "mtbench_judge";
   int shots = std::max(config.fewshot_base, config.fewshot_instruct);
-  if (!zero_shot_family && shots > 0) {
-    std::string ex = ExampleSplitPath(data_dir, config.name, lang);
-    if (!FileExists(ex)) {
-      out.push_back({ex, 0, "", "file not found (base models are prompted with " + std::to_string(shots) +
-                                    " examples from it)", ""});
-    } else {
-      CheckDataFile(ex, schema, out);  // fewer rows than shots is fine: all are used (SPEC 4.1)
-    }
-  }
+  if (!zero_shot_family && shots > 0)  // fewer rows than shots is fine: all are used (SPEC 4.1)
+    check_split(Split::kExamples, " (base models are prompted with " + std::to_string(shots) + " examples from it)");
   return n;
 }
 

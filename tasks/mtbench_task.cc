@@ -62,11 +62,8 @@ class MtBenchTask : public Task {
     if (raw["judge"].contains("judge_generation_kwargs") && raw["judge"]["judge_generation_kwargs"].is_object())
       judge_kwargs_ = raw["judge"]["judge_generation_kwargs"];
 
-    std::string test_path = TestSplitPath(ctx_.data_dir, config_.name, lang_);
-    if (!FileExists(test_path))
-      throw Error("task '" + config_.name + "' (" + lang_ + "): test split not found: " + test_path +
-                  " (expected layout DATA_DIR/<task>/<lang>/test.jsonl; set --data-dir)");
-    rows_ = LoadRows(test_path, SchemaFor(config_, lang_));
+    rows_ = LoadTaskSplit(config_, lang_, Split::kTest, DataOptions{ctx_.data_dir, ctx_.data_revision},
+                          SchemaFor(config_, lang_));
     if (ctx_.limit > 0 && static_cast<int>(rows_.size()) > ctx_.limit) rows_.resize(ctx_.limit);
     for (auto& row : rows_)
       if (!row.contains("question_id")) row["question_id"] = RowId(row);

@@ -29,20 +29,19 @@ const std::vector<std::string>& PromptFamilyFields(const std::string& family) {
 PromptTask::PromptTask(const TaskConfig& config, const std::string& lang, const TaskContext& ctx)
     : config_(config), lc_(config.languages.at(lang)), lang_(lang), ctx_(ctx) {
   const RowSchema schema = SchemaFor(config_, lang_);
-  std::string test_path = TestSplitPath(ctx_.data_dir, config_.name, lang_);
-  if (!FileExists(test_path))
-    throw Error("task '" + config_.name + "' (" + lang_ + "): test split not found: " + test_path +
-                " (expected layout DATA_DIR/<task>/<lang>/test.jsonl; set --data-dir)");
-  rows_ = LoadRows(test_path, schema);
+  const DataOptions data{ctx_.data_dir, ctx_.data_revision};
+  rows_ = LoadTaskSplit(config_, lang_, Split::kTest, data, schema);
   if (ctx_.limit > 0 && static_cast<int>(rows_.size()) > ctx_.limit) rows_.resize(ctx_.limit);
 
   int shots = IsBase() ? config_.fewshot_base : config_.fewshot_instruct;
   if (shots > 0) {
-    std::string ex_path = ExampleSplitPath(ctx_.data_dir, config_.name, lang_);
-    if (!FileExists(ex_path))
+    std::vector<std::string> tried;
+    auto found = LocateSplit(config_, lang_, Split::kExamples, data, &tried);
+    if (!found)
       throw Error("task '" + config_.name + "' (" + lang_ + "): " + std::to_string(shots) +
-                  "-shot prompting needs the examples split: " + ex_path);
-    examples_ = LoadRows(ex_path, schema);
+                  "-shot prompting needs the examples split: " + tried.front() +
+                  (tried.size() > 1 ? " (nor found at " + std::to_string(tried.size() - 1) + " other places; see bhasa data check)" : ""));
+    examples_ = LoadRows(*found, schema);
     if (static_cast<int>(examples_.size()) > shots) examples_.resize(shots);
   }
   for (const auto& row : rows_) conversations_.push_back(BuildConversation(lc_.prompt, row, examples_));

@@ -23,7 +23,8 @@ struct TaskContext {
   ModelKind kind = ModelKind::kInstruct;
   uint64_t seed = 1234;
   int limit = 0;                 // 0 = all rows
-  std::string data_dir;          // DIR/<task>/<lang>/{test,examples}.jsonl
+  std::string data_dir;          // --data-dir: our layout, a dataset download or a hub cache
+  std::string data_revision;     // --data-revision: hub cache snapshot ("" = refs/main)
   nlohmann::json scorer_options = nlohmann::json::object();  // thai_dict, langid_model, ...
   bool strip_think = false;      // drop text through the last </think> before scoring
   int max_tokens_bonus = 0;      // reasoning models: SEA-HELM adds 20000
