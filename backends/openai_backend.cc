@@ -115,9 +115,14 @@ BackendCapabilities OpenAiBackend::capabilities() const {
 
 nlohmann::json OpenAiBackend::Describe() const {
   nlohmann::json urls = nlohmann::json::array();
-  for (const Url& u : config_.urls) urls.push_back(u.ToString());
+  nlohmann::json hosts = nlohmann::json::array();
+  for (const Url& u : config_.urls) {
+    urls.push_back(u.ToString());
+    hosts.push_back((u.host.find(':') != std::string::npos ? "[" + u.host + "]" : u.host) + ":" + u.port);
+  }
   return {{"backend", name()},
           {"urls", urls},
+          {"url_hosts", hosts},
           {"model", config_.model},
           {"concurrency", config_.concurrency},
           {"timeout_s", config_.timeout_s},

@@ -37,7 +37,7 @@ int CompareCommand(std::span<const std::string> args) {
       .Positional("CURRENT", &current_arg, "current results.json or run dir (comma-separated for several)")
       .List("baseline", &more_baseline, "more baseline runs", "PATH")
       .List("current", &more_current, "more current runs", "PATH")
-      .Double("max-drop", &max_drop, "largest allowed drop in points for every row (default: no limit)")
+      .Double("max-drop", &max_drop, "largest allowed drop in points for every row (-1 = no limit)")
       .String("thresholds", &thresholds_file, "YAML with max_drop and per-task/competency/language limits", "FILE")
       .Double("sigma", &sigma, "also require the drop to exceed K standard errors (needs several runs)")
       .String("junit", &junit, "write a JUnit XML report here", "FILE")
