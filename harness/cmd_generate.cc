@@ -24,7 +24,7 @@ int Generate(std::span<const std::string> args) {
   bool greedy = false, json = false, eog = true;
   Flags f("generate", "MODEL --text T [--max-tokens N] [--greedy] [--json]",
           "Continues T with the built-in engine (BOS added, special-token text parsed).");
-  f.Positional("model", &model_path, "GGUF file or HF model directory")
+  f.Positional("MODEL", &model_path, "GGUF file or HF model directory")
       .String("text", &text, "prompt text")
       .Int("max-tokens", &max_tokens, "tokens to generate")
       .Bool("greedy", &greedy, "argmax decoding (ignores temperature/top-p/top-k)")
@@ -65,7 +65,7 @@ int Logits(std::span<const std::string> args) {
   bool all = false, json = false;
   Flags f("model logits", "MODEL --text T [--top K] [--all] [--json]",
           "Prints the logits at the last position after evaluating T (BOS added, special-token text parsed).");
-  f.Positional("model", &model_path, "GGUF file or HF model directory")
+  f.Positional("MODEL", &model_path, "GGUF file or HF model directory")
       .String("text", &text, "prompt text")
       .Int("top", &top, "how many of the largest logits to print")
       .Bool("all", &all, "print every logit in id order")

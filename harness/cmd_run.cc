@@ -134,7 +134,11 @@ int ScoreCommand(std::span<const std::string> args) {
   results::Journal journal(dir.JournalPath());
   tasks::ResponseMap done;
   PipelineStats stats = RunRounds(p.ptrs, nullptr, nullptr, journal, done);
-  nlohmann::json meta = RunMeta(o, {{"backend", o.backend}, {"rescored", true}}, stats);
+  nlohmann::json recorded = RecordedBackends(dir.ResultsPath());
+  nlohmann::json backend = recorded.value("backend", nlohmann::json{{"backend", o.backend}});
+  backend["rescored"] = true;
+  nlohmann::json meta = RunMeta(o, backend, stats);
+  if (recorded.contains("judge")) meta["judge"] = recorded["judge"];
   FileHashCache hashes(dir.root() + "/file_hashes.json");
   AddProvenance(meta, o.data_dir, DataFilesRead(p.ptrs, o.data_dir, o.model_kind == "base"), stats, clock, hashes);
   EvaluationSummary s = ScoreAndWrite(p.tasks, done, dir, meta);

@@ -33,9 +33,12 @@ std::string Relative(const std::string& path, const std::string& dir) {
   return rel.empty() || rel.native().starts_with("..") ? path : rel.generic_string();
 }
 
-// The model's digest goes where Describe() says the model file was read.
+// The model's digest goes where Describe() says the model file was read
+// (unless recorded already: re-scoring keeps the original run's).
 void AddDigest(nlohmann::json& desc, FileHashCache& hashes) {
-  if (!desc.is_object() || desc.value("backend", "") != "native" || !desc.contains("model_file")) return;
+  if (!desc.is_object() || desc.value("backend", "") != "native" || !desc.contains("model_file") ||
+      desc.contains("sha256"))
+    return;
   desc.update(ModelDigest(desc["model_file"].get<std::string>(), hashes));
 }
 
@@ -98,6 +101,16 @@ nlohmann::json ModelDigest(const std::string& model_path, FileHashCache& hashes)
     files.push_back({{"path", name}, {"sha256", digest}});
   }
   return {{"sha256", Sha256Hex(manifest)}, {"files", files}};
+}
+
+nlohmann::json RecordedBackends(const std::string& results_path) {
+  nlohmann::json out = nlohmann::json::object();
+  if (!FileExists(results_path)) return out;
+  const auto doc = nlohmann::json::parse(ReadFile(results_path), nullptr, false);
+  if (!doc.is_object() || !doc.contains("meta") || !doc["meta"].is_object()) return out;
+  for (const char* key : {"backend", "judge"})
+    if (doc["meta"].contains(key) && doc["meta"][key].is_object()) out[key] = doc["meta"][key];
+  return out;
 }
 
 std::string IsoUtc(std::chrono::system_clock::time_point t) {

@@ -37,6 +37,11 @@ nlohmann::json DataProvenance(const std::string& data_dir, const std::vector<std
 // unreadable file.
 nlohmann::json ModelDigest(const std::string& model_path, FileHashCache& hashes);
 
+// The backend and judge descriptions recorded by the run that wrote
+// `results_path` ({"backend": ..., "judge": ...}, either absent when unknown):
+// re-scoring keeps them, since it asks no backend.
+nlohmann::json RecordedBackends(const std::string& results_path);
+
 // ISO 8601 UTC with seconds, e.g. "2026-11-30T00:52:13Z".
 std::string IsoUtc(std::chrono::system_clock::time_point t);
 

@@ -86,6 +86,14 @@ TEST(RunNative, RecordsProvenanceAndResumes) {
   EXPECT_EQ(again["meta"]["tokens"]["generated"], 0);
   EXPECT_EQ(again["meta"]["backend"]["sha256"], meta["backend"]["sha256"]);
   EXPECT_EQ(again["meta"]["decoding"], meta["decoding"]);
+
+  // Re-scoring keeps the recorded backend, model hash included.
+  ASSERT_EQ(RunCommand(BhasaBinary() + " score " + run_dir, &log), 0) << log;
+  const auto rescored = nlohmann::json::parse(ReadFile(run_dir + "/results.json"));
+  EXPECT_EQ(rescored["results"], first);
+  EXPECT_EQ(rescored["meta"]["backend"]["sha256"], Sha256File(TinyModel()));
+  EXPECT_EQ(rescored["meta"]["backend"]["rescored"], true);
+  EXPECT_EQ(rescored["meta"]["data"], meta["data"]);
 }
 
 TEST(RunNative, OwnDataDirIsNotTheSamples) {
