@@ -35,7 +35,14 @@ Progress::Progress(std::string label, size_t total, ProgressMode mode, std::chro
       out_(out),
       start_(std::chrono::steady_clock::now()),
       last_draw_(start_) {
-  if (mode_ != ProgressMode::kOff) Draw(false);
+  if (mode_ == ProgressMode::kOff) return;
+  std::lock_guard lock(mu_);
+  Draw(false);
+  if (mode_ == ProgressMode::kLines)
+    ticker_ = std::thread([this] {
+      std::unique_lock lock(mu_);
+      while (!wake_.wait_for(lock, interval_, [this] { return finished_; })) Draw(false);
+    });
 }
 
 Progress::~Progress() { Finish(); }
@@ -44,15 +51,19 @@ void Progress::Tick(bool failed, size_t n) {
   std::lock_guard lock(mu_);
   done_ += n;
   if (failed) failed_ += n;
-  if (mode_ == ProgressMode::kOff || done_ >= total_) return;  // the last line comes from Finish
+  if (mode_ != ProgressMode::kTty || done_ >= total_) return;  // the last line comes from Finish
   if (std::chrono::steady_clock::now() - last_draw_ >= interval_) Draw(false);
 }
 
 void Progress::Finish() {
-  std::lock_guard lock(mu_);
-  if (finished_) return;
-  finished_ = true;
-  if (mode_ != ProgressMode::kOff) Draw(true);
+  {
+    std::lock_guard lock(mu_);
+    if (finished_) return;
+    finished_ = true;
+    if (mode_ != ProgressMode::kOff) Draw(true);
+  }
+  wake_.notify_all();
+  if (ticker_.joinable()) ticker_.join();
 }
 
 std::string Progress::Line() const {

@@ -1,15 +1,18 @@
 // Progress of a batch of requests on stderr: done/total, rate, ETA, failures.
 //
 // BHASA_PROGRESS chooses the style: `tty` redraws one bar in place, `lines`
-// prints one plain line every ~10 s and a last one at the end (for CI logs),
+// prints one plain line at the start, every ~10 s (from a timer thread, so
+// the log shows the run is alive between answers) and at the end (CI logs),
 // `off` prints nothing, and `auto` (the default) is `tty` when stderr is a
 // terminal, else `lines`. Thread-safe.
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <mutex>
 #include <string>
+#include <thread>
 
 namespace bhasa {
 
@@ -29,7 +32,7 @@ class Progress {
   void Finish();
 
  private:
-  void Draw(bool final);
+  void Draw(bool final);  // with mu_ held
   std::string Line() const;  // "<label>: 3/10 (30%), 1.5/s, ETA 5s, 0 failed" (or "4.2/min")
 
   std::string label_;
@@ -40,6 +43,8 @@ class Progress {
   std::chrono::steady_clock::time_point start_, last_draw_;
   bool finished_ = false;
   std::mutex mu_;
+  std::condition_variable wake_;
+  std::thread ticker_;  // lines mode: prints every interval_ until Finish
 };
 
 }  // namespace bhasa
