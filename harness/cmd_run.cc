@@ -54,6 +54,7 @@ nlohmann::json RunMeta(const RunOptions& o, const nlohmann::json& backend_desc, 
 int Finish(const EvaluationSummary& s, const results::RunDir& dir, const PipelineStats& stats, const RunClock& clock) {
   std::fputs(FormatScoreTable(s.results).c_str(), stdout);
   std::printf("\nrequests: %zu from the journal, %zu asked, %zu failed\n", stats.reused, stats.asked, stats.failed);
+  std::fputs(FormatProvenance(s.results.value("meta", nlohmann::json::object())).c_str(), stdout);
   std::printf("elapsed: %.1f s\n", clock.ElapsedSeconds());
   std::printf("results: %s\n", dir.ResultsPath().c_str());
   if (s.failed_rows > 0 || s.failed_tasks > 0) {

@@ -103,6 +103,40 @@ nlohmann::json ModelDigest(const std::string& model_path, FileHashCache& hashes)
   return {{"sha256", Sha256Hex(manifest)}, {"files", files}};
 }
 
+std::string FormatProvenance(const nlohmann::json& meta) {
+  std::string out;
+  char line[1024];
+  const auto str = [](const nlohmann::json& j, const char* key) {
+    return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
+  };
+  if (meta.contains("backend") && meta["backend"].is_object()) {
+    const auto& b = meta["backend"];
+    std::string what;
+    if (!str(b, "sha256").empty()) what += "sha256 " + str(b, "sha256").substr(0, 16);
+    for (const char* key : {"quantization", "chat_template"})
+      if (!str(b, key).empty()) what += (what.empty() ? "" : ", ") + str(b, key);
+    if (b.contains("url_hosts"))
+      for (const auto& h : b["url_hosts"]) what += (what.empty() ? "" : ", ") + h.get<std::string>();
+    const std::string model = meta.contains("model") ? str(meta["model"], "path") : "";
+    std::snprintf(line, sizeof line, "model: %s (%s backend%s%s)\n", model.c_str(), str(b, "backend").c_str(),
+                  what.empty() ? "" : ": ", what.c_str());
+    out += line;
+  }
+  if (meta.contains("data")) {
+    const auto& d = meta["data"];
+    std::snprintf(line, sizeof line, "data: %s (%zu files%s)\n", str(d, "dir").c_str(), d.value("files", nlohmann::json::array()).size(),
+                  d.value("bundled_samples", false) ? ", the bundled samples" : "");
+    out += line;
+  }
+  if (meta.contains("tokens")) {
+    const auto& t = meta["tokens"];
+    std::snprintf(line, sizeof line, "tokens: %lld prompt, %lld generated (%.1f generated/s)\n",
+                  t.value("prompt", 0LL), t.value("generated", 0LL), t.value("generated_per_second", 0.0));
+    out += line;
+  }
+  return out;
+}
+
 nlohmann::json RecordedBackends(const std::string& results_path) {
   nlohmann::json out = nlohmann::json::object();
   if (!FileExists(results_path)) return out;

@@ -37,6 +37,10 @@ nlohmann::json DataProvenance(const std::string& data_dir, const std::vector<std
 // unreadable file.
 nlohmann::json ModelDigest(const std::string& model_path, FileHashCache& hashes);
 
+// A few lines for the run's summary: the model (sha256, quantization, chat
+// template) or server hosts, the data directory, token totals and tokens/s.
+std::string FormatProvenance(const nlohmann::json& meta);
+
 // The backend and judge descriptions recorded by the run that wrote
 // `results_path` ({"backend": ..., "judge": ...}, either absent when unknown):
 // re-scoring keeps them, since it asks no backend.

@@ -38,6 +38,13 @@ TEST(RunNative, RecordsProvenanceAndResumes) {
   EXPECT_TRUE(std::regex_search(log, std::regex("lang +competency +task +score +failed +null\n"))) << log;
   EXPECT_TRUE(std::regex_search(log, std::regex("id +nlu +sentiment +[0-9.]+ +0 +[0-9]+\n"))) << log;
   EXPECT_TRUE(std::regex_search(log, std::regex("elapsed: [0-9]+\\.[0-9] s\n"))) << log;
+  EXPECT_NE(log.find("model: " + TinyModel() + " (native backend: sha256 " + Sha256File(TinyModel()).substr(0, 16) +
+                     ", q8_0, "),
+            std::string::npos)
+      << log;
+  EXPECT_TRUE(std::regex_search(log, std::regex("data: .*/data/samples \\(2 files, the bundled samples\\)\n"))) << log;
+  EXPECT_TRUE(std::regex_search(log, std::regex("tokens: [0-9]+ prompt, [0-9]+ generated \\([0-9.]+ generated/s\\)\n")))
+      << log;
 
   const auto doc = nlohmann::json::parse(ReadFile(run_dir + "/results.json"));
   const auto& meta = doc["meta"];
