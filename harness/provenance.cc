@@ -39,7 +39,13 @@ void AddDigest(nlohmann::json& desc, FileHashCache& hashes) {
   if (!desc.is_object() || desc.value("backend", "") != "native" || !desc.contains("model_file") ||
       desc.contains("sha256"))
     return;
-  desc.update(ModelDigest(desc["model_file"].get<std::string>(), hashes));
+  try {
+    desc.update(ModelDigest(desc["model_file"].get<std::string>(), hashes));
+  } catch (const Error& e) {
+    // The answers are in hand: record why there is no hash rather than lose the run.
+    desc["sha256_error"] = e.what();
+    std::fprintf(stderr, "bhasa: warning: no model sha256 recorded: %s\n", e.what());
+  }
 }
 
 }  // namespace
@@ -165,7 +171,12 @@ void AddProvenance(nlohmann::json& meta, const std::string& data_dir, const std:
   meta["bhasa_version"] = BHASA_VERSION;
   if (meta.contains("backend")) AddDigest(meta["backend"], hashes);
   if (meta.contains("judge")) AddDigest(meta["judge"], hashes);
-  meta["data"] = DataProvenance(data_dir, data_files, hashes);
+  try {
+    meta["data"] = DataProvenance(data_dir, data_files, hashes);
+  } catch (const Error& e) {
+    meta["data"] = {{"dir", data_dir}, {"bundled_samples", IsBundledSamples(data_dir)}, {"error", e.what()}};
+    std::fprintf(stderr, "bhasa: warning: no data hashes recorded: %s\n", e.what());
+  }
   meta["decoding"] = stats.decoding;
   const double elapsed = clock.ElapsedSeconds();
   meta["timing"] = {{"started_at", IsoUtc(clock.started_at)},

@@ -101,6 +101,23 @@ TEST(DataProvenance, RecognizesTheBundledSamples) {
   EXPECT_FALSE(IsBundledSamples(testing::TempDir("data")));
 }
 
+TEST(AddProvenance, AMissingFileIsRecordedNotThrown) {
+  const auto dir = testing::TempDir("prov");
+  nlohmann::json meta = {{"backend", {{"backend", "native"}, {"model_file", dir + "/gone.gguf"}}}};
+  PipelineStats stats;
+  stats.generated_tokens = 10;
+  stats.backend_seconds = 2;
+  stats.decoding["sentiment"]["id"] = {{"max_tokens", 32}, {"seed", 1234}};
+  FileHashCache c(dir + "/file_hashes.json");
+  AddProvenance(meta, dir, {dir + "/sentiment/id/test.jsonl"}, stats, RunClock{}, c);
+  EXPECT_FALSE(meta["backend"].contains("sha256"));
+  EXPECT_NE(meta["backend"]["sha256_error"].get<std::string>().find("gone.gguf"), std::string::npos);
+  EXPECT_NE(meta["data"]["error"].get<std::string>().find("test.jsonl"), std::string::npos);
+  EXPECT_EQ(meta["decoding"], stats.decoding);
+  EXPECT_EQ(meta["tokens"]["generated_per_second"], 5.0);
+  EXPECT_EQ(meta["bhasa_version"], BHASA_VERSION);
+}
+
 TEST(IsoUtc, FormatsSecondsInUtc) {
   EXPECT_EQ(IsoUtc(std::chrono::system_clock::from_time_t(0)), "1970-01-01T00:00:00Z");
 }
