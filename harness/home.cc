@@ -24,10 +24,11 @@ fs::path ExecutableDir() {
 }
 
 std::string NoHome() {
+  const char* env = std::getenv("BHASA_HOME");
   return "cannot find bhasa's task definitions and sample data: looked in " +
-         (ExecutableDir() / BHASA_HOME_FROM_BIN).lexically_normal().string() +
-         " (beside the executable) and $BHASA_HOME; set BHASA_HOME to a folder holding tasks/ and data/samples/, "
-         "or give --tasks-dir and --data-dir";
+         (ExecutableDir() / BHASA_HOME_FROM_BIN).lexically_normal().string() + " (beside the executable) and " +
+         (env && *env ? "$BHASA_HOME=" + std::string(env) + " (no tasks/ there)" : std::string("$BHASA_HOME (unset)")) +
+         "; set BHASA_HOME to a folder holding tasks/ and data/samples/, or give --tasks-dir and --data-dir";
 }
 
 }  // namespace
