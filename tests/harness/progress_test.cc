@@ -56,7 +56,7 @@ TEST(Progress, LinesModePrintsEveryIntervalWhileNothingFinishes) {
   for (size_t at = 0; (at = out.find("1/4 (25%)", at)) != std::string::npos; ++at) ++timer_lines;
   EXPECT_GE(timer_lines, 3u) << out;
   EXPECT_NE(out.find("ETA --"), std::string::npos) << out;
-  EXPECT_TRUE(std::regex_search(out, std::regex("1/4 \\(25%\\), [0-9.]+/s, ETA [0-9]+s, 1 failed\n"))) << out;
+  EXPECT_TRUE(std::regex_search(out, std::regex("1/4 \\(25%\\), [0-9.]+/(s|min), ETA [0-9]+(s|m[0-9]{2}s), 1 failed\n"))) << out;
 }
 
 TEST(Progress, SlowRatesPerMinuteAndLongEtasInMinutes) {
