@@ -4,7 +4,6 @@
 // "ctx" (0 = the model's training context), "chat_template"
 // (name override; default: detected from the model), "kv_type" (f32 | f16),
 // "concurrency" (sequences decoded together).
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -14,7 +13,6 @@
 #include "backends/native/engine.h"
 #include "backends/native/llama_model.h"
 #include "common/error.h"
-#include "common/sha256.h"
 
 namespace bhasa {
 namespace {
@@ -59,22 +57,14 @@ class NativeBackend : public Backend {
     return c;
   }
 
+  // The model's sha256 is added by the harness (harness/provenance.h), which
+  // caches it in the run directory.
   nlohmann::json Describe() const override {
-    std::lock_guard lock(mu_);
-    if (sha256_.empty()) {
-      // A directory (HF) has no single file to hash.
-      try {
-        sha256_ = Sha256File(path_);
-      } catch (const Error&) {
-        sha256_ = "n/a";
-      }
-    }
     const auto& m = engine_->model();
     return {{"backend", "native"},
             {"engine", "bhasa-native " + std::string(engine_->kernels().name)},
             {"device", device_summary_},
             {"model_file", path_},
-            {"sha256", sha256_},
             {"format", m.file().format()},
             {"quantization", m.quantization()},
             {"n_params", m.n_params()},
@@ -143,8 +133,6 @@ class NativeBackend : public Backend {
   std::string device_summary_;
   std::unique_ptr<native::Engine> engine_;
   native::ChatTemplate template_;
-  mutable std::mutex mu_;
-  mutable std::string sha256_;
 };
 
 std::unique_ptr<Backend> MakeNative(const BackendOptions& o) { return std::make_unique<NativeBackend>(o); }

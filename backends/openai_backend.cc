@@ -171,9 +171,14 @@ BackendCapabilities OpenAiBackend::AskServers() const {
 
 nlohmann::json OpenAiBackend::Describe() const {
   nlohmann::json urls = nlohmann::json::array();
-  for (const Url& u : config_.urls) urls.push_back(u.ToString());
+  nlohmann::json hosts = nlohmann::json::array();
+  for (const Url& u : config_.urls) {
+    urls.push_back(u.ToString());
+    hosts.push_back((u.host.find(':') != std::string::npos ? "[" + u.host + "]" : u.host) + ":" + u.port);
+  }
   nlohmann::json d = {{"backend", name()},
                       {"urls", urls},
+                      {"url_hosts", hosts},
                       {"model", config_.model},
                       {"endpoint", config_.message_format == MessageFormat::kBaseTemplate
                                        ? "completions (base template)"

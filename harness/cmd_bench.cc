@@ -38,16 +38,16 @@ int Bench(std::span<const std::string> args) {
   std::string model_path, kv = "f32", device = "cpu";
   int prompt_len = 128, gen_len = 32, threads = 2, reps = 3, batch = 1;
   bool json = false;
-  Flags f("bench", "--model FILE [--prompt-len 128] [--gen-len 32] [--threads 2] [--reps 3] [--device cpu]",
+  Flags f("bench", "--model FILE [options]",
           "Measures prompt processing (pp) and generation (tg) tokens/s of the built-in engine.");
   f.String("model", &model_path, "GGUF file or HF model directory", "FILE")
-      .Int("prompt-len", &prompt_len, "prompt tokens per repetition (default 128)")
-      .Int("gen-len", &gen_len, "generated tokens per repetition (default 32)")
-      .Int("threads", &threads, "CPU threads (default 2)")
+      .Int("prompt-len", &prompt_len, "prompt tokens per repetition")
+      .Int("gen-len", &gen_len, "generated tokens per repetition")
+      .Int("threads", &threads, "CPU threads")
       .String("device", &device, "cpu | cuda (weight matmuls on the GPU)", "NAME")
-      .Int("reps", &reps, "repetitions; the median is reported (default 3)")
-      .Int("batch", &batch, "sequences decoded together during generation (default 1)")
-      .String("kv-type", &kv, "KV cache type: f32 or f16")
+      .Int("reps", &reps, "repetitions; the median is reported")
+      .Int("batch", &batch, "sequences decoded together during generation")
+      .String("kv-type", &kv, "KV cache type: f32 or f16", "TYPE")
       .Bool("json", &json, "JSON output");
   if (!f.Parse(args)) return kExitOk;
   if (model_path.empty()) throw Error("bench: --model is required", kExitUsage);

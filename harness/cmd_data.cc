@@ -20,7 +20,7 @@ namespace bhasa {
 namespace {
 
 int DataCheck(std::span<const std::string> args) {
-  std::string tasks_dir = DefaultTasksDir(), data_dir = DefaultDataDir(), revision, suite;
+  std::string tasks_dir, data_dir, revision, suite;
   std::vector<std::string> task_names, languages;
   int max_report = 200;
   Flags f("data check", "[--tasks-dir DIR] [--data-dir DIR] [--tasks T] [--languages L]",
@@ -29,14 +29,16 @@ int DataCheck(std::span<const std::string> args) {
           "or Hugging Face hub cache; parquet, CSV, JSON), against the task's row schema: ids,\n"
           "labels (and the label set), prompt fields, IFEval instruction ids and kwargs, MT-Bench\n"
           "turns, baselines and references. Prints one line per problem; exits 2 when there is any.");
-  f.String("tasks-dir", &tasks_dir, "task definitions (ours or SEA-HELM's seahelm_tasks)", "DIR")
-      .String("data-dir", &data_dir, "datasets: our layout, a dataset download or a hub cache", "DIR")
+  f.String("tasks-dir", &tasks_dir, "task definitions (ours or SEA-HELM's seahelm_tasks; default: the installed ones)", "DIR")
+      .String("data-dir", &data_dir, "datasets: our layout, a dataset download or a hub cache (default: bundled samples)", "DIR")
       .String("data-revision", &revision, "hub cache snapshot: a commit or ref (default: refs/main)", "REV")
       .List("tasks", &task_names, "tasks or aggregation groups to check (default: all)", "T1,T2")
       .List("languages", &languages, "languages to check (default: every language of the tasks)", "id,vi")
       .String("suite", &suite, "check the tasks of a task set", "NAME")
       .Int("max-report", &max_report, "print at most this many problems (0 = all)");
   if (!f.Parse(args)) return kExitOk;
+  if (tasks_dir.empty()) tasks_dir = DefaultTasksDir();
+  if (data_dir.empty()) data_dir = DefaultDataDir();
   auto catalog = tasks::LoadCatalog(tasks_dir);
   auto plan = ResolvePlan(catalog, PlanRequest{task_names, languages, suite, false});
   std::vector<tasks::DataProblem> problems;

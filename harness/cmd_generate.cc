@@ -24,18 +24,18 @@ int Generate(std::span<const std::string> args) {
   bool greedy = false, json = false, eog = true;
   Flags f("generate", "MODEL --text T [--max-tokens N] [--greedy] [--json]",
           "Continues T with the built-in engine (BOS added, special-token text parsed).");
-  f.Positional("model", &model_path, "GGUF file or HF model directory")
+  f.Positional("MODEL", &model_path, "GGUF file or HF model directory")
       .String("text", &text, "prompt text")
-      .Int("max-tokens", &max_tokens, "tokens to generate (default 32)")
+      .Int("max-tokens", &max_tokens, "tokens to generate")
       .Bool("greedy", &greedy, "argmax decoding (ignores temperature/top-p/top-k)")
-      .Double("temperature", &temperature, "sampling temperature (default 0.8)")
-      .Double("top-p", &top_p, "nucleus cut (default 1)")
-      .Int("top-k", &top_k, "top-k cut (default 0 = off)")
+      .Double("temperature", &temperature, "sampling temperature")
+      .Double("top-p", &top_p, "nucleus cut (1 = off)")
+      .Int("top-k", &top_k, "top-k cut (0 = off)")
       .Int64("seed", &seed, "sampler seed")
-      .Bool("stop-at-eog", &eog, "end at EOS/EOT tokens (default on)")
-      .Int("threads", &threads, "CPU threads (default: all)")
+      .Bool("stop-at-eog", &eog, "end at EOS/EOT tokens")
+      .Int("threads", &threads, "CPU threads (0 = all cores)")
       .String("device", &device, "cpu | cuda (weight matmuls on the GPU)", "NAME")
-      .Int("ctx", &ctx, "context length (default: the model's)")
+      .Int("ctx", &ctx, "context length (0 = the model's)")
       .Bool("json", &json, "print token ids and text as JSON");
   if (!f.Parse(args)) return kExitOk;
   if (!f.WasSet("text")) throw Error("generate: --text is required", kExitUsage);
@@ -65,11 +65,11 @@ int Logits(std::span<const std::string> args) {
   bool all = false, json = false;
   Flags f("model logits", "MODEL --text T [--top K] [--all] [--json]",
           "Prints the logits at the last position after evaluating T (BOS added, special-token text parsed).");
-  f.Positional("model", &model_path, "GGUF file or HF model directory")
+  f.Positional("MODEL", &model_path, "GGUF file or HF model directory")
       .String("text", &text, "prompt text")
-      .Int("top", &top, "how many of the largest logits to print (default 10)")
+      .Int("top", &top, "how many of the largest logits to print")
       .Bool("all", &all, "print every logit in id order")
-      .Int("threads", &threads, "CPU threads (default: all)")
+      .Int("threads", &threads, "CPU threads (0 = all cores)")
       .String("device", &device, "cpu | cuda (weight matmuls on the GPU)", "NAME")
       .Bool("json", &json, "JSON output");
   if (!f.Parse(args)) return kExitOk;

@@ -87,7 +87,7 @@ int MetricCommand(std::span<const std::string> args) {
       .String("lang", &lang, "language code (th: word segmentation; my: Burmese syllables)", "L")
       .String("answer-tag", &answer_tag, "answer tag the extractor searches for, e.g. 'Jawaban:'", "T")
       .String("thai-dict", &thai_dict, "word list (one per line) for newmm Thai segmentation", "FILE")
-      .Bool("strip-think", &strip_thinking, "score only the text after the last </think> (as run --strip-think)")
+      .Bool("strip-think", &strip_thinking, "drop text through the last </think> before scoring")
       .List("option", &extra, "scorer option KEY=VALUE (VALUE parsed as JSON when it parses)", "K=V")
       .Bool("json", &json, "print JSON instead of tables");
   if (!f.Parse(args)) return kExitOk;

@@ -297,7 +297,7 @@ int CreateRandomCommand(std::span<const std::string> args) {
       .Int64("n-head-kv", &n_head_kv, "key/value heads")
       .Int64("head-dim", &head_dim, "width of one head (default n-embd / n-head)")
       .Int64("n-ff", &n_ff, "feed-forward width")
-      .Int64("n-vocab", &n_vocab, "vocabulary size (default: that of the vocabulary; the built-in one is padded with reserved tokens)")
+      .Int64("n-vocab", &n_vocab, "vocabulary size (0 = that of the vocabulary; the built-in one is padded with reserved tokens)")
       .Int64("n-ctx", &n_ctx, "context length")
       .Int64("seed", &seed, "random seed")
       .Double("rope-base", &rope_base, "RoPE frequency base")

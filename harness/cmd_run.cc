@@ -10,6 +10,7 @@
 #include "harness/decoding.h"
 #include "harness/evaluation.h"
 #include "harness/pipeline.h"
+#include "harness/provenance.h"
 #include "harness/plan.h"
 #include "harness/run_options.h"
 #include "results/journal.h"
@@ -52,9 +53,11 @@ nlohmann::json RunMeta(const RunOptions& o, const nlohmann::json& backend_desc, 
           {"requests", {{"reused", stats.reused}, {"asked", stats.asked}, {"failed", stats.failed}}}};
 }
 
-int Finish(const EvaluationSummary& s, const results::RunDir& dir, const PipelineStats& stats) {
+int Finish(const EvaluationSummary& s, const results::RunDir& dir, const PipelineStats& stats, const RunClock& clock) {
   std::fputs(FormatScoreTable(s.results).c_str(), stdout);
   std::printf("\nrequests: %zu from the journal, %zu asked, %zu failed\n", stats.reused, stats.asked, stats.failed);
+  std::fputs(FormatProvenance(s.results.value("meta", nlohmann::json::object())).c_str(), stdout);
+  std::printf("elapsed: %.1f s\n", clock.ElapsedSeconds());
   std::printf("results: %s\n", dir.ResultsPath().c_str());
   if (s.failed_rows > 0 || s.failed_tasks > 0) {
     std::fprintf(stderr,
@@ -67,6 +70,7 @@ int Finish(const EvaluationSummary& s, const results::RunDir& dir, const Pipelin
 }
 
 int RunCommand(std::span<const std::string> args) {
+  const RunClock clock;
   RunOptions o;
   Flags f("run", "--model PATH [--tasks T] [--languages L] [options]",
           "Evaluates a model on tasks x languages. The run directory survives crashes: run the same\n"
@@ -76,6 +80,7 @@ int RunCommand(std::span<const std::string> args) {
   FinalizeRunOptions(o);
   ResolveDecoding(o, f.WasSet("seed"));
   PreparedRun p = Prepare(o);
+  WarnIfBundledSamples(o.data_dir);
 
   // Backends are made and asked before the run directory exists: an
   // unreachable server stops here with exit 3.
@@ -104,11 +109,14 @@ int RunCommand(std::span<const std::string> args) {
   PipelineStats stats = RunRounds(p.ptrs, backend.get(), judge.get(), journal, done);
   nlohmann::json meta = RunMeta(o, backend->Describe(), stats);
   if (judge) meta["judge"] = judge->Describe();
+  FileHashCache hashes(dir.root() + "/file_hashes.json");
+  AddProvenance(meta, o.data_dir, DataFilesRead(p.ptrs, o.data_dir, o.model_kind == "base"), stats, clock, hashes);
   EvaluationSummary s = ScoreAndWrite(p.tasks, done, dir, meta);
-  return Finish(s, dir, stats);
+  return Finish(s, dir, stats, clock);
 }
 
 int ScoreCommand(std::span<const std::string> args) {
+  const RunClock clock;
   std::string run_dir, thai_dict, langid_model, tasks_dir, data_dir;
   bool strip_think = false;
   Flags f("score", "RUN_DIR [options]",
@@ -135,8 +143,15 @@ int ScoreCommand(std::span<const std::string> args) {
   results::Journal journal(dir.JournalPath());
   tasks::ResponseMap done;
   PipelineStats stats = RunRounds(p.ptrs, nullptr, nullptr, journal, done);
-  EvaluationSummary s = ScoreAndWrite(p.tasks, done, dir, RunMeta(o, {{"backend", o.backend}, {"rescored", true}}, stats));
-  return Finish(s, dir, stats);
+  nlohmann::json recorded = RecordedBackends(dir.ResultsPath());
+  nlohmann::json backend = recorded.value("backend", nlohmann::json{{"backend", o.backend}});
+  backend["rescored"] = true;
+  nlohmann::json meta = RunMeta(o, backend, stats);
+  if (recorded.contains("judge")) meta["judge"] = recorded["judge"];
+  FileHashCache hashes(dir.root() + "/file_hashes.json");
+  AddProvenance(meta, o.data_dir, DataFilesRead(p.ptrs, o.data_dir, o.model_kind == "base"), stats, clock, hashes);
+  EvaluationSummary s = ScoreAndWrite(p.tasks, done, dir, meta);
+  return Finish(s, dir, stats, clock);
 }
 
 const RegisterCommand kRun("run", "evaluate a model on tasks x languages (resumable)", RunCommand);

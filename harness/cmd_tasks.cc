@@ -8,6 +8,7 @@
 #include "common/error.h"
 #include "backends/backend.h"
 #include "harness/flags.h"
+#include "harness/columns.h"
 #include "harness/plan.h"
 #include "metrics/scorer.h"
 #include "tasks/task.h"
@@ -17,13 +18,14 @@ namespace bhasa {
 namespace {
 
 int TasksCommand(std::span<const std::string> args) {
-  std::string tasks_dir = DefaultTasksDir();
+  std::string tasks_dir;
   bool json = false;
   Flags f("tasks", "[--tasks-dir DIR] [--json]",
           "Lists the tasks, their languages, scorers and task metrics, and whether this build\n"
           "implements them (a task plugin for its family and a registered scorer).");
-  f.String("tasks-dir", &tasks_dir, "task definitions to list", "DIR").Bool("json", &json, "print JSON");
+  f.String("tasks-dir", &tasks_dir, "task definitions to list (default: the installed ones)", "DIR").Bool("json", &json, "print JSON");
   if (!f.Parse(args)) return kExitOk;
+  if (tasks_dir.empty()) tasks_dir = DefaultTasksDir();
   auto cat = tasks::LoadCatalog(tasks_dir);
   nlohmann::json out = nlohmann::json::array();
   for (const auto& [name, t] : cat.tasks) {
@@ -38,15 +40,15 @@ int TasksCommand(std::span<const std::string> args) {
     std::printf("%s\n", DumpJson(out, 2).c_str());
     return kExitOk;
   }
-  std::printf("%-22s %-16s %-14s %-16s %-26s %s\n", "task", "family", "competency", "scorer", "metric", "languages");
+  std::vector<std::vector<std::string>> table = {{"task", "family", "competency", "scorer", "metric", "languages"}};
   for (const auto& t : out) {
     std::string langs;
     for (const auto& l : t["languages"]) langs += (langs.empty() ? "" : ",") + l.get<std::string>();
-    std::printf("%-22s %-16s %-14s %-16s %-26s %s%s\n", t["task"].get<std::string>().c_str(),
-                t["family"].get<std::string>().c_str(), t["competency"].get<std::string>().c_str(),
-                t["scorer"].get<std::string>().c_str(), t["metric"].get<std::string>().c_str(), langs.c_str(),
-                t["implemented"].get<bool>() ? "" : "  (not implemented)");
+    if (!t["implemented"].get<bool>()) langs += "  (not implemented)";
+    auto cell = [&](const char* key) { return t[key].get<std::string>(); };
+    table.push_back({cell("task"), cell("family"), cell("competency"), cell("scorer"), cell("metric"), langs});
   }
+  std::fputs(FormatColumns(table).c_str(), stdout);
   return kExitOk;
 }
 

@@ -62,7 +62,21 @@ EvaluationSummary ScoreAndWrite(const std::vector<std::unique_ptr<tasks::Task>>&
 std::string FormatScoreTable(const nlohmann::json& doc) {
   std::string out;
   char line[512];
-  std::snprintf(line, sizeof line, "%-6s %-24s %-28s %9s\n", "lang", "competency", "task", "score");
+  // failed: rows whose request failed; null: rows whose answer could not be
+  // extracted (the scorer's null_count), both counted in the score as wrong.
+  auto row = [&](const std::string& lang, const std::string& comp, const std::string& task, double score,
+                 const std::string& failed = "", const std::string& nulls = "", const char* note = "") {
+    std::snprintf(line, sizeof line, "%-6s %-30s %-28s %9.2f %7s %6s%s\n", lang.c_str(), comp.c_str(), task.c_str(),
+                  score, failed.c_str(), nulls.c_str(), note);
+    std::string text = line;  // without the padding of empty count columns
+    text.erase(text.find_last_not_of(" \n") + 1);
+    out += text + "\n";
+  };
+  auto count = [](const nlohmann::json& v, const char* key) {
+    return v.contains(key) && v[key].is_number_integer() ? std::to_string(v[key].get<long long>()) : std::string("-");
+  };
+  std::snprintf(line, sizeof line, "%-6s %-30s %-28s %9s %7s %6s\n", "lang", "competency", "task", "score", "failed",
+                "null");
   out += line;
   const auto& res = doc.at("results");
   const auto& tasks = doc.at("tasks");
@@ -72,27 +86,20 @@ std::string FormatScoreTable(const nlohmann::json& doc) {
       if (!cj.is_object()) continue;
       for (const auto& [name, v] : cj.items()) {
         if (name == "total") continue;
-        double score;
         if (v.is_object()) {
           std::string metric = tasks.contains(name) ? tasks[name].value("metric", "") : "";
-          score = v.contains(metric) && v[metric].is_number() ? v[metric].get<double>() : 0.0;
-          std::snprintf(line, sizeof line, "%-6s %-24s %-28s %9.2f%s\n", lang.c_str(), comp.c_str(), name.c_str(), score,
-                        v.contains("error") ? "  (scoring failed)" : "");
+          double score = v.contains(metric) && v[metric].is_number() ? v[metric].get<double>() : 0.0;
+          row(lang, comp, name, score, count(v, "failed_count"), count(v, "null_count"),
+              v.contains("error") ? "  (scoring failed)" : "");
         } else {
-          std::snprintf(line, sizeof line, "%-6s %-24s %-28s %9.2f\n", lang.c_str(), comp.c_str(),
-                        ("[" + name + "]").c_str(), v.get<double>());
+          row(lang, comp, "[" + name + "]", v.get<double>());
         }
-        out += line;
       }
-      std::snprintf(line, sizeof line, "%-6s %-24s %-28s %9.2f\n", lang.c_str(), comp.c_str(), "(competency)",
-                    cj.value("total", 0.0));
-      out += line;
+      row(lang, comp, "(competency)", cj.value("total", 0.0));
     }
-    std::snprintf(line, sizeof line, "%-6s %-24s %-28s %9.2f\n", lang.c_str(), "(language)", "", lj.value("total", 0.0));
-    out += line;
+    row(lang, "(language)", "", lj.value("total", 0.0));
   }
-  std::snprintf(line, sizeof line, "%-6s %-24s %-28s %9.2f\n", "all", "(total)", "", res.value("total", 0.0));
-  out += line;
+  row("all", "(total)", "", res.value("total", 0.0));
   return out;
 }
 

@@ -26,7 +26,8 @@ EvaluationSummary ScoreAndWrite(const std::vector<std::unique_ptr<tasks::Task>>&
                                 const tasks::ResponseMap& done, const results::RunDir& dir,
                                 const nlohmann::json& meta);
 
-// A plain-text table of the scores (language, competency, task, score).
+// A plain-text table of the scores (language, competency, task, score) with
+// each task's failed rows and extraction failures (null_count).
 std::string FormatScoreTable(const nlohmann::json& results_doc);
 
 }  // namespace bhasa

@@ -193,7 +193,7 @@ std::string Flags::Help() const {
     out += "\narguments:\n";
     for (const auto& p : positionals_) {
       char line[512];
-      std::snprintf(line, sizeof line, "  %-24s %s\n", p.name.c_str(), p.help.c_str());
+      std::snprintf(line, sizeof line, "  %-28s %s\n", p.name.c_str(), p.help.c_str());
       out += line;
     }
   }

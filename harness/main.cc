@@ -5,6 +5,7 @@
 
 #include "common/error.h"
 #include "common/exit_codes.h"
+#include "harness/columns.h"
 #include "harness/command.h"
 
 namespace {
@@ -12,8 +13,9 @@ namespace {
 void PrintUsage() {
   std::printf("bhasa %s: evaluation harness for LLMs in Southeast Asian languages\n\n", BHASA_VERSION);
   std::printf("usage: bhasa <command> [options]   (bhasa <command> --help for details)\n\ncommands:\n");
-  for (const auto& [name, cmd] : bhasa::CommandRegistry().entries())
-    std::printf("  %-16s %s\n", name.c_str(), cmd.summary.c_str());
+  std::vector<std::vector<std::string>> table;
+  for (const auto& [name, cmd] : bhasa::CommandRegistry().entries()) table.push_back({"  " + name, cmd.summary});
+  std::fputs(bhasa::FormatColumns(table).c_str(), stdout);
   std::printf("\nexit codes: 0 ok, 1 regression found (compare), 2 usage or input error,\n"
               "            3 runtime failure, 4 run finished with failed requests, 130 interrupted\n");
 }

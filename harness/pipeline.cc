@@ -1,5 +1,6 @@
 #include "harness/pipeline.h"
 
+#include <chrono>
 #include <map>
 
 #include "harness/progress.h"
@@ -35,6 +36,8 @@ PipelineStats RunRounds(const std::vector<tasks::Task*>& tasks, Backend* model, 
       }
       any = true;
       for (auto& r : reqs) {
+        const std::string key = r.role == "judge" ? r.task + "/judge" : r.task;
+        if (!stats.decoding[key].contains(r.lang)) stats.decoding[key][r.lang] = r.params;
         if (const Response* hit = journal.Find(r)) {
           done[r.id] = *hit;
           ++stats.reused;
@@ -57,14 +60,22 @@ PipelineStats RunRounds(const std::vector<tasks::Task*>& tasks, Backend* model, 
       std::map<std::string, const Request*> by_id;
       for (const auto& r : reqs) by_id[r.id] = &r;
       Progress progress(std::string(what) + " round " + std::to_string(round + 1), reqs.size());
+      const auto start = std::chrono::steady_clock::now();
       backend->Generate(reqs, [&](Response resp) {
         auto it = by_id.find(resp.request_id);
         if (it == by_id.end()) return;  // a backend answering an id it was not asked: ignore
         journal.Record(*it->second, resp);
-        if (resp.status != ResponseStatus::kOk) ++stats.failed;
+        const bool ok = resp.status == ResponseStatus::kOk;
+        if (ok) {
+          stats.prompt_tokens += resp.prompt_tokens;
+          stats.generated_tokens += resp.completion_tokens;
+        } else {
+          ++stats.failed;
+        }
         done[resp.request_id] = std::move(resp);
-        progress.Tick();
+        progress.Tick(!ok);
       });
+      stats.backend_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       progress.Finish();
       stats.asked += reqs.size();
       // A backend that skipped a request must not leave a hole.

@@ -4,6 +4,8 @@
 
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "backends/backend.h"
 #include "results/journal.h"
 #include "tasks/task.h"
@@ -14,6 +16,13 @@ struct PipelineStats {
   size_t reused = 0;   // answered from the journal
   size_t asked = 0;    // sent to a backend
   size_t failed = 0;   // answered with status failed
+  // Over the requests this invocation asked and got answered (status ok).
+  long long prompt_tokens = 0;
+  long long generated_tokens = 0;
+  double backend_seconds = 0;  // wall time spent waiting for backends
+  // The settings each task sent: {"<task>" or "<task>/judge": {"<lang>":
+  // GenerationParams JSON}} of the first request of that role (the first turn).
+  nlohmann::json decoding = nlohmann::json::object();
 };
 
 // Runs rounds 0, 1, ... until no task asks for more. `judge` may be null when

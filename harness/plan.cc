@@ -1,19 +1,11 @@
 #include "harness/plan.h"
 
 #include <algorithm>
-#include <cstdlib>
 #include <set>
 
 #include "common/error.h"
 
 namespace bhasa {
-
-std::string BhasaHome() {
-  if (const char* h = std::getenv("BHASA_HOME"); h && *h) return h;
-  return BHASA_HOME_DEFAULT;
-}
-std::string DefaultTasksDir() { return BhasaHome() + "/tasks"; }
-std::string DefaultDataDir() { return BhasaHome() + "/data/samples"; }
 
 namespace {
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/home.h"  // DefaultTasksDir, DefaultDataDir
 #include "tasks/task.h"
 #include "tasks/task_config.h"
 
@@ -24,10 +25,5 @@ struct PlannedTask {
 
 // Throws Error naming unknown tasks, languages or suites with the valid ones.
 std::vector<PlannedTask> ResolvePlan(const tasks::TaskCatalog& catalog, const PlanRequest& req);
-
-// The installation's home: $BHASA_HOME, else the source tree it was built from.
-std::string BhasaHome();
-std::string DefaultTasksDir();
-std::string DefaultDataDir();
 
 }  // namespace bhasa

@@ -10,7 +10,7 @@ namespace bhasa {
 
 void DeclareRunFlags(Flags& f, RunOptions& o) {
   f.String("model", &o.model, "model: GGUF file or Hugging Face directory (native), model name (openai)", "PATH")
-      .String("model-name", &o.model_name, "name for the run folder and results (default: basename of --model)", "NAME")
+      .String("model-name", &o.model_name, "name for the run folder and results (default: basename of --model without .gguf)", "NAME")
       .String("backend", &o.backend, "native | openai | replay (default: replay with --replay, openai with --url, else native)", "NAME")
       .List("tasks", &o.tasks, "tasks or aggregation groups to run (default: all)", "T1,T2")
       .List("languages", &o.languages, "languages to run (default: every language of the tasks)", "id,vi")
@@ -35,7 +35,7 @@ void DeclareRunFlags(Flags& f, RunOptions& o) {
       .String("replay", &o.replay, "replay backend: answers file(s) or directories, comma separated", "FILE")
       .String("url", &o.url, "openai backend: base URL(s), comma separated for round-robin", "URL")
       .String("api-key-env", &o.api_key_env, "openai backend: environment variable holding the API key", "VAR")
-      .Int("concurrency", &o.concurrency, "openai backend: requests in flight")
+      .Int("concurrency", &o.concurrency, "requests in flight (openai) or sequences decoded together (native)")
       .Double("timeout", &o.timeout, "openai backend: request timeout in seconds")
       .Int("max-retries", &o.max_retries, "openai backend: retries on connect errors, timeouts, 429, 5xx")
       .String("chat-template", &o.chat_template, "native backend: chat template name override", "NAME")
@@ -62,7 +62,7 @@ void FinalizeRunOptions(RunOptions& o) {
   if (o.tasks_dir.empty()) o.tasks_dir = DefaultTasksDir();
   if (o.data_dir.empty()) o.data_dir = DefaultDataDir();
   if (o.model_name.empty()) {
-    if (!o.model.empty()) o.model_name = results::ModelBasename(o.model);
+    if (!o.model.empty()) o.model_name = results::RunFolderName(o.model);
     else if (o.backend == "replay") o.model_name = "replay";
     else throw Error("--model is required for the " + o.backend + " backend", kExitUsage);
   }

@@ -1,6 +1,7 @@
 #include "results/run_dir.h"
 
 #include <filesystem>
+#include <string_view>
 
 #include "common/error.h"
 #include "common/fs.h"
@@ -16,6 +17,14 @@ std::string ModelBasename(const std::string& model) {
   auto slash = m.find_last_of('/');
   std::string base = slash == std::string::npos ? m : m.substr(slash + 1);
   return base.empty() ? "model" : base;
+}
+
+std::string RunFolderName(const std::string& model) {
+  std::string base = ModelBasename(model);
+  for (std::string_view ext : {".gguf", ".safetensors", ".bin"}) {
+    if (base.size() > ext.size() && base.ends_with(ext)) return base.substr(0, base.size() - ext.size());
+  }
+  return base;
 }
 
 RunDir::RunDir(const std::string& out_dir, const std::string& model, int run_number)

@@ -31,5 +31,9 @@ class RunDir {
 
 // basename of a model path or id, without a trailing slash ("org/model" → "model").
 std::string ModelBasename(const std::string& model);
+// The default run folder name of a model path: its basename without a model
+// file extension (.gguf, .safetensors, .bin), so "m/bhasa-demo-Q8_0.gguf" →
+// "bhasa-demo-Q8_0"; other dots stay ("Qwen2.5-7B").
+std::string RunFolderName(const std::string& model);
 
 }  // namespace bhasa::results

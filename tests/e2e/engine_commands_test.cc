@@ -1,0 +1,71 @@
+// `bhasa generate`, `bhasa model logits` and `bhasa bench` through the binary,
+// on a tiny random model: greedy decoding follows the logits' argmax.
+#include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/e2e/tiny_model.h"
+#include "tests/test_support.h"
+
+namespace bhasa {
+namespace {
+
+using testing::BhasaBinary;
+using testing::RunCommand;
+using testing::TinyModel;
+
+nlohmann::json RunJson(const std::string& args) {
+  std::string out;
+  EXPECT_EQ(RunCommand(BhasaBinary() + " " + args + " --threads 1", &out), 0) << out;
+  return nlohmann::json::parse(out.substr(out.find('{')));
+}
+
+TEST(EngineCommands, GreedyGenerationStartsWithTheLogitsArgmax) {
+  const auto logits = RunJson("model logits " + TinyModel() + " --text 'Halo dunia' --top 3 --json");
+  ASSERT_EQ(logits["top"].size(), 3u);
+  EXPECT_EQ(logits["n_vocab"], 261);
+  EXPECT_GE(logits["top"][0][1].get<double>(), logits["top"][1][1].get<double>());
+
+  const auto gen = RunJson("generate " + TinyModel() + " --text 'Halo dunia' --greedy --max-tokens 6 --no-stop-at-eog --json");
+  EXPECT_EQ(gen["prompt_tokens"], logits["tokens"]);
+  ASSERT_EQ(gen["tokens"].size(), 6u);
+  EXPECT_EQ(gen["tokens"][0], logits["top"][0][0]);
+  EXPECT_EQ(gen["finish_reason"], "length");
+  // Greedy decoding is deterministic.
+  EXPECT_EQ(RunJson("generate " + TinyModel() + " --text 'Halo dunia' --greedy --max-tokens 6 --no-stop-at-eog --json")["tokens"],
+            gen["tokens"]);
+}
+
+TEST(EngineCommands, SampledGenerationRepeatsWithTheSameSeed) {
+  const std::string cmd = "generate " + TinyModel() + " --text 'Xin chào' --temperature 1.5 --max-tokens 8 --no-stop-at-eog --json";
+  const auto a = RunJson(cmd + " --seed 11"), b = RunJson(cmd + " --seed 11");
+  EXPECT_EQ(a["tokens"], b["tokens"]);
+  EXPECT_EQ(a["tokens"].size(), 8u);
+}
+
+TEST(EngineCommands, GenerateAndLogitsNeedText) {
+  std::string out;
+  EXPECT_EQ(RunCommand(BhasaBinary() + " generate " + TinyModel(), &out), 2) << out;
+  EXPECT_NE(out.find("--text"), std::string::npos) << out;
+  EXPECT_EQ(RunCommand(BhasaBinary() + " model logits " + TinyModel(), &out), 2) << out;
+  EXPECT_EQ(RunCommand(BhasaBinary() + " generate /nonexistent.gguf --text x", &out) == 0, false) << out;
+}
+
+TEST(EngineCommands, BenchHelpListsItsOptionsOnce) {
+  std::string out;
+  ASSERT_EQ(RunCommand(BhasaBinary() + " bench --help", &out), 0) << out;
+  for (const char* flag : {"--model FILE", "--prompt-len N", "--gen-len N", "--threads N", "--device NAME", "--reps N",
+                           "--batch N", "--kv-type TYPE", "--json"})
+    EXPECT_NE(out.find(flag), std::string::npos) << flag << "\n" << out;
+  EXPECT_EQ(out.find("(default"), std::string::npos) << "a default stated twice:\n" << out;
+  EXPECT_EQ(RunCommand(BhasaBinary() + " bench", &out), 2) << out;
+}
+
+TEST(EngineCommands, BenchMeasuresTheTinyModel) {
+  const auto j = RunJson("bench --model " + TinyModel() + " --prompt-len 8 --gen-len 4 --reps 1 --json");
+  EXPECT_FALSE(j.empty()) << j.dump();
+}
+
+}  // namespace
+}  // namespace bhasa

@@ -1,0 +1,83 @@
+// `cmake --install` into a temporary prefix: the installed bhasa finds its
+// tasks and sample data beside itself (<prefix>/share/bhasa), not in the
+// source tree it was built from; a lone copy of the binary needs $BHASA_HOME.
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "common/fs.h"
+#include "tests/e2e/tiny_model.h"
+#include "tests/test_support.h"
+
+namespace bhasa {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::RunCommand;
+
+class Installed : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    prefix_ = new std::string(testing::TempDir("install") + "/prefix");
+    const std::string build = fs::path(testing::BhasaBinary()).parent_path().string();
+    std::string log;
+    ASSERT_EQ(RunCommand("cmake --install " + build + " --prefix " + *prefix_, &log), 0) << log;
+  }
+  static void TearDownTestSuite() { delete prefix_; }
+  // Runs the installed binary from / with BHASA_HOME unset.
+  static int Bhasa(const std::string& args, std::string* out, const std::string& binary = "") {
+    return RunCommand("cd / && env -u BHASA_HOME " + (binary.empty() ? *prefix_ + "/bin/bhasa" : binary) + " " + args,
+                      out);
+  }
+  static std::string* prefix_;
+};
+std::string* Installed::prefix_ = nullptr;
+
+TEST_F(Installed, LaysOutBinaryTasksAndSamples) {
+  EXPECT_TRUE(fs::exists(*prefix_ + "/bin/bhasa"));
+  EXPECT_TRUE(fs::exists(*prefix_ + "/share/bhasa/tasks/sentiment.yaml"));
+  EXPECT_TRUE(fs::exists(*prefix_ + "/share/bhasa/tasks/task_config.yaml"));
+  EXPECT_FALSE(fs::exists(*prefix_ + "/share/bhasa/tasks/prompt_task.cc"));
+  EXPECT_TRUE(fs::exists(*prefix_ + "/share/bhasa/data/samples/sentiment/id/test.jsonl"));
+}
+
+TEST_F(Installed, BinaryDoesNotNameTheSourceTree) {
+  std::ifstream in(*prefix_ + "/bin/bhasa", std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(bytes.find(testing::SourceDir() + "/tasks"), std::string::npos);
+  EXPECT_EQ(bytes.find(testing::SourceDir() + "/data"), std::string::npos);
+}
+
+TEST_F(Installed, ListsTasksAndRunsFromThePrefix) {
+  std::string out;
+  ASSERT_EQ(Bhasa("tasks", &out), 0) << out;
+  EXPECT_NE(out.find("sentiment"), std::string::npos) << out;
+
+  const std::string runs = testing::TempDir("install-run");
+  ASSERT_EQ(Bhasa("run --model " + testing::TinyModel() + " --tasks sentiment --languages id --limit 1 --threads 1" +
+                      " --output " + runs,
+                  &out),
+            0)
+      << out;
+  const auto doc = nlohmann::json::parse(ReadFile(runs + "/tiny-Q8_0/run_0/results.json"));
+  EXPECT_EQ(fs::path(doc["meta"]["run"]["tasks_dir"]), fs::path(*prefix_ + "/share/bhasa/tasks"));
+  EXPECT_EQ(fs::path(doc["meta"]["data"]["dir"]), fs::path(*prefix_ + "/share/bhasa/data/samples"));
+  EXPECT_EQ(doc["meta"]["data"]["bundled_samples"], true);
+}
+
+TEST_F(Installed, ALoneBinaryUsesBhasaHome) {
+  const std::string lone = testing::TempDir("install-lone") + "/bhasa";
+  fs::copy_file(*prefix_ + "/bin/bhasa", lone);
+  fs::permissions(lone, fs::perms::owner_all);
+  std::string out;
+  EXPECT_EQ(Bhasa("tasks", &out, lone), 2) << out;
+  EXPECT_NE(out.find("BHASA_HOME"), std::string::npos) << out;
+  EXPECT_EQ(RunCommand("cd / && BHASA_HOME=" + *prefix_ + "/share/bhasa " + lone + " tasks", &out), 0) << out;
+  EXPECT_NE(out.find("sentiment"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace bhasa
