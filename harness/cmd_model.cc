@@ -295,7 +295,7 @@ int CreateRandomCommand(std::span<const std::string> args) {
       .Int64("n-layer", &n_layer, "number of blocks")
       .Int64("n-head", &n_head, "query heads")
       .Int64("n-head-kv", &n_head_kv, "key/value heads")
-      .Int64("head-dim", &head_dim, "width of one head (default n-embd / n-head)")
+      .Int64("head-dim", &head_dim, "width of one head; 0 means n-embd / n-head")
       .Int64("n-ff", &n_ff, "feed-forward width")
       .Int64("n-vocab", &n_vocab, "vocabulary size (0 = that of the vocabulary; the built-in one is padded with reserved tokens)")
       .Int64("n-ctx", &n_ctx, "context length")
