@@ -14,7 +14,9 @@
 // matmul has two or more activation rows (ggml's tiled GEMM then sums BF16 in
 // its own order); RMSNorm sums f32 squares in double;
 // softmax sums exponentials in double; RoPE angles use the cumulative float
-// product of ggml's rope cache; GELU is ggml's f16 lookup table.
+// product of ggml's rope cache; GELU is ggml's f16 lookup table; attention
+// scores over an f32 cache sum in one fixed order on every machine
+// (cpu/attention_score.h).
 //
 // Thread-safety: every entry is reentrant. Threaded entries run their
 // parallel loops in the calling thread's current tbb::task_arena, so the

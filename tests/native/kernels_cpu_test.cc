@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <tbb/task_arena.h>
 
+#include "backends/native/cpu/attention_score.h"
 #include "backends/native/cpu/simd_ops.h"
 #include "backends/native/cpu/ggml_exp.h"
 #include "backends/native/kernels.h"
@@ -52,6 +53,29 @@ void ForEachTarget(F body) {
     body();
   }
   simd::ForceTarget(0);
+}
+
+// The score's order spelt out: lane l of accumulator c (c = chunk % 2) adds
+// element 16 * chunk + l; the two are added, then lanes i and i+8, i and
+// i+4, then (0 + 2) + (1 + 3); elements past the last full 32 one by one.
+float ScoreInDocumentedOrder(const std::vector<float>& q, const std::vector<float>& k) {
+  const size_t n = q.size(), full = n / 32 * 32;
+  float acc[2][16] = {};
+  for (size_t i = 0; i < full; ++i) acc[i / 16 % 2][i % 16] = std::fma(q[i], k[i], acc[i / 16 % 2][i % 16]);
+  float v[16], a[8], b[4];
+  for (int l = 0; l < 16; ++l) v[l] = acc[0][l] + acc[1][l];
+  for (int l = 0; l < 8; ++l) a[l] = v[l] + v[l + 8];
+  for (int l = 0; l < 4; ++l) b[l] = a[l] + a[l + 4];
+  float sum = (b[0] + b[2]) + (b[1] + b[3]);
+  for (size_t i = full; i < n; ++i) sum += q[i] * k[i];
+  return sum;
+}
+
+TEST(KernelsCpu, AttentionScoreSumsInItsDocumentedOrder) {
+  for (size_t n : {64u, 128u, 80u, 7u}) {
+    const auto q = Random(n, 11 + static_cast<uint32_t>(n)), k = Random(n, 97 + static_cast<uint32_t>(n));
+    EXPECT_EQ(AttentionScore(q.data(), k.data(), static_cast<int64_t>(n)), ScoreInDocumentedOrder(q, k)) << n;
+  }
 }
 
 TEST(KernelsRef, MatmulF32MatchesHandComputed) {

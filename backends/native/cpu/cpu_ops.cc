@@ -11,6 +11,7 @@
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 
+#include "backends/native/cpu/attention_score.h"
 #include "backends/native/cpu/ggml_exp.h"
 #include "backends/native/cpu/rope_cache.h"
 #include "backends/native/cpu/simd_ops.h"
@@ -141,7 +142,7 @@ void AttendOne(const AttentionArgs& a, int64_t t, int64_t h, std::vector<float>&
   } else {
     const auto* k = static_cast<const float*>(a.kv.k);
     const auto* v = static_cast<const float*>(a.kv.v);
-    for (int64_t j = first; j < n_kv; ++j) scores[j] = simd::DotF32(qh, k + j * a.kv.stride + kv_off, a.head_dim);
+    for (int64_t j = first; j < n_kv; ++j) scores[j] = AttentionScore(qh, k + j * a.kv.stride + kv_off, a.head_dim);
     FinishScores(a, scores.data() + first, n_kv - first);
     CpuSoftmax(scores.data() + first, n_kv - first);
     if (a.n_tokens >= 2) {

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "backends/native/cpu/attention_score.h"
 #include "backends/native/cpu/ggml_exp.h"
 #include "backends/native/cpu/rope_cache.h"
 #include "backends/native/kernels.h"
@@ -75,8 +76,13 @@ void RefAttention(const AttentionArgs& a) {
       }
       for (int64_t j = first; j < n_kv; ++j) {
         float s = 0;
-        for (int64_t d = 0; d < a.head_dim; ++d)
-          s += q[d] * KvAt(a.kv.k, a.kv.f16, j * a.kv.stride + kvh * a.head_dim + d);
+        if (a.kv.f16) {
+          for (int64_t d = 0; d < a.head_dim; ++d)
+            s += q[d] * KvAt(a.kv.k, true, j * a.kv.stride + kvh * a.head_dim + d);
+        } else {
+          s = AttentionScore(q.data(), static_cast<const float*>(a.kv.k) + j * a.kv.stride + kvh * a.head_dim,
+                             a.head_dim);
+        }
         if (a.softcap > 0) s = SoftcapOne(s, a.softcap);
         scores[j] = s * a.scale;
       }

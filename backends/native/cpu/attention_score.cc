@@ -1,0 +1,26 @@
+#include "backends/native/cpu/attention_score.h"
+
+#include <cmath>
+
+#include "backends/native/quant_impl.h"
+
+namespace bhasa::native {
+
+// Lane loops the compiler vectorises; std::fma rounds once in every build.
+__attribute__((target_clones("arch=x86-64-v4", "arch=haswell", "default"))) float AttentionScore(const float* q,
+                                                                                                  const float* k,
+                                                                                                  int64_t n) {
+  float a0[16] = {}, a1[16] = {};
+  int64_t i = 0;
+  for (; i + 32 <= n; i += 32)
+    for (int l = 0; l < 16; ++l) {
+      a0[l] = std::fma(q[i + l], k[i + l], a0[l]);
+      a1[l] = std::fma(q[i + 16 + l], k[i + 16 + l], a1[l]);
+    }
+  for (int l = 0; l < 16; ++l) a0[l] += a1[l];
+  float sum = quant::ReduceLanes16(a0);
+  for (; i < n; ++i) sum += q[i] * k[i];
+  return sum;
+}
+
+}  // namespace bhasa::native
