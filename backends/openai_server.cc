@@ -51,9 +51,9 @@ struct HttpReply {
 HttpReply ErrorReply(const ApiError& e) { return {e.status(), e.Body()}; }
 
 // A failed Response as an API error: a prompt too long for the context is the client's fault.
-ApiError ResponseError(const Response& r) {
+ApiError ResponseError(const Response& r, bool chat) {
   if (r.error.find("does not fit") != std::string::npos)
-    return ApiError(400, r.error, "messages", "context_length_exceeded");
+    return ApiError(400, r.error, chat ? "messages" : "prompt", "context_length_exceeded");
   return ApiError(500, r.error, "", "internal_error", "server_error");
 }
 
@@ -239,7 +239,7 @@ struct OpenAiServer::Impl {
     std::unique_lock lock(p->mu);
     p->cv.wait(lock, [&] { return p->response.has_value(); });
     const Response& r = *p->response;
-    if (r.status != ResponseStatus::kOk) return ErrorReply(ResponseError(r));
+    if (r.status != ResponseStatus::kOk) return ErrorReply(ResponseError(r, chat));
     nlohmann::json choice = {{"index", 0}, {"finish_reason", FinishReason(r)}};
     // vLLM's convention: a null stop_reason says no stop string ended the text.
     if (r.finish_reason == "eos") choice["stop_reason"] = nullptr;
@@ -319,7 +319,7 @@ struct OpenAiServer::Impl {
     }
     const Response& r = *p.response;  // set once, never changed after
     if (r.status != ResponseStatus::kOk) {
-      send(SseEvent(ResponseError(r).Body()));
+      send(SseEvent(ResponseError(r, h.chat).Body()));
     } else {
       send(SseEvent(FinishChunk(h, FinishReason(r))));
       if (h.include_usage) send(SseEvent(UsageChunk(h, r.prompt_tokens, r.completion_tokens)));
