@@ -65,7 +65,7 @@ int64_t UnixSeconds() {
   return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
 }
 
-// OpenAI request JSON → Request; throws Error with the reason on bad input.
+// OpenAI request JSON → Request; throws ApiError with the reason on bad input.
 Request ParseRequest(const nlohmann::json& j, bool chat, uint64_t serial) {
   if (!j.is_object()) throw ApiError(400, "request body must be a JSON object", "", "invalid_type");
   Request r;
@@ -85,7 +85,8 @@ Request ParseRequest(const nlohmann::json& j, bool chat, uint64_t serial) {
     }
     r.continue_final_message = j.value("continue_final_message", false);
   } else {
-    if (!j.contains("prompt") || !j["prompt"].is_string()) throw ApiError(400, "'prompt' must be a string", "prompt", "invalid_type");
+    if (!j.contains("prompt") || !j["prompt"].is_string())
+      throw ApiError(400, "'prompt' must be a string", "prompt", "invalid_type");
     r.prompt = j["prompt"].get<std::string>();
   }
   auto num = [&](const char* k) { return j.contains(k) && j[k].is_number(); };
@@ -223,16 +224,22 @@ struct OpenAiServer::Impl {
     // This request's own number: other connections advance `serial` meanwhile.
     const uint64_t own_serial = ++serial;
     auto p = std::make_shared<Pending>();
+    StreamHeader header{chat, std::string(chat ? "chatcmpl-" : "cmpl-") + std::to_string(own_serial), UnixSeconds(),
+                        options.model_name};
     try {
       if (j.is_object()) CheckSamplingFields(j, MaxContext());
       p->request = ParseRequest(j, chat, own_serial);
+      // Types were checked above; null is the same as absent.
+      auto flag = [](const nlohmann::json& o, const char* key) { return o.value(key, nlohmann::json(false)) == true; };
+      if (auto m = j.find("model"); m != j.end() && m->is_string()) header.model = m->get<std::string>();
+      if (auto o = j.find("stream_options"); o != j.end() && o->is_object())
+        header.include_usage = flag(*o, "include_usage");
+      p->stream = flag(j, "stream");
     } catch (const ApiError& e) {
       return ErrorReply(e);
+    } catch (const nlohmann::json::exception& e) {
+      return ErrorReply(ApiError(400, std::string("a field has the wrong type: ") + e.what(), "", "invalid_type"));
     }
-    const StreamHeader header{chat, std::string(chat ? "chatcmpl-" : "cmpl-") + std::to_string(own_serial),
-                              UnixSeconds(), j.value("model", options.model_name),
-                              j.value("stream_options", nlohmann::json::object()).value("include_usage", false)};
-    p->stream = j.value("stream", false);
     Submit(p);
     if (p->stream) return {std::move(p), header};
 

@@ -202,6 +202,25 @@ TEST_F(ServerApiTest, CompletionStreamWithoutUsage) {
   EXPECT_EQ(events.back()["choices"][0]["text"], "");
 }
 
+TEST_F(ServerApiTest, Http10StreamEndsWithTheConnection) {
+  backend_.Release();
+  asio::ip::tcp::socket sock(io_);
+  sock.connect({asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(server_->port())});
+  const std::string body = R"({"prompt":"Hai","stream":true})";
+  asio::write(sock, asio::buffer("POST /v1/completions HTTP/1.0\r\nContent-Length: " + std::to_string(body.size()) +
+                                 "\r\n\r\n" + body));
+  std::string reply;
+  beast::error_code ec;
+  asio::read(sock, asio::dynamic_buffer(reply), ec);  // until the server closes
+  EXPECT_EQ(ec, asio::error::eof);
+  EXPECT_EQ(reply.find("Transfer-Encoding"), std::string::npos) << "no chunked encoding in HTTP/1.0";
+  bool done = false;
+  const auto events = Events(reply.substr(reply.find("\r\n\r\n")), &done);
+  EXPECT_TRUE(done);
+  ASSERT_GE(events.size(), 2u);
+  EXPECT_EQ(events.back()["choices"][0]["finish_reason"], "stop");
+}
+
 TEST_F(ServerApiTest, FailureAfterTheStreamBeganIsAnErrorEvent) {
   backend_.Release();
   auto sock = Send(http::verb::post, "/v1/completions", R"({"prompt":"fail","stream":true})");
@@ -244,6 +263,14 @@ TEST_F(ServerApiTest, OutOfRangeValuesAre400NamingTheParam) {
   std::tie(status, body) = Call(http::verb::post, "/v1/completions", "{not json");
   EXPECT_EQ(status, 400);
   EXPECT_EQ(body["error"]["code"], "invalid_json");
+  // A known field of a wrong type that is not a sampling value: still a 400, never a crash.
+  std::tie(status, body) = Call(http::verb::post, "/v1/chat/completions", chat + R"("continue_final_message":"yes"})");
+  EXPECT_EQ(status, 400);
+  EXPECT_EQ(body["error"]["code"], "invalid_type");
+  // Null is the same as absent.
+  std::tie(status, body) =
+      Call(http::verb::post, "/v1/chat/completions", chat + R"("stream":null,"stream_options":null,"temperature":null})");
+  EXPECT_EQ(status, 200) << body.dump();
   // In range, with fields this server does not know: answered.
   std::tie(status, body) = Call(http::verb::post, "/v1/chat/completions",
                                 chat + R"("temperature":0,"top_p":1,"n":1,"max_tokens":2048,"user":"u","frequency_penalty":0})");
