@@ -85,8 +85,8 @@ Request ParseRequest(const nlohmann::json& j, bool chat, uint64_t serial) {
     }
     r.continue_final_message = j.value("continue_final_message", false);
   } else {
-    if (!j.contains("prompt") || !j["prompt"].is_string())
-      throw ApiError(400, "'prompt' must be a string", "prompt", "invalid_type");
+    if (!j.contains("prompt")) throw ApiError(400, "'prompt' is required", "prompt", "missing_required_parameter");
+    if (!j["prompt"].is_string()) throw ApiError(400, "'prompt' must be a string", "prompt", "invalid_type");
     r.prompt = j["prompt"].get<std::string>();
   }
   auto num = [&](const char* k) { return j.contains(k) && j[k].is_number(); };

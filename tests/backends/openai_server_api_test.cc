@@ -246,6 +246,7 @@ TEST_F(ServerApiTest, OutOfRangeValuesAre400NamingTheParam) {
       {R"("max_tokens":4097})", "max_tokens"},  // beyond the context of 2048
       {R"("max_completion_tokens":-3})", "max_completion_tokens"},
       {R"("n":2})", "n"},
+      {R"("top_k":-2})", "top_k"},
       {R"("temperature":"hot"})", "temperature"},
       {R"("stream":"yes"})", "stream"},
   };
@@ -260,6 +261,15 @@ TEST_F(ServerApiTest, OutOfRangeValuesAre400NamingTheParam) {
   auto [status, body] = Call(http::verb::post, "/v1/completions", R"({"max_tokens":3})");
   EXPECT_EQ(status, 400);
   EXPECT_EQ(body["error"]["param"], "prompt");
+  EXPECT_EQ(body["error"]["code"], "missing_required_parameter");
+  std::tie(status, body) = Call(http::verb::post, "/v1/completions", R"({"prompt":["a","b"]})");
+  EXPECT_EQ(status, 400);  // prompt arrays are not read yet
+  EXPECT_EQ(body["error"]["param"], "prompt");
+  EXPECT_EQ(body["error"]["code"], "invalid_type");
+  std::tie(status, body) = Call(http::verb::post, "/v1/chat/completions", R"({"model":"tiny"})");
+  EXPECT_EQ(status, 400);
+  EXPECT_EQ(body["error"]["param"], "messages");
+  EXPECT_EQ(body["error"]["code"], "missing_required_parameter");
   std::tie(status, body) = Call(http::verb::post, "/v1/completions", "{not json");
   EXPECT_EQ(status, 400);
   EXPECT_EQ(body["error"]["code"], "invalid_json");
