@@ -68,6 +68,8 @@ void CheckSamplingFields(const json& body, int max_context) {
     throw ApiError(400, "'stream' must be a boolean", "stream", "invalid_type");
   if (const json* o = Field(body, "stream_options")) {
     if (!o->is_object()) throw ApiError(400, "'stream_options' must be an object", "stream_options", "invalid_type");
+    if (body.value("stream", json(false)) != true)
+      throw ApiError(400, "'stream_options' is only allowed with 'stream': true", "stream_options");
     if (const json* u = Field(*o, "include_usage"); u && !u->is_boolean())
       throw ApiError(400, "'stream_options.include_usage' must be a boolean", "stream_options.include_usage",
                      "invalid_type");

@@ -31,7 +31,8 @@ class ApiError : public Error {
 // Checks the types and ranges of the sampling fields of a completion request
 // body (an object), as OpenAI does: temperature at least 0, top_p in (0, 1],
 // max_tokens / max_completion_tokens at least 1 and at most `max_context`
-// (when known, > 0), n = 1, stream a boolean, stream_options an object.
+// (when known, > 0), n = 1, stream a boolean, stream_options an object and
+// only with stream: true.
 // Throws ApiError (400, naming the field). Unknown fields are not looked at.
 void CheckSamplingFields(const nlohmann::json& body, int max_context);
 

@@ -249,6 +249,7 @@ TEST_F(ServerApiTest, OutOfRangeValuesAre400NamingTheParam) {
       {R"("top_k":-2})", "top_k"},
       {R"("temperature":"hot"})", "temperature"},
       {R"("stream":"yes"})", "stream"},
+      {R"("stream_options":{"include_usage":true}})", "stream_options"},  // without stream: true
   };
   for (const auto& [tail, param] : cases) {
     auto [status, body] = Call(http::verb::post, "/v1/chat/completions", chat + tail);
@@ -280,6 +281,9 @@ TEST_F(ServerApiTest, OutOfRangeValuesAre400NamingTheParam) {
   // Null is the same as absent.
   std::tie(status, body) =
       Call(http::verb::post, "/v1/chat/completions", chat + R"("stream":null,"stream_options":null,"temperature":null})");
+  EXPECT_EQ(status, 200) << body.dump();
+  std::tie(status, body) =
+      Call(http::verb::post, "/v1/chat/completions", chat + R"("stream":false,"stream_options":null})");
   EXPECT_EQ(status, 200) << body.dump();
   // In range, with fields this server does not know: answered.
   std::tie(status, body) = Call(http::verb::post, "/v1/chat/completions",
