@@ -6,6 +6,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -37,6 +38,8 @@ struct BackendOptions {
 class Backend {
  public:
   using OnResponse = std::function<void(Response)>;
+  // on_text(request id, new text): a request's answer as it is generated.
+  using OnText = std::function<void(const std::string&, std::string_view)>;
   virtual ~Backend() = default;
   virtual std::string name() const = 0;
   // What the backend can do. A remote backend asks its server (once, with a
@@ -50,6 +53,12 @@ class Backend {
   // answered with status kFailed and an error message, never by throwing;
   // Generate throws only when the backend as a whole cannot work.
   virtual void Generate(std::span<const Request> requests, const OnResponse& on_response) = 0;
+  // Generate that also hands on each request's text as it is produced, on the
+  // same thread, before that request's on_response; the pieces of a
+  // successful request concatenate to its Response::text. A backend that
+  // produces no text early (the default) sends it whole just before the response.
+  virtual void GenerateStreaming(std::span<const Request> requests, const OnText& on_text,
+                                 const OnResponse& on_response);
 };
 
 using BackendFactory = std::function<std::unique_ptr<Backend>(const BackendOptions&)>;

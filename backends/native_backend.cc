@@ -74,6 +74,12 @@ class NativeBackend : public Backend {
   }
 
   void Generate(std::span<const Request> requests, const OnResponse& on_response) override {
+    GenerateStreaming(requests, nullptr, on_response);
+  }
+
+  // Tokens reach on_text from the engine's decode loop as they are accepted.
+  void GenerateStreaming(std::span<const Request> requests, const OnText& on_text,
+                         const OnResponse& on_response) override {
     std::vector<native::GenerationJob> jobs;
     std::vector<size_t> job_request;  // job index -> request index
     for (size_t i = 0; i < requests.size(); ++i) {
@@ -98,6 +104,7 @@ class NativeBackend : public Backend {
       job.sampler.seed = p.seed;
       job.stop = p.stop;
       job.include_stop = p.include_stop_str_in_output;
+      if (on_text) job.on_text = [&on_text, &id = r.id](std::string_view piece) { on_text(id, piece); };
       jobs.push_back(std::move(job));
       job_request.push_back(i);
     }

@@ -8,12 +8,14 @@
 #include <deque>
 #include <future>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
 
+#include "backends/openai_server_wire.h"
 #include "common/error.h"
 #include "common/jsonl.h"
 
@@ -26,26 +28,54 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-struct HttpReply {
-  int status = 200;
-  nlohmann::json body;
+// One request on its way through the batch loop. Streamed text and the
+// final response are handed over under `mu` to the connection's thread.
+struct Pending {
+  Request request;
+  bool stream = false;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::string text;                 // streamed text not yet written (stream only)
+  std::optional<Response> response;
 };
 
-HttpReply ErrorReply(int status, const std::string& message, const char* type = "invalid_request_error") {
-  return {status, {{"error", {{"message", message}, {"type", type}, {"code", status}}}}};
+struct HttpReply {
+  HttpReply(int s, nlohmann::json b) : status(s), body(std::move(b)) {}
+  HttpReply(std::shared_ptr<Pending> p, StreamHeader h) : stream(std::move(p)), header(std::move(h)) {}
+  int status = 200;
+  nlohmann::json body;
+  std::shared_ptr<Pending> stream;  // set: answered as server-sent events instead of `body`
+  StreamHeader header;
+};
+
+HttpReply ErrorReply(const ApiError& e) { return {e.status(), e.Body()}; }
+
+// A failed Response as an API error: a prompt too long for the context is the client's fault.
+ApiError ResponseError(const Response& r, bool chat) {
+  if (r.error.find("does not fit") != std::string::npos)
+    return ApiError(400, r.error, chat ? "messages" : "prompt", "context_length_exceeded");
+  return ApiError(500, r.error, "", "internal_error", "server_error");
 }
 
-// OpenAI request JSON → Request; throws Error with the reason on bad input.
+// OpenAI's finish reasons: an end-of-sequence token is a "stop".
+std::string FinishReason(const Response& r) { return r.finish_reason == "eos" ? "stop" : r.finish_reason; }
+
+int64_t UnixSeconds() {
+  using namespace std::chrono;
+  return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
+}
+
+// OpenAI request JSON → Request; throws ApiError with the reason on bad input.
 Request ParseRequest(const nlohmann::json& j, bool chat, uint64_t serial) {
-  if (!j.is_object()) throw Error("request body must be a JSON object");
+  if (!j.is_object()) throw ApiError(400, "request body must be a JSON object", "", "invalid_type");
   Request r;
   r.id = "serve-" + std::to_string(serial);
   if (chat) {
     if (!j.contains("messages") || !j["messages"].is_array() || j["messages"].empty())
-      throw Error("'messages' must be a non-empty array");
+      throw ApiError(400, "'messages' must be a non-empty array", "messages", "missing_required_parameter");
     for (const auto& m : j["messages"]) {
       if (!m.is_object() || !m.contains("role") || !m["role"].is_string())
-        throw Error("each message needs a string 'role'");
+        throw ApiError(400, "each message needs a string 'role'", "messages", "invalid_type");
       std::string content;
       if (m.contains("content") && m["content"].is_string()) content = m["content"].get<std::string>();
       else if (m.contains("content") && m["content"].is_array())  // [{"type":"text","text":...}]
@@ -55,13 +85,13 @@ Request ParseRequest(const nlohmann::json& j, bool chat, uint64_t serial) {
     }
     r.continue_final_message = j.value("continue_final_message", false);
   } else {
-    if (!j.contains("prompt") || !j["prompt"].is_string()) throw Error("'prompt' must be a string");
+    if (!j.contains("prompt")) throw ApiError(400, "'prompt' is required", "prompt", "missing_required_parameter");
+    if (!j["prompt"].is_string()) throw ApiError(400, "'prompt' must be a string", "prompt", "invalid_type");
     r.prompt = j["prompt"].get<std::string>();
   }
   auto num = [&](const char* k) { return j.contains(k) && j[k].is_number(); };
   if (num("max_tokens")) r.params.max_tokens = j["max_tokens"].get<int>();
   else if (num("max_completion_tokens")) r.params.max_tokens = j["max_completion_tokens"].get<int>();
-  if (r.params.max_tokens < 0) throw Error("'max_tokens' must not be negative");
   if (num("temperature")) r.params.temperature = j["temperature"].get<double>();
   if (num("top_p")) r.params.top_p = j["top_p"].get<double>();
   if (num("top_k") && j["top_k"].get<int>() > 0) r.params.top_k = j["top_k"].get<int>();
@@ -79,12 +109,7 @@ Request ParseRequest(const nlohmann::json& j, bool chat, uint64_t serial) {
 }  // namespace
 
 struct OpenAiServer::Impl {
-  struct Pending {
-    Request request;
-    std::promise<Response> done;
-  };
-
-  Impl(Backend& b, ServerOptions o) : backend(b), options(std::move(o)), acceptor(io) {
+  Impl(Backend& b, ServerOptions o) : backend(b), options(std::move(o)), acceptor(io), started(UnixSeconds()) {
     beast::error_code ec;
     tcp::endpoint ep(asio::ip::make_address(options.host, ec), static_cast<unsigned short>(options.port));
     if (ec) throw Error("serve: bad host '" + options.host + "': " + ec.message());
@@ -127,7 +152,7 @@ struct OpenAiServer::Impl {
   // Collects what has queued up and answers it with one Generate call.
   void BatchLoop() {
     for (;;) {
-      std::vector<std::unique_ptr<Pending>> batch;
+      std::vector<std::shared_ptr<Pending>> batch;
       {
         std::unique_lock lock(mu);
         cv.wait(lock, [&] { return stopping || !queue.empty(); });
@@ -142,76 +167,96 @@ struct OpenAiServer::Impl {
       }
       std::vector<Request> reqs;
       for (const auto& p : batch) reqs.push_back(p->request);
-      std::vector<bool> answered(batch.size(), false);
+      auto find = [&](const std::string& id) -> Pending* {
+        for (const auto& p : batch)
+          if (p->request.id == id) return p.get();
+        return nullptr;
+      };
+      auto on_text = [&](const std::string& id, std::string_view text) {
+        Pending* p = find(id);
+        if (!p || !p->stream) return;
+        std::lock_guard lock(p->mu);
+        p->text += text;
+        p->cv.notify_one();
+      };
+      auto answer = [](Pending& p, Response r) {
+        std::lock_guard lock(p.mu);
+        if (p.response) return;
+        p.response = std::move(r);
+        p.cv.notify_one();
+      };
+      auto fail = [&](const std::string& error) {
+        for (const auto& p : batch) {
+          Response r;
+          r.request_id = p->request.id;
+          r.status = ResponseStatus::kFailed;
+          r.error = error;
+          answer(*p, std::move(r));  // ignored where an answer came already
+        }
+      };
       try {
-        backend.Generate(reqs, [&](Response r) {
-          for (size_t i = 0; i < batch.size(); ++i)
-            if (!answered[i] && batch[i]->request.id == r.request_id) {
-              answered[i] = true;
-              batch[i]->done.set_value(std::move(r));
-              return;
-            }
+        backend.GenerateStreaming(reqs, on_text, [&](Response r) {
+          if (Pending* p = find(r.request_id)) answer(*p, std::move(r));
         });
       } catch (const std::exception& e) {
-        for (size_t i = 0; i < batch.size(); ++i)
-          if (!answered[i]) {
-            Response r;
-            r.request_id = batch[i]->request.id;
-            r.status = ResponseStatus::kFailed;
-            r.error = e.what();
-            answered[i] = true;
-            batch[i]->done.set_value(std::move(r));
-          }
+        fail(e.what());
       }
-      for (size_t i = 0; i < batch.size(); ++i)
-        if (!answered[i]) {
-          Response r;
-          r.request_id = batch[i]->request.id;
-          r.status = ResponseStatus::kFailed;
-          r.error = "backend returned no response";
-          batch[i]->done.set_value(std::move(r));
-        }
+      fail("backend returned no response");
     }
   }
 
-  Response Submit(Request r) {
-    auto p = std::make_unique<Pending>();
-    p->request = std::move(r);
-    auto fut = p->done.get_future();
+  void Submit(std::shared_ptr<Pending> p) {
     {
       std::lock_guard lock(mu);
       queue.push_back(std::move(p));
     }
     cv.notify_one();
-    return fut.get();
+  }
+
+  int MaxContext() {
+    std::call_once(max_context_once, [&] { max_context = backend.capabilities().max_context; });
+    return max_context;
   }
 
   HttpReply Completion(const std::string& body, bool chat) {
     auto j = nlohmann::json::parse(body, nullptr, false);
-    if (j.is_discarded()) return ErrorReply(400, "request body is not valid JSON");
-    Request req;
+    if (j.is_discarded()) return ErrorReply(ApiError(400, "request body is not valid JSON", "", "invalid_json"));
     // This request's own number: other connections advance `serial` meanwhile.
     const uint64_t own_serial = ++serial;
+    auto p = std::make_shared<Pending>();
+    StreamHeader header{chat, std::string(chat ? "chatcmpl-" : "cmpl-") + std::to_string(own_serial), UnixSeconds(),
+                        options.model_name};
     try {
-      req = ParseRequest(j, chat, own_serial);
-    } catch (const Error& e) {
-      return ErrorReply(400, e.what());
+      if (j.is_object()) CheckSamplingFields(j, MaxContext());
+      p->request = ParseRequest(j, chat, own_serial);
+      // Types were checked above; null is the same as absent.
+      auto flag = [](const nlohmann::json& o, const char* key) { return o.value(key, nlohmann::json(false)) == true; };
+      if (auto m = j.find("model"); m != j.end() && m->is_string()) header.model = m->get<std::string>();
+      if (auto o = j.find("stream_options"); o != j.end() && o->is_object())
+        header.include_usage = flag(*o, "include_usage");
+      p->stream = flag(j, "stream");
+    } catch (const ApiError& e) {
+      return ErrorReply(e);
+    } catch (const nlohmann::json::exception& e) {
+      return ErrorReply(ApiError(400, std::string("a field has the wrong type: ") + e.what(), "", "invalid_type"));
     }
-    Response r = Submit(std::move(req));
-    if (r.status != ResponseStatus::kOk)
-      return ErrorReply(r.error.find("does not fit") != std::string::npos ? 400 : 500, r.error,
-                        r.error.find("does not fit") != std::string::npos ? "invalid_request_error" : "server_error");
-    nlohmann::json choice = {{"index", 0}, {"finish_reason", r.finish_reason == "eos" ? "stop" : r.finish_reason}};
+    Submit(p);
+    if (p->stream) return {std::move(p), header};
+
+    std::unique_lock lock(p->mu);
+    p->cv.wait(lock, [&] { return p->response.has_value(); });
+    const Response& r = *p->response;
+    if (r.status != ResponseStatus::kOk) return ErrorReply(ResponseError(r, chat));
+    nlohmann::json choice = {{"index", 0}, {"finish_reason", FinishReason(r)}};
     // vLLM's convention: a null stop_reason says no stop string ended the text.
     if (r.finish_reason == "eos") choice["stop_reason"] = nullptr;
     if (chat) choice["message"] = {{"role", "assistant"}, {"content", r.text}};
     else choice["text"] = r.text;
-    using namespace std::chrono;
     return {200,
-            {{"id", std::string(chat ? "chatcmpl-" : "cmpl-") + std::to_string(own_serial)},
+            {{"id", header.id},
              {"object", chat ? "chat.completion" : "text_completion"},
-             {"created", duration_cast<seconds>(system_clock::now().time_since_epoch()).count()},
-             {"model", j.value("model", options.model_name)},
+             {"created", header.created},
+             {"model", header.model},
              {"choices", {choice}},
              {"usage",
               {{"prompt_tokens", r.prompt_tokens},
@@ -219,19 +264,76 @@ struct OpenAiServer::Impl {
                {"total_tokens", r.prompt_tokens + r.completion_tokens}}}}};
   }
 
+  nlohmann::json ModelCard() {
+    nlohmann::json model = {{"id", options.model_name}, {"object", "model"}, {"created", started}, {"owned_by", "bhasa"}};
+    if (const int n_ctx = MaxContext(); n_ctx > 0) model["max_model_len"] = n_ctx;  // as vLLM
+    return model;
+  }
+
   HttpReply Route(const http::request<http::string_body>& req) {
     std::string target(req.target());
     if (auto q = target.find('?'); q != std::string::npos) target.resize(q);
     if (target == "/health") return {200, {{"status", "ok"}}};
-    if (target == "/v1/models" && req.method() == http::verb::get) {
-      nlohmann::json model = {{"id", options.model_name}, {"object", "model"}, {"owned_by", "bhasa"}};
-      if (const int n_ctx = backend.capabilities().max_context; n_ctx > 0) model["max_model_len"] = n_ctx;  // as vLLM
-      return {200, {{"object", "list"}, {"data", {model}}}};
+    const std::string method(req.method_string());
+    constexpr std::string_view kModels = "/v1/models";
+    if (target == kModels || target.starts_with(std::string(kModels) + "/")) {
+      if (req.method() != http::verb::get)
+        return ErrorReply(ApiError(405, target + " takes GET", "", "method_not_allowed"));
+      if (target == kModels) return {200, {{"object", "list"}, {"data", {ModelCard()}}}};
+      const std::string id = target.substr(kModels.size() + 1);
+      if (id != options.model_name)
+        return ErrorReply(ApiError(404, "The model '" + id + "' does not exist", "model", "model_not_found"));
+      return {200, ModelCard()};
     }
     bool chat = target == "/v1/chat/completions", completion = target == "/v1/completions";
-    if (!chat && !completion) return ErrorReply(404, "no route for " + target);
-    if (req.method() != http::verb::post) return ErrorReply(405, target + " takes POST");
+    if (!chat && !completion)
+      return ErrorReply(ApiError(404, "Invalid URL (" + method + " " + target + ")", "", "unknown_url"));
+    if (req.method() != http::verb::post)
+      return ErrorReply(ApiError(405, target + " takes POST", "", "method_not_allowed"));
     return Completion(req.body(), chat);
+  }
+
+  // Writes a streamed reply as server-sent events, each chunk as it arrives,
+  // in HTTP/1.1 chunked encoding (HTTP/1.0: the closed connection ends it).
+  // Returns false when the connection is no longer usable.
+  bool WriteStream(tcp::socket& sock, const http::request<http::string_body>& req, Pending& p,
+                   const StreamHeader& h) {
+    beast::error_code ec;
+    const bool chunked = req.version() >= 11;
+    http::response<http::empty_body> res{http::status::ok, req.version()};
+    res.set(http::field::content_type, "text/event-stream");
+    res.set(http::field::cache_control, "no-cache");
+    res.set(http::field::server, "bhasa/" BHASA_VERSION);
+    res.keep_alive(chunked && req.keep_alive());
+    res.chunked(chunked);
+    http::response_serializer<http::empty_body> sr{res};
+    http::write_header(sock, sr, ec);
+    auto send = [&](std::string_view event) {
+      if (ec) return;
+      if (chunked) asio::write(sock, http::make_chunk(asio::buffer(event.data(), event.size())), ec);
+      else asio::write(sock, asio::buffer(event.data(), event.size()), ec);
+    };
+    if (h.chat) send(SseEvent(RoleChunk(h)));
+    for (;;) {
+      std::string text;
+      std::unique_lock lock(p.mu);
+      p.cv.wait(lock, [&] { return !p.text.empty() || p.response.has_value(); });
+      text.swap(p.text);
+      const bool finished = p.response.has_value();
+      lock.unlock();
+      if (!text.empty()) send(SseEvent(TextChunk(h, text)));
+      if (finished) break;
+    }
+    const Response& r = *p.response;  // set once, never changed after
+    if (r.status != ResponseStatus::kOk) {
+      send(SseEvent(ResponseError(r, h.chat).Body()));
+    } else {
+      send(SseEvent(FinishChunk(h, FinishReason(r))));
+      if (h.include_usage) send(SseEvent(UsageChunk(h, r.prompt_tokens, r.completion_tokens)));
+    }
+    send(kSseDone);
+    if (chunked && !ec) asio::write(sock, http::make_chunk_last(), ec);
+    return !ec && res.keep_alive();
   }
 
   void Session(tcp::socket& sock) {
@@ -244,6 +346,10 @@ struct OpenAiServer::Impl {
       if (ec) break;
       const auto& req = parser.get();
       HttpReply reply = Route(req);
+      if (reply.stream) {
+        if (!WriteStream(sock, req, *reply.stream, reply.header)) break;
+        continue;
+      }
       http::response<http::string_body> res{static_cast<http::status>(reply.status), req.version()};
       res.set(http::field::content_type, "application/json");
       res.set(http::field::server, "bhasa/" BHASA_VERSION);
@@ -292,7 +398,10 @@ struct OpenAiServer::Impl {
   std::atomic<uint64_t> serial{0};
   std::mutex mu;
   std::condition_variable cv;
-  std::deque<std::unique_ptr<Pending>> queue;
+  std::deque<std::shared_ptr<Pending>> queue;
+  std::once_flag max_context_once;
+  int max_context = 0;
+  int64_t started;  // the models' `created`
   bool stopping = false;
   std::thread worker;
 };

@@ -17,7 +17,8 @@ int ServeCommand(std::span<const std::string> args) {
   int port = 8080, threads = 0, ctx = 0, max_batch = 16;
   Flags f("serve", "--model PATH [--host H] [--port N]",
           "Serves a GGUF or Hugging Face model with the built-in engine over an OpenAI-compatible\n"
-          "API: POST /v1/chat/completions, POST /v1/completions, GET /v1/models, GET /health.\n"
+          "API: POST /v1/chat/completions, POST /v1/completions (both streamed as server-sent\n"
+          "events with \"stream\": true), GET /v1/models, GET /v1/models/ID, GET /health.\n"
           "Requests that arrive together are decoded as one batch. Stop with Ctrl-C.");
   f.String("model", &model, "GGUF file or Hugging Face directory", "PATH")
       .String("host", &host, "address to listen on (loopback by default)", "HOST")

@@ -7,6 +7,7 @@
 
 #include "backends/native/device.h"
 #include "backends/native/session.h"
+#include "backends/native/text_stream.h"
 #include "common/error.h"
 
 namespace bhasa::native {
@@ -41,6 +42,7 @@ struct Active {
   size_t text_checked = 0;  // bytes of text already searched for stop strings
   bool done = false;
   Clock::time_point start;
+  size_t text_sent = 0;     // bytes of text already handed to GenerationJob::on_text
 };
 
 }  // namespace
@@ -92,7 +94,7 @@ void Engine::Generate(std::span<const GenerationJob> jobs,
       on_done(index, std::move(r));
     };
     // Appends a sampled token and decides whether the job is finished.
-    auto accept = [&](Active& a, int32_t token) {
+    auto accept_token = [&](Active& a, int32_t token) {
       const GenerationJob& job = jobs[a.index];
       GenerationResult& r = a.result;
       r.tokens.push_back(token);
@@ -123,6 +125,21 @@ void Engine::Generate(std::span<const GenerationJob> jobs,
         r.finish_reason = "length";
         a.done = true;
       }
+    };
+    // Hands the job's streaming callback the text that has become final.
+    auto stream = [&](Active& a) {
+      const GenerationJob& job = jobs[a.index];
+      if (!job.on_text) return;
+      const std::string& text = a.result.text;
+      const size_t end = a.done ? text.size() : StreamableLength(text, job.stop);
+      if (end <= a.text_sent) return;
+      job.on_text(std::string_view(text).substr(a.text_sent, end - a.text_sent));
+      a.text_sent = end;
+    };
+    // Accepts a token, then streams the text it made final.
+    auto accept = [&](Active& a, int32_t token) {
+      accept_token(a, token);
+      stream(a);
     };
     auto retire = [&] {
       for (auto& a : active)

@@ -26,6 +26,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <tbb/task_arena.h>
@@ -58,6 +59,12 @@ struct GenerationJob {
   std::vector<std::string> stop;  // stop strings, matched on the decoded text
   bool include_stop = false;      // keep the matched stop string in the text
   bool stop_at_eog = true;        // EOS/EOT tokens end generation
+  // Streaming: called on the Generate thread with each new piece of text as
+  // tokens are accepted, before on_done. The pieces concatenate to
+  // GenerationResult::text; none splits a UTF-8 character or sends bytes a
+  // stop string may still claim (StreamableLength), except the last piece of
+  // a text cut mid-character by max_tokens.
+  std::function<void(std::string_view)> on_text;
 };
 
 struct GenerationResult {

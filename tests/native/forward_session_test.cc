@@ -314,5 +314,39 @@ TEST_F(EngineFixture, StopStringsEogAndContextErrors) {
   EXPECT_TRUE(r[4].tokens.empty());
 }
 
+TEST_F(EngineFixture, StreamedPiecesConcatenateToTheTextAndNeverReachAStopString) {
+  Engine engine(model_, {.threads = 2, .n_ctx = 512, .max_batch = 2});
+  const auto& c = ref_["cases"][0];
+  const auto greedy = c["greedy"].get<std::vector<int32_t>>();
+  const std::string full = engine.vocab().Detokenize(std::vector<int32_t>(greedy.begin(), greedy.begin() + 6));
+  ASSERT_GE(full.size(), 4u);
+  std::vector<std::vector<std::string>> pieces(2);
+  std::vector<int> pieces_before_done(2, -1);
+  std::vector<GenerationJob> jobs(2);
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    jobs[i].prompt = c["tokens_bos"].get<std::vector<int32_t>>();
+    jobs[i].max_tokens = 12;
+    jobs[i].on_text = [&pieces, i](std::string_view s) { pieces[i].emplace_back(s); };
+  }
+  jobs[1].stop = {full.substr(full.size() - 3)};  // ends the text mid-way
+  std::vector<GenerationResult> r(jobs.size());
+  engine.Generate(jobs, [&](size_t i, GenerationResult g) {
+    pieces_before_done[i] = static_cast<int>(pieces[i].size());
+    r[i] = std::move(g);
+  });
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    std::string joined;
+    for (const auto& p : pieces[i]) {
+      EXPECT_FALSE(p.empty());
+      joined += p;
+    }
+    EXPECT_EQ(joined, r[i].text) << i;
+    EXPECT_EQ(pieces_before_done[i], static_cast<int>(pieces[i].size())) << "every piece comes before on_done";
+  }
+  EXPECT_GT(pieces[0].size(), 1u) << "text arrives token by token, not at the end";
+  EXPECT_EQ(r[1].finish_reason, "stop");
+  EXPECT_EQ(r[1].text, full.substr(0, full.find(jobs[1].stop[0])));
+}
+
 }  // namespace
 }  // namespace bhasa::native
