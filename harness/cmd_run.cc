@@ -136,7 +136,7 @@ int ScoreCommand(std::span<const std::string> args) {
   auto config = nlohmann::json::parse(ReadFile(dir.ConfigPath()), nullptr, false);
   if (config.is_discarded() || !config.contains("options"))
     throw Error(dir.ConfigPath() + ": malformed run configuration");
-  RunOptions o = RunOptionsFromJson(config["options"]);
+  RunOptions o = RunOptionsFromJson(config["options"], dir.ConfigPath());
   if (!tasks_dir.empty()) o.tasks_dir = tasks_dir;
   if (!data_dir.empty()) o.data_dir = data_dir;
   if (f.WasSet("thai-dict")) o.thai_dict = thai_dict;

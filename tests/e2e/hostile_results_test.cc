@@ -67,6 +67,29 @@ TEST(HostileResults, WrongTypedTaskFieldIsAnInputErrorNamingFileAndField) {
   }
 }
 
+// config.json of a run directory: `score` reads its options, `export` and
+// `compare` its plan.
+TEST(HostileResults, WrongTypedRunConfigIsAnInputErrorNamingFileAndField) {
+  const std::string dir = testing::TempDir("config-wrong-type");
+  const std::string run = ReplayRun(dir);
+  const json valid = json::parse(ReadFile(run + "/config.json"));
+  for (const char* field : {"limit", "tasks", "strip_think", "temperature"}) {
+    json config = valid;
+    config["options"][field] = std::string(field) == "tasks" ? json::array({"sentiment", 3}) : json("5");
+    WriteFileAtomic(run + "/config.json", config.dump());
+    std::string out;
+    EXPECT_EQ(RunCommand(BhasaBinary() + " score " + run, &out), 2) << field << "\n" << out;
+    EXPECT_NE(out.find(run + "/config.json: options: field '" + field + "'"), std::string::npos) << out;
+  }
+  json config = valid;
+  config["plan"][0]["task"] = 12;
+  WriteFileAtomic(run + "/config.json", config.dump());
+  for (const std::string& cmd : {"export " + run, "compare " + run + " " + run}) {
+    std::string out;
+    EXPECT_EQ(RunCommand(BhasaBinary() + " " + cmd, &out), 0) << cmd << "\n" << out;
+  }
+}
+
 // 50 copies of the run, each with one value of results.json replaced by a
 // value of another type; the same seed gives the same 50.
 TEST(HostileResults, MutatedValuesEndInExitZeroOrTwo) {
