@@ -44,5 +44,29 @@ TEST(HostileTaskConfig, WrongTypedMtBenchFieldNamesFileAndField) {
   }
 }
 
+TEST(HostileTaskConfig, WrongTypedTaskFieldNamesFileAndField) {
+  for (const std::string field : {"competency", "scorer", "metric", "family"}) {
+    const std::string dir = testing::TempDir("task-config");
+    for (const auto& e : std::filesystem::directory_iterator(testing::SourceDir() + "/tasks"))
+      if (e.path().extension() == ".yaml") std::filesystem::copy_file(e.path(), dir + "/" + e.path().filename().string());
+    std::string yaml = ReadFile(dir + "/sentiment.yaml");
+    const std::string at = "\n  " + field + ": ";
+    ASSERT_NE(yaml.find(at), std::string::npos) << field;
+    const size_t value = yaml.find(at) + at.size();
+    yaml.replace(value, yaml.find('\n', value) - value, "[a, b]");
+    WriteFileAtomic(dir + "/sentiment.yaml", yaml);
+    WriteFileAtomic(dir + "/answers.jsonl", "");
+    std::string out;
+    EXPECT_EQ(RunCommand(BhasaBinary() + " run --backend replay --replay " + dir + "/answers.jsonl --tasks sentiment " +
+                             "--languages id --tasks-dir " + dir + " --output " + dir + "/runs",
+                         &out),
+              2)
+        << field << "\n" << out;
+    EXPECT_NE(out.find(dir + "/sentiment.yaml: task 'sentiment': field '" + field + "' must be a string"),
+              std::string::npos)
+        << out;
+  }
+}
+
 }  // namespace
 }  // namespace bhasa
