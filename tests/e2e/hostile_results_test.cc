@@ -90,6 +90,22 @@ TEST(HostileResults, WrongTypedRunConfigIsAnInputErrorNamingFileAndField) {
   }
 }
 
+// `score` carries the recorded backend description over from results.json.
+TEST(HostileResults, ScoreSurvivesAWrongTypedRecordedBackend) {
+  const std::string dir = testing::TempDir("score-backend");
+  const std::string run = ReplayRun(dir);
+  const json valid = json::parse(ReadFile(run + "/results.json"));
+  for (const json& backend : {json{{"backend", 5}, {"model_file", "m.gguf"}},
+                              json{{"backend", "native"}, {"model_file", 7}},
+                              json{{"backend", "openai"}, {"url_hosts", {1, "h"}}}}) {
+    json doc = valid;
+    doc["meta"]["backend"] = backend;
+    WriteFileAtomic(run + "/results.json", doc.dump());
+    std::string out;
+    EXPECT_EQ(RunCommand(BhasaBinary() + " score " + run, &out), 0) << backend << "\n" << out;
+  }
+}
+
 // 50 copies of the run, each with one value of results.json replaced by a
 // value of another type; the same seed gives the same 50.
 TEST(HostileResults, MutatedValuesEndInExitZeroOrTwo) {
