@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <deque>
 #include <future>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -17,6 +18,7 @@
 
 #include "backends/openai_server_wire.h"
 #include "common/error.h"
+#include "common/json_field.h"
 #include "common/jsonl.h"
 
 namespace bhasa::backends {
@@ -65,9 +67,11 @@ int64_t UnixSeconds() {
   return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
 }
 
-// OpenAI request JSON → Request; throws ApiError with the reason on bad input.
+// OpenAI request JSON → Request; throws ApiError (or Error, for a value of the
+// wrong type) with the reason on bad input.
 Request ParseRequest(const nlohmann::json& j, bool chat, uint64_t serial) {
   if (!j.is_object()) throw ApiError(400, "request body must be a JSON object", "", "invalid_type");
+  const std::string where = "request body";
   Request r;
   r.id = "serve-" + std::to_string(serial);
   if (chat) {
@@ -77,32 +81,42 @@ Request ParseRequest(const nlohmann::json& j, bool chat, uint64_t serial) {
       if (!m.is_object() || !m.contains("role") || !m["role"].is_string())
         throw ApiError(400, "each message needs a string 'role'", "messages", "invalid_type");
       std::string content;
-      if (m.contains("content") && m["content"].is_string()) content = m["content"].get<std::string>();
-      else if (m.contains("content") && m["content"].is_array())  // [{"type":"text","text":...}]
-        for (const auto& part : m["content"])
-          if (part.is_object() && part.value("type", "") == "text") content += part.value("text", "");
+      const nlohmann::json* c = FindField(m, "content");
+      if (c && c->is_array()) {  // [{"type":"text","text":...}]
+        for (const auto& part : *c)
+          if (FieldOr(part, "type", "", where) == "text") content += FieldOr(part, "text", "", where);
+      } else if (c) {
+        content = FieldAs<std::string>(*c, "content", where);
+      }
       r.messages.push_back({m["role"].get<std::string>(), content});
     }
-    r.continue_final_message = j.value("continue_final_message", false);
+    r.continue_final_message = FieldOr(j, "continue_final_message", false, where);
   } else {
     if (!j.contains("prompt")) throw ApiError(400, "'prompt' is required", "prompt", "missing_required_parameter");
     if (!j["prompt"].is_string()) throw ApiError(400, "'prompt' must be a string", "prompt", "invalid_type");
     r.prompt = j["prompt"].get<std::string>();
   }
-  auto num = [&](const char* k) { return j.contains(k) && j[k].is_number(); };
-  if (num("max_tokens")) r.params.max_tokens = j["max_tokens"].get<int>();
-  else if (num("max_completion_tokens")) r.params.max_tokens = j["max_completion_tokens"].get<int>();
-  if (num("temperature")) r.params.temperature = j["temperature"].get<double>();
-  if (num("top_p")) r.params.top_p = j["top_p"].get<double>();
-  if (num("top_k") && j["top_k"].get<int>() > 0) r.params.top_k = j["top_k"].get<int>();
-  if (num("seed")) r.params.seed = j["seed"].get<uint64_t>();
-  if (j.contains("stop")) {
-    if (j["stop"].is_string()) r.params.stop = {j["stop"].get<std::string>()};
-    else if (j["stop"].is_array())
-      for (const auto& s : j["stop"])
-        if (s.is_string()) r.params.stop.push_back(s.get<std::string>());
+  auto count = [&](const char* k, int64_t fallback) {
+    const int64_t v = FieldOr<int64_t>(j, k, fallback, where);
+    if (v < 0 || v > std::numeric_limits<int>::max())
+      throw Error(where + ": field '" + k + "' must be between 0 and " + std::to_string(std::numeric_limits<int>::max()));
+    return static_cast<int>(v);
+  };
+  r.params.max_tokens = count("max_tokens", count("max_completion_tokens", r.params.max_tokens));
+  if (const nlohmann::json* t = FindField(j, "temperature")) r.params.temperature = FieldAs<double>(*t, "temperature", where);
+  if (const nlohmann::json* p = FindField(j, "top_p")) r.params.top_p = FieldAs<double>(*p, "top_p", where);
+  if (const int top_k = count("top_k", 0); top_k > 0) r.params.top_k = top_k;
+  if (const nlohmann::json* seed = FindField(j, "seed")) {
+    if (!seed->is_number_unsigned()) throw Error(where + ": field 'seed' must be a non-negative integer");
+    r.params.seed = seed->get<uint64_t>();
   }
-  r.params.include_stop_str_in_output = j.value("include_stop_str_in_output", false);
+  if (const nlohmann::json* stop = FindField(j, "stop")) {
+    if (stop->is_array())
+      for (const auto& s : *stop) r.params.stop.push_back(FieldAs<std::string>(s, "stop", where));
+    else
+      r.params.stop = {FieldAs<std::string>(*stop, "stop", where)};
+  }
+  r.params.include_stop_str_in_output = FieldOr(j, "include_stop_str_in_output", false, where);
   return r;
 }
 
@@ -237,6 +251,8 @@ struct OpenAiServer::Impl {
       p->stream = flag(j, "stream");
     } catch (const ApiError& e) {
       return ErrorReply(e);
+    } catch (const Error& e) {  // a field of the wrong type, named in the message
+      return ErrorReply(ApiError(400, e.what(), "", "invalid_type"));
     } catch (const nlohmann::json::exception& e) {
       return ErrorReply(ApiError(400, std::string("a field has the wrong type: ") + e.what(), "", "invalid_type"));
     }

@@ -12,8 +12,9 @@ namespace bhasa {
 
 namespace {
 
+// `note` is appended to the message of a malformed line.
 void ReadLines(const std::string& path, const std::function<void(nlohmann::json&, long)>& fn,
-               bool tolerate_torn_tail, bool* torn_tail) {
+               bool tolerate_torn_tail, bool* torn_tail, const std::string& note = "") {
   std::string content = ReadFile(path);
   if (torn_tail) *torn_tail = false;
   size_t pos = 0;
@@ -37,9 +38,11 @@ void ReadLines(const std::string& path, const std::function<void(nlohmann::json&
       }
       std::string msg = e.what();
       auto cut = msg.find("] ");
-      throw FileError(path, line_no, "malformed JSON: " + (cut == std::string::npos ? msg : msg.substr(cut + 2)));
+      throw FileError(path, line_no,
+                      "malformed JSON: " + (cut == std::string::npos ? msg : msg.substr(cut + 2)) + note);
     }
-    if (!j.is_object()) throw FileError(path, line_no, "expected a JSON object, got " + std::string(j.type_name()));
+    if (!j.is_object())
+      throw FileError(path, line_no, "expected a JSON object, got " + std::string(j.type_name()) + note);
     fn(j, line_no);
   }
 }
@@ -52,7 +55,7 @@ void ReadJsonl(const std::string& path, const std::function<void(nlohmann::json&
 
 void ReadJournalLines(const std::string& path, const std::function<void(nlohmann::json&, long)>& fn,
                       bool* torn_tail) {
-  ReadLines(path, fn, true, torn_tail);
+  ReadLines(path, fn, true, torn_tail, std::string(kDamagedJournalNote));
 }
 
 std::vector<nlohmann::json> ReadJsonlAll(const std::string& path) {

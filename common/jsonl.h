@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -18,7 +19,12 @@ std::vector<nlohmann::json> ReadJsonlAll(const std::string& path);
 
 // Like ReadJsonl, but a final line without a newline that fails to parse (a
 // write cut short by a crash) is skipped and reported through `torn_tail`
-// instead of throwing. Used for journals.
+// instead of throwing. Any other bad line is refused with kDamagedJournalNote
+// in the message: guessing what it held could lose or repeat an answer.
+// Used for journals.
+inline constexpr std::string_view kDamagedJournalNote =
+    "; the journal is damaged before its last line, which a crash does not do. Move the file aside to start "
+    "over, or delete that line to ask its request again";
 void ReadJournalLines(const std::string& path, const std::function<void(nlohmann::json&, long)>& fn,
                       bool* torn_tail = nullptr);
 

@@ -15,6 +15,7 @@
 #include "harness/run_options.h"
 #include "results/journal.h"
 #include "results/run_dir.h"
+#include "results/run_lock.h"
 #include "tasks/task_config.h"
 
 namespace bhasa {
@@ -97,6 +98,7 @@ int RunCommand(std::span<const std::string> args) {
 
   results::RunDir dir(o.output, o.model_name, o.run);
   dir.Create();
+  const results::RunLock lock(dir);
   nlohmann::json config = {{"options", RunOptionsToJson(o)}, {"model_name", o.model_name}};
   for (const auto* t : p.ptrs) config["plan"].push_back({{"task", t->config().name}, {"lang", t->lang()}});
   WriteFileAtomic(dir.ConfigPath(), DumpJson(config, 2) + "\n");
@@ -130,10 +132,11 @@ int ScoreCommand(std::span<const std::string> args) {
       .Bool("strip-think", &strip_think, "drop text through the last </think> before scoring");
   if (!f.Parse(args)) return kExitOk;
   results::RunDir dir = results::RunDir::Open(run_dir);
+  const results::RunLock lock(dir);
   auto config = nlohmann::json::parse(ReadFile(dir.ConfigPath()), nullptr, false);
   if (config.is_discarded() || !config.contains("options"))
     throw Error(dir.ConfigPath() + ": malformed run configuration");
-  RunOptions o = RunOptionsFromJson(config["options"]);
+  RunOptions o = RunOptionsFromJson(config["options"], dir.ConfigPath());
   if (!tasks_dir.empty()) o.tasks_dir = tasks_dir;
   if (!data_dir.empty()) o.data_dir = data_dir;
   if (f.WasSet("thai-dict")) o.thai_dict = thai_dict;

@@ -29,8 +29,9 @@ std::string FileHashCache::Sha256(const std::string& file) {
 
   if (entries_.contains(key)) {
     const auto& e = entries_[key];
-    if (e.is_object() && e.value("size", -1LL) == static_cast<long long>(size) &&
-        e.value("mtime_ns", 0LL) == mtime_ns && e.contains("sha256") && e["sha256"].is_string())
+    // A damaged entry is a cache miss (json == compares types too).
+    if (e.is_object() && e.contains("size") && e["size"] == static_cast<long long>(size) && e.contains("mtime_ns") &&
+        e["mtime_ns"] == mtime_ns && e.contains("sha256") && e["sha256"].is_string())
       return e["sha256"].get<std::string>();
   }
   std::string digest = Sha256File(file);

@@ -36,8 +36,8 @@ std::string Relative(const std::string& path, const std::string& dir) {
 // The model's digest goes where Describe() says the model file was read
 // (unless recorded already: re-scoring keeps the original run's).
 void AddDigest(nlohmann::json& desc, FileHashCache& hashes) {
-  if (!desc.is_object() || desc.value("backend", "") != "native" || !desc.contains("model_file") ||
-      desc.contains("sha256"))
+  if (!desc.is_object() || !desc.contains("backend") || desc["backend"] != "native" || !desc.contains("model_file") ||
+      !desc["model_file"].is_string() || desc.contains("sha256"))
     return;
   try {
     desc.update(ModelDigest(desc["model_file"].get<std::string>(), hashes));
@@ -121,8 +121,9 @@ std::string FormatProvenance(const nlohmann::json& meta) {
     if (!str(b, "sha256").empty()) what += "sha256 " + str(b, "sha256").substr(0, 16);
     for (const char* key : {"quantization", "chat_template"})
       if (!str(b, key).empty()) what += (what.empty() ? "" : ", ") + str(b, key);
-    if (b.contains("url_hosts"))
-      for (const auto& h : b["url_hosts"]) what += (what.empty() ? "" : ", ") + h.get<std::string>();
+    if (b.contains("url_hosts") && b["url_hosts"].is_array())  // `score` copies it from an older results.json
+      for (const auto& h : b["url_hosts"])
+        if (h.is_string()) what += (what.empty() ? "" : ", ") + h.get<std::string>();
     const std::string model = meta.contains("model") ? str(meta["model"], "path") : "";
     std::snprintf(line, sizeof line, "model: %s (%s backend%s%s)\n", model.c_str(), str(b, "backend").c_str(),
                   what.empty() ? "" : ": ", what.c_str());

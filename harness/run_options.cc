@@ -3,6 +3,7 @@
 
 #include "common/error.h"
 #include "common/exit_codes.h"
+#include "common/json_field.h"
 #include "harness/plan.h"
 #include "results/run_dir.h"
 
@@ -95,17 +96,29 @@ nlohmann::json RunOptionsToJson(const RunOptions& o) {
           {"reasoning", o.reasoning}};
 }
 
-RunOptions RunOptionsFromJson(const nlohmann::json& j) {
+RunOptions RunOptionsFromJson(const nlohmann::json& j, const std::string& where) {
   RunOptions o;
+  if (!j.is_object()) throw Error(where + ": field 'options' must be an object");
+  const std::string in_options = where + ": options";
   auto get = [&](const char* k, auto& dst) {
-    if (j.contains(k) && !j[k].is_null()) j[k].get_to(dst);
+    using T = std::remove_reference_t<decltype(dst)>;
+    const nlohmann::json* v = FindField(j, k);
+    if (!v) return;
+    if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+      if (!v->is_array()) throw FieldTypeError(in_options, k, "a list of strings");
+      dst.clear();
+      for (const auto& item : *v) dst.push_back(FieldAs<std::string>(item, k, in_options));
+    } else {
+      dst = FieldAs<T>(*v, k, in_options);
+    }
   };
   get("model", o.model); get("model_name", o.model_name); get("backend", o.backend); get("tasks", o.tasks);
   get("languages", o.languages); get("suite", o.suite); get("tasks_dir", o.tasks_dir); get("data_dir", o.data_dir);
   get("data_revision", o.data_revision); get("output", o.output); get("seed", o.seed); get("run", o.run); get("limit", o.limit);
   get("model_kind", o.model_kind);
   auto get_optional = [&](const char* k, auto& dst) {
-    if (j.contains(k) && !j[k].is_null()) dst = j[k].get<typename std::remove_reference_t<decltype(dst)>::value_type>();
+    if (const nlohmann::json* v = FindField(j, k))
+      dst = FieldAs<typename std::remove_reference_t<decltype(dst)>::value_type>(*v, k, in_options);
   };
   get_optional("temperature", o.temperature); get_optional("top_p", o.top_p); get_optional("top_k", o.top_k);
   get_optional("max_tokens", o.max_tokens);

@@ -63,7 +63,9 @@ void DeclareRunFlags(Flags& flags, RunOptions& o);
 // Fills defaults that depend on other options (backend, tasks/data dirs, model name).
 void FinalizeRunOptions(RunOptions& o);
 nlohmann::json RunOptionsToJson(const RunOptions& o);
-RunOptions RunOptionsFromJson(const nlohmann::json& j);
+// `where` names the file in errors: a field of the wrong type is an Error
+// "WHERE: options: field 'x' must be ..." (exit 2).
+RunOptions RunOptionsFromJson(const nlohmann::json& j, const std::string& where = "config.json");
 
 tasks::TaskContext MakeTaskContext(const RunOptions& o);
 BackendOptions MakeBackendOptions(const RunOptions& o);

@@ -18,7 +18,8 @@ Journal::Journal(const std::string& path) {
             std::string id = r.request_id;  // read before the move below
             entries_[id] = Entry{j.value("hash", ""), std::move(r)};
           } catch (const nlohmann::json::exception& e) {
-            throw FileError(path, line, std::string("malformed journal entry: ") + e.what());
+            throw FileError(path, line, std::string("malformed journal entry: ") + e.what() +
+                                            std::string(kDamagedJournalNote));
           }
         },
         &torn_tail_);

@@ -6,6 +6,7 @@
 
 #include "common/error.h"
 #include "common/fs.h"
+#include "common/json_field.h"
 #include "common/jsonl.h"
 #include "results/provenance.h"
 #include "results/results_doc.h"
@@ -231,10 +232,12 @@ std::string ProvenanceHtml(const std::vector<ModelRuns>& models) {
       if (key == "data" && value.is_object()) {
         long long rows = 0;
         const size_t files = value.contains("files") && value["files"].is_array() ? value["files"].size() : 0;
+        const std::string where = first.path + ": meta.data";
         for (size_t i = 0; i < files; ++i)
-          if (value["files"][i].is_object()) rows += value["files"][i].value("rows", 0LL);
-        text = value.value("dir", std::string("?")) + " (" + std::to_string(files) + " files, " + std::to_string(rows) +
-               " rows" + (value.value("bundled_samples", false) ? "; the bundled samples, not the benchmark sets" : "") +
+          rows += FieldOr<long long>(value["files"][i], "rows", 0, where + ".files[" + std::to_string(i) + "]");
+        text = FieldOr(value, "dir", "?", where) + " (" + std::to_string(files) + " files, " + std::to_string(rows) +
+               " rows" +
+               (FieldOr(value, "bundled_samples", false, where) ? "; the bundled samples, not the benchmark sets" : "") +
                ")";
       } else {
         text = Truncate(value.is_string() ? value.get<std::string>() : value.dump(), 400);

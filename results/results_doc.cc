@@ -6,6 +6,7 @@
 
 #include "common/error.h"
 #include "common/fs.h"
+#include "common/json_field.h"
 
 namespace bhasa::results {
 
@@ -16,6 +17,29 @@ std::string NowIso() {
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
   return buf;
+}
+
+// The fields the readers (export, compare, report, aggregation) take as
+// strings or integers; a value of another type is named here, at load.
+void CheckFieldTypes(const nlohmann::json& doc, const std::string& path) {
+  for (const auto& [name, t] : doc["tasks"].items()) {
+    const std::string where = path + ": field 'tasks." + name;
+    if (!t.is_object()) throw Error(where + "' must be an object");
+    for (const char* key : {"metric", "scorer", "competency", "aggregation_group", "family", "name", "lang"})
+      if (auto v = t.find(key); v != t.end() && !v->is_string())
+        throw Error(where + "." + key + "' must be a string");
+  }
+  const nlohmann::json& meta = doc["meta"];
+  for (const char* key : {"model", "run"})
+    if (const nlohmann::json* v = FindField(meta, key); v && !v->is_object())
+      throw Error(path + ": field 'meta." + key + "' must be an object");
+  // The readers take null here as absent.
+  const nlohmann::json* model = FindField(meta, "model");
+  if (const nlohmann::json* name = model ? FindField(*model, "name") : nullptr; name && !name->is_string())
+    throw Error(path + ": field 'meta.model.name' must be a string");
+  const nlohmann::json* run = FindField(meta, "run");
+  if (const nlohmann::json* n = run ? FindField(*run, "run_number") : nullptr; n && !n->is_number_integer())
+    throw Error(path + ": field 'meta.run.run_number' must be an integer");
 }
 
 }  // namespace
@@ -46,6 +70,7 @@ nlohmann::json LoadResultsDoc(const std::string& path_or_dir) {
                 std::to_string(kResultsSchemaVersion) + ")");
   for (const char* k : {"meta", "tasks", "results"})
     if (!doc.contains(k) || !doc[k].is_object()) throw Error(path + ": missing object '" + k + "'");
+  CheckFieldTypes(doc, path);
   return doc;
 }
 

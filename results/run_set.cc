@@ -130,7 +130,7 @@ void ReadRowScores(const std::string& path, const std::string& task, const std::
       first = false;
     }
     if (ifeval_hack && row.contains("metadata") && row["metadata"].is_object() &&
-        row["metadata"].value("subcategory", "") == "length_constraints:number_words")
+        row["metadata"].contains("subcategory") && row["metadata"]["subcategory"] == "length_constraints:number_words")
       continue;
     const nlohmann::ordered_json* value = &ind;
     if (!metric.empty()) {
@@ -182,8 +182,8 @@ std::vector<TaskRuns> CollectTaskRuns(const ModelRuns& model) {
   }
   if (first.plan.is_array())
     for (const auto& p : first.plan)
-      if (p.is_object() && p.contains("task") && p.contains("lang") &&
-          present.count({p["task"].get<std::string>(), p["lang"].get<std::string>()}))
+      if (p.is_object() && p.contains("task") && p.contains("lang") && p["task"].is_string() &&
+          p["lang"].is_string() && present.count({p["task"].get<std::string>(), p["lang"].get<std::string>()}))
         add(p["task"].get<std::string>(), p["lang"].get<std::string>());
   for (const auto& [task, lang] : present) add(task, lang);
 

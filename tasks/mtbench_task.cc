@@ -20,6 +20,7 @@
 
 #include "common/error.h"
 #include "common/fs.h"
+#include "common/json_field.h"
 #include "common/pystr.h"
 #include "metrics/mtbench_criteria.h"
 #include "metrics/mtbench_judge_prompt.h"
@@ -48,19 +49,30 @@ class MtBenchTask : public Task {
     } catch (const Error& e) {
       throw Error(config_.source + ": task '" + config_.name + "', judge: " + e.what());
     }
-    baseline_model_ = raw.value("baseline_model", "");
+    const std::string where = config_.source + ": task '" + config_.name + "'";
+    baseline_model_ = FieldOr(raw, "baseline_model", "", where);
     if (mode_ == JudgeMode::kPairwise && baseline_model_.empty())
       throw Error(config_.source + ": task '" + config_.name + "' needs 'baseline_model'");
-    if (raw.contains("categories_with_reference") && raw["categories_with_reference"].is_array())
-      judge_.categories_with_reference = raw["categories_with_reference"].get<std::vector<std::string>>();
+    if (raw.contains("categories_with_reference") && raw["categories_with_reference"].is_array()) {
+      judge_.categories_with_reference.clear();
+      for (const auto& c : raw["categories_with_reference"])
+        judge_.categories_with_reference.push_back(FieldAs<std::string>(c, "categories_with_reference", where));
+    }
     if (raw.contains("judgement_labels") && raw["judgement_labels"].is_object()) {
       const auto& l = raw["judgement_labels"];
-      judge_.labels = {l.value("A_wins", judge_.labels.a_wins), l.value("B_wins", judge_.labels.b_wins),
-                       l.value("Tie", judge_.labels.tie)};
+      const std::string in_labels = where + ", judgement_labels";
+      judge_.labels = {FieldOr(l, "A_wins", judge_.labels.a_wins, in_labels),
+                       FieldOr(l, "B_wins", judge_.labels.b_wins, in_labels), FieldOr(l, "Tie", judge_.labels.tie, in_labels)};
     }
-    ties_allowed_ = raw.value("ties_allowed", true);
-    if (raw["judge"].contains("judge_generation_kwargs") && raw["judge"]["judge_generation_kwargs"].is_object())
+    ties_allowed_ = FieldOr(raw, "ties_allowed", true, where);
+    if (raw["judge"].contains("judge_generation_kwargs") && raw["judge"]["judge_generation_kwargs"].is_object()) {
       judge_kwargs_ = raw["judge"]["judge_generation_kwargs"];
+      // Read per judge request; checked once here.
+      const std::string in_kwargs = where + ", judge.judge_generation_kwargs";
+      FieldOr<int>(judge_kwargs_, "max_tokens", 0, in_kwargs);
+      FieldOr<double>(judge_kwargs_, "temperature", 0, in_kwargs);
+      FieldOr<double>(judge_kwargs_, "top_p", 0, in_kwargs);
+    }
 
     rows_ = LoadTaskSplit(config_, lang_, Split::kTest, DataOptions{ctx_.data_dir, ctx_.data_revision},
                           SchemaFor(config_, lang_));
@@ -247,7 +259,7 @@ class MtBenchTask : public Task {
     r.lang = lang_;
     r.role = "judge";
     r.messages = messages;
-    r.params.max_tokens = judge_kwargs_.value("max_tokens", 2048);
+    r.params.max_tokens = FieldOr<int>(judge_kwargs_, "max_tokens", 2048, "judge_generation_kwargs");
     if (judge_kwargs_.contains("temperature") && judge_kwargs_["temperature"].is_number())
       r.params.temperature = judge_kwargs_["temperature"].get<double>();
     if (judge_kwargs_.contains("top_p") && judge_kwargs_["top_p"].is_number())

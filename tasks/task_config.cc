@@ -5,6 +5,7 @@
 #include <set>
 
 #include "common/error.h"
+#include "common/json_field.h"
 #include "tasks/yaml_json.h"
 
 namespace bhasa::tasks {
@@ -108,8 +109,8 @@ std::string AsString(const nlohmann::json& j) {
 
 // SEA-HELM has two IFEval tasks with the same metric class: Google's English
 // one lives under english_evals/ (task key `ifeval`).
-bool IsEnglishIfeval(const std::string& key, const nlohmann::json& node) {
-  return key == "ifeval" || node.value("metric_file", "").find("english_evals") != std::string::npos;
+bool IsEnglishIfeval(const std::string& key, const nlohmann::json& node, const std::string& where) {
+  return key == "ifeval" || FieldOr(node, "metric_file", "", where).find("english_evals") != std::string::npos;
 }
 
 // An integer key that may be absent or null (SEA-HELM writes `base:` with no
@@ -122,9 +123,10 @@ int IntOr(const nlohmann::json& node, const char* key, int def, const std::strin
 
 // The plugin family of a task: our YAML names it; for SEA-HELM configs it is
 // inferred from the metric class and the task key.
-std::string InferFamily(const std::string& key, const nlohmann::json& node) {
-  std::string mc = node.value("metric_class", "");
-  if (mc == "IFEvalMetric" || key == "if-eval" || key == "ifeval") return IsEnglishIfeval(key, node) ? "ifeval_en" : "ifeval";
+std::string InferFamily(const std::string& key, const nlohmann::json& node, const std::string& where) {
+  std::string mc = FieldOr(node, "metric_class", "", where);
+  if (mc == "IFEvalMetric" || key == "if-eval" || key == "ifeval")
+    return IsEnglishIfeval(key, node, where) ? "ifeval_en" : "ifeval";
   if (mc == "PairwiseLLMJudgeMetric") return "mtbench";
   if (mc == "MTBenchJudgeMetric") return "mtbench_judge";
   if (mc == "QuestionAnsweringMetric") return "qa";
@@ -144,12 +146,13 @@ TaskConfig ParseTask(const std::string& key, const nlohmann::json& node, const s
   t.name = key;
   t.source = source;
   t.raw = node;
-  t.family = node.value("family", InferFamily(key, node));
-  std::string metric_class = node.value("metric_class", "");
+  const std::string in_task = where("");
+  t.family = FieldOr(node, "family", InferFamily(key, node, in_task), in_task);
+  std::string metric_class = FieldOr(node, "metric_class", "", in_task);
   std::string default_scorer = ScorerForMetricClass(metric_class);
-  if (metric_class == "IFEvalMetric" && IsEnglishIfeval(key, node)) default_scorer = "ifeval_en";
-  t.scorer = node.value("scorer", default_scorer);
-  t.metric = node.value("metric", "");
+  if (metric_class == "IFEvalMetric" && IsEnglishIfeval(key, node, in_task)) default_scorer = "ifeval_en";
+  t.scorer = FieldOr(node, "scorer", default_scorer, in_task);
+  t.metric = FieldOr(node, "metric", "", in_task);
   // MetricX-24 needs a 13B judge model; SEA-HELM translation configs are scored
   // with chrF++ (scorer "translation") here, and the task says so.
   if (!node.contains("scorer") && metric_class == "TranslationMetric" &&
@@ -157,9 +160,9 @@ TaskConfig ParseTask(const std::string& key, const nlohmann::json& node, const s
     t.metric_substituted_from = t.metric;
     t.metric = "normalized_chrf_score";
   }
-  t.competency = node.value("competency", "");
+  t.competency = FieldOr(node, "competency", "", in_task);
   t.aggregation_group = AsString(node.value("aggregation_group", nlohmann::json()));
-  t.aggregation_type = node.value("aggregation_type", "macro-average");
+  t.aggregation_type = FieldOr(node, "aggregation_type", "macro-average", in_task);
   if (node.contains("metadata") && node["metadata"].is_object())
     t.version = AsString(node["metadata"].value("version", nlohmann::json()));
   if (node.contains("fewshot_num_examples")) {

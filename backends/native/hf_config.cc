@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "common/error.h"
+#include "common/json_field.h"
 
 namespace bhasa::native {
 namespace {
@@ -45,18 +46,11 @@ std::string OptString(const json& j, const char* key, const std::string& fallbac
 }
 
 // First integer of a token id field that may be an int or a list of ints.
-bool TokenId(const json& j, const char* key, int64_t* out) {
+bool TokenId(const json& j, const char* key, int64_t* out, const std::string& path) {
   const json* v = Field(j, key);
-  if (!v) return false;
-  if (v->is_number_integer()) {
-    *out = v->get<int64_t>();
-    return true;
-  }
-  if (v->is_array() && !v->empty() && (*v)[0].is_number_integer()) {
-    *out = (*v)[0].get<int64_t>();
-    return true;
-  }
-  return false;
+  if (!v || (v->is_array() && v->empty())) return false;
+  *out = FieldAs<int64_t>(v->is_array() ? (*v)[0] : *v, key, path);
+  return true;
 }
 
 // Writes "<arch>.<key>" values.
@@ -151,19 +145,20 @@ std::map<std::string, MetaValue> TranslateHfConfig(const json& c, const std::str
     PutRopeScaling(c, path, &w);
   }
   int64_t id;
-  if (TokenId(c, "bos_token_id", &id)) m["tokenizer.ggml.bos_token_id"] = MetaValue::Int(GgufValueType::kUint32, id);
-  if (TokenId(c, "eos_token_id", &id)) m["tokenizer.ggml.eos_token_id"] = MetaValue::Int(GgufValueType::kUint32, id);
+  if (TokenId(c, "bos_token_id", &id, path)) m["tokenizer.ggml.bos_token_id"] = MetaValue::Int(GgufValueType::kUint32, id);
+  if (TokenId(c, "eos_token_id", &id, path)) m["tokenizer.ggml.eos_token_id"] = MetaValue::Int(GgufValueType::kUint32, id);
   return m;
 }
 
-void TranslateTokenizerConfig(const json& t, std::map<std::string, MetaValue>* meta) {
-  if (!t.is_object()) return;
-  if (const json* ct = Field(t, "chat_template"); ct && ct->is_string())
-    (*meta)["tokenizer.chat_template"] = MetaValue::Str(*ct);
-  if (const json* b = Field(t, "add_bos_token"); b && b->is_boolean())
-    (*meta)["tokenizer.ggml.add_bos_token"] = MetaValue::Bool(*b);
-  if (const json* e = Field(t, "add_eos_token"); e && e->is_boolean())
-    (*meta)["tokenizer.ggml.add_eos_token"] = MetaValue::Bool(*e);
+void TranslateTokenizerConfig(const json& t, const std::string& path, std::map<std::string, MetaValue>* meta) {
+  if (!t.is_object()) throw Error(path + ": not a JSON object");
+  // A list of named templates is the vocab loader's to pick from.
+  if (const json* ct = Field(t, "chat_template"); ct && !ct->is_array())
+    (*meta)["tokenizer.chat_template"] = MetaValue::Str(FieldAs<std::string>(*ct, "chat_template", path));
+  if (const json* b = Field(t, "add_bos_token"))
+    (*meta)["tokenizer.ggml.add_bos_token"] = MetaValue::Bool(FieldAs<bool>(*b, "add_bos_token", path));
+  if (const json* e = Field(t, "add_eos_token"))
+    (*meta)["tokenizer.ggml.add_eos_token"] = MetaValue::Bool(FieldAs<bool>(*e, "add_eos_token", path));
 }
 
 std::string HfToGgufTensorName(const std::string& arch, const std::string& n) {

@@ -23,7 +23,8 @@ std::map<std::string, MetaValue> TranslateHfConfig(const nlohmann::json& config,
 
 // Adds tokenizer_config.json fields with GGUF equivalents
 // (chat_template → tokenizer.chat_template, add_bos_token/add_eos_token).
-void TranslateTokenizerConfig(const nlohmann::json& tok_config, std::map<std::string, MetaValue>* meta);
+void TranslateTokenizerConfig(const nlohmann::json& tok_config, const std::string& path,
+                              std::map<std::string, MetaValue>* meta);
 
 // For GGUF architecture `arch`: "model.layers.3.self_attn.q_proj.weight" →
 // "blk.3.attn_q.weight"; names without a GGUF equivalent come back unchanged;

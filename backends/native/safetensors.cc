@@ -86,12 +86,14 @@ std::vector<SafetensorsEntry> ParseSafetensorsHeader(const std::string& path, co
     SafetensorsEntry e;
     e.name = name;
     auto dt = v.find("dtype");
-    if (dt == v.end() || !dt->is_string()) throw Error(where + "missing 'dtype'");
+    if (dt == v.end()) throw Error(where + "missing 'dtype'");
+    if (!dt->is_string()) throw Error(where + "field 'dtype' must be a string");
     e.dtype = *dt;
     const size_t es = SafetensorsDtypeSize(e.dtype);
     if (es == 0) throw Error(where + "unknown dtype '" + e.dtype + "'");
     auto sh = v.find("shape");
-    if (sh == v.end() || !sh->is_array()) throw Error(where + "missing 'shape'");
+    if (sh == v.end()) throw Error(where + "missing 'shape'");
+    if (!sh->is_array()) throw Error(where + "field 'shape' must be an array");
     if (sh->size() > 8) throw Error(where + "too many dimensions");
     uint64_t elements = 1;
     for (const auto& d : *sh) {
@@ -130,7 +132,7 @@ ModelFile::Parts ReadSafetensorsDir(const std::string& dir) {
   if (fs::exists(dir + "/tokenizer.json")) parts.tokenizer_json = dir + "/tokenizer.json";
   if (fs::exists(dir + "/tokenizer_config.json")) {
     parts.tokenizer_config_json = dir + "/tokenizer_config.json";
-    TranslateTokenizerConfig(ReadJsonFile(parts.tokenizer_config_json), &parts.metadata);
+    TranslateTokenizerConfig(ReadJsonFile(parts.tokenizer_config_json), parts.tokenizer_config_json, &parts.metadata);
   }
 
   // Which files hold the weights.

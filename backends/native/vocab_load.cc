@@ -10,6 +10,7 @@
 #include "backends/native/vocab_spm.h"
 #include "common/error.h"
 #include "common/fs.h"
+#include "common/json_field.h"
 
 namespace bhasa::native {
 
@@ -42,30 +43,27 @@ void Flatten(const json& node, const char* list_key, std::vector<const json*>* o
 }
 
 // "bos_token": "<s>" or {"content": "<s>", ...}
-std::string TokenName(const json& cfg, const char* key) {
-  auto it = cfg.find(key);
-  if (it == cfg.end()) return "";
-  if (it->is_string()) return it->get<std::string>();
-  if (it->is_object() && it->contains("content") && (*it)["content"].is_string())
-    return (*it)["content"].get<std::string>();
-  return "";
+std::string TokenName(const json& cfg, const char* key, const std::string& path) {
+  const json* v = FindField(cfg, key);
+  if (!v) return "";
+  if (v->is_object()) return RequireField<std::string>(*v, "content", path + ": field '" + key + "'");
+  return FieldAs<std::string>(*v, key, path);
 }
 
 // "chat_template": "..." or [{"name": "default", "template": "..."}, ...]
-std::string ChatTemplateText(const json& cfg) {
-  auto it = cfg.find("chat_template");
-  if (it == cfg.end()) return "";
-  if (it->is_string()) return it->get<std::string>();
-  if (it->is_array()) {
-    std::string first;
-    for (const json& t : *it) {
-      if (!t.is_object() || !t.contains("template") || !t["template"].is_string()) continue;
-      if (t.value("name", "") == "default") return t["template"].get<std::string>();
-      if (first.empty()) first = t["template"].get<std::string>();
-    }
-    return first;
+std::string ChatTemplateText(const json& cfg, const std::string& path) {
+  const json* v = FindField(cfg, "chat_template");
+  if (!v) return "";
+  if (!v->is_array()) return FieldAs<std::string>(*v, "chat_template", path);
+  std::string first;
+  for (const json& t : *v) {
+    const std::string where = path + ": field 'chat_template'";
+    if (!t.is_object()) throw Error(where + " must be a string or a list of {\"name\", \"template\"} objects");
+    const std::string text = RequireField<std::string>(t, "template", where);
+    if (FieldOr(t, "name", "", where) == "default") return text;
+    if (first.empty()) first = text;
   }
-  return "";
+  return first;
 }
 
 // What a tokenizer.json normalizer does, among the ones supported: nothing,
@@ -76,7 +74,7 @@ struct Normalization {
 };
 
 template <typename Fail>
-Normalization ReadNormalizer(const json& root, const Fail& fail) {
+Normalization ReadNormalizer(const json& root, const std::string& path, const Fail& fail) {
   std::vector<const json*> nodes;
   Flatten(root, "normalizers", &nodes);
   auto string_field = [](const json& j, const char* key) {
@@ -85,7 +83,7 @@ Normalization ReadNormalizer(const json& root, const Fail& fail) {
   };
   Normalization n;
   for (const json* node : nodes) {
-    const std::string type = node->value("type", "");
+    const std::string type = FieldOr(*node, "type", "", path);
     const json* pattern = node->contains("pattern") ? &(*node)["pattern"] : nullptr;
     if (node->empty() || type == "Sequence") continue;
     if (type == "NFC") {
@@ -113,8 +111,8 @@ Vocab TokenizerJsonToVocab(const std::string& path, const std::string& config_pa
   auto fail = [&](const std::string& msg) -> Error { return FileError(path, 0, msg); };
   if (!tj.is_object() || !tj.contains("model") || !tj["model"].is_object()) throw fail("no \"model\" object");
   const json& model = tj["model"];
-  if (model.value("type", "") != "BPE")
-    throw fail("model.type \"" + model.value("type", "") + "\" is not supported (only BPE)");
+  const std::string model_type = FieldOr(model, "type", "", path);
+  if (model_type != "BPE") throw fail("model.type \"" + model_type + "\" is not supported (only BPE)");
 
   static const json kEmptyObject = json::object(), kEmptyArray = json::array();
   // Members by reference: value() would copy the (large) vocab and merges.
@@ -122,19 +120,19 @@ Vocab TokenizerJsonToVocab(const std::string& path, const std::string& config_pa
     auto it = j.find(key);
     return it == j.end() || it->is_null() ? fallback : *it;
   };
-  const Normalization norm = ReadNormalizer(member(tj, "normalizer", kEmptyObject), fail);
+  const Normalization norm = ReadNormalizer(member(tj, "normalizer", kEmptyObject), path, fail);
   std::vector<const json*> pres;
   Flatten(member(tj, "pre_tokenizer", kEmptyObject), "pretokenizers", &pres);
   bool byte_level = false, gpt2_regex = false;
   std::string split_regex, split_string;
   for (const json* p : pres) {
-    std::string type = p->value("type", "");
+    std::string type = FieldOr(*p, "type", "", path);
     if (type == "ByteLevel") {
       byte_level = true;
-      gpt2_regex = p->value("use_regex", true);
+      gpt2_regex = FieldOr(*p, "use_regex", true, path);
     } else if (type == "Split" && p->contains("pattern") && (*p)["pattern"].is_object()) {
-      split_regex = (*p)["pattern"].value("Regex", "");
-      split_string = (*p)["pattern"].value("String", "");
+      split_regex = FieldOr((*p)["pattern"], "Regex", "", path);
+      split_string = FieldOr((*p)["pattern"], "String", "", path);
     } else if (!p->empty() && type != "Sequence") {
       throw fail("pre_tokenizer type \"" + type + "\" is not supported");
     }
@@ -156,15 +154,15 @@ Vocab TokenizerJsonToVocab(const std::string& path, const std::string& config_pa
                  (split_regex.empty() ? std::string() : " regex \"" + split_regex + "\"") +
                  " (supported: the Llama 3 or Qwen2 Split regex, or GPT-2 ByteLevel use_regex)");
     }
-    spec.ignore_merges = model.value("ignore_merges", false);
+    spec.ignore_merges = FieldOr(model, "ignore_merges", false, path);
   } else if (norm.metaspace) {
     // Gemma's: spaces become "▁" before the model sees the text, so a Split
     // on " " (Gemma 3 has one) never fires.
     if (!split_regex.empty() || (!split_string.empty() && split_string != " "))
       throw fail("a pre_tokenizer that splits \"▁\"-escaped text is not supported");
-    if (!model.value("byte_fallback", false))
+    if (!FieldOr(model, "byte_fallback", false, path))
       throw fail("SentencePiece-style BPE needs \"byte_fallback\": true in model");
-    if (model.value("ignore_merges", false))
+    if (FieldOr(model, "ignore_merges", false, path))
       throw fail("\"ignore_merges\" is supported for byte-level BPE only");
     spec.kind = VocabKind::kSpm;
     spec.add_space_prefix = norm.prepend;
@@ -201,7 +199,7 @@ Vocab TokenizerJsonToVocab(const std::string& path, const std::string& config_pa
   for (const json& a : added) {
     size_t id = a["id"].get<size_t>();
     spec.tokens[id] = a["content"].get<std::string>();
-    spec.types[id] = a.value("special", false) ? TokenType::kControl : TokenType::kUserDefined;
+    spec.types[id] = FieldOr(a, "special", false, path) ? TokenType::kControl : TokenType::kUserDefined;
   }
   for (size_t i = 0; i < n; ++i)
     if (spec.types[i] == TokenType::kUnused) spec.tokens[i] = "[PAD" + std::to_string(i) + "]";
@@ -228,8 +226,9 @@ Vocab TokenizerJsonToVocab(const std::string& path, const std::string& config_pa
   // Special tokens and BOS policy: tokenizer_config.json when given, else
   // the usual Llama 3 names.
   json cfg = config_path.empty() ? json::object() : ParseJsonFile(config_path);
-  std::string bos = TokenName(cfg, "bos_token"), eos = TokenName(cfg, "eos_token");
-  std::string unk = TokenName(cfg, "unk_token"), pad = TokenName(cfg, "pad_token");
+  if (!cfg.is_object()) throw FileError(config_path, 0, "not a JSON object");
+  std::string bos = TokenName(cfg, "bos_token", config_path), eos = TokenName(cfg, "eos_token", config_path);
+  std::string unk = TokenName(cfg, "unk_token", config_path), pad = TokenName(cfg, "pad_token", config_path);
   if (unk.empty() && model.contains("unk_token") && model["unk_token"].is_string()) unk = model["unk_token"];
   if (bos.empty() && !cfg.contains("bos_token")) bos = "<|begin_of_text|>";
   if (eos.empty() && !cfg.contains("eos_token")) eos = "<|end_of_text|>";
@@ -245,13 +244,9 @@ Vocab TokenizerJsonToVocab(const std::string& path, const std::string& config_pa
   spec.pad_id = find(pad);
   // Llama-family models start every sequence with BOS unless told otherwise
   // (llama.cpp's llama-bpe default).
-  spec.add_bos = cfg.contains("add_bos_token") && cfg["add_bos_token"].is_boolean()
-                     ? cfg["add_bos_token"].get<bool>()
-                     : spec.bos_id >= 0;
-  spec.add_eos = cfg.contains("add_eos_token") && cfg["add_eos_token"].is_boolean()
-                     ? cfg["add_eos_token"].get<bool>()
-                     : false;
-  spec.chat_template = ChatTemplateText(cfg);
+  spec.add_bos = FieldOr(cfg, "add_bos_token", spec.bos_id >= 0, config_path);
+  spec.add_eos = FieldOr(cfg, "add_eos_token", false, config_path);
+  spec.chat_template = ChatTemplateText(cfg, config_path);
   if (spec.chat_template.empty()) {
     std::string jinja = Sibling(path, "chat_template.jinja");
     if (!jinja.empty()) spec.chat_template = ReadFile(jinja);

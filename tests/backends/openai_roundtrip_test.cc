@@ -260,5 +260,48 @@ TEST(OpenAiRoundTripTest, ConcurrentRequestsGetDistinctResponseIds) {
   EXPECT_EQ(numbers.size(), static_cast<size_t>(kRequests));
 }
 
+// Fields of the wrong type in a client's request: 400 naming the field, and
+// the server goes on answering.
+TEST(OpenAiRoundTripTest, WrongTypedRequestFieldsAreRejectedNamingTheField) {
+  RecordingBackend engine;
+  ServerOptions so;
+  so.port = 0;
+  OpenAiServer server(engine, so);
+  std::thread serving([&] { server.Run(); });
+  HttpClient client(HttpClient::Options{});
+  auto post = [&](const std::string& target, const std::string& body) {
+    HttpRequest req;
+    req.url = Url::Parse("http://127.0.0.1:" + std::to_string(server.port()));
+    req.target = target;
+    req.headers = {{"Content-Type", "application/json"}};
+    req.body = body;
+    return client.SendSync(req);
+  };
+  const std::string chat = "/v1/chat/completions", completion = "/v1/completions";
+  const struct {
+    std::string target, body, field;
+  } cases[] = {
+      {chat, R"({"messages":[{"role":"user","content":5}]})", "content"},
+      {chat, R"({"messages":[{"role":"user","content":[{"type":3,"text":"x"}]}]})", "type"},
+      {chat, R"({"messages":[{"role":"user","content":[{"type":"text","text":[]}]}]})", "text"},
+      {chat, R"({"messages":[{"role":"user","content":"x"}],"continue_final_message":"yes"})", "continue_final_message"},
+      {completion, R"({"prompt":"x","max_tokens":"8"})", "max_tokens"},
+      {completion, R"({"prompt":"x","max_tokens":1e30})", "max_tokens"},
+      {completion, R"({"prompt":"x","top_k":2.5})", "top_k"},
+      {completion, R"({"prompt":"x","temperature":"hot"})", "temperature"},
+      {completion, R"({"prompt":"x","seed":-1})", "seed"},
+      {completion, R"({"prompt":"x","stop":["a",1]})", "stop"},
+      {completion, R"({"prompt":"x","include_stop_str_in_output":1})", "include_stop_str_in_output"},
+  };
+  for (const auto& c : cases) {
+    HttpResponse r = post(c.target, c.body);
+    EXPECT_EQ(r.status, 400) << c.body << " -> " << r.body;
+    EXPECT_NE(r.body.find("'" + c.field + "'"), std::string::npos) << c.body << " -> " << r.body;
+  }
+  EXPECT_EQ(post(completion, R"({"prompt":"x","max_tokens":4,"stop":["a"]})").status, 200);
+  server.Stop();
+  serving.join();
+}
+
 }  // namespace
 }  // namespace bhasa::backends

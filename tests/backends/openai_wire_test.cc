@@ -1,5 +1,8 @@
 #include "backends/openai_wire.h"
 
+#include <random>
+#include <vector>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -169,6 +172,44 @@ TEST(OpenAiWireTest, GarbageRepliesAreDescribed) {
     Response r;
     const std::string problem = ParseOpenAiReply(c.endpoint, c.body, &r);
     EXPECT_NE(problem.find(c.expect), std::string::npos) << c.body << " -> " << problem;
+  }
+}
+
+void Pointers(const json& j, const json::json_pointer& at, std::vector<json::json_pointer>* out) {
+  out->push_back(at);
+  if (j.is_object())
+    for (const auto& [k, v] : j.items()) Pointers(v, at / k, out);
+  if (j.is_array())
+    for (size_t i = 0; i < j.size(); ++i) Pointers(j[i], at / i, out);
+}
+
+// 400 replies (chat and completions) with one value replaced by a value of
+// another type: each is parsed or described, never thrown.
+TEST(OpenAiWireTest, RepliesWithWrongTypedValuesNeverThrow) {
+  const json chat = json::parse(R"({"id":"c","object":"chat.completion","choices":[{"index":0,"message":{
+      "role":"assistant","content":"Jakarta","reasoning_content":"r","refusal":null},"finish_reason":"stop",
+      "stop_reason":"\n","matched_stop":"\n","logprobs":null}],"usage":{"prompt_tokens":9,"completion_tokens":2}})");
+  const json completion = json::parse(R"({"choices":[{"text":"Jakarta","finish_reason":"stop","stop_reason":null}],
+      "usage":{"prompt_tokens":9,"completion_tokens":2}})");
+  static const json kReplacements[] = {7, -1, 2.5, "x", true, nullptr, json::array({1}), json::object({{"a", 1}})};
+  GenerationParams asked;
+  asked.stop = {"\n"};
+  asked.include_stop_str_in_output = true;
+  std::mt19937 rng(18);
+  for (int i = 0; i < 400; ++i) {
+    const bool is_chat = i % 2 == 0;
+    json reply = is_chat ? chat : completion;
+    std::vector<json::json_pointer> at;
+    Pointers(reply, json::json_pointer(), &at);
+    const json::json_pointer where = at[rng() % at.size()];
+    json replacement;
+    do replacement = kReplacements[rng() % std::size(kReplacements)];
+    while (replacement.type() == reply[where].type());
+    reply[where] = replacement;
+    Response r;
+    EXPECT_NO_THROW(ParseOpenAiReply(is_chat ? OpenAiEndpoint::kChat : OpenAiEndpoint::kCompletions, reply.dump(), &r,
+                                     &asked))
+        << where << " -> " << replacement;
   }
 }
 

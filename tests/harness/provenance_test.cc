@@ -52,6 +52,16 @@ TEST(FileHashCache, IgnoresAMalformedCacheFile) {
   EXPECT_EQ(c.Sha256(dir + "/f"), Sha256Hex("x"));
 }
 
+TEST(FileHashCache, AnEntryOfWrongTypesIsAMiss) {
+  const auto dir = testing::TempDir("hashes");
+  Write(dir + "/f", "x");
+  const std::string key = fs::absolute(dir + "/f").lexically_normal().string();
+  Write(dir + "/cache.json", nlohmann::json{{"files", {{key, {{"size", "1"}, {"mtime_ns", "0"}, {"sha256", 5}}}}}}.dump());
+  FileHashCache c(dir + "/cache.json");
+  EXPECT_EQ(c.Sha256(dir + "/f"), Sha256Hex("x"));
+  EXPECT_EQ(c.computed(), 1);
+}
+
 TEST(FileHashCache, NamesAMissingFile) {
   FileHashCache c("");
   try {

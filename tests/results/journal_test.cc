@@ -96,5 +96,57 @@ TEST(Journal, MalformedMiddleLineIsAnErrorNamingTheLine) {
   }
 }
 
+// Damage before the last line is not a crash's doing: the journal is refused
+// with the file, the line and what to do, and is left as it was, so no
+// answer is silently dropped or asked twice.
+TEST(Journal, DamageBeforeTheLastLineIsRefusedAndLeftAlone) {
+  auto dir = testing::TempDir("journal");
+  auto path = dir + "/responses.jsonl";
+  {
+    Journal j(path);
+    for (const char* id : {"a", "b", "c"}) j.Record(MakeRequest(id, id), Ok(id, std::string("answer ") + id));
+  }
+  const std::string valid = ReadFile(path);
+  const size_t line2 = valid.find('\n') + 1, line3 = valid.find('\n', line2) + 1;
+  const std::string second = valid.substr(line2, line3 - line2 - 1);
+  const std::string damaged[] = {
+      valid.substr(0, line2) + second.substr(0, second.size() / 2) + "\n" + valid.substr(line3),  // cut short
+      valid.substr(0, line2) + second.substr(0, second.size() / 2) + valid.substr(line3),  // glued to the next
+      valid.substr(0, line2) + std::string(second.size(), '\0') + "\n" + valid.substr(line3),  // zeroed block
+      valid.substr(0, line2) + "[1, 2]\n" + valid.substr(line3),                                  // not an object
+      valid.substr(0, line2) + R"({"request_id":"b","response":{"request_id":7}})" "\n" + valid.substr(line3),
+      valid + second.substr(0, 10) + "\n",  // a bad last line that did end with its newline
+  };
+  for (const std::string& content : damaged) {
+    WriteFileAtomic(path, content);
+    try {
+      Journal j(path);
+      ADD_FAILURE() << "accepted:\n" << content;
+    } catch (const Error& e) {
+      const std::string msg = e.what();
+      EXPECT_EQ(e.exit_code(), 2);
+      EXPECT_TRUE(msg.starts_with(path + ":2: ") || msg.starts_with(path + ":4: ")) << msg;
+      EXPECT_NE(msg.find("damaged before its last line"), std::string::npos) << msg;
+      EXPECT_NE(msg.find("delete that line"), std::string::npos) << msg;
+    }
+    EXPECT_EQ(ReadFile(path), content);
+  }
+}
+
+TEST(Journal, RepeatedLineKeepsOneAnswerPerRequest) {
+  auto dir = testing::TempDir("journal");
+  auto path = dir + "/responses.jsonl";
+  auto a = MakeRequest("a", "q");
+  {
+    Journal j(path);
+    j.Record(a, Ok("a", "one"));
+  }
+  const std::string line = ReadFile(path);
+  std::ofstream(path, std::ios::app) << line;
+  Journal j(path);
+  EXPECT_EQ(j.size(), 1u);
+  EXPECT_EQ(j.Find(a)->text, "one");
+}
+
 }  // namespace
 }  // namespace bhasa::results
