@@ -25,5 +25,5 @@ $bhasa run --model "$model" --model-name bhasa-demo --tasks "${BHASA_DEMO_TASKS:
   --languages "${BHASA_DEMO_LANGUAGES:-id,vi,th,ta}" --limit "${BHASA_DEMO_LIMIT:-3}" --output runs/demo \
   --judge-backend native --judge-model "$model" "$@"
 if $bhasa report --help >/dev/null 2>&1; then
-  $bhasa report runs/demo/bhasa-demo/run_0 -o runs/demo/report.html && echo "report: runs/demo/report.html"
+  $bhasa report runs/demo/bhasa-demo/run_0 -o runs/demo/report.html
 fi
