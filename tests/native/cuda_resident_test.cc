@@ -7,6 +7,8 @@
 
 #include <cmath>
 #include <cstring>
+#include <algorithm>
+#include <numeric>
 #include <random>
 #include <string>
 #include <vector>
@@ -15,10 +17,13 @@
 
 #include "backends/native/cuda/cuda_check.h"
 #include "backends/native/cuda/cuda_device.h"
+#include "backends/native/cuda/cuda_attention_kernel.h"
 #include "backends/native/cuda/cuda_gemv.h"
+#include "backends/native/cuda/cuda_ops.h"
 #include "backends/native/cuda/cuda_resources.h"
 #include "backends/native/ggml_types.h"
 #include "backends/native/kernels.h"
+#include "backends/native/kv_cache.h"
 #include "common/error.h"
 
 namespace bhasa::native {
@@ -169,6 +174,206 @@ TEST(CudaResident, GemmMatchesTheExactProductForEveryType) {
   uint32_t seed = 100;
   for (GgmlType type : kTypes)
     for (int64_t n_tokens : {1, 9, 37}) CheckProduct(*dev, Path::kGemm, type, 67, 512, n_tokens, seed++);
+}
+
+
+// ---- element-wise and row-wise operations against RefKernels ------------------
+
+// Lengths around warp and block sizes.
+constexpr int64_t kLengths[] = {1, 31, 33, 255, 257, 4097};
+
+void ExpectClose(const std::vector<float>& got, const std::vector<float>& want, float rel, float abs,
+                 const std::string& op) {
+  ASSERT_EQ(got.size(), want.size()) << op;
+  for (size_t i = 0; i < want.size(); ++i)
+    ASSERT_NEAR(got[i], want[i], abs + rel * std::fabs(want[i])) << op << " element " << i << " of " << want.size();
+}
+
+TEST(CudaResident, ElementwiseOpsMatchTheReference) {
+  REQUIRE_GPU(dev);
+  auto ctx = dev->contexts().Acquire();
+  cudaStream_t stream = ctx->stream.get();
+  const Kernels& ref = RefKernels();
+  for (int64_t n : kLengths) {
+    SCOPED_TRACE("n " + std::to_string(n));
+    const auto a = Random(n, 7 + n, 3.0f), b = Random(n, 8 + n, 2.0f);
+    auto da = Upload(a, stream), db = Upload(b, stream), dout = Upload(std::vector<float>(n, 0.0f), stream);
+    auto* pa = static_cast<float*>(da.get());
+    auto* pb = static_cast<float*>(db.get());
+    auto* po = static_cast<float*>(dout.get());
+    std::vector<float> want(n);
+
+    ref.swiglu(a.data(), b.data(), n, want.data());
+    cuda::Swiglu(pa, pb, n, po, stream, "swiglu");
+    ExpectClose(Download<float>(po, n, stream), want, 1e-5f, 1e-6f, "swiglu");
+
+    ref.geglu(a.data(), b.data(), n, want.data());
+    cuda::Geglu(pa, pb, n, po, stream, "geglu");
+    ExpectClose(Download<float>(po, n, stream), want, 2e-3f, 2e-3f, "geglu");  // the reference is an f16 table
+
+    want = a;
+    ref.softcap(want.data(), n, 2.5f);
+    cuda::Check(cudaMemcpyAsync(po, pa, n * sizeof(float), cudaMemcpyDeviceToDevice, stream), "copy", "softcap");
+    cuda::Softcap(po, n, 2.5f, stream, "softcap");
+    ExpectClose(Download<float>(po, n, stream), want, 1e-6f, 1e-6f, "softcap");
+
+    want = a;
+    ref.scale(want.data(), n, 0.37f);
+    cuda::Check(cudaMemcpyAsync(po, pa, n * sizeof(float), cudaMemcpyDeviceToDevice, stream), "copy", "scale");
+    cuda::Scale(po, n, 0.37f, stream, "scale");
+    ExpectClose(Download<float>(po, n, stream), want, 0.0f, 0.0f, "scale");
+
+    want = a;
+    ref.add(want.data(), b.data(), n);
+    cuda::Check(cudaMemcpyAsync(po, pa, n * sizeof(float), cudaMemcpyDeviceToDevice, stream), "copy", "add");
+    cuda::Add(po, pb, n, stream, "add");
+    ExpectClose(Download<float>(po, n, stream), want, 0.0f, 0.0f, "add");
+  }
+}
+
+TEST(CudaResident, RmsNormMatchesTheReferenceRowByRow) {
+  REQUIRE_GPU(dev);
+  auto ctx = dev->contexts().Acquire();
+  cudaStream_t stream = ctx->stream.get();
+  for (int64_t n : kLengths) {
+    const int64_t rows = 3;
+    const auto x = Random(rows * n, 20 + n, 4.0f), w = Random(n, 21 + n);
+    std::vector<float> want(rows * n);
+    for (int64_t r = 0; r < rows; ++r) RefKernels().rmsnorm(x.data() + r * n, w.data(), n, 1e-5f, want.data() + r * n);
+    auto dx = Upload(x, stream), dw = Upload(w, stream);
+    auto* px = static_cast<float*>(dx.get());
+    cuda::RmsNorm(px, static_cast<const float*>(dw.get()), rows, n, 1e-5f, px, stream, "rmsnorm in place");
+    ExpectClose(Download<float>(px, rows * n, stream), want, 1e-5f, 1e-6f, "rmsnorm n " + std::to_string(n));
+  }
+}
+
+TEST(CudaResident, RopeMatchesTheReferenceForEveryVariant) {
+  REQUIRE_GPU(dev);
+  auto ctx = dev->contexts().Acquire();
+  cudaStream_t stream = ctx->stream.get();
+  const int64_t n_tokens = 5, n_heads = 3, head_dim = 96;
+  const std::vector<int32_t> pos = {0, 1, 17, 1000, 8191};
+  std::vector<float> factors(head_dim / 2);
+  for (size_t i = 0; i < factors.size(); ++i) factors[i] = 1.0f + 0.25f * static_cast<float>(i % 5);
+  auto dpos = Upload(pos, stream), dfactors = Upload(factors, stream);
+  for (bool neox : {false, true})
+    for (int64_t rope_dim : {head_dim, int64_t{64}})
+      for (bool with_factors : {false, true}) {
+        SCOPED_TRACE("neox " + std::to_string(neox) + " rope_dim " + std::to_string(rope_dim) + " factors " +
+                     std::to_string(with_factors));
+        RopeParams rp{rope_dim, 500000.0f, with_factors ? factors.data() : nullptr, neox};
+        auto want = Random(n_tokens * n_heads * head_dim, 30);
+        auto dx = Upload(want, stream);
+        RefKernels().rope(want.data(), n_tokens, n_heads, head_dim, pos.data(), rp);
+        cuda::DeviceRope dp{rope_dim, rp.freq_base, with_factors ? static_cast<const float*>(dfactors.get()) : nullptr,
+                            neox};
+        cuda::Rope(static_cast<float*>(dx.get()), n_tokens, n_heads, head_dim,
+                   static_cast<const int32_t*>(dpos.get()), dp, stream, "rope");
+        // Same angles; cosf/sinf of angles up to ~8e3 may differ by an ulp of the angle.
+        ExpectClose(Download<float>(dx.get(), want.size(), stream), want, 1e-4f, 5e-4f, "rope");
+      }
+}
+
+TEST(CudaResident, GetRowsDecodesExactlyAndChecksIds) {
+  REQUIRE_GPU(dev);
+  auto ctx = dev->contexts().Acquire();
+  cudaStream_t stream = ctx->stream.get();
+  const std::vector<int32_t> ids = {5, 0, 66, 5, 31};
+  auto dids = Upload(ids, stream);
+  for (GgmlType type : kTypes) {
+    SCOPED_TRACE(TypeName(type));
+    HostWeight w(type, 67, 512, 40);
+    auto dw = Upload(w.bytes, stream);
+    cuda::DeviceMatrix m{dw.get(), type, 67, 512, w.info.row_bytes()};
+    std::vector<float> want(ids.size() * 512);
+    RefKernels().get_rows(w.info, ids.data(), static_cast<int64_t>(ids.size()), want.data());
+    auto dout = cuda::DeviceAlloc(want.size() * sizeof(float), "rows");
+    cuda::CheckRowIds(m, ids.data(), static_cast<int64_t>(ids.size()), "token_embd");
+    cuda::GetRows(m, static_cast<const int32_t*>(dids.get()), static_cast<int64_t>(ids.size()),
+                  static_cast<float*>(dout.get()), stream, "token_embd");
+    ExpectClose(Download<float>(dout.get(), want.size(), stream), want, 0.0f, 0.0f, "get_rows");
+    const int32_t bad[] = {3, 67};
+    EXPECT_THROW(cuda::CheckRowIds(m, bad, 2, "token_embd"), Error);
+  }
+}
+
+// ---- attention: window, soft-cap and a paged cache ------------------------------
+
+struct AttentionCase {
+  bool f16;
+  int64_t window;
+  float softcap;
+  bool paged;
+};
+
+void CheckAttention(cuda::CudaDevice& dev, const AttentionCase& c) {
+  SCOPED_TRACE("f16 " + std::to_string(c.f16) + " window " + std::to_string(c.window) + " softcap " +
+               std::to_string(c.softcap) + " paged " + std::to_string(c.paged));
+  const int64_t n_head = 8, n_head_kv = 2, hd = 64, stride = n_head_kv * hd, n_pos = 300, n_tok = 19;
+  KvCache cache(1, stride, 512, c.f16 ? KvType::kF16 : KvType::kF32);
+  cache.Reserve(n_pos);
+  const auto kv = Random(2 * n_pos * stride, 50);
+  cache.Write(0, 0, kv.data(), kv.data() + n_pos * stride, n_pos, stride);
+  cache.Commit(n_pos);
+  const auto q = Random(n_tok * n_head * hd, 51, 2.0f);
+  std::vector<int32_t> pos(n_tok);
+  for (int64_t t = 0; t < n_tok; ++t) pos[t] = static_cast<int32_t>(n_pos - 1 - 7 * t);  // decode-like rows
+  std::vector<float> want(q.size());
+  AttentionArgs ra{q.data(), n_tok, pos.data(), cache.View(0), n_head, n_head_kv, hd, 0.125f, want.data(),
+                   c.window, c.softcap};
+  RefKernels().attention(ra);
+
+  // The cache as the device sees it: contiguous, or its positions scattered
+  // over blocks in a shuffled order with one table shared by every row.
+  const size_t elem = c.f16 ? 2 : 4;
+  const auto* k_host = static_cast<const uint8_t*>(cache.View(0).k);
+  const auto* v_host = static_cast<const uint8_t*>(cache.View(0).v);
+  const int64_t bt = 16, n_blocks = (n_pos + bt - 1) / bt;
+  std::vector<int32_t> table(n_blocks);
+  std::iota(table.begin(), table.end(), 0);
+  if (c.paged) std::shuffle(table.begin(), table.end(), std::mt19937(52));
+  const int64_t pool_rows = n_blocks * bt;
+  std::vector<uint8_t> k_pool(pool_rows * stride * elem), v_pool(k_pool.size());
+  for (int64_t p = 0; p < n_pos; ++p) {
+    const int64_t row = c.paged ? table[p / bt] * bt + p % bt : p;
+    std::memcpy(k_pool.data() + row * stride * elem, k_host + p * stride * elem, stride * elem);
+    std::memcpy(v_pool.data() + row * stride * elem, v_host + p * stride * elem, stride * elem);
+  }
+  auto ctx = dev.contexts().Acquire();
+  cudaStream_t stream = ctx->stream.get();
+  auto dq = Upload(q, stream), dk = Upload(k_pool, stream), dv = Upload(v_pool, stream);
+  auto dpos = Upload(pos, stream), dtable = Upload(table, stream);
+  auto dout = Upload(std::vector<float>(q.size(), -7.0f), stream);
+  cuda::DeviceAttention d;
+  d.q = static_cast<const float*>(dq.get());
+  d.pos = static_cast<const int32_t*>(dpos.get());
+  d.k = dk.get();
+  d.v = dv.get();
+  d.f16 = c.f16;
+  d.stride = stride;
+  d.n_kv = n_pos;
+  d.n_tokens = n_tok;
+  d.n_head = n_head;
+  d.n_head_kv = n_head_kv;
+  d.head_dim = hd;
+  d.scale = 0.125f;
+  d.out = static_cast<float*>(dout.get());
+  d.window = c.window;
+  d.softcap = c.softcap;
+  if (c.paged) {
+    d.block_table = static_cast<const int32_t*>(dtable.get());
+    d.block_tokens = bt;
+  }
+  cuda::LaunchAttention(d, stream, "attention test");
+  ExpectClose(Download<float>(dout.get(), q.size(), stream), want, 0.0f, c.f16 ? 2e-3f : 1e-5f, "attention");
+}
+
+TEST(CudaResident, AttentionWithWindowSoftcapAndBlockTablesMatchesTheReference) {
+  REQUIRE_GPU(dev);
+  for (bool f16 : {false, true})
+    for (int64_t window : {int64_t{0}, int64_t{40}})
+      for (float softcap : {0.0f, 20.0f})
+        for (bool paged : {false, true}) CheckAttention(*dev, {f16, window, softcap, paged});
 }
 
 }  // namespace

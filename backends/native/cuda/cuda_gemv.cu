@@ -4,12 +4,10 @@
 // end, so each weight byte is read once per call whatever n_tokens is.
 #include "backends/native/cuda/cuda_gemv.h"
 
-#include <cuda_bf16.h>
-#include <cuda_fp16.h>
-
 #include "backends/native/cuda/cuda_check.h"
 #include "backends/native/cuda/dequant_elem.h"
 #include "backends/native/cuda/vec_dot_q8_1.h"
+#include "backends/native/cuda/weight_elem.cuh"
 
 namespace bhasa::native::cuda {
 namespace {
@@ -42,30 +40,6 @@ struct DotQ6_K {
   }
 };
 
-struct ElemF32 {
-  __device__ static float At(const uint8_t* row, int64_t c) { return reinterpret_cast<const float*>(row)[c]; }
-};
-struct ElemF16 {
-  __device__ static float At(const uint8_t* row, int64_t c) {
-    return __half2float(reinterpret_cast<const __half*>(row)[c]);
-  }
-};
-struct ElemBf16 {
-  __device__ static float At(const uint8_t* row, int64_t c) {
-    return __bfloat162float(reinterpret_cast<const __nv_bfloat16*>(row)[c]);
-  }
-};
-#define BHASA_ELEM(Name, BlockT, QK, Fn)                                               \
-  struct Name {                                                                        \
-    __device__ static float At(const uint8_t* row, int64_t c) {                        \
-      return Fn(reinterpret_cast<const BlockT*>(row)[c / (QK)], static_cast<int>(c % (QK))); \
-    }                                                                                  \
-  };
-BHASA_ELEM(ElemQ5_0, q::BlockQ5_0, q::kQK5_0, el::DecodeQ5_0)
-BHASA_ELEM(ElemQ2_K, q::BlockQ2_K, q::kQK_K, el::DecodeQ2_K)
-BHASA_ELEM(ElemQ3_K, q::BlockQ3_K, q::kQK_K, el::DecodeQ3_K)
-BHASA_ELEM(ElemQ5_K, q::BlockQ5_K, q::kQK_K, el::DecodeQ5_K)
-#undef BHASA_ELEM
 
 // Sums v over the thread block; thread 0 gets the result.
 __device__ float BlockSum(float v, float* scratch) {
@@ -179,16 +153,13 @@ void Gemv(const DeviceMatrix& w, const float* x, int64_t n_tokens, float* out, v
     case GgmlType::Q4_0: return LaunchDp4a<DotQ4_0>(w, x, n_tokens, out, scratch, stream, what);
     case GgmlType::Q4_K: return LaunchDp4a<DotQ4_K>(w, x, n_tokens, out, scratch, stream, what);
     case GgmlType::Q6_K: return LaunchDp4a<DotQ6_K>(w, x, n_tokens, out, scratch, stream, what);
-    case GgmlType::F32: return LaunchFloat<ElemF32>(w, x, n_tokens, out, stream, what);
-    case GgmlType::F16: return LaunchFloat<ElemF16>(w, x, n_tokens, out, stream, what);
-    case GgmlType::BF16: return LaunchFloat<ElemBf16>(w, x, n_tokens, out, stream, what);
-    case GgmlType::Q5_0: return LaunchFloat<ElemQ5_0>(w, x, n_tokens, out, stream, what);
-    case GgmlType::Q2_K: return LaunchFloat<ElemQ2_K>(w, x, n_tokens, out, stream, what);
-    case GgmlType::Q3_K: return LaunchFloat<ElemQ3_K>(w, x, n_tokens, out, stream, what);
-    case GgmlType::Q5_K: return LaunchFloat<ElemQ5_K>(w, x, n_tokens, out, stream, what);
     default:
-      throw Error("CUDA GEMV (" + what + "): no device kernel for weight type " + std::string(TypeName(w.type)));
+      break;
   }
+  const bool launched =
+      DispatchElem(w.type, [&](auto elem) { LaunchFloat<decltype(elem)>(w, x, n_tokens, out, stream, what); });
+  if (!launched)
+    throw Error("CUDA GEMV (" + what + "): no device kernel for weight type " + std::string(TypeName(w.type)));
 }
 
 }  // namespace bhasa::native::cuda

@@ -23,16 +23,10 @@
 #include <cublas_v2.h>
 #include <cuda_runtime_api.h>
 
+#include "backends/native/cuda/device_matrix.h"
 #include "backends/native/ggml_types.h"
 
 namespace bhasa::native::cuda {
-
-struct DeviceMatrix {
-  const void* data = nullptr;  // rows * row_bytes bytes on the device, GGUF row order
-  GgmlType type = GgmlType::F32;
-  int64_t rows = 0, cols = 0;
-  size_t row_bytes = 0;
-};
 
 constexpr int64_t kGemvMaxTokens = 8;
 
