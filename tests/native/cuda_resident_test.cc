@@ -21,6 +21,7 @@
 #include "backends/native/cuda/cuda_gemv.h"
 #include "backends/native/cuda/cuda_ops.h"
 #include "backends/native/cuda/cuda_resources.h"
+#include "backends/native/cuda/resident_weights.h"
 #include "backends/native/ggml_types.h"
 #include "backends/native/kernels.h"
 #include "backends/native/kv_cache.h"
@@ -374,6 +375,68 @@ TEST(CudaResident, AttentionWithWindowSoftcapAndBlockTablesMatchesTheReference) 
     for (int64_t window : {int64_t{0}, int64_t{40}})
       for (float softcap : {0.0f, 20.0f})
         for (bool paged : {false, true}) CheckAttention(*dev, {f16, window, softcap, paged});
+}
+
+// ---- the resident weight store ---------------------------------------------------
+
+TEST(CudaResident, StoreUploadsOnceInBlockFormatAndFindsByTensor) {
+  REQUIRE_GPU(dev);
+  auto ctx = dev->contexts().Acquire();
+  cudaStream_t stream = ctx->stream.get();
+  std::vector<HostWeight> ws;
+  ws.reserve(4);
+  ws.emplace_back(GgmlType::Q4_K, 64, 512, 70);
+  ws.emplace_back(GgmlType::F16, 64, 256, 71);
+  ws.back().info.permute_heads = 4;  // an HF q projection: rows read through Row
+  ws.emplace_back(GgmlType::Q6_K, 33, 256, 72);
+  ws.emplace_back(GgmlType::Q8_0, 64, 256, 73);
+  ws.back().info.permute_heads = 2;
+  std::vector<TensorInfo> infos;
+  for (const auto& w : ws) infos.push_back(w.info);
+  TensorInfo norm;  // 1-D: stays on the host
+  norm.type = GgmlType::F32;
+  norm.ne = {64};
+  infos.push_back(norm);
+
+  cuda::ResidentWeights store(infos, "test model", 0.9, 0, stream);
+  size_t file_bytes = 0;
+  for (const auto& w : ws) file_bytes += w.bytes.size();
+  EXPECT_GE(store.bytes(), file_bytes);
+  EXPECT_LT(store.bytes(), file_bytes + 256 * ws.size());  // block format, not expanded
+  EXPECT_EQ(store.Find(infos.back()), nullptr);
+  EXPECT_EQ(store.Find(ws[0].info), nullptr);  // another TensorInfo object
+
+  for (size_t i = 0; i < ws.size(); ++i) {
+    const TensorInfo& w = infos[i];
+    SCOPED_TRACE(w.name);
+    const cuda::DeviceMatrix* m = store.Find(w);
+    ASSERT_NE(m, nullptr);
+    EXPECT_EQ(m->type, w.type);
+    EXPECT_EQ(m->rows, w.rows());
+    const auto x = Random(2 * w.cols(), 80 + static_cast<uint32_t>(i));
+    auto dx = Upload(x, stream);
+    auto dout = cuda::DeviceAlloc(2 * w.rows() * sizeof(float), "out");
+    auto scratch = cuda::DeviceAlloc(cuda::GemvScratchBytes(w.type, w.cols(), 2), "scratch");
+    cuda::Gemv(*m, static_cast<const float*>(dx.get()), 2, static_cast<float*>(dout.get()), scratch.get(), stream,
+               w.name);
+    std::vector<float> want(2 * w.rows());
+    RefKernels().matmul(w, x.data(), 2, want.data());
+    // Q8_1 against Q8_0/Q8_K activations: both round, differently.
+    ExpectClose(Download<float>(dout.get(), want.size(), stream), want, 3e-2f, 0.15f, "resident gemv");
+  }
+}
+
+TEST(CudaResident, StoreRefusesAModelOverTheBudgetBeforeAllocating) {
+  REQUIRE_GPU(dev);
+  auto ctx = dev->contexts().Acquire();
+  HostWeight w(GgmlType::Q4_K, 64, 512, 90);
+  std::vector<TensorInfo> infos = {w.info};
+  try {
+    cuda::ResidentWeights store(infos, "big.gguf", 1e-12, 0, ctx->stream.get());
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("big.gguf does not fit on the GPU"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace
