@@ -31,10 +31,14 @@ size_t KvBytesPerPosition(int64_t n_layer, int64_t kv_dim, KvType type) {
   return static_cast<size_t>(2 * n_layer * kv_dim) * (type == KvType::kF16 ? 2 : 4);
 }
 
-GpuMemoryPlan PlanGpuMemory(const std::string& model, size_t total_bytes, double fraction, size_t weight_bytes,
-                            size_t kv_bytes_per_position, int64_t min_kv_positions) {
+void CheckGpuMemoryFraction(double fraction) {
   if (!(fraction > 0.0 && fraction <= 1.0))
     throw Error("--gpu-memory-fraction must be in (0, 1], got " + std::to_string(fraction), kExitUsage);
+}
+
+GpuMemoryPlan PlanGpuMemory(const std::string& model, size_t total_bytes, double fraction, size_t weight_bytes,
+                            size_t kv_bytes_per_position, int64_t min_kv_positions) {
+  CheckGpuMemoryFraction(fraction);
   GpuMemoryPlan plan;
   plan.budget_bytes = static_cast<size_t>(std::floor(static_cast<double>(total_bytes) * fraction));
   plan.weight_bytes = weight_bytes;

@@ -35,6 +35,9 @@ struct GpuMemoryPlan {
   int64_t kv_positions = 0;  // positions the budget left after the weights holds
 };
 
+// Throws the usage error unless 0 < fraction <= 1.
+void CheckGpuMemoryFraction(double fraction);
+
 // Throws unless weight_bytes + min_kv_positions * kv_bytes_per_position fit
 // fraction * total_bytes.
 GpuMemoryPlan PlanGpuMemory(const std::string& model, size_t total_bytes, double fraction, size_t weight_bytes,
