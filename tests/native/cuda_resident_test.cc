@@ -21,10 +21,12 @@
 #include "backends/native/cuda/cuda_gemv.h"
 #include "backends/native/cuda/cuda_ops.h"
 #include "backends/native/cuda/cuda_resources.h"
+#include "backends/native/cuda/cuda_sample.h"
 #include "backends/native/cuda/resident_weights.h"
 #include "backends/native/ggml_types.h"
 #include "backends/native/kernels.h"
 #include "backends/native/kv_cache.h"
+#include "backends/native/sampler.h"
 #include "common/error.h"
 
 namespace bhasa::native {
@@ -436,6 +438,35 @@ TEST(CudaResident, StoreRefusesAModelOverTheBudgetBeforeAllocating) {
     FAIL() << "no error";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("big.gguf does not fit on the GPU"), std::string::npos) << e.what();
+  }
+}
+
+// ---- greedy sampling ----------------------------------------------------------------
+
+TEST(CudaResident, ArgmaxRowsAgreesWithArgmaxOnTiesAndNaN) {
+  REQUIRE_GPU(dev);
+  auto ctx = dev->contexts().Acquire();
+  cudaStream_t stream = ctx->stream.get();
+  for (int64_t n_vocab : {int64_t{1}, int64_t{255}, int64_t{257}, int64_t{128256}}) {
+    SCOPED_TRACE("n_vocab " + std::to_string(n_vocab));
+    const int64_t rows = 5;
+    auto logits = Random(rows * n_vocab, 60 + static_cast<uint32_t>(n_vocab));
+    // Row 1: a tie between two ids far apart; row 2: NaNs around the maximum;
+    // row 3: all NaN; row 4: all equal.
+    if (n_vocab > 200) {
+      logits[n_vocab + 190] = logits[n_vocab + 7] = 50.0f;
+      logits[2 * n_vocab + 3] = 40.0f;
+      logits[2 * n_vocab + 0] = logits[2 * n_vocab + 100] = std::nanf("");
+    }
+    std::fill(logits.begin() + 3 * n_vocab, logits.begin() + 4 * n_vocab, std::nanf(""));
+    std::fill(logits.begin() + 4 * n_vocab, logits.end(), -1.0f);
+    auto dl = Upload(logits, stream);
+    auto dids = cuda::DeviceAlloc(rows * sizeof(int32_t), "ids");
+    cuda::ArgmaxRows(static_cast<const float*>(dl.get()), rows, n_vocab, static_cast<int32_t*>(dids.get()), stream,
+                     "argmax");
+    const auto got = Download<int32_t>(dids.get(), rows, stream);
+    for (int64_t r = 0; r < rows; ++r)
+      EXPECT_EQ(got[r], Argmax(std::span<const float>(logits.data() + r * n_vocab, n_vocab))) << "row " << r;
   }
 }
 
