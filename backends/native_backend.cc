@@ -30,6 +30,19 @@ int IntOption(const BackendOptions& o, const std::string& key, int fallback) {
   }
 }
 
+double DoubleOption(const BackendOptions& o, const std::string& key, double fallback) {
+  const std::string v = o.Get(key);
+  if (v.empty()) return fallback;
+  try {
+    size_t used = 0;
+    const double d = std::stod(v, &used);
+    if (used != v.size()) throw std::invalid_argument(v);
+    return d;
+  } catch (const std::exception&) {
+    throw Error("native backend: option " + key + " must be a number, got '" + v + "'");
+  }
+}
+
 class NativeBackend : public Backend {
  public:
   explicit NativeBackend(const BackendOptions& o) : path_(o.model) {
@@ -42,6 +55,7 @@ class NativeBackend : public Backend {
     eo.n_ctx = IntOption(o, "ctx", 0);
     eo.max_batch = std::max(1, IntOption(o, "concurrency", 16));
     eo.prefix_cache_bytes = static_cast<size_t>(std::max(0, IntOption(o, "prefix_cache_mb", 1024))) << 20;
+    eo.gpu_memory_fraction = DoubleOption(o, "gpu_memory_fraction", 0.9);
     const std::string kv = o.Get("kv_type", "f32");
     if (kv != "f32" && kv != "f16") throw Error("native backend: kv_type must be f32 or f16, got '" + kv + "'");
     eo.kv_type = kv == "f16" ? native::KvType::kF16 : native::KvType::kF32;

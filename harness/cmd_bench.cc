@@ -12,6 +12,7 @@
 
 #include "backends/native/cpu/simd_ops.h"
 #include "backends/native/device.h"
+#include "backends/native/engine.h"
 #include "backends/native/llama_model.h"
 #include "backends/native/sampler.h"
 #include "backends/native/session.h"
@@ -37,6 +38,7 @@ double PeakRssMiB() {
 int Bench(std::span<const std::string> args) {
   std::string model_path, kv = "f32", device = "cpu";
   int prompt_len = 128, gen_len = 32, threads = 2, reps = 3, batch = 1;
+  double gpu_memory_fraction = 0.9;
   bool json = false;
   Flags f("bench", "--model FILE [options]",
           "Measures prompt processing (pp) and generation (tg) tokens/s of the built-in engine.");
@@ -48,6 +50,8 @@ int Bench(std::span<const std::string> args) {
       .Int("reps", &reps, "repetitions; the median is reported")
       .Int("batch", &batch, "sequences decoded together during generation")
       .String("kv-type", &kv, "KV cache type: f32 or f16", "TYPE")
+      .Double("gpu-memory-fraction", &gpu_memory_fraction,
+              "--device cuda: share of the GPU's memory the model may take; a model over it is refused first")
       .Bool("json", &json, "JSON output");
   if (!f.Parse(args)) return kExitOk;
   if (model_path.empty()) throw Error("bench: --model is required", kExitUsage);
@@ -61,6 +65,7 @@ int Bench(std::span<const std::string> args) {
   auto t_load = std::chrono::steady_clock::now();
   auto model = native::Model::Load(model_path);
   const double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_load).count();
+  native::CheckGpuFit(*model, {.device = device, .gpu_memory_fraction = gpu_memory_fraction});
   const auto& hp = model->hparams();
   const int64_t n_ctx = prompt_len + gen_len + 1;
   std::vector<double> pp, tg;

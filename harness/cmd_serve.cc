@@ -15,6 +15,7 @@ namespace {
 int ServeCommand(std::span<const std::string> args) {
   std::string model, host = "127.0.0.1", name, chat_template, device = "cpu";
   int port = 8080, threads = 0, ctx = 0, max_batch = 16;
+  double gpu_memory_fraction = 0.9;
   Flags f("serve", "--model PATH [--host H] [--port N]",
           "Serves a GGUF or Hugging Face model with the built-in engine over an OpenAI-compatible\n"
           "API: POST /v1/chat/completions, POST /v1/completions (both streamed as server-sent\n"
@@ -28,13 +29,18 @@ int ServeCommand(std::span<const std::string> args) {
       .Int("threads", &threads, "CPU threads (0 = all cores)")
       .String("device", &device, "cpu | cuda (weight matmuls on the GPU)", "NAME")
       .Int("ctx", &ctx, "context length (0 = the model's)")
+      .Double("gpu-memory-fraction", &gpu_memory_fraction,
+              "--device cuda: share of the GPU's memory the model may take; a model over it is refused at start")
       .Int("max-batch", &max_batch, "most requests decoded together");
   if (!f.Parse(args)) return kExitOk;
   if (model.empty()) throw Error("bhasa serve: --model is required", kExitUsage);
   if (max_batch < 1) throw Error("bhasa serve: --max-batch must be at least 1", kExitUsage);
   BackendOptions bo;
   bo.model = model;
-  bo.values = {{"threads", std::to_string(threads)}, {"ctx", std::to_string(ctx)}, {"device", device}};
+  bo.values = {{"threads", std::to_string(threads)},
+               {"ctx", std::to_string(ctx)},
+               {"device", device},
+               {"gpu_memory_fraction", std::to_string(gpu_memory_fraction)}};
   if (!chat_template.empty()) bo.values["chat_template"] = chat_template;
   auto backend = MakeBackend("native", bo);
   backends::ServerOptions so;

@@ -45,6 +45,9 @@ void DeclareRunFlags(Flags& f, RunOptions& o) {
       .Int("ctx", &o.ctx, "native backend: context length (0 = the model's)")
       .Int("prefix-cache-mb", &o.prefix_cache_mb,
            "native backend: KV cache memory kept so prompts sharing a beginning skip it (0 = off)")
+      .Double("gpu-memory-fraction", &o.gpu_memory_fraction,
+              "native backend, --device cuda: share of the GPU's memory the model may take; a model over it "
+              "is refused before any work")
       .String("judge-backend", &o.judge_backend, "MT-Bench judge backend: openai | native | replay", "NAME")
       .String("judge-url", &o.judge_url, "judge base URL (openai judge)", "URL")
       .String("judge-model", &o.judge_model, "judge model name or file", "NAME")
@@ -90,7 +93,7 @@ nlohmann::json RunOptionsToJson(const RunOptions& o) {
           {"replay", o.replay}, {"url", o.url}, {"api_key_env", o.api_key_env}, {"concurrency", o.concurrency},
           {"timeout", o.timeout}, {"max_retries", o.max_retries}, {"chat_template", o.chat_template},
           {"threads", o.threads}, {"device", o.device}, {"ctx", o.ctx}, {"prefix_cache_mb", o.prefix_cache_mb},
-          {"judge_backend", o.judge_backend},
+          {"gpu_memory_fraction", o.gpu_memory_fraction}, {"judge_backend", o.judge_backend},
           {"judge_url", o.judge_url}, {"judge_model", o.judge_model}, {"judge_api_key_env", o.judge_api_key_env},
           {"thai_dict", o.thai_dict}, {"langid_model", o.langid_model}, {"strip_think", o.strip_think},
           {"reasoning", o.reasoning}};
@@ -125,7 +128,7 @@ RunOptions RunOptionsFromJson(const nlohmann::json& j, const std::string& where)
   get("gen_kwargs", o.gen_kwargs); get("replay", o.replay); get("url", o.url); get("api_key_env", o.api_key_env);
   get("concurrency", o.concurrency); get("timeout", o.timeout); get("max_retries", o.max_retries);
   get("chat_template", o.chat_template); get("threads", o.threads); get("device", o.device);
-  get("ctx", o.ctx); get("prefix_cache_mb", o.prefix_cache_mb);
+  get("ctx", o.ctx); get("prefix_cache_mb", o.prefix_cache_mb); get("gpu_memory_fraction", o.gpu_memory_fraction);
   get("judge_backend", o.judge_backend); get("judge_url", o.judge_url); get("judge_model", o.judge_model);
   get("judge_api_key_env", o.judge_api_key_env); get("thai_dict", o.thai_dict); get("langid_model", o.langid_model);
   get("strip_think", o.strip_think); get("reasoning", o.reasoning);
@@ -163,6 +166,7 @@ BackendOptions MakeBackendOptions(const RunOptions& o) {
               {"device", o.device},
               {"ctx", std::to_string(o.ctx)},
               {"prefix_cache_mb", std::to_string(o.prefix_cache_mb)},
+              {"gpu_memory_fraction", std::to_string(o.gpu_memory_fraction)},
               {"model_kind", o.model_kind}};
   // Base models use SEA-HELM's base template unless told otherwise (SPEC 5.2).
   std::string tmpl = o.chat_template.empty() && o.model_kind == "base" ? "seahelm-base" : o.chat_template;
@@ -178,7 +182,8 @@ BackendOptions MakeJudgeOptions(const RunOptions& o) {
               {"concurrency", std::to_string(o.concurrency)}, {"timeout", std::to_string(o.timeout)},
               {"max_retries", std::to_string(o.max_retries)}, {"file", o.judge_backend == "replay" ? o.replay : ""},
               {"threads", std::to_string(o.threads)}, {"device", o.device},
-              {"prefix_cache_mb", std::to_string(o.prefix_cache_mb)}};
+              {"prefix_cache_mb", std::to_string(o.prefix_cache_mb)},
+              {"gpu_memory_fraction", std::to_string(o.gpu_memory_fraction)}};
   return b;
 }
 

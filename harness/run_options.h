@@ -47,6 +47,7 @@ struct RunOptions {
   std::string device = "cpu";       // native backend: cpu | cuda
   int ctx = 0;
   int prefix_cache_mb = 1024;      // native backend: KV memory kept for shared prompt beginnings
+  double gpu_memory_fraction = 0.9;  // native backend, --device cuda: share of GPU memory the model may take
   // judge (MT-Bench)
   std::string judge_backend;
   std::string judge_url;

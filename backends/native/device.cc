@@ -43,4 +43,15 @@ std::string DeviceSummary(std::string_view name) {
 #endif
 }
 
+size_t DeviceMemoryBytes(std::string_view name) {
+  if (name == "cpu") return 0;
+  if (name != "cuda") UnknownDevice(name);
+  CudaTable();
+#ifdef BHASA_HAVE_CUDA
+  return CudaDeviceMemoryBytes();
+#else
+  return 0;
+#endif
+}
+
 }  // namespace bhasa::native

@@ -10,6 +10,7 @@
 // CUDA runtime's reason).
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -22,5 +23,9 @@ const Kernels& KernelsForDevice(std::string_view name);
 // One line about the device for bench and backend descriptions: "cpu", or
 // the GPU's name, compute capability and memory for "cuda".
 std::string DeviceSummary(std::string_view name);
+
+// Memory of the device in bytes (throws as KernelsForDevice does); "cpu" has
+// no budget of its own and gives 0.
+size_t DeviceMemoryBytes(std::string_view name);
 
 }  // namespace bhasa::native

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "backends/native/device.h"
+#include "backends/native/gpu_memory.h"
 #include "backends/native/session.h"
 #include "backends/native/text_stream.h"
 #include "common/error.h"
@@ -59,6 +60,14 @@ Engine::Engine(std::shared_ptr<const Model> model, std::shared_ptr<const Vocab> 
       arena_(threads_),
       prefix_pool_(options_.prefix_cache_bytes, kMinSharedPrefix) {
   if (options_.max_batch <= 0) options_.max_batch = 1;
+  CheckGpuFit(*model_, options_);
+}
+
+void CheckGpuFit(const Model& model, const EngineOptions& options) {
+  CheckGpuMemoryFraction(options.gpu_memory_fraction);  // a bad value is an error on any device
+  if (options.device == "cpu") return;
+  PlanGpuMemory(model.file().path(), DeviceMemoryBytes(options.device), options.gpu_memory_fraction,
+                DeviceWeightBytes(model.file().tensors(), DeviceWeightLayout::kHalfExpanded), 0, 0);
 }
 
 int64_t Engine::n_ctx() const { return options_.n_ctx > 0 ? options_.n_ctx : model_->hparams().n_ctx_train; }

@@ -50,7 +50,16 @@ struct EngineOptions {
   // KV memory kept from finished sequences so later prompts with the same
   // beginning skip evaluating it (PrefixPool); 0 turns reuse off.
   size_t prefix_cache_bytes = size_t{1} << 30;
+  // Share of the GPU's memory the model may take (device "cuda"); a model
+  // over it is refused when the Engine is built (CheckGpuFit).
+  double gpu_memory_fraction = 0.9;
 };
+
+// Throws the clear "does not fit" error (gpu_memory.h) unless the model's
+// device-resident weights fit gpu_memory_fraction of the device's memory; a
+// no-op for "cpu" beyond checking that the fraction is in (0, 1]. Today's cuda table keeps weights expanded to f16 on the
+// GPU and the KV cache in host memory, so the weights are what is bounded.
+void CheckGpuFit(const Model& model, const EngineOptions& options);
 
 struct GenerationJob {
   std::vector<int32_t> prompt;

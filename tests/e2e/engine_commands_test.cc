@@ -67,5 +67,16 @@ TEST(EngineCommands, BenchMeasuresTheTinyModel) {
   EXPECT_FALSE(j.empty()) << j.dump();
 }
 
+TEST(EngineCommands, GpuMemoryFractionOutsideZeroToOneIsAUsageError) {
+  std::string out;
+  EXPECT_EQ(RunCommand(BhasaBinary() + " bench --model " + TinyModel() + " --gpu-memory-fraction 1.5 --reps 1", &out), 2)
+      << out;
+  EXPECT_NE(out.find("--gpu-memory-fraction must be in (0, 1]"), std::string::npos) << out;
+  // In range it changes nothing on the CPU.
+  EXPECT_FALSE(RunJson("bench --model " + TinyModel() + " --prompt-len 4 --gen-len 1 --reps 1 --json "
+                       "--gpu-memory-fraction 0.5")
+                   .empty());
+}
+
 }  // namespace
 }  // namespace bhasa

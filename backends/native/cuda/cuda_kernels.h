@@ -24,6 +24,7 @@
 // cuBLAS call and the tensor; the functions below never throw.
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 #include "backends/native/kernels.h"
@@ -38,5 +39,8 @@ const Kernels* CudaKernelsOrNull(std::string* why = nullptr);
 // One line about the device the table uses, e.g. "NVIDIA H100 80GB HBM3
 // (sm_90, 79.1 GiB, driver 13.0, runtime 13.0)"; the reason when there is none.
 std::string CudaDeviceSummary();
+
+// Total memory of the device the table uses, in bytes; 0 when there is none.
+size_t CudaDeviceMemoryBytes();
 
 }  // namespace bhasa::native
