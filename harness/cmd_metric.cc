@@ -1,6 +1,7 @@
 // `bhasa metric NAME --input FILE.jsonl`: scores rows produced anywhere with
 // any registered scorer and prints per-row results and the task metrics.
 #include <cstdio>
+#include <span>
 
 #include "common/error.h"
 #include "common/exit_codes.h"
@@ -51,7 +52,7 @@ metrics::ScoreItem RowToItem(const std::string& path, long line, nlohmann::json&
       break;
     }
   }
-  item.row = row;
+  item.row = std::move(row);
   return item;
 }
 
@@ -70,6 +71,30 @@ std::string FormatValue(const nlohmann::json& v) {
     return buf;
   }
   return v.is_string() ? v.get<std::string>() : v.dump();
+}
+
+// Prints `head` plus "items" (one object per row) as DumpJson(·, 2) would print
+// the whole, but renders one item at a time: 10,000 rows never become one tree.
+// "items" sorts before every key of `head`, so it comes first.
+void PrintJsonWithItems(const nlohmann::json& head, std::span<const metrics::ScoreItem> items,
+                        std::span<const metrics::ItemResult> results) {
+  std::string out = "{\n  \"items\": [";
+  for (size_t i = 0; i < results.size(); ++i) {
+    const auto& r = results[i];
+    nlohmann::json row = {{"id", items[i].id}, {"cleaned", r.cleaned}, {"individual_scores", r.individual_scores}};
+    if (!r.details.is_null()) row["details"] = r.details;
+    out += i == 0 ? "\n    " : ",\n    ";
+    // Two levels deeper than a top-level dump; a dump holds no raw newline inside strings.
+    for (char c : DumpJson(row, 2)) {
+      out += c;
+      if (c == '\n') out += "    ";
+    }
+  }
+  out += results.empty() ? "]," : "\n  ],";
+  const std::string rest = DumpJson(head, 2);  // "{\n  ..." : continue after the brace
+  out.append(rest, 1);
+  out += '\n';
+  std::fwrite(out.data(), 1, out.size(), stdout);
 }
 
 int MetricCommand(std::span<const std::string> args) {
@@ -122,19 +147,12 @@ int MetricCommand(std::span<const std::string> args) {
                 std::to_string(items.size()) + " rows", kExitRuntime);
 
   if (json) {
-    nlohmann::json out = {{"metric", name},
-                          {"main_metric", scorer->info().main_metric},
-                          {"row_scale", metrics::ToString(scorer->info().row_scale)},
-                          {"n", items.size()},
-                          {"metrics", result.metrics},
-                          {"items", nlohmann::json::array()}};
-    for (size_t i = 0; i < result.items.size(); ++i) {
-      const auto& r = result.items[i];
-      nlohmann::json row = {{"id", items[i].id}, {"cleaned", r.cleaned}, {"individual_scores", r.individual_scores}};
-      if (!r.details.is_null()) row["details"] = r.details;
-      out["items"].push_back(std::move(row));
-    }
-    std::printf("%s\n", DumpJson(out, 2).c_str());
+    const nlohmann::json head = {{"metric", name},
+                                 {"main_metric", scorer->info().main_metric},
+                                 {"row_scale", metrics::ToString(scorer->info().row_scale)},
+                                 {"n", items.size()},
+                                 {"metrics", result.metrics}};
+    PrintJsonWithItems(head, items, result.items);
     return kExitOk;
   }
   std::printf("%-14s %-42s %s\n", "id", "cleaned response", "scores");

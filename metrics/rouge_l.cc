@@ -39,26 +39,43 @@ RougeScore BootstrapMedian(std::span<const RougeScore> rows, int n_samples, uint
   const size_t n = rows.size();
   if (n == 0 || n_samples <= 0) return mid;
   std::mt19937 gen(seed);  // numpy's legacy seed(4156) is init_genrand(4156)
-  const uint64_t rng = n - 1;
-  uint64_t mask = rng;
-  for (int s = 1; s < 64; s <<= 1) mask |= mask >> s;
+  // numpy's randint(0, n): masked draws from the one stream, rejecting those
+  // above n - 1. A batch of resamples is drawn serially (the stream has one
+  // order), then each resample is summed on its own, in its draw order, so the
+  // means do not depend on how the sums are scheduled.
+  const uint32_t rng = static_cast<uint32_t>(n - 1);
+  uint32_t mask = rng;
+  for (int s = 1; s < 32; s <<= 1) mask |= mask >> s;
   std::array<std::vector<double>, 3> means;
-  for (auto& m : means) m.reserve(n_samples);
-  for (int k = 0; k < n_samples; ++k) {
-    double sp = 0, sr = 0, sf = 0;
-    for (size_t i = 0; i < n; ++i) {
-      uint64_t v = 0;
-      if (rng > 0) {
-        do v = static_cast<uint32_t>(gen()) & mask;
-        while (v > rng);
+  for (auto& m : means) m.resize(n_samples);
+  constexpr int kBatch = 64;
+  std::vector<uint32_t> draws;
+  for (int k0 = 0; k0 < n_samples; k0 += kBatch) {
+    const int batch = std::min(kBatch, n_samples - k0);
+    const size_t need = static_cast<size_t>(batch) * n;
+    draws.resize(need);
+    if (rng == 0) {
+      std::fill(draws.begin(), draws.end(), 0);  // one row: numpy draws nothing
+    } else {
+      // Branch-free rejection: a rejected draw is overwritten by the next.
+      for (size_t got = 0; got < need;) {
+        const uint32_t v = static_cast<uint32_t>(gen()) & mask;
+        draws[got] = v;
+        got += v <= rng;
       }
-      sp += rows[v].precision;
-      sr += rows[v].recall;
-      sf += rows[v].fmeasure;
     }
-    means[0].push_back(sp / n);
-    means[1].push_back(sr / n);
-    means[2].push_back(sf / n);
+    tbb::parallel_for(0, batch, [&](int b) {
+      double sp = 0, sr = 0, sf = 0;
+      for (size_t i = 0; i < n; ++i) {
+        const RougeScore& row = rows[draws[b * n + i]];
+        sp += row.precision;
+        sr += row.recall;
+        sf += row.fmeasure;
+      }
+      means[0][k0 + b] = sp / n;
+      means[1][k0 + b] = sr / n;
+      means[2][k0 + b] = sf / n;
+    });
   }
   // np.percentile(x, 50) (method "linear"): virtual index q*(N-1).
   double idx = 0.5 * (n_samples - 1);

@@ -1,11 +1,8 @@
 #include "metrics/thai_segment.h"
 
 #include <algorithm>
-#include <functional>
 #include <map>
 #include <mutex>
-#include <set>
-#include <unordered_map>
 
 #include <unicode/brkiter.h>
 #include <unicode/uchar.h>
@@ -91,11 +88,22 @@ std::vector<Node> ParseRule(std::u32string_view r) {
   return out;
 }
 
-using Cont = std::function<bool(size_t)>;
+// What to match after a node: a non-owning reference to a lambda on the stack
+// of the caller (std::function would allocate for every group tried).
+class Cont {
+ public:
+  template <class F>
+  Cont(const F& f)  // NOLINT: implicit, lambdas are passed as they are
+      : fn_(&f), call_([](const void* fn, size_t pos) { return (*static_cast<const F*>(fn))(pos); }) {}
+  bool operator()(size_t pos) const { return call_(fn_, pos); }
+
+ private:
+  const void* fn_;
+  bool (*call_)(const void*, size_t);
+};
 
 // Backtracking match of nodes[i..] at `pos`, greedy first, like Python's sre.
-bool MatchNodes(const std::vector<Node>& nodes, size_t i, size_t pos, std::u32string_view text,
-                const Cont& cont) {
+bool MatchNodes(const std::vector<Node>& nodes, size_t i, size_t pos, std::u32string_view text, Cont cont) {
   if (i == nodes.size()) return cont(pos);
   const Node& n = nodes[i];
   switch (n.kind) {
@@ -106,7 +114,7 @@ bool MatchNodes(const std::vector<Node>& nodes, size_t i, size_t pos, std::u32st
       return ok && MatchNodes(nodes, i + 1, pos, text, cont);
     }
     case Node::kGroup: {
-      Cont rest = [&](size_t p) { return MatchNodes(nodes, i + 1, p, text, cont); };
+      const auto rest = [&](size_t p) { return MatchNodes(nodes, i + 1, p, text, cont); };
       if (MatchNodes(n.children, 0, pos, text, rest)) return true;
       return n.optional && MatchNodes(nodes, i + 1, pos, text, cont);
     }
@@ -130,12 +138,16 @@ const std::vector<std::vector<Node>>& TccPatterns() {
 // Length of the first TCC rule match at `pos`, or 0.
 size_t TccMatchAt(std::u32string_view text, size_t pos) {
   size_t end = 0;
-  Cont done = [&](size_t p) {
+  const auto done = [&](size_t p) {
     end = p;
     return true;
   };
-  for (const auto& pat : TccPatterns())
+  for (const auto& pat : TccPatterns()) {
+    // Every rule starts with a required character set: most rules fail here.
+    const Node& first = pat.front();
+    if (first.kind == Node::kSet && !first.optional && (pos >= text.size() || !first.Has(text[pos]))) continue;
     if (MatchNodes(pat, 0, pos, text, done)) return end - pos;
+  }
   return 0;
 }
 
@@ -277,51 +289,42 @@ std::unique_ptr<ThaiSegmenter> MakeIcuThaiSegmenter() { return std::make_unique<
 
 // ---- newmm -------------------------------------------------------------------
 
-// Built with hash maps, then frozen into sorted child arrays (one range per
-// node) so that the per-character lookups of segmentation are binary searches
-// over contiguous memory.
+// Children of each node in one sorted range, so that the per-character
+// lookups of segmentation are binary searches over contiguous memory. Built
+// breadth-first from the sorted word list: node k's children are appended
+// when k is visited, which keeps every node's range contiguous.
 struct NewmmSegmenter::Trie {
-  struct BuildNode {
-    std::unordered_map<char32_t, uint32_t> next;
-    bool end = false;
-  };
-  std::vector<BuildNode> build{1};
-
   std::vector<uint32_t> first;  // children of node k: [first[k], first[k + 1])
   std::vector<char32_t> child_char;
   std::vector<uint32_t> child_node;
   std::vector<uint8_t> is_end;
 
-  void Add(std::u32string_view w) {
-    uint32_t cur = 0;
-    for (char32_t c : w) {
-      auto it = build[cur].next.find(c);
-      if (it == build[cur].next.end()) {
-        build.emplace_back();
-        uint32_t id = static_cast<uint32_t>(build.size() - 1);
-        build[cur].next.emplace(c, id);
-        cur = id;
-      } else {
-        cur = it->second;
+  explicit Trie(std::vector<std::u32string> words) {
+    std::sort(words.begin(), words.end());
+    struct Pending {
+      size_t lo, hi, depth;  // the words [lo, hi) share this node's prefix of `depth` characters
+    };
+    std::vector<Pending> nodes{{0, words.size(), 0}};
+    first.push_back(0);
+    for (size_t k = 0; k < nodes.size(); ++k) {
+      auto [lo, hi, depth] = nodes[k];
+      bool end = false;
+      while (lo < hi && words[lo].size() == depth) {  // sorted: the prefix itself comes first
+        end = true;
+        ++lo;
       }
-    }
-    build[cur].end = true;
-  }
-
-  void Freeze() {
-    first.assign(1, 0);
-    for (const auto& node : build) {
-      std::vector<std::pair<char32_t, uint32_t>> kids(node.next.begin(), node.next.end());
-      std::sort(kids.begin(), kids.end());
-      for (const auto& [c, id] : kids) {
+      is_end.push_back(end ? 1 : 0);
+      while (lo < hi) {
+        const char32_t c = words[lo][depth];
+        size_t next = lo + 1;
+        while (next < hi && words[next][depth] == c) ++next;
         child_char.push_back(c);
-        child_node.push_back(id);
+        child_node.push_back(static_cast<uint32_t>(nodes.size()));
+        nodes.push_back({lo, next, depth + 1});
+        lo = next;
       }
       first.push_back(static_cast<uint32_t>(child_char.size()));
-      is_end.push_back(node.end ? 1 : 0);
     }
-    build.clear();
-    build.shrink_to_fit();
   }
 
   // Lengths of the words that are prefixes of text[pos:], shortest first.
@@ -338,13 +341,22 @@ struct NewmmSegmenter::Trie {
   }
 };
 
-NewmmSegmenter::NewmmSegmenter(const std::vector<std::string>& words) : trie_(std::make_unique<Trie>()) {
+namespace {
+
+std::vector<std::u32string> DecodeWords(const std::vector<std::string>& words) {
+  std::vector<std::u32string> out;
+  out.reserve(words.size());
   for (const auto& w : words) {
     std::string s = py::Strip(w);
-    if (!s.empty()) trie_->Add(py::Decode(s));
+    if (!s.empty()) out.push_back(py::Decode(s));
   }
-  trie_->Freeze();
+  return out;
 }
+
+}  // namespace
+
+NewmmSegmenter::NewmmSegmenter(const std::vector<std::string>& words)
+    : trie_(std::make_unique<Trie>(DecodeWords(words))) {}
 NewmmSegmenter::~NewmmSegmenter() = default;
 
 std::unique_ptr<NewmmSegmenter> NewmmSegmenter::FromFile(const std::string& path) {
@@ -366,24 +378,41 @@ std::vector<std::string> NewmmSegmenter::Segment(std::string_view utf8) const {
   if (utf8.empty()) return {};
   const std::u32string text = py::Decode(utf8);
   const size_t n = text.size();
-  std::vector<bool> valid(n + 1, false);
-  for (size_t e : TccEnds(text)) valid[e] = true;
+  // Scratch reused across calls on this thread: segmentation runs per row and
+  // would otherwise spend much of its time allocating these.
+  constexpr size_t kUnseen = static_cast<size_t>(-1);
+  thread_local struct Scratch {
+    std::vector<uint8_t> valid;
+    std::vector<std::vector<size_t>> graph;  // graph[v]: the word ends reachable from position v
+    std::vector<size_t> parent;              // BFS parents; kUnseen outside a search
+    std::vector<size_t> queue, lens, lens2, path;
+  } scratch;
+  auto& valid = scratch.valid;
+  valid.assign(n + 1, 0);
+  for (size_t e : TccEnds(text)) valid[e] = 1;
+  auto& graph = scratch.graph;
+  if (graph.size() < n + 1) graph.resize(n + 1);
+  for (size_t v = 0; v <= n; ++v) graph[v].clear();
+  auto& parent = scratch.parent;
+  parent.assign(n + 1, kUnseen);
+  auto& queue = scratch.queue;
+  auto& lens = scratch.lens;
+  auto& lens2 = scratch.lens2;
 
   std::vector<size_t> cuts;
-  // graph[v]: the word ends reachable from position v (positions are <= n).
-  std::vector<std::vector<size_t>> graph(n + 1);
-  std::set<size_t> pos_list{0};
-  std::vector<size_t> lens, lens2;
+  // Positions still to expand, ascending and distinct (a handful at a time).
+  std::vector<size_t> pos_list{0};
+  auto insert_pos = [&](size_t p) {
+    auto it = std::lower_bound(pos_list.begin(), pos_list.end(), p);
+    if (it == pos_list.end() || *it != p) pos_list.insert(it, p);
+  };
   size_t graph_size = 0, end_pos = 0;
 
-  // BFS parents by position; kUnseen outside a search (each search resets
-  // what it touched).
-  constexpr size_t kUnseen = static_cast<size_t>(-1);
-  std::vector<size_t> parent(n + 1, kUnseen);
-  std::vector<size_t> queue;
-  auto bfs_path = [&](size_t start, size_t goal) {
+  // Each search resets the parents it touched.
+  auto bfs_path = [&](size_t start, size_t goal) -> const std::vector<size_t>& {
     queue.assign(1, start);
-    std::vector<size_t> path{goal};
+    auto& path = scratch.path;
+    path.assign(1, goal);
     bool found = false;
     for (size_t qi = 0; qi < queue.size() && !found; ++qi) {
       size_t v = queue[qi];
@@ -404,8 +433,8 @@ std::vector<std::string> NewmmSegmenter::Segment(std::string_view utf8) const {
     return path;
   };
 
-  while (*pos_list.begin() < n) {
-    size_t begin = *pos_list.begin();
+  while (!pos_list.empty() && pos_list.front() < n) {
+    size_t begin = pos_list.front();
     pos_list.erase(pos_list.begin());
     trie_->Prefixes(text, begin, &lens);
     for (size_t len : lens) {
@@ -413,7 +442,7 @@ std::vector<std::string> NewmmSegmenter::Segment(std::string_view utf8) const {
       if (!valid[cand]) continue;
       graph[begin].push_back(cand);
       ++graph_size;
-      pos_list.insert(cand);
+      insert_pos(cand);
       if (graph_size > kMaxGraphSize) break;
     }
     if (pos_list.size() == 1) {
@@ -450,7 +479,7 @@ std::vector<std::string> NewmmSegmenter::Segment(std::string_view utf8) const {
       graph[begin].push_back(end_pos);
       ++graph_size;
       cuts.push_back(end_pos);
-      pos_list.insert(end_pos);
+      insert_pos(end_pos);
     }
   }
   return RejoinFormattedNumbers(ToUtf8(text, cuts));

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Everything about the CUDA backend that needs a GPU, in one run, ending in
 # one summary table:
-#   1. builds bhasa and test_native with CUDA for this GPU's architecture;
+#   1. builds bhasa, test_native and test_cuda with CUDA for this GPU's architecture;
 #   2. runs every CUDA test (kernel twins, resident weights, the cuda table);
 #   3. runs the kernel tests under compute-sanitizer (memcheck) if installed;
 #   4. runs the forward-pass fixtures of every architecture on the cuda table
@@ -49,7 +49,7 @@ elapsed() { echo "$(( $(date +%s) - START ))s"; }
 echo "== build for sm_$CAP ($GPU) into $BUILD"
 if cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DBHASA_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES="$CAP" \
      -DBHASA_TESTS=ON -DBHASA_BENCH=OFF >"$WORK/configure.log" 2>&1 &&
-   cmake --build "$BUILD" -j"$JOBS" --target bhasa test_native >"$WORK/build.log" 2>&1; then
+   cmake --build "$BUILD" -j"$JOBS" --target bhasa test_native test_cuda >"$WORK/build.log" 2>&1; then
   row "build sm_$CAP" PASS "$(elapsed)"
 else
   row "build sm_$CAP" FAIL "see $WORK/build.log"
@@ -58,10 +58,12 @@ fi
 BHASA="$BUILD/bhasa"
 TESTS="$BUILD/test_native"
 
-# Runs test_native with a filter; one summary row with passed/failed/skipped counts.
+# Runs $TESTS (test_native unless the caller sets it) with a filter; one
+# summary row with passed/failed/skipped counts.
 gtest_row() {
   local name=$1 filter=$2 log="$WORK/$3.log"
   shift 3
+  local TESTS=${TESTS_BIN:-$TESTS}
   if [[ ! -x $TESTS ]]; then row "$name" FAIL "not built"; return; fi
   "$@" "$TESTS" --gtest_filter="$filter" >"$log" 2>&1
   local rc=$?
@@ -78,13 +80,16 @@ gtest_row() {
 
 # ---- 2. CUDA tests ---------------------------------------------------------------
 echo "== CUDA tests"
-CUDA_FILTER='DeviceSelection.*:CudaDequantElem.*:CudaVecDot.*:KernelsCuda.*:CudaResident.*:LlamaTiny/CudaForwardFixtureTest.*'
+CUDA_FILTER='DeviceSelection.*:CudaDequantElem.*:CudaVecDot.*:KernelsCuda.*:LlamaTiny/CudaForwardFixtureTest.*'
 gtest_row "CUDA tests" "$CUDA_FILTER" cuda-tests env
+TESTS_BIN="$BUILD/test_cuda" gtest_row "CUDA resident kernels" 'CudaResident.*' cuda-resident env
 
 # ---- 3. compute-sanitizer ------------------------------------------------------------
 if command -v compute-sanitizer >/dev/null; then
   echo "== compute-sanitizer memcheck on the kernel tests"
-  gtest_row "memcheck kernels" 'CudaResident.*:KernelsCuda.Matmul*:KernelsCuda.Attention*' memcheck \
+  gtest_row "memcheck kernels" 'KernelsCuda.Matmul*:KernelsCuda.Attention*' memcheck \
+    compute-sanitizer --tool memcheck --error-exitcode 1
+  TESTS_BIN="$BUILD/test_cuda" gtest_row "memcheck resident kernels" 'CudaResident.*' memcheck-resident \
     compute-sanitizer --tool memcheck --error-exitcode 1
 else
   row "memcheck kernels" SKIP "compute-sanitizer not installed"

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <set>
 
 #include "common/error.h"
 #include "common/fs.h"
@@ -64,6 +65,23 @@ bool IsHubId(const std::string& s) {
 constexpr const char* kParquetRef = "refs/convert/parquet";
 
 std::string SplitName(Split s) { return s == Split::kTest ? "eval" : "examples"; }
+
+// `datasets`' split keywords: a data file whose name holds one as a word
+// (between separators) belongs to that split when the card names none.
+bool NamesASplit(const std::string& file_name) {
+  static const std::set<std::string> kKeywords = {"train", "training", "validation", "valid", "dev", "val",
+                                                  "test", "testing", "eval", "evaluation"};
+  std::string word;
+  for (char c : file_name + ".") {
+    if (c == '-' || c == '.' || c == '_' || c == ' ' || (c >= '0' && c <= '9')) {
+      if (kKeywords.count(word)) return true;
+      word.clear();
+    } else {
+      word += c;
+    }
+  }
+  return false;
+}
 
 }  // namespace
 
@@ -134,6 +152,16 @@ std::vector<std::string> FindSplitFiles(const std::string& root_str, const std::
   if (config == "default")
     for (const fs::path& dir : {root / "data", root})
       if (auto files = DataFilesIn(dir, split); !files.empty()) return files;
+  // Without split names in the file names, `datasets` puts every data file in
+  // `train` (google/IFEval's ifeval_input_data.jsonl).
+  if (config == "default" && split == "train")
+    for (const fs::path& dir : {root / "data", root}) {
+      auto files = DataFilesIn(dir, "");
+      if (!files.empty() && std::none_of(files.begin(), files.end(), [](const std::string& f) {
+            return NamesASplit(fs::path(f).filename().string());
+          }))
+        return files;
+    }
   return {};
 }
 
@@ -156,7 +184,12 @@ std::optional<SplitFiles> LocateSplit(const TaskConfig& config, const std::strin
   if (filepath.empty() && config.raw.is_object() && config.raw.contains("filepath") && config.raw["filepath"].is_string())
     filepath = config.raw["filepath"].get<std::string>();
   if (filepath.empty()) return std::nullopt;
-  const std::string hub_config = HubConfigName(config.name, lang), split_name = SplitName(split);
+  std::string hub_config = HubConfigName(config.name, lang), split_name = SplitName(split);
+  if (config.family == "ifeval_en" && split == Split::kTest) {
+    // SEA-HELM's IFEvalDataloader: load_dataset(filepath, split="train"), no config.
+    hub_config = "default";
+    split_name = "train";
+  }
   const std::string what = " (config " + hub_config + ", split " + split_name + ")";
 
   // 2. A local file or folder: absolute, under DIR, or beside the config tree.

@@ -51,6 +51,7 @@ namespace {
 void LoadInto(const std::string& path, const RowSchema& schema, std::set<std::string>& ids,
               std::vector<nlohmann::json>& rows) {
   ReadDataFile(path, [&](nlohmann::json& row, long line) {
+    MapSourceRow(row, schema);
     auto problems = CheckRow(row, schema);
     if (!problems.empty())
       throw FileError(path, line, DescribeProblem(SafeRowId(row), problems[0].column, problems[0].problem));
@@ -109,6 +110,7 @@ size_t CheckRowsOf(const std::string& path, const RowSchema& schema, std::vector
   try {
     ReadDataFile(path, [&](nlohmann::json& row, long n) {
       ++n_rows;
+      MapSourceRow(row, schema);
       std::string row_id = SafeRowId(row);
       for (auto& p : CheckRow(row, schema)) out.push_back({path, n, p.column, p.problem, row_id});
       if (!row_id.empty() && !ids.insert(row_id).second)
@@ -151,6 +153,7 @@ size_t CheckDataFile(const std::string& path, const RowSchema& schema, std::vect
       continue;
     }
     ++n_rows;
+    MapSourceRow(row, schema);
     std::string row_id = SafeRowId(row);
     for (auto& p : CheckRow(row, schema)) out.push_back({path, line_no, p.column, p.problem, row_id});
     if (!row_id.empty() && !ids.insert(row_id).second)

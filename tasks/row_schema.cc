@@ -151,6 +151,18 @@ LabelKind LabelKindForScorer(const std::string& scorer) {
   return LabelKind::kString;
 }
 
+void MapSourceRow(nlohmann::json& row, const RowSchema& schema) {
+  if (schema.extra != RowExtra::kEnIfeval || !row.is_object() || row.contains("prompts") || row.contains("id") ||
+      !row.contains("key") || !row.contains("prompt"))
+    return;
+  nlohmann::json mapped = {{"id", std::move(row["key"])},
+                           {"prompts", nlohmann::json::array({{{"text", std::move(row["prompt"])}}})},
+                           {"metadata", {{"language", "en"}}}};
+  if (row.contains("instruction_id_list")) mapped["metadata"]["instruction_id_list"] = std::move(row["instruction_id_list"]);
+  if (row.contains("kwargs")) mapped["kwargs"] = std::move(row["kwargs"]);
+  row = std::move(mapped);
+}
+
 RowSchema SchemaFor(const TaskConfig& config, const std::string& lang) {
   RowSchema s;
   s.label = LabelKindForScorer(config.scorer);

@@ -49,6 +49,14 @@ struct RowProblem {
   std::string problem;  // what is wrong, naming the offending value
 };
 
+// A row in its source dataset's own shape, mapped as SEA-HELM's dataloader
+// maps it before anything reads it: for English IFEval, google/IFEval's
+// {key, prompt, instruction_id_list, kwargs} becomes {id: key, prompts:
+// [{text: prompt}], metadata: {language: "en", instruction_id_list}, kwargs}
+// (its other columns dropped). Rows already in SEA-HELM's shape, and rows of
+// other families, are left as they are.
+void MapSourceRow(nlohmann::json& row, const RowSchema& schema);
+
 // Every problem of one parsed row (not id uniqueness, which needs the file).
 // The row is not modified.
 std::vector<RowProblem> CheckRow(const nlohmann::json& row, const RowSchema& schema);

@@ -4,7 +4,7 @@
 #include "common/exit_codes.h"
 
 #ifdef BHASA_HAVE_CUDA
-#include "backends/native/cuda/cuda_kernels.h"
+#include "backends/native/cuda_loader.h"
 #endif
 
 namespace bhasa::native {
@@ -17,7 +17,7 @@ namespace {
 const Kernels& CudaTable() {
 #ifdef BHASA_HAVE_CUDA
   std::string why;
-  if (const Kernels* k = CudaKernelsOrNull(&why)) return *k;
+  if (const Kernels* k = LoadedCudaKernelsOrNull(&why)) return *k;
   throw Error("device cuda: " + why, kExitRuntime);
 #else
   throw Error("device cuda: bhasa was built without CUDA (configure with -DBHASA_CUDA=ON)", kExitUsage);
@@ -37,7 +37,7 @@ std::string DeviceSummary(std::string_view name) {
   if (name != "cuda") UnknownDevice(name);
   CudaTable();  // throws with the reason when unavailable
 #ifdef BHASA_HAVE_CUDA
-  return CudaDeviceSummary();
+  return LoadedCudaDeviceSummary();
 #else
   return "";
 #endif
@@ -48,7 +48,7 @@ size_t DeviceMemoryBytes(std::string_view name) {
   if (name != "cuda") UnknownDevice(name);
   CudaTable();
 #ifdef BHASA_HAVE_CUDA
-  return CudaDeviceMemoryBytes();
+  return LoadedCudaDeviceMemoryBytes();
 #else
   return 0;
 #endif

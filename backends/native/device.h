@@ -1,7 +1,8 @@
 // Device selection for the built-in engine: the kernel table behind a
 // --device name. "cpu" is CpuKernels(); "cuda" is the CUDA table
 // (cuda/cuda_kernels.h: weight matmuls on the GPU, other ops on the CPU),
-// available when bhasa was built with -DBHASA_CUDA=ON and a GPU is present.
+// available when bhasa was built with -DBHASA_CUDA=ON and a GPU is present;
+// its code is the module libbhasa_cuda.so, loaded on first use (cuda_loader.h).
 //
 // Thread-safety: both functions may be called from any thread; the returned
 // table lives for the whole process. Failure: both throw bhasa::Error for an

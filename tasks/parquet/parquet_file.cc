@@ -67,7 +67,7 @@ std::vector<nlohmann::json> ParseParquet(std::string_view bytes, const std::stri
       }
     }
     const size_t first = rows.size();
-    rows.resize(first + static_cast<size_t>(rg.num_rows), nlohmann::json::object());
+    rows.resize(first + static_cast<size_t>(rg.num_rows));  // null; assembly makes each an object
     try {
       AssembleRows(leaves, data, std::span<nlohmann::json>(rows).subspan(first));
     } catch (const Error& e) {

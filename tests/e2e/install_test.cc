@@ -68,6 +68,32 @@ TEST_F(Installed, ListsTasksAndRunsFromThePrefix) {
   EXPECT_EQ(doc["meta"]["data"]["bundled_samples"], true);
 }
 
+// The CUDA code is a module: a command that does not ask for --device cuda
+// never loads it or the CUDA libraries, and one that does finds it in the
+// prefix (a GPU-less machine then gets the CUDA runtime's own reason).
+TEST_F(Installed, CudaModuleLoadsOnlyForDeviceCuda) {
+  const std::string input = testing::TempDir("install-cuda") + "/rows.jsonl";
+  std::ofstream(input) << R"({"id": "1", "response": "Jawaban: Positif", "label": "Positif"})" "\n";
+  std::string out;
+  ASSERT_EQ(Bhasa("metric classification --answer-tag Jawaban: --input " + input, &out), 0) << out;
+  ASSERT_EQ(RunCommand("cd / && env -u BHASA_HOME LD_DEBUG=files " + *prefix_ +
+                           "/bin/bhasa metric classification --answer-tag Jawaban: --input " + input,
+                       &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("libc.so"), std::string::npos) << "LD_DEBUG printed nothing: " << out;
+  for (const char* lib : {"libbhasa_cuda", "libcudart", "libcublas"})
+    EXPECT_EQ(out.find(lib), std::string::npos) << lib << " loaded without --device cuda";
+
+  const bool built_with_cuda = fs::exists(fs::path(testing::BhasaBinary()).parent_path() / "libbhasa_cuda.so");
+  Bhasa("generate " + testing::TinyModel() + " --text hi --max-tokens 1 --device cuda", &out);
+  if (built_with_cuda) {
+    EXPECT_EQ(out.find("is missing"), std::string::npos) << out;
+  } else {
+    EXPECT_NE(out.find("built without CUDA"), std::string::npos) << out;
+  }
+}
+
 TEST_F(Installed, ALoneBinaryUsesBhasaHome) {
   const std::string lone = testing::TempDir("install-lone") + "/bhasa";
   fs::copy_file(*prefix_ + "/bin/bhasa", lone);

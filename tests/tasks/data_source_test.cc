@@ -206,6 +206,42 @@ TEST(DataSource, SeaHelmConfigNamesAndLocalFilepaths) {
   EXPECT_EQ(LoadRows(*found, SchemaFor(c, "id")).size(), 1u);
 }
 
+// SEA-HELM loads google/IFEval with load_dataset(filepath, split="train"): a
+// repo without configs whose one data file names no split, rows in Google's
+// own shape, mapped as SEA-HELM's dataloader maps them.
+TEST(DataSource, GoogleIfevalTrainSplitFromTheHubCache) {
+  const std::string cache = TempDir("hub-ifeval");
+  const fs::path base = fs::path(cache) / "datasets--google--IFEval";
+  const std::string rev = "966cd89545d6b6acfd7638bc708b98261ca58e84";
+  Write(base / "refs/main", rev);
+  Write(base / "snapshots" / rev / "README.md", "---\nlicense: apache-2.0\npretty_name: IFEval\n---\n# IFEval\n");
+  Write(base / "snapshots" / rev / "ifeval_input_data.jsonl",
+        R"({"key": 1000, "prompt": "Write a haiku.", "instruction_id_list": ["punctuation:no_comma"], "kwargs": [{"num_words": null}]})" "\n"
+        R"({"key": 1174, "prompt": "Use the letter l.", "instruction_id_list": ["keywords:letter_frequency"], "kwargs": [{"letter": "l", "let_frequency": 6, "let_relation": "less than"}]})" "\n");
+  const TaskCatalog cat = LoadCatalog(SourceDir() + "/tasks");
+  const TaskConfig config = cat.Get("ifeval");
+  auto found = LocateSplit(config, "en", Split::kTest, {cache, ""}, nullptr);
+  ASSERT_TRUE(found);
+  ASSERT_EQ(found->files.size(), 1u);
+  EXPECT_NE(found->files[0].find("ifeval_input_data.jsonl"), std::string::npos);
+  EXPECT_NE(found->origin.find("split train"), std::string::npos) << found->origin;
+  const auto rows = LoadRows(*found, SchemaFor(config, "en"));
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0]["id"], 1000);
+  EXPECT_EQ(rows[0]["prompts"], nlohmann::json::parse(R"([{"text": "Write a haiku."}])"));
+  EXPECT_EQ(rows[0]["metadata"],
+            nlohmann::json::parse(R"({"language": "en", "instruction_id_list": ["punctuation:no_comma"]})"));
+  EXPECT_EQ(rows[0]["kwargs"], nlohmann::json::parse(R"([{"num_words": null}])"));
+  EXPECT_FALSE(rows[0].contains("key"));
+  EXPECT_FALSE(rows[0].contains("prompt"));
+
+  // A data file that names a split is not train: nothing is found.
+  fs::rename(base / "snapshots" / rev / "ifeval_input_data.jsonl", base / "snapshots" / rev / "test.jsonl");
+  ::setenv("HF_HUB_CACHE", cache.c_str(), 1);
+  EXPECT_FALSE(LocateSplit(config, "en", Split::kTest, {TempDir("hub-ifeval-none"), ""}, nullptr));
+  ::unsetenv("HF_HUB_CACHE");
+}
+
 TEST(DataFiles, CsvTypesQuotesAndErrors) {
   const auto rows = ParseCsv("id,n,x,text\n1,2,0.5,\"a, \"\"quoted\"\"\nline\"\n2,,1,plain\n", "t.csv");
   ASSERT_EQ(rows.size(), 2u);

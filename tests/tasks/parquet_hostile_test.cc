@@ -154,5 +154,40 @@ TEST(ParquetHostile, LevelsInconsistentWithTheSchema) {
   EXPECT_THROW(assemble(), Error);
 }
 
+// A large row group is assembled in parallel blocks when its levels are
+// consistent; when they are not, the error is the serial assembly's.
+TEST(ParquetHostile, BadLevelsDeepInALargeRowGroup) {
+  Leaf leaf;
+  leaf.path = "n";
+  leaf.type = PhysicalType::kInt32;
+  leaf.max_def = 1;
+  leaf.steps = {AssemblyStep{}};
+  leaf.steps[0].enter = AssemblyStep::Enter::kKey;
+  leaf.steps[0].key = "n";
+  leaf.steps[0].null_below = 1;
+  constexpr size_t kRows = 10000;
+  ColumnChunkData data;
+  data.values.type = PhysicalType::kInt32;
+  data.num_slots = kRows;
+  data.def.assign(kRows, 1);
+  data.def[7001] = 0;  // a null
+  for (size_t i = 0; i < kRows; ++i)
+    if (data.def[i]) data.values.ints.push_back(static_cast<int64_t>(i));
+  std::vector<nlohmann::json> rows(kRows);
+  AssembleRows(std::span<const Leaf>(&leaf, 1), std::span<const ColumnChunkData>(&data, 1), rows);
+  EXPECT_EQ(rows[7000], nlohmann::json({{"n", 7000}}));
+  EXPECT_EQ(rows[7001], nlohmann::json({{"n", nullptr}}));
+  EXPECT_EQ(rows[9999], nlohmann::json({{"n", 9999}}));
+
+  data.values.ints.pop_back();  // the levels now place one value more than there is
+  try {
+    AssembleRows(std::span<const Leaf>(&leaf, 1), std::span<const ColumnChunkData>(&data, 1), rows);
+    FAIL() << "a missing value was not noticed";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("column 'n': fewer values than definition levels say"), std::string::npos)
+        << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace bhasa::tasks::parquet

@@ -1,6 +1,7 @@
 // The parquet reader against files written by arrow-rs: every compression,
 // page version, encoding and nesting gives the rows the writer's own reader
 // gives (parquet_fixtures/generate.cjs writes both).
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -74,6 +75,28 @@ TEST(ParquetReader, NestedValuesAreTheDatasetsShapes) {
   EXPECT_EQ(rows[2]["tags"], nlohmann::json::parse(R"([["k0",0],["k1",null]])"));  // a map
   EXPECT_EQ(rows[3]["point"]["x"], nullptr);               // a null inside a struct
   EXPECT_EQ(rows[2]["grid"], nlohmann::json::parse("[[20],[20,21]]"));
+}
+
+// Row groups of thousands of rows are assembled in parallel blocks; the rows
+// must be the writer's, in order, across block edges.
+TEST(ParquetReader, LargeRowGroupsReadAsTheWriterReadsThem) {
+  BHASA_REQUIRE_PARQUET_FIXTURES(dir);
+  for (const char* name : {"nested_big_row_group.parquet", "flat_big_row_group.parquet"}) {
+    const std::string file = dir + "/" + name;
+    SCOPED_TRACE(file);
+    const FileMetaData md = ParseFileMetaData([&] {
+      const std::string bytes = ReadFile(file);
+      uint32_t len;
+      std::memcpy(&len, bytes.data() + bytes.size() - 8, 4);
+      return bytes.substr(bytes.size() - 8 - len, len);
+    }());
+    ASSERT_FALSE(md.row_groups.empty());
+    EXPECT_GE(md.row_groups[0].num_rows, 5000);
+    const nlohmann::json expected = LoadJson(file + ".expected.json");
+    const auto rows = ReadParquetFile(file);
+    ASSERT_EQ(rows.size(), expected.size());
+    for (size_t i = 0; i < rows.size(); ++i) ASSERT_EQ(rows[i], expected[i]) << "row " << i;
+  }
 }
 
 }  // namespace

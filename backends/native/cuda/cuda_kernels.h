@@ -16,7 +16,8 @@
 // norm, and F32 weights use full f32 GEMMs (no TF32).
 //
 // Only compiled with -DBHASA_CUDA=ON (BHASA_HAVE_CUDA defined); use
-// KernelsForDevice (device.h) from code that must build either way. No CUDA
+// KernelsForDevice (device.h) from code that must build either way: these
+// live in the module libbhasa_cuda.so (cuda_module.h), not the executable. No CUDA
 // headers here.
 //
 // Thread-safety: entries are reentrant (each call borrows its own stream and

@@ -185,6 +185,10 @@ async function main() {
     });
   }
 
+  // Row groups of several thousand rows: the reader assembles them in parallel blocks.
+  write('nested_big_row_group.parquet', nestedSchema, nestedRows(7000), { compression: 'ZSTD', version: 2, dictionary: true, rowGroup: 7000 });
+  write('flat_big_row_group.parquet', flatSchema, flatRows(9000), { compression: 'SNAPPY', version: 1, rowGroup: 5000 });
+
   // A SEA-HELM-shaped dataset in the Hugging Face hub cache layout.
   const revision = '0123456789abcdef0123456789abcdef01234567';
   const snap = `hub/datasets--aisingapore--NLU-Sentiment-Analysis/snapshots/${revision}`;
