@@ -7,7 +7,9 @@
 namespace bhasa::native {
 
 // Lane loops the compiler vectorises; std::fma rounds once in every build.
-__attribute__((target_clones("arch=x86-64-v4", "arch=haswell", "default"))) float AttentionScore(const float* q,
+// Clones are picked by ISA level (CPU features): "arch=haswell" would be
+// picked only on CPUs GCC identifies as the Haswell model.
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) float AttentionScore(const float* q,
                                                                                                   const float* k,
                                                                                                   int64_t n) {
   float a0[16] = {}, a1[16] = {};

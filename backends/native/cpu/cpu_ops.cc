@@ -95,7 +95,7 @@ void CpuSoftmax(float* x, int64_t n) {
 // Positions before `first` (masked, probability 0) add nothing and are
 // skipped. Vectorised across the head dimension; both builds round
 // identically.
-__attribute__((target_clones("arch=haswell", "default"))) void TiledWeightedSum(const float* p, const float* v,
+__attribute__((target_clones("arch=x86-64-v3", "default"))) void TiledWeightedSum(const float* p, const float* v,
                                                                                  int64_t stride, int64_t first,
                                                                                  int64_t n, int64_t dim, float* o) {
   thread_local std::vector<float> lanes;

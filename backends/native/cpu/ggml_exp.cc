@@ -10,7 +10,7 @@ namespace bhasa::native {
 
 // Built twice: with hardware FMA (std::fma inlines to one instruction) and
 // without (a correctly rounded library call); both give identical results.
-__attribute__((target_clones("arch=haswell", "default"))) float ExpLikeGgml(float x) {
+__attribute__((target_clones("arch=x86-64-v3", "default"))) float ExpLikeGgml(float x) {
   if (std::isnan(x)) return x;
   if (x < -104.0f) return 0.0f;
   if (x > 89.0f) return INFINITY;
