@@ -446,5 +446,25 @@ TEST(GgmlExp, CloseToExpAndEdges) {
   EXPECT_EQ(SiluLikeGgml(-200.0f), -0.0f);
 }
 
+// ggml's expf polynomial scaled by std::ldexp, the plain statement of the
+// last step ExpLikeGgml performs with a multiply where that is exact.
+float ExpWithLdexp(float x) {
+  const float shift = 0x1.8p23f;
+  const float n = std::fma(x, 0x1.715476p+0f, shift) - shift;
+  const float b = std::fma(-n, 0x1.7f7d1cp-20f, std::fma(-n, 0x1.62e4p-1f, x));
+  const float u = b * b;
+  const float hi = std::fma(std::fma(0x1.0e4020p-7f, b, 0x1.573e2ep-5f), u, std::fma(0x1.555e66p-3f, b, 0x1.fffdb6p-2f));
+  const float p = std::fma(hi, u, std::fma(0x1.ffffecp-1f, b, 1.0f));
+  return std::ldexp(p, static_cast<int>(n));
+}
+
+TEST(GgmlExp, ScalesByPowersOfTwoExactlyAsLdexp) {
+  // Every input near the ends of the range (subnormal and near-overflow
+  // results), and a dense sweep in between.
+  for (float x = -104.0f; x <= -80.0f; x = std::nextafter(x, INFINITY)) ASSERT_EQ(ExpLikeGgml(x), ExpWithLdexp(x)) << x;
+  for (float x = 80.0f; x <= 89.0f; x = std::nextafter(x, INFINITY)) ASSERT_EQ(ExpLikeGgml(x), ExpWithLdexp(x)) << x;
+  for (float x = -80.0f; x <= 80.0f; x += 0.0009765625f) ASSERT_EQ(ExpLikeGgml(x), ExpWithLdexp(x)) << x;
+}
+
 }  // namespace
 }  // namespace bhasa::native
