@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <string>
 
+#include <tbb/parallel_for.h>
+
 #include "common/error.h"
 
 namespace bhasa::native {
@@ -71,14 +73,14 @@ void Forward::Run(std::span<const SeqChunk> batch, std::vector<float>& logits) {
       case Op::kNorm: {
         const float* src = Data(s.src);
         const int64_t sw = Width(s.src);
-        for (int64_t t = 0; t < n_rows; ++t) K.rmsnorm(src + t * sw, s.vec, sw, s.value, dst + t * w);
+        tbb::parallel_for(int64_t{0}, n_rows, [&](int64_t t) { K.rmsnorm(src + t * sw, s.vec, sw, s.value, dst + t * w); });
         break;
       }
       case Op::kMatmul:
         K.matmul(*s.weight, Data(s.src), n_rows, dst);
         break;
       case Op::kAddBias:
-        for (int64_t t = 0; t < n_rows; ++t) K.add(dst + t * w, s.vec, w);
+        tbb::parallel_for(int64_t{0}, n_rows, [&](int64_t t) { K.add(dst + t * w, s.vec, w); });
         break;
       case Op::kRope:
         K.rope(dst, n_rows, w / hp.head_dim, hp.head_dim, pos_.data(), program.rope);

@@ -7,7 +7,8 @@
 //
 // Ownership: borrows the Model and Kernels (both must outlive it); owns its
 // scratch buffers. Thread-safety: one Forward per thread of control; its
-// kernels parallelize inside the caller's tbb::task_arena.
+// kernels, and its loops over the rows of per-row kernels (norms, biases),
+// parallelize inside the caller's tbb::task_arena.
 // Failure: Run throws bhasa::Error before touching any cache when an entry
 // would exceed its cache's context or holds a token id outside the vocabulary.
 #pragma once

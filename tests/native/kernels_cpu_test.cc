@@ -2,6 +2,7 @@
 // reference against hand-computed values), on random inputs at awkward sizes,
 // for every Highway target this machine supports.
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <random>
 #include <string>
@@ -403,6 +404,39 @@ TEST(KernelsCpu, SimdPrimitivesMatchScalarAtEveryLength) {
       for (int64_t i = 0; i < n; ++i) {
         EXPECT_FLOAT_EQ(o1[i + 1], 1.0f + 0.5f * a[i + 1]);
         EXPECT_FLOAT_EQ(o2[i + 1], 1.0f + 0.5f * Fp16ToFp32(bh[i + 1]));
+      }
+    }
+  });
+}
+
+// Equal bits, so NaN matches NaN.
+bool SameBits(float a, float b) { return std::bit_cast<uint32_t>(a) == std::bit_cast<uint32_t>(b); }
+
+TEST(KernelsCpu, SimdExpAndSwigluAreBitExactWithScalar) {
+  ForEachTarget([] {
+    for (int64_t n : {0, 1, 7, 8, 15, 16, 17, 31, 33, 70, 1000}) {
+      for (float scale : {1.0f, 60.0f}) {  // 60: lanes past ±87 take the scalar path
+        SCOPED_TRACE("n " + std::to_string(n) + " scale " + std::to_string(scale));
+        auto x = Random(n + 1, 51, scale);
+        if (n > 20 && scale > 1) x[20] = NAN;
+        const float max = n > 0 ? *std::max_element(x.begin() + 1, x.end()) : 0.0f;
+        std::vector<float> want(x.begin() + 1, x.end());
+        double want_sum = 0;
+        for (auto& v : want) want_sum += v = ExpLikeGgml(v - max);
+        auto got = x;
+        const double sum = simd::ExpSubSum(got.data() + 1, n, max);
+        EXPECT_TRUE(sum == want_sum || (std::isnan(sum) && std::isnan(want_sum))) << sum << " " << want_sum;
+        for (int64_t i = 0; i < n; ++i) ASSERT_TRUE(SameBits(got[i + 1], want[i])) << i << " x " << x[i + 1];
+
+        const auto up = Random(n, 52);
+        std::vector<float> out(n), in_place(x.begin() + 1, x.end());
+        simd::Swiglu(x.data() + 1, up.data(), n, out.data());
+        simd::Swiglu(in_place.data(), up.data(), n, in_place.data());
+        for (int64_t i = 0; i < n; ++i) {
+          const float w = SiluLikeGgml(x[i + 1]) * up[i];
+          ASSERT_TRUE(SameBits(out[i], w)) << i << " x " << x[i + 1];
+          ASSERT_TRUE(SameBits(in_place[i], w)) << i;
+        }
       }
     }
   });
