@@ -18,7 +18,9 @@
 # Environment: BHASA (default build/bhasa), MEMBW (default build/membw_bench),
 # THREADS (2), REPS (3), PP (512), TG (128), BATCH_PP (256), BATCH_TG (16),
 # BATCH_SEQS ("8 32"; "" skips the batched runs), MODELS_DIR
-# (${TMPDIR:-/tmp}/bhasa-compare), TYPES ("F16 Q8_0 Q4_0 Q4_K_M Q6_K").
+# (${TMPDIR:-/tmp}/bhasa-compare), TYPES ("F16 Q8_0 Q4_0 Q4_K_M Q6_K"),
+# KV_TYPE (bhasa's KV cache, f32 as in the engine's default, or f16 as
+# llama.cpp keeps it).
 set -euo pipefail
 
 die() { echo "compare-llamacpp: $*" >&2; exit 2; }
@@ -37,6 +39,7 @@ BATCH_TG=${BATCH_TG:-16}
 BATCH_SEQS=${BATCH_SEQS-8 32}
 MODELS_DIR=${MODELS_DIR:-${TMPDIR:-/tmp}/bhasa-compare}
 TYPES=${TYPES:-F16 Q8_0 Q4_0 Q4_K_M Q6_K}
+KV_TYPE=${KV_TYPE:-f32}
 
 find_tool() {
   local t
@@ -99,9 +102,9 @@ for m in "${models[@]}"; do
   echo "== $name" >&2
   # bhasa: pp from an empty context, then tg from an empty context (as llama-bench measures them).
   /usr/bin/time -v "$BHASA" bench --model "$m" --prompt-len "$PP" --gen-len 0 --threads "$THREADS" --reps "$REPS" \
-    --json >"$tmp/b_pp.json" 2>"$tmp/b_pp.time"
+    --kv-type "$KV_TYPE" --json >"$tmp/b_pp.json" 2>"$tmp/b_pp.time"
   /usr/bin/time -v "$BHASA" bench --model "$m" --prompt-len 1 --gen-len "$TG" --threads "$THREADS" --reps "$REPS" \
-    --json >"$tmp/b_tg.json" 2>"$tmp/b_tg.time"
+    --kv-type "$KV_TYPE" --json >"$tmp/b_tg.json" 2>"$tmp/b_tg.time"
   b_pp=$(jq .pp_tokens_per_s "$tmp/b_pp.json")
   b_tg=$(jq .tg_tokens_per_s "$tmp/b_tg.json")
   b_rss=$(printf '%s\n' "$(peak_rss "$tmp/b_pp.time")" "$(peak_rss "$tmp/b_tg.time")" | sort -g | tail -1)
@@ -123,7 +126,7 @@ for m in "${models[@]}"; do
     l=()
     for ((r = 0; r < REPS; ++r)); do
       b+=("$("$BHASA" bench --model "$m" --prompt-len "$BATCH_PP" --gen-len "$BATCH_TG" --batch "$n" \
-        --threads "$THREADS" --reps 1 --json | jq .total_tokens_per_s)")
+        --threads "$THREADS" --reps 1 --kv-type "$KV_TYPE" --json | jq .total_tokens_per_s)")
       ctx=$((n * (BATCH_PP + BATCH_TG)))
       l+=("$("$LLAMA_BATCHED" -m "$m" -c "$ctx" -b 2048 -ub 512 -npp "$BATCH_PP" -ntg "$BATCH_TG" -npl "$n" \
         -t "$THREADS" --output-format jsonl 2>/dev/null | jq -s '.[-1].speed')")
@@ -136,7 +139,7 @@ for m in "${models[@]}"; do
 done
 
 echo
-echo "threads $THREADS, medians of $REPS; read bandwidth $(awk -v b="$bw" 'BEGIN {printf "%.1f", b / 1e9}') GB/s" \
+echo "threads $THREADS, medians of $REPS, bhasa KV cache $KV_TYPE; read bandwidth $(awk -v b="$bw" 'BEGIN {printf "%.1f", b / 1e9}') GB/s" \
   "(membw_bench, $THREADS threads); tg floor = bandwidth / weight bytes per token"
 echo
 echo "| model | pp$PP bhasa / llama.cpp tok/s | ratio | tg$TG bhasa / llama.cpp tok/s | ratio |" \

@@ -117,7 +117,7 @@ int Bench(std::span<const std::string> args) {
                 native::VecDotTarget());
     if (device != "cpu") std::printf("device %s: %s\n", device.c_str(), device_summary.c_str());
     std::printf("pp%-5d %10.2f tokens/s   (median of %d, batch %d)\n", prompt_len, pp_med, reps, batch);
-    std::printf("tg%-5d %10.2f tokens/s   (median of %d, batch %d)\n", gen_len, tg_med, reps, batch);
+    if (gen_len > 0) std::printf("tg%-5d %10.2f tokens/s   (median of %d, batch %d)\n", gen_len, tg_med, reps, batch);
     std::printf("total   %10.2f tokens/s   (prompt and generated tokens of all sequences over both phases)\n",
                 total_med);
     std::printf("peak RSS %.0f MiB, load %.2f s\n", rss, load_s);
