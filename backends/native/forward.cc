@@ -3,11 +3,25 @@
 #include <algorithm>
 #include <string>
 
+#include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 
 #include "common/error.h"
 
 namespace bhasa::native {
+namespace {
+
+// Runs f(row) for every row, spread over the arena in blocks of rows large
+// enough that scheduling costs little next to a row's work.
+template <class F>
+void ForRows(int64_t n_rows, F&& f) {
+  constexpr int64_t kRowsPerTask = 8;
+  tbb::parallel_for(tbb::blocked_range<int64_t>(0, n_rows, kRowsPerTask), [&](const tbb::blocked_range<int64_t>& r) {
+    for (int64_t t = r.begin(); t < r.end(); ++t) f(t);
+  });
+}
+
+}  // namespace
 
 Forward::Forward(const Model& model, const Kernels& kernels) : model_(model), kernels_(kernels) {}
 
@@ -73,14 +87,14 @@ void Forward::Run(std::span<const SeqChunk> batch, std::vector<float>& logits) {
       case Op::kNorm: {
         const float* src = Data(s.src);
         const int64_t sw = Width(s.src);
-        tbb::parallel_for(int64_t{0}, n_rows, [&](int64_t t) { K.rmsnorm(src + t * sw, s.vec, sw, s.value, dst + t * w); });
+        ForRows(n_rows, [&](int64_t t) { K.rmsnorm(src + t * sw, s.vec, sw, s.value, dst + t * w); });
         break;
       }
       case Op::kMatmul:
         K.matmul(*s.weight, Data(s.src), n_rows, dst);
         break;
       case Op::kAddBias:
-        tbb::parallel_for(int64_t{0}, n_rows, [&](int64_t t) { K.add(dst + t * w, s.vec, w); });
+        ForRows(n_rows, [&](int64_t t) { K.add(dst + t * w, s.vec, w); });
         break;
       case Op::kRope:
         K.rope(dst, n_rows, w / hp.head_dim, hp.head_dim, pos_.data(), program.rope);
