@@ -54,7 +54,7 @@ void Forward::Run(std::span<const SeqChunk> batch, std::vector<float>& logits) {
     for (int32_t t : s.tokens)
       if (t < 0 || t >= nv) throw Error("token id " + std::to_string(t) + " outside the vocabulary [0, " + std::to_string(nv) + ")");
     n_tok += static_cast<int64_t>(s.tokens.size());
-    n_out += s.tokens.empty() ? 0 : (s.all_logits ? static_cast<int64_t>(s.tokens.size()) : 1);
+    n_out += s.tokens.empty() || !s.logits ? 0 : (s.all_logits ? static_cast<int64_t>(s.tokens.size()) : 1);
   }
   logits.resize(n_out * nv);
   if (n_tok == 0) return;
@@ -65,7 +65,8 @@ void Forward::Run(std::span<const SeqChunk> batch, std::vector<float>& logits) {
   out_rows_.clear();
   for (const auto& s : batch)
     for (size_t i = 0; i < s.tokens.size(); ++i) {
-      if (s.all_logits || i + 1 == s.tokens.size()) out_rows_.push_back(static_cast<int64_t>(tokens_.size()));
+      if (s.logits && (s.all_logits || i + 1 == s.tokens.size()))
+        out_rows_.push_back(static_cast<int64_t>(tokens_.size()));
       tokens_.push_back(s.tokens[i]);
       pos_.push_back(static_cast<int32_t>(s.cache->size() + static_cast<int64_t>(i)));
     }

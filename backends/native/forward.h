@@ -28,6 +28,7 @@ struct SeqChunk {
   KvCache* cache = nullptr;           // receives the new positions
   std::span<const int32_t> tokens;    // appended after cache->size()
   bool all_logits = false;            // logits for every token, not just the last
+  bool logits = true;                 // false: none (a prompt chunk whose logits nobody reads)
 };
 
 class Forward {
@@ -36,8 +37,8 @@ class Forward {
 
   // Evaluates the batch. Logits are written to `logits` in entry order: for
   // each entry, one row of n_vocab (its last token) or tokens.size() rows when
-  // all_logits; `logits` is resized to fit. Entries with no tokens produce no
-  // rows.
+  // all_logits; `logits` is resized to fit. Entries with no tokens or with
+  // logits == false produce no rows.
   void Run(std::span<const SeqChunk> batch, std::vector<float>& logits);
 
   const Model& model() const { return model_; }
