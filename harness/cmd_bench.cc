@@ -1,5 +1,7 @@
 // `bhasa bench`: prompt-processing and generation speed of the built-in
 // engine on one model and device (median over repetitions), and peak memory.
+// With --batch N, N sequences are prefilled together and then decoded
+// together, the shape of an evaluation (llama-batched-bench's S_PP, S_TG, S).
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -48,7 +50,7 @@ int Bench(std::span<const std::string> args) {
       .Int("threads", &threads, "CPU threads")
       .String("device", &device, "cpu | cuda (weight matmuls on the GPU)", "NAME")
       .Int("reps", &reps, "repetitions; the median is reported")
-      .Int("batch", &batch, "sequences decoded together during generation")
+      .Int("batch", &batch, "sequences, each with its own prompt, prefilled and decoded together")
       .String("kv-type", &kv, "KV cache type: f32 or f16", "TYPE")
       .Double("gpu-memory-fraction", &gpu_memory_fraction,
               "--device cuda: share of the GPU's memory the model may take; a model over it is refused first")
@@ -68,41 +70,41 @@ int Bench(std::span<const std::string> args) {
   native::CheckGpuFit(*model, {.device = device, .gpu_memory_fraction = gpu_memory_fraction});
   const auto& hp = model->hparams();
   const int64_t n_ctx = prompt_len + gen_len + 1;
-  std::vector<double> pp, tg;
+  std::vector<double> pp, tg, total;
   tbb::task_arena arena(threads);
   arena.execute([&] {
     for (int rep = 0; rep < reps; ++rep) {
       native::Session s(*model, kernels,
                         {.n_ctx = n_ctx, .kv_type = kv == "f16" ? native::KvType::kF16 : native::KvType::kF32});
-      std::vector<int> seqs;
-      std::vector<int32_t> prompt(prompt_len);
-      for (int i = 0; i < prompt_len; ++i) prompt[i] = static_cast<int32_t>((i * 2654435761u + rep) % hp.n_vocab);
-      for (int b = 0; b < batch; ++b) seqs.push_back(s.Add());
+      // Each sequence has its own prompt, so nothing is shared between them.
+      std::vector<std::vector<int32_t>> prompts(batch, std::vector<int32_t>(prompt_len));
+      std::vector<native::SeqTokens> steps;
+      for (int b = 0; b < batch; ++b) {
+        for (int i = 0; i < prompt_len; ++i)
+          prompts[b][i] = static_cast<int32_t>((i * 2654435761u + rep * 7919u + b * 104729u) % hp.n_vocab);
+        steps.push_back({s.Add(), prompts[b]});
+      }
       using Clock = std::chrono::steady_clock;
       auto t0 = Clock::now();
-      native::SeqTokens first{seqs[0], prompt};
-      s.Step({&first, 1});
-      pp.push_back(prompt_len / std::chrono::duration<double>(Clock::now() - t0).count());
-      // Other sequences of a batch start from the same prompt (not timed).
-      for (int b = 1; b < batch; ++b) {
-        native::SeqTokens st{seqs[b], prompt};
-        s.Step({&st, 1});
-      }
+      s.Step(steps);  // every prompt, stacked into forward calls of up to n_batch tokens
+      const double pp_s = std::chrono::duration<double>(Clock::now() - t0).count();
+      pp.push_back(static_cast<double>(prompt_len) * batch / pp_s);
       std::vector<int32_t> next(batch);
       t0 = Clock::now();
       for (int g = 0; g < gen_len; ++g) {
-        std::vector<native::SeqTokens> steps;
         for (int b = 0; b < batch; ++b) {
-          next[b] = native::Argmax(s.Logits(seqs[b]));
-          steps.push_back({seqs[b], {&next[b], 1}});
+          next[b] = native::Argmax(s.Logits(steps[b].seq));
+          steps[b].tokens = {&next[b], 1};
         }
         s.Step(steps);
       }
-      if (gen_len > 0) tg.push_back(gen_len * batch / std::chrono::duration<double>(Clock::now() - t0).count());
+      const double tg_s = std::chrono::duration<double>(Clock::now() - t0).count();
+      if (gen_len > 0) tg.push_back(static_cast<double>(gen_len) * batch / tg_s);
+      total.push_back(static_cast<double>(prompt_len + gen_len) * batch / (pp_s + tg_s));
     }
   });
 
-  const double pp_med = Median(pp), tg_med = Median(tg), rss = PeakRssMiB();
+  const double pp_med = Median(pp), tg_med = Median(tg), total_med = Median(total), rss = PeakRssMiB();
   if (json) {
     nlohmann::json j = {{"model", model_path},         {"quantization", model->quantization()},
                         {"n_params", model->n_params()}, {"threads", threads},
@@ -110,6 +112,7 @@ int Bench(std::span<const std::string> args) {
                         {"prompt_len", prompt_len},      {"gen_len", gen_len},
                         {"batch", batch},                {"reps", reps},
                         {"pp_tokens_per_s", pp_med},     {"tg_tokens_per_s", tg_med},
+                        {"total_tokens_per_s", total_med},
                         {"peak_rss_mib", rss},           {"load_seconds", load_s},
                         {"simd", native::simd::TargetName()}, {"vec_dot", native::VecDotTarget()}};
     std::printf("%s\n", j.dump(2).c_str());
@@ -118,8 +121,10 @@ int Bench(std::span<const std::string> args) {
                 model->quantization().c_str(), model->n_params() / 1e9, threads, native::simd::TargetName(),
                 native::VecDotTarget());
     if (device != "cpu") std::printf("device %s: %s\n", device.c_str(), device_summary.c_str());
-    std::printf("pp%-5d %10.2f tokens/s   (median of %d)\n", prompt_len, pp_med, reps);
-    std::printf("tg%-5d %10.2f tokens/s   (median of %d, batch %d)\n", gen_len, tg_med, reps, batch);
+    std::printf("pp%-5d %10.2f tokens/s   (median of %d, batch %d)\n", prompt_len, pp_med, reps, batch);
+    if (gen_len > 0) std::printf("tg%-5d %10.2f tokens/s   (median of %d, batch %d)\n", gen_len, tg_med, reps, batch);
+    std::printf("total   %10.2f tokens/s   (prompt and generated tokens of all sequences over both phases)\n",
+                total_med);
     std::printf("peak RSS %.0f MiB, load %.2f s\n", rss, load_s);
   }
   return kExitOk;

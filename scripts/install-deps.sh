@@ -9,6 +9,7 @@ packages=(
   libyaml-cpp-dev libssl-dev libgtest-dev libgmock-dev libbenchmark-dev
   libhwy-dev libcld2-dev libfasttext-dev
   libzstd-dev libsnappy-dev zlib1g-dev
+  jq time
 )
 # Node runs the writer of the parquet test fixtures; a node from elsewhere
 # (nodesource, nvm) with its own npm is as good.

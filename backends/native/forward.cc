@@ -3,9 +3,25 @@
 #include <algorithm>
 #include <string>
 
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
 #include "common/error.h"
 
 namespace bhasa::native {
+namespace {
+
+// Runs f(row) for every row, spread over the arena in blocks of rows large
+// enough that scheduling costs little next to a row's work.
+template <class F>
+void ForRows(int64_t n_rows, F&& f) {
+  constexpr int64_t kRowsPerTask = 8;
+  tbb::parallel_for(tbb::blocked_range<int64_t>(0, n_rows, kRowsPerTask), [&](const tbb::blocked_range<int64_t>& r) {
+    for (int64_t t = r.begin(); t < r.end(); ++t) f(t);
+  });
+}
+
+}  // namespace
 
 Forward::Forward(const Model& model, const Kernels& kernels) : model_(model), kernels_(kernels) {}
 
@@ -38,7 +54,7 @@ void Forward::Run(std::span<const SeqChunk> batch, std::vector<float>& logits) {
     for (int32_t t : s.tokens)
       if (t < 0 || t >= nv) throw Error("token id " + std::to_string(t) + " outside the vocabulary [0, " + std::to_string(nv) + ")");
     n_tok += static_cast<int64_t>(s.tokens.size());
-    n_out += s.tokens.empty() ? 0 : (s.all_logits ? static_cast<int64_t>(s.tokens.size()) : 1);
+    n_out += s.tokens.empty() || !s.logits ? 0 : (s.all_logits ? static_cast<int64_t>(s.tokens.size()) : 1);
   }
   logits.resize(n_out * nv);
   if (n_tok == 0) return;
@@ -49,7 +65,8 @@ void Forward::Run(std::span<const SeqChunk> batch, std::vector<float>& logits) {
   out_rows_.clear();
   for (const auto& s : batch)
     for (size_t i = 0; i < s.tokens.size(); ++i) {
-      if (s.all_logits || i + 1 == s.tokens.size()) out_rows_.push_back(static_cast<int64_t>(tokens_.size()));
+      if (s.logits && (s.all_logits || i + 1 == s.tokens.size()))
+        out_rows_.push_back(static_cast<int64_t>(tokens_.size()));
       tokens_.push_back(s.tokens[i]);
       pos_.push_back(static_cast<int32_t>(s.cache->size() + static_cast<int64_t>(i)));
     }
@@ -71,14 +88,14 @@ void Forward::Run(std::span<const SeqChunk> batch, std::vector<float>& logits) {
       case Op::kNorm: {
         const float* src = Data(s.src);
         const int64_t sw = Width(s.src);
-        for (int64_t t = 0; t < n_rows; ++t) K.rmsnorm(src + t * sw, s.vec, sw, s.value, dst + t * w);
+        ForRows(n_rows, [&](int64_t t) { K.rmsnorm(src + t * sw, s.vec, sw, s.value, dst + t * w); });
         break;
       }
       case Op::kMatmul:
         K.matmul(*s.weight, Data(s.src), n_rows, dst);
         break;
       case Op::kAddBias:
-        for (int64_t t = 0; t < n_rows; ++t) K.add(dst + t * w, s.vec, w);
+        ForRows(n_rows, [&](int64_t t) { K.add(dst + t * w, s.vec, w); });
         break;
       case Op::kRope:
         K.rope(dst, n_rows, w / hp.head_dim, hp.head_dim, pos_.data(), program.rope);

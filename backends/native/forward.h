@@ -7,7 +7,8 @@
 //
 // Ownership: borrows the Model and Kernels (both must outlive it); owns its
 // scratch buffers. Thread-safety: one Forward per thread of control; its
-// kernels parallelize inside the caller's tbb::task_arena.
+// kernels, and its loops over the rows of per-row kernels (norms, biases),
+// parallelize inside the caller's tbb::task_arena.
 // Failure: Run throws bhasa::Error before touching any cache when an entry
 // would exceed its cache's context or holds a token id outside the vocabulary.
 #pragma once
@@ -27,6 +28,7 @@ struct SeqChunk {
   KvCache* cache = nullptr;           // receives the new positions
   std::span<const int32_t> tokens;    // appended after cache->size()
   bool all_logits = false;            // logits for every token, not just the last
+  bool logits = true;                 // false: none (a prompt chunk whose logits nobody reads)
 };
 
 class Forward {
@@ -35,8 +37,8 @@ class Forward {
 
   // Evaluates the batch. Logits are written to `logits` in entry order: for
   // each entry, one row of n_vocab (its last token) or tokens.size() rows when
-  // all_logits; `logits` is resized to fit. Entries with no tokens produce no
-  // rows.
+  // all_logits; `logits` is resized to fit. Entries with no tokens or with
+  // logits == false produce no rows.
   void Run(std::span<const SeqChunk> batch, std::vector<float>& logits);
 
   const Model& model() const { return model_; }

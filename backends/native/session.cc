@@ -95,19 +95,21 @@ std::vector<std::string> Session::Step(std::span<const SeqTokens> steps) {
     for (size_t i = 0; i < steps.size() && budget > 0; ++i) {
       if (!live[i] || done[i] == steps[i].tokens.size()) continue;
       const size_t n = std::min<size_t>(steps[i].tokens.size() - done[i], static_cast<size_t>(budget));
-      batch.push_back(SeqChunk{Get(steps[i].seq).cache.get(), steps[i].tokens.subspan(done[i], n), false});
-      owner.push_back(i);
       done[i] += n;
+      // Only a sequence's last chunk needs logits.
+      const bool last = done[i] == steps[i].tokens.size();
+      batch.push_back(SeqChunk{Get(steps[i].seq).cache.get(), steps[i].tokens.subspan(done[i] - n, n), false, last});
+      owner.push_back(i);
       budget -= static_cast<int64_t>(n);
     }
     if (batch.empty()) break;
     forward_.Run(batch, logits_);
+    int64_t row = 0;  // rows of logits_, one per chunk that asked for logits
     for (size_t b = 0; b < batch.size(); ++b) {
-      const size_t i = owner[b];
-      if (done[i] != steps[i].tokens.size()) continue;  // an intermediate chunk: logits unused
-      auto& dst = Get(steps[i].seq).logits;
-      dst.assign(logits_.begin() + static_cast<int64_t>(b) * n_vocab,
-                 logits_.begin() + static_cast<int64_t>(b + 1) * n_vocab);
+      if (!batch[b].logits) continue;
+      auto& dst = Get(steps[owner[b]].seq).logits;
+      dst.assign(logits_.begin() + row * n_vocab, logits_.begin() + (row + 1) * n_vocab);
+      ++row;
     }
   }
   return errors;

@@ -1,5 +1,6 @@
 // `bhasa generate`, `bhasa model logits` and `bhasa bench` through the binary,
 // on a tiny random model: greedy decoding follows the logits' argmax.
+#include <algorithm>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -76,6 +77,16 @@ TEST(EngineCommands, GpuMemoryFractionOutsideZeroToOneIsAUsageError) {
   EXPECT_FALSE(RunJson("bench --model " + TinyModel() + " --prompt-len 4 --gen-len 1 --reps 1 --json "
                        "--gpu-memory-fraction 0.5")
                    .empty());
+}
+
+TEST(EngineCommands, BenchMeasuresABatchOfSequences) {
+  const auto j = RunJson("bench --model " + TinyModel() + " --prompt-len 8 --gen-len 4 --reps 1 --batch 3 --json");
+  ASSERT_TRUE(j.is_object()) << j.dump();
+  EXPECT_EQ(j.value("batch", 0), 3);
+  for (const char* key : {"pp_tokens_per_s", "tg_tokens_per_s", "total_tokens_per_s"})
+    EXPECT_GT(j.value(key, 0.0), 0.0) << key << " " << j.dump();
+  // Total throughput covers both phases, so it lies between them.
+  EXPECT_LE(j.value("total_tokens_per_s", 0.0), std::max(j.value("pp_tokens_per_s", 0.0), j.value("tg_tokens_per_s", 0.0)));
 }
 
 }  // namespace

@@ -81,13 +81,14 @@ TEST(Session, ChunkedPrefillAndBatchedDecodeMatchOneByOne) {
   tbb::task_arena arena(2);
   arena.execute([&] {
     // Reference: each sequence alone, prompt in one call, then decode.
-    std::vector<std::vector<float>> want;
+    std::vector<std::vector<float>> want, want_prompt;
     for (int s = 0; s < 3; ++s) {
       Session one(*model, CpuKernels(), {.n_ctx = 64});
       const int id = one.Add();
       const auto p = Prompt(5 + 4 * s, s);
       SeqTokens st{id, p};
       ASSERT_EQ(one.Step({&st, 1})[0], "");
+      want_prompt.push_back(Logits(one, id));
       const int32_t next[1] = {static_cast<int32_t>(s + 2)};
       SeqTokens dt{id, next};
       ASSERT_EQ(one.Step({&dt, 1})[0], "");
@@ -101,6 +102,9 @@ TEST(Session, ChunkedPrefillAndBatchedDecodeMatchOneByOne) {
     for (int s = 0; s < 3; ++s) steps.push_back({ids[s], prompts[s]});
     for (const auto& e : many.Step(steps)) ASSERT_EQ(e, "");
     EXPECT_EQ(many.Length(ids[2]), 13);
+    // Calls mixing one sequence's last chunk with another's middle chunk
+    // (which asks for no logits) hand each sequence its own.
+    for (int s = 0; s < 3; ++s) EXPECT_EQ(Logits(many, ids[s]), want_prompt[s]) << "prompt of sequence " << s;
     std::vector<int32_t> next = {2, 3, 4};
     steps.clear();
     for (int s = 0; s < 3; ++s) steps.push_back({ids[s], {&next[s], 1}});

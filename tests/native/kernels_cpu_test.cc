@@ -2,6 +2,7 @@
 // reference against hand-computed values), on random inputs at awkward sizes,
 // for every Highway target this machine supports.
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <random>
 #include <string>
@@ -286,9 +287,11 @@ TEST(KernelsCpu, AttentionMatchesReference) {
             RefKernels().attention(a);
             a.out = got.data();
             CpuKernels().attention(a);
-            // An f16 cache rounds the probabilities to f16, which turns a last-bit
-            // difference in a score into up to one f16 step of that probability.
-            const float tol = f16 ? 2e-4f : 1e-5f;
+            // A prompt over an f32 cache keeps the reference's order throughout
+            // (kernels.h), so it is bit-exact. An f16 cache rounds the
+            // probabilities to f16, which turns a last-bit difference in a score
+            // into up to one f16 step of that probability.
+            const float tol = f16 ? 2e-4f : n_tok >= 2 ? 0.0f : 1e-5f;
             for (size_t i = 0; i < want.size(); ++i) ASSERT_NEAR(got[i], want[i], tol) << i;
           }
         }
@@ -346,7 +349,7 @@ TEST(KernelsCpu, WindowedSoftcappedAttentionMatchesReference) {
               RefKernels().attention(a);
               a.out = got.data();
               CpuKernels().attention(a);
-              const float tol = f16 ? 2e-4f : 1e-5f;
+              const float tol = f16 ? 2e-4f : n_tok >= 2 ? 0.0f : 1e-5f;  // as above
               for (size_t i = 0; i < want.size(); ++i) ASSERT_NEAR(got[i], want[i], tol) << i;
             }
     });
@@ -408,6 +411,39 @@ TEST(KernelsCpu, SimdPrimitivesMatchScalarAtEveryLength) {
   });
 }
 
+// Equal bits, so NaN matches NaN.
+bool SameBits(float a, float b) { return std::bit_cast<uint32_t>(a) == std::bit_cast<uint32_t>(b); }
+
+TEST(KernelsCpu, SimdExpAndSwigluAreBitExactWithScalar) {
+  ForEachTarget([] {
+    for (int64_t n : {0, 1, 7, 8, 15, 16, 17, 31, 33, 70, 1000}) {
+      for (float scale : {1.0f, 60.0f}) {  // 60: lanes past ±87 take the scalar path
+        SCOPED_TRACE("n " + std::to_string(n) + " scale " + std::to_string(scale));
+        auto x = Random(n + 1, 51, scale);
+        if (n > 20 && scale > 1) x[20] = NAN;
+        const float max = n > 0 ? *std::max_element(x.begin() + 1, x.end()) : 0.0f;
+        std::vector<float> want(x.begin() + 1, x.end());
+        double want_sum = 0;
+        for (auto& v : want) want_sum += v = ExpLikeGgml(v - max);
+        auto got = x;
+        const double sum = simd::ExpSubSum(got.data() + 1, n, max);
+        EXPECT_TRUE(sum == want_sum || (std::isnan(sum) && std::isnan(want_sum))) << sum << " " << want_sum;
+        for (int64_t i = 0; i < n; ++i) ASSERT_TRUE(SameBits(got[i + 1], want[i])) << i << " x " << x[i + 1];
+
+        const auto up = Random(n, 52);
+        std::vector<float> out(n), in_place(x.begin() + 1, x.end());
+        simd::Swiglu(x.data() + 1, up.data(), n, out.data());
+        simd::Swiglu(in_place.data(), up.data(), n, in_place.data());
+        for (int64_t i = 0; i < n; ++i) {
+          const float w = SiluLikeGgml(x[i + 1]) * up[i];
+          ASSERT_TRUE(SameBits(out[i], w)) << i << " x " << x[i + 1];
+          ASSERT_TRUE(SameBits(in_place[i], w)) << i;
+        }
+      }
+    }
+  });
+}
+
 TEST(KernelsCpu, GetRowsDequantizesAndRejectsBadIds) {
   for (GgmlType type : {GgmlType::F32, GgmlType::Q8_0, GgmlType::Q6_K}) {
     const int64_t cols = Traits(type).block_size * 2;
@@ -444,6 +480,26 @@ TEST(GgmlExp, CloseToExpAndEdges) {
   EXPECT_TRUE(std::isnan(ExpLikeGgml(NAN)));
   EXPECT_FLOAT_EQ(SiluLikeGgml(2.0f), 2.0f / (1.0f + std::exp(-2.0f)));
   EXPECT_EQ(SiluLikeGgml(-200.0f), -0.0f);
+}
+
+// ggml's expf polynomial scaled by std::ldexp, the plain statement of the
+// last step ExpLikeGgml performs with a multiply where that is exact.
+float ExpWithLdexp(float x) {
+  const float shift = 0x1.8p23f;
+  const float n = std::fma(x, 0x1.715476p+0f, shift) - shift;
+  const float b = std::fma(-n, 0x1.7f7d1cp-20f, std::fma(-n, 0x1.62e4p-1f, x));
+  const float u = b * b;
+  const float hi = std::fma(std::fma(0x1.0e4020p-7f, b, 0x1.573e2ep-5f), u, std::fma(0x1.555e66p-3f, b, 0x1.fffdb6p-2f));
+  const float p = std::fma(hi, u, std::fma(0x1.ffffecp-1f, b, 1.0f));
+  return std::ldexp(p, static_cast<int>(n));
+}
+
+TEST(GgmlExp, ScalesByPowersOfTwoExactlyAsLdexp) {
+  // Every input near the ends of the range (subnormal and near-overflow
+  // results), and a dense sweep in between.
+  for (float x = -104.0f; x <= -80.0f; x = std::nextafter(x, INFINITY)) ASSERT_EQ(ExpLikeGgml(x), ExpWithLdexp(x)) << x;
+  for (float x = 80.0f; x <= 89.0f; x = std::nextafter(x, INFINITY)) ASSERT_EQ(ExpLikeGgml(x), ExpWithLdexp(x)) << x;
+  for (float x = -80.0f; x <= 80.0f; x += 0.0009765625f) ASSERT_EQ(ExpLikeGgml(x), ExpWithLdexp(x)) << x;
 }
 
 }  // namespace

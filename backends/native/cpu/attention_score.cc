@@ -2,12 +2,12 @@
 
 #include <cmath>
 
-#include "backends/native/quant_impl.h"
-
 namespace bhasa::native {
 
 // Lane loops the compiler vectorises; std::fma rounds once in every build.
-__attribute__((target_clones("arch=x86-64-v4", "arch=haswell", "default"))) float AttentionScore(const float* q,
+// Clones are picked by ISA level (CPU features): "arch=haswell" would be
+// picked only on CPUs GCC identifies as the Haswell model.
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) float AttentionScore(const float* q,
                                                                                                   const float* k,
                                                                                                   int64_t n) {
   float a0[16] = {}, a1[16] = {};
@@ -18,7 +18,12 @@ __attribute__((target_clones("arch=x86-64-v4", "arch=haswell", "default"))) floa
       a1[l] = std::fma(q[i + 16 + l], k[i + 16 + l], a1[l]);
     }
   for (int l = 0; l < 16; ++l) a0[l] += a1[l];
-  float sum = quant::ReduceLanes16(a0);
+  // The lanes' tree sum (quant::ReduceLanes16's order), inline: a call per
+  // score costs as much as the score.
+  float h8[8], h4[4];
+  for (int l = 0; l < 8; ++l) h8[l] = a0[l] + a0[l + 8];
+  for (int l = 0; l < 4; ++l) h4[l] = h8[l] + h8[l + 4];
+  float sum = (h4[0] + h4[2]) + (h4[1] + h4[3]);
   for (; i < n; ++i) sum += q[i] * k[i];
   return sum;
 }

@@ -1,8 +1,8 @@
 // The fast CPU kernel table: weight matmuls and attention are spread over the
 // current tbb::task_arena; inner loops use the Highway primitives in
 // simd_ops.h and the SIMD VecDot of ggml_types.h (VecDotTile for a prompt:
-// the same sums, several rows and tokens at a time). Elementwise ops are cheap
-// next to the matmuls and share the reference loops' numerics.
+// the same sums, several rows and tokens at a time). Elementwise ops share
+// the reference loops' numerics; over a batch they are split across the arena.
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -80,12 +80,7 @@ void CpuSoftmax(float* x, int64_t n) {
   if (n <= 0) return;
   float max = -INFINITY;
   for (int64_t i = 0; i < n; ++i) max = std::max(max, x[i]);
-  double sum = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    x[i] = ExpLikeGgml(x[i] - max);
-    sum += x[i];
-  }
-  const float inv = static_cast<float>(1.0 / sum);
+  const float inv = static_cast<float>(1.0 / simd::ExpSubSum(x, n, max));
   for (int64_t i = 0; i < n; ++i) x[i] *= inv;
 }
 
@@ -95,7 +90,7 @@ void CpuSoftmax(float* x, int64_t n) {
 // Positions before `first` (masked, probability 0) add nothing and are
 // skipped. Vectorised across the head dimension; both builds round
 // identically.
-__attribute__((target_clones("arch=haswell", "default"))) void TiledWeightedSum(const float* p, const float* v,
+__attribute__((target_clones("arch=x86-64-v3", "default"))) void TiledWeightedSum(const float* p, const float* v,
                                                                                  int64_t stride, int64_t first,
                                                                                  int64_t n, int64_t dim, float* o) {
   thread_local std::vector<float> lanes;
@@ -160,26 +155,43 @@ void CpuAttention(const AttentionArgs& a) {
   });
 }
 
+// Elementwise ops over a whole batch are split into chunks of this many
+// elements across the arena; a single row runs inline.
+constexpr int64_t kElemGrain = int64_t{1} << 14;
+
+template <class F>
+void ForChunks(int64_t n, F&& f) {
+  if (n <= kElemGrain) return f(int64_t{0}, n);
+  tbb::parallel_for(tbb::blocked_range<int64_t>(0, n, kElemGrain),
+                    [&](const tbb::blocked_range<int64_t>& r) { f(r.begin(), r.end()); });
+}
+
 void CpuSwiglu(const float* gate, const float* up, int64_t n, float* out) {
-  for (int64_t i = 0; i < n; ++i) {
-    out[i] = SiluLikeGgml(gate[i]) * up[i];
-  }
+  ForChunks(n, [&](int64_t b, int64_t e) { simd::Swiglu(gate + b, up + b, e - b, out + b); });
 }
 
 void CpuGeglu(const float* gate, const float* up, int64_t n, float* out) {
-  for (int64_t i = 0; i < n; ++i) out[i] = GeluLikeGgml(gate[i]) * up[i];
+  ForChunks(n, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) out[i] = GeluLikeGgml(gate[i]) * up[i];
+  });
 }
 
 void CpuScale(float* x, int64_t n, float s) {
-  for (int64_t i = 0; i < n; ++i) x[i] *= s;
+  ForChunks(n, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) x[i] *= s;
+  });
 }
 
 void CpuSoftcap(float* x, int64_t n, float cap) {
-  for (int64_t i = 0; i < n; ++i) x[i] = SoftcapOne(x[i], cap);
+  ForChunks(n, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) x[i] = SoftcapOne(x[i], cap);
+  });
 }
 
 void CpuAdd(float* acc, const float* x, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) acc[i] += x[i];
+  ForChunks(n, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) acc[i] += x[i];
+  });
 }
 
 void CpuGetRows(const TensorInfo& w, const int32_t* ids, int64_t n, float* out) {

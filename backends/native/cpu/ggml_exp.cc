@@ -1,6 +1,7 @@
 #include "backends/native/cpu/ggml_exp.h"
 
 #include <array>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 
@@ -10,7 +11,7 @@ namespace bhasa::native {
 
 // Built twice: with hardware FMA (std::fma inlines to one instruction) and
 // without (a correctly rounded library call); both give identical results.
-__attribute__((target_clones("arch=haswell", "default"))) float ExpLikeGgml(float x) {
+__attribute__((target_clones("arch=x86-64-v3", "default"))) float ExpLikeGgml(float x) {
   if (std::isnan(x)) return x;
   if (x < -104.0f) return 0.0f;
   if (x > 89.0f) return INFINITY;
@@ -21,7 +22,11 @@ __attribute__((target_clones("arch=haswell", "default"))) float ExpLikeGgml(floa
   const float u = b * b;
   const float hi = std::fma(std::fma(0x1.0e4020p-7f, b, 0x1.573e2ep-5f), u, std::fma(0x1.555e66p-3f, b, 0x1.fffdb6p-2f));
   const float p = std::fma(hi, u, std::fma(0x1.ffffecp-1f, b, 1.0f));
-  return std::ldexp(p, static_cast<int>(n));
+  const int e = static_cast<int>(n);
+  // p * 2^e rounds once, like ldexp, while 2^e is a normal float; the few
+  // results beyond that range (x near the limits above) take the library call.
+  if (e < -126 || e > 127) return std::ldexp(p, e);
+  return p * std::bit_cast<float>(static_cast<uint32_t>(e + 127) << 23);
 }
 
 float SiluLikeGgml(float x) { return x / (1.0f + ExpLikeGgml(-x)); }

@@ -6,6 +6,7 @@
 
 #include <hwy/highway.h>
 
+#include "backends/native/cpu/ggml_exp.h"
 #include "backends/native/cpu/simd_ops.h"
 #include "backends/native/ggml_types.h"  // Fp16ToFp32
 
@@ -63,6 +64,70 @@ void AxpyF16Impl(float* HWY_RESTRICT out, float alpha, const uint16_t* HWY_RESTR
   for (; i < n; ++i) out[i] += alpha * Fp16ToFp32(x[i]);
 }
 
+#if HWY_NATIVE_FMA
+// ExpLikeGgml on every lane, the same fused multiply-adds in the same order,
+// valid where the result is p * 2^n with 2^n a normal float: -87 <= x <= 88
+// (InExpRange). Elsewhere the scalar function handles ldexp's edge cases.
+template <class D>
+hn::Vec<D> ExpInRange(D d, hn::Vec<D> x) {
+  const hn::RebindToSigned<D> di;
+  const auto shift = hn::Set(d, 0x1.8p23f);
+  const auto n = hn::Sub(hn::MulAdd(x, hn::Set(d, 0x1.715476p+0f), shift), shift);
+  const auto b = hn::NegMulAdd(n, hn::Set(d, 0x1.7f7d1cp-20f), hn::NegMulAdd(n, hn::Set(d, 0x1.62e4p-1f), x));
+  const auto u = hn::Mul(b, b);
+  const auto hi = hn::MulAdd(hn::MulAdd(hn::Set(d, 0x1.0e4020p-7f), b, hn::Set(d, 0x1.573e2ep-5f)), u,
+                             hn::MulAdd(hn::Set(d, 0x1.555e66p-3f), b, hn::Set(d, 0x1.fffdb6p-2f)));
+  const auto p = hn::MulAdd(hi, u, hn::MulAdd(hn::Set(d, 0x1.ffffecp-1f), b, hn::Set(d, 1.0f)));
+  const auto pow2 = hn::BitCast(d, hn::ShiftLeft<23>(hn::Add(hn::ConvertTo(di, n), hn::Set(di, 127))));
+  return hn::Mul(p, pow2);
+}
+
+// False for NaN lanes too.
+template <class D>
+bool InExpRange(D d, hn::Vec<D> x) {
+  return hn::AllTrue(d, hn::And(hn::Ge(x, hn::Set(d, -87.0f)), hn::Le(x, hn::Set(d, 88.0f))));
+}
+#endif
+
+double ExpSubSumImpl(float* HWY_RESTRICT x, int64_t n, float max) {
+  int64_t i = 0;
+#if HWY_NATIVE_FMA
+  const hn::ScalableTag<float> d;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  const auto vmax = hn::Set(d, max);
+  for (; i + N <= n; i += N) {
+    const auto v = hn::Sub(hn::LoadU(d, x + i), vmax);
+    if (InExpRange(d, v)) {
+      hn::StoreU(ExpInRange(d, v), d, x + i);
+    } else {
+      for (int64_t k = i; k < i + N; ++k) x[k] = ExpLikeGgml(x[k] - max);
+    }
+  }
+#endif
+  for (; i < n; ++i) x[i] = ExpLikeGgml(x[i] - max);
+  double sum = 0;
+  for (int64_t k = 0; k < n; ++k) sum += x[k];  // index order, as ggml's softmax
+  return sum;
+}
+
+void SwigluImpl(const float* gate, const float* up, int64_t n, float* out) {
+  int64_t i = 0;
+#if HWY_NATIVE_FMA
+  const hn::ScalableTag<float> d;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  const auto one = hn::Set(d, 1.0f);
+  for (; i + N <= n; i += N) {
+    const auto g = hn::LoadU(d, gate + i), neg = hn::Neg(g);
+    if (InExpRange(d, neg)) {
+      hn::StoreU(hn::Mul(hn::Div(g, hn::Add(one, ExpInRange(d, neg))), hn::LoadU(d, up + i)), d, out + i);
+    } else {
+      for (int64_t k = i; k < i + N; ++k) out[k] = SiluLikeGgml(gate[k]) * up[k];
+    }
+  }
+#endif
+  for (; i < n; ++i) out[i] = SiluLikeGgml(gate[i]) * up[i];
+}
+
 const char* TargetNameImpl() { return hwy::TargetName(HWY_TARGET); }
 
 }  // namespace HWY_NAMESPACE
@@ -76,6 +141,8 @@ HWY_EXPORT(DotF32Impl);
 HWY_EXPORT(DotF32F16Impl);
 HWY_EXPORT(AxpyF32Impl);
 HWY_EXPORT(AxpyF16Impl);
+HWY_EXPORT(ExpSubSumImpl);
+HWY_EXPORT(SwigluImpl);
 HWY_EXPORT(TargetNameImpl);
 
 float DotF32(const float* a, const float* b, int64_t n) { return HWY_DYNAMIC_DISPATCH(DotF32Impl)(a, b, n); }
@@ -87,6 +154,10 @@ void AxpyF32(float* out, float alpha, const float* x, int64_t n) {
 }
 void AxpyF16(float* out, float alpha, const uint16_t* x, int64_t n) {
   HWY_DYNAMIC_DISPATCH(AxpyF16Impl)(out, alpha, x, n);
+}
+double ExpSubSum(float* x, int64_t n, float max) { return HWY_DYNAMIC_DISPATCH(ExpSubSumImpl)(x, n, max); }
+void Swiglu(const float* gate, const float* up, int64_t n, float* out) {
+  HWY_DYNAMIC_DISPATCH(SwigluImpl)(gate, up, n, out);
 }
 const char* TargetName() { return HWY_DYNAMIC_DISPATCH(TargetNameImpl)(); }
 

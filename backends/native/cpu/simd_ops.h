@@ -17,6 +17,12 @@ float DotF32F16(const float* a, const uint16_t* b, int64_t n);
 void AxpyF32(float* out, float alpha, const float* x, int64_t n);
 void AxpyF16(float* out, float alpha, const uint16_t* x, int64_t n);
 
+// x[i] = ExpLikeGgml(x[i] - max), bit for bit; returns the sum of the new
+// x[i] added in index order in double (ggml's softmax denominator).
+double ExpSubSum(float* x, int64_t n, float max);
+// out[i] = SiluLikeGgml(gate[i]) * up[i], bit for bit; out may alias gate or up.
+void Swiglu(const float* gate, const float* up, int64_t n, float* out);
+
 // Name of the target the calls above dispatch to now ("AVX3", "AVX2", ...).
 const char* TargetName();
 // Every target compiled in and supported here, and a way to force one (for
