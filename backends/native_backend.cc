@@ -118,6 +118,7 @@ class NativeBackend : public Backend {
       job.sampler.seed = p.seed;
       job.stop = p.stop;
       job.include_stop = p.include_stop_str_in_output;
+      job.cancelled = r.cancelled;
       if (on_text) job.on_text = [&on_text, &id = r.id](std::string_view piece) { on_text(id, piece); };
       jobs.push_back(std::move(job));
       job_request.push_back(i);

@@ -1,5 +1,6 @@
 #include "backends/openai_server.h"
 
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <atomic>
@@ -10,13 +11,16 @@
 #include <limits>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <thread>
 
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
 
+#include "backends/access_log.h"
 #include "backends/openai_server_wire.h"
+#include "backends/serve_auth.h"
+#include "backends/serve_connections.h"
+#include "backends/serve_metrics.h"
 #include "common/error.h"
 #include "common/json_field.h"
 #include "common/jsonl.h"
@@ -39,6 +43,8 @@ struct Pending {
   std::condition_variable cv;
   std::string text;                 // streamed text not yet written (stream only)
   std::optional<Response> response;
+  // Set when the client hung up; the backend sees it through Request::cancelled.
+  std::shared_ptr<std::atomic<bool>> cancelled = std::make_shared<std::atomic<bool>>(false);
 };
 
 struct HttpReply {
@@ -48,6 +54,8 @@ struct HttpReply {
   nlohmann::json body;
   std::shared_ptr<Pending> stream;  // set: answered as server-sent events instead of `body`
   StreamHeader header;
+  std::vector<std::pair<http::field, std::string>> headers;  // added to the response
+  std::optional<std::string> text;  // set: sent as text/plain instead of `body`
 };
 
 HttpReply ErrorReply(const ApiError& e) { return {e.status(), e.Body()}; }
@@ -61,6 +69,29 @@ ApiError ResponseError(const Response& r, bool chat) {
 
 // OpenAI's finish reasons: an end-of-sequence token is a "stop".
 std::string FinishReason(const Response& r) { return r.finish_reason == "eos" ? "stop" : r.finish_reason; }
+
+// The connection whose request this thread is answering (-1: none): the
+// waits for the engine watch it, so that a client that hangs up stops its generation.
+thread_local int tls_client_fd = -1;
+
+// True when the peer closed its side or the connection broke.
+bool ClientHungUp(int fd) {
+  if (fd < 0) return false;
+  pollfd p{fd, POLLRDHUP, 0};
+  return ::poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
+}
+
+// Waits on p.cv until `ready`; cancels p meanwhile if this thread's client hangs up.
+template <typename Ready>
+void AwaitEngine(Pending& p, std::unique_lock<std::mutex>& lock, Ready ready) {
+  while (!p.cv.wait_for(lock, std::chrono::milliseconds(50), ready))
+    if (ClientHungUp(tls_client_fd)) p.cancelled->store(true);
+}
+
+ConnectionTable::Clock::time_point After(double seconds) {
+  return ConnectionTable::Clock::now() +
+         std::chrono::duration_cast<ConnectionTable::Clock::duration>(std::chrono::duration<double>(seconds));
+}
 
 int64_t UnixSeconds() {
   using namespace std::chrono;
@@ -138,11 +169,7 @@ struct OpenAiServer::Impl {
 
   ~Impl() {
     Stop();
-    {
-      // Sessions hold `this`: wait until every one has seen its socket shut.
-      std::unique_lock lock(sessions_mu);
-      sessions_cv.wait(lock, [&] { return sessions.empty(); });
-    }
+    connections.WaitEmpty();  // sessions hold `this`: wait until every one has seen its socket shut
     {
       std::lock_guard lock(mu);
       stopping = true;
@@ -159,8 +186,7 @@ struct OpenAiServer::Impl {
     bool expected = false;
     if (!stopped.compare_exchange_strong(expected, true)) return;
     ::shutdown(acceptor.native_handle(), SHUT_RDWR);
-    std::lock_guard lock(sessions_mu);
-    for (int fd : sessions) ::shutdown(fd, SHUT_RDWR);
+    connections.Close();
   }
 
   // Collects what has queued up and answers it with one Generate call.
@@ -175,10 +201,15 @@ struct OpenAiServer::Impl {
         std::this_thread::sleep_for(std::chrono::milliseconds(2));  // let concurrent requests join
         lock.lock();
         while (!queue.empty() && static_cast<int>(batch.size()) < options.max_batch) {
-          batch.push_back(std::move(queue.front()));
+          auto next = std::move(queue.front());
           queue.pop_front();
+          if (next->cancelled->load()) Abandon(*next);
+          else batch.push_back(std::move(next));
         }
+        metrics.QueueDepth(static_cast<int64_t>(queue.size()));
       }
+      if (batch.empty()) continue;
+      metrics.Running(static_cast<int64_t>(batch.size()));
       std::vector<Request> reqs;
       for (const auto& p : batch) reqs.push_back(p->request);
       auto find = [&](const std::string& id) -> Pending* {
@@ -193,9 +224,10 @@ struct OpenAiServer::Impl {
         p->text += text;
         p->cv.notify_one();
       };
-      auto answer = [](Pending& p, Response r) {
+      auto answer = [&](Pending& p, Response r) {
         std::lock_guard lock(p.mu);
         if (p.response) return;
+        metrics.Tokens(r.prompt_tokens, r.completion_tokens);
         p.response = std::move(r);
         p.cv.notify_one();
       };
@@ -216,15 +248,40 @@ struct OpenAiServer::Impl {
         fail(e.what());
       }
       fail("backend returned no response");
+      metrics.Running(-static_cast<int64_t>(batch.size()));
     }
   }
 
-  void Submit(std::shared_ptr<Pending> p) {
+  // Answers a request whose client left before the engine began it.
+  static void Abandon(Pending& p) {
+    Response r;
+    r.request_id = p.request.id;
+    r.finish_reason = "abort";
+    std::lock_guard lock(p.mu);
+    p.response = std::move(r);
+    p.cv.notify_one();
+  }
+
+  // Queues p for the engine; false when max_queue requests already wait.
+  bool Submit(std::shared_ptr<Pending> p) {
+    p->request.cancelled = p->cancelled;
     {
       std::lock_guard lock(mu);
+      if (queue.size() >= options.max_queue) return false;
       queue.push_back(std::move(p));
+      metrics.QueueDepth(static_cast<int64_t>(queue.size()));
     }
     cv.notify_one();
+    return true;
+  }
+
+  HttpReply QueueFull() {
+    HttpReply reply = ErrorReply(ApiError(429,
+                                          "the server is busy: " + std::to_string(options.max_queue) +
+                                              " requests are already waiting; retry later",
+                                          "", "rate_limit_exceeded", "requests"));
+    reply.headers.emplace_back(http::field::retry_after, "1");
+    return reply;
   }
 
   int MaxContext() {
@@ -256,11 +313,11 @@ struct OpenAiServer::Impl {
     } catch (const nlohmann::json::exception& e) {
       return ErrorReply(ApiError(400, std::string("a field has the wrong type: ") + e.what(), "", "invalid_type"));
     }
-    Submit(p);
+    if (!Submit(p)) return QueueFull();
     if (p->stream) return {std::move(p), header};
 
     std::unique_lock lock(p->mu);
-    p->cv.wait(lock, [&] { return p->response.has_value(); });
+    AwaitEngine(*p, lock, [&] { return p->response.has_value(); });
     const Response& r = *p->response;
     if (r.status != ResponseStatus::kOk) return ErrorReply(ResponseError(r, chat));
     nlohmann::json choice = {{"index", 0}, {"finish_reason", FinishReason(r)}};
@@ -326,14 +383,17 @@ struct OpenAiServer::Impl {
     http::write_header(sock, sr, ec);
     auto send = [&](std::string_view event) {
       if (ec) return;
+      connections.Busy(sock.native_handle(), After(options.read_timeout_s));
       if (chunked) asio::write(sock, http::make_chunk(asio::buffer(event.data(), event.size())), ec);
       else asio::write(sock, asio::buffer(event.data(), event.size()), ec);
+      connections.Busy(sock.native_handle(), ConnectionTable::kNever);
+      if (ec) p.cancelled->store(true);  // nobody reads the rest
     };
     if (h.chat) send(SseEvent(RoleChunk(h)));
     for (;;) {
       std::string text;
       std::unique_lock lock(p.mu);
-      p.cv.wait(lock, [&] { return !p.text.empty() || p.response.has_value(); });
+      AwaitEngine(p, lock, [&] { return !p.text.empty() || p.response.has_value(); });
       text.swap(p.text);
       const bool finished = p.response.has_value();
       lock.unlock();
@@ -352,30 +412,158 @@ struct OpenAiServer::Impl {
     return !ec && res.keep_alive();
   }
 
-  void Session(tcp::socket& sock) {
-    beast::flat_buffer buf;
+  // The key check, /metrics, then the API routes.
+  HttpReply Dispatch(const http::request<http::string_body>& req, const std::string& path) {
+    if (!options.api_key.empty() && NeedsKey(path) &&
+        !BearerMatches(std::string(req[http::field::authorization]), options.api_key)) {
+      HttpReply reply = ErrorReply(ApiError(401,
+                                            "Incorrect API key provided: send the server's key as "
+                                            "'Authorization: Bearer KEY'",
+                                            "", "invalid_api_key"));
+      reply.headers.emplace_back(http::field::www_authenticate, "Bearer");
+      return reply;
+    }
+    if (path == "/metrics") {
+      if (req.method() != http::verb::get)
+        return ErrorReply(ApiError(405, "/metrics takes GET", "", "method_not_allowed"));
+      HttpReply reply(200, nullptr);
+      reply.text = metrics.Render();
+      return reply;
+    }
+    return Route(req);
+  }
+
+  // A request the parser refused, as the reply it gets (none when the client
+  // left or timed out: then there is nobody to tell).
+  std::optional<ApiError> ReadRefusal(const beast::error_code& ec) const {
+    if (ec == http::error::body_limit)
+      return ApiError(413, "request body larger than " + std::to_string(options.max_body_bytes) + " bytes", "",
+                      "request_too_large");
+    if (ec == http::error::header_limit)
+      return ApiError(431, "request head larger than " + std::to_string(options.max_header_bytes) + " bytes", "",
+                      "request_header_fields_too_large");
+    if (std::string_view(ec.category().name()) == "beast.http" &&
+        ec != http::error::end_of_stream && ec != http::error::partial_message)
+      return ApiError(400, "malformed HTTP request: " + ec.message(), "", "invalid_request");
+    return std::nullopt;
+  }
+
+  // Writes a whole reply (any status); false when the connection is unusable.
+  bool WriteReply(tcp::socket& sock, unsigned version, bool keep_alive, const HttpReply& reply) {
+    http::response<http::string_body> res{static_cast<http::status>(reply.status), version};
+    res.set(http::field::content_type, reply.text ? "text/plain; version=0.0.4; charset=utf-8" : "application/json");
+    res.set(http::field::server, "bhasa/" BHASA_VERSION);
+    for (const auto& [field, value] : reply.headers) res.set(field, value);
+    res.body() = reply.text ? *reply.text : DumpJson(reply.body);
+    res.keep_alive(keep_alive);
+    res.prepare_payload();
     beast::error_code ec;
+    connections.Busy(sock.native_handle(), After(options.read_timeout_s));
+    http::write(sock, res, ec);
+    connections.Busy(sock.native_handle(), ConnectionTable::kNever);
+    return !ec;
+  }
+
+  // After refusing a request mid-body: stop sending, then read (and drop)
+  // what the client still sends for a moment, so that closing does not reset
+  // the connection before the client has read the refusal.
+  static void LingeringClose(tcp::socket& sock) {
+    beast::error_code ec;
+    sock.shutdown(tcp::socket::shutdown_send, ec);
+    char sink[16384];
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    while (!ec && std::chrono::steady_clock::now() < until) {
+      pollfd p{sock.native_handle(), POLLIN, 100};
+      if (::poll(&p, 1, 100) <= 0) continue;
+      sock.read_some(asio::buffer(sink), ec);
+    }
+  }
+
+  void Log(const AccessRecord& rec, const std::string& path, std::chrono::steady_clock::time_point begun) {
+    AccessRecord r = rec;
+    r.path = path;
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - begun).count();
+    metrics.Request(RouteLabel(path), r.status, r.seconds);
+    access_log.Write(r);
+  }
+
+  void Session(tcp::socket& sock) {
+    const int fd = sock.native_handle();
+    tls_client_fd = fd;
+    AccessRecord rec;
+    beast::error_code ec;
+    if (const auto peer = sock.remote_endpoint(ec); !ec)
+      rec.client = peer.address().to_string() + ":" + std::to_string(peer.port());
+    beast::flat_buffer buf;
     for (;;) {
+      if (buf.size() == 0) {  // nothing pipelined: wait for the next request
+        connections.Idle(fd, After(options.idle_timeout_s));
+        sock.wait(tcp::socket::wait_read, ec);
+        if (ec) break;
+      }
+      connections.Busy(fd, After(options.read_timeout_s));
+      const auto begun = std::chrono::steady_clock::now();
+      rec.time = std::chrono::system_clock::now();
       http::request_parser<http::string_body> parser;
+      parser.header_limit(static_cast<std::uint32_t>(std::min<size_t>(options.max_header_bytes, UINT32_MAX)));
       parser.body_limit(options.max_body_bytes);
       http::read(sock, buf, parser, ec);
-      if (ec) break;
-      const auto& req = parser.get();
-      HttpReply reply = Route(req);
-      if (reply.stream) {
-        if (!WriteStream(sock, req, *reply.stream, reply.header)) break;
-        continue;
+      connections.Busy(fd, ConnectionTable::kNever);
+      if (ec) {
+        if (auto refusal = ReadRefusal(ec)) {
+          const auto& head = parser.get();
+          rec.method = parser.is_header_done() ? std::string(head.method_string()) : "-";
+          rec.status = refusal->status();
+          rec.prompt_tokens = rec.completion_tokens = 0;
+          WriteReply(sock, 11, false, ErrorReply(*refusal));
+          Log(rec, parser.is_header_done() ? PathOf(head.target()) : "-", begun);
+          LingeringClose(sock);
+        }
+        break;
       }
-      http::response<http::string_body> res{static_cast<http::status>(reply.status), req.version()};
-      res.set(http::field::content_type, "application/json");
-      res.set(http::field::server, "bhasa/" BHASA_VERSION);
-      res.body() = DumpJson(reply.body);
-      res.keep_alive(req.keep_alive());
-      res.prepare_payload();
-      http::write(sock, res, ec);
-      if (ec || !req.keep_alive()) break;
+      const auto& req = parser.get();
+      const std::string path = PathOf(req.target());
+      rec.method = std::string(req.method_string());
+      HttpReply reply = Dispatch(req, path);
+      rec.status = reply.status;
+      bool usable;
+      if (reply.stream) {
+        usable = WriteStream(sock, req, *reply.stream, reply.header);
+        const Response& r = *reply.stream->response;
+        rec.prompt_tokens = r.prompt_tokens;
+        rec.completion_tokens = r.completion_tokens;
+      } else {
+        usable = WriteReply(sock, req.version(), req.keep_alive(), reply) && req.keep_alive();
+        const nlohmann::json* usage = reply.body.is_object() ? FindField(reply.body, "usage") : nullptr;
+        rec.prompt_tokens = usage ? usage->value("prompt_tokens", 0) : 0;
+        rec.completion_tokens = usage ? usage->value("completion_tokens", 0) : 0;
+      }
+      Log(rec, path, begun);
+      if (!usable) break;
     }
     sock.shutdown(tcp::socket::shutdown_send, ec);
+    tls_client_fd = -1;
+  }
+
+  // The target without its query string (which the log must not repeat).
+  static std::string PathOf(beast::string_view target) {
+    std::string path(target);
+    if (auto q = path.find('?'); q != std::string::npos) path.resize(q);
+    return path;
+  }
+
+  // Every slot is busy: say so and close, without reading the request.
+  static void Refuse(tcp::socket& sock) {
+    beast::error_code ec;
+    sock.non_blocking(true, ec);  // the accept loop must never wait on a client
+    const std::string body = DumpJson(
+        ApiError(503, "the server has too many open connections; retry later", "", "server_busy", "server_error")
+            .Body());
+    const std::string head = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
+                             "Connection: close\r\nContent-Length: " +
+                             std::to_string(body.size()) + "\r\n\r\n";
+    asio::write(sock, std::array{asio::buffer(head), asio::buffer(body)}, ec);
+    sock.shutdown(tcp::socket::shutdown_both, ec);
   }
 
   void Run() {
@@ -387,18 +575,20 @@ struct OpenAiServer::Impl {
         if (stopped) break;
         continue;
       }
-      {
-        std::lock_guard lock(sessions_mu);
+      const int fd = sock.native_handle();
+      if (!connections.Admit(fd)) {
         if (stopped) break;
-        sessions.insert(sock.native_handle());
+        Refuse(sock);
+        continue;
       }
-      std::thread([this, s = std::move(sock)]() mutable {
-        const int fd = s.native_handle();
-        Session(s);
-        std::lock_guard lock(sessions_mu);
-        sessions.erase(fd);
-        sessions_cv.notify_all();
-      }).detach();
+      try {
+        std::thread([this, s = std::move(sock), fd]() mutable {
+          Session(s);
+          connections.Remove(fd);
+        }).detach();
+      } catch (const std::system_error&) {  // out of threads: as good as no free slot
+        connections.Remove(fd);
+      }
     }
   }
 
@@ -408,9 +598,9 @@ struct OpenAiServer::Impl {
   tcp::acceptor acceptor;
   int bound_port = 0;
   std::atomic<bool> stopped{false};
-  std::mutex sessions_mu;  // guards sessions
-  std::condition_variable sessions_cv;
-  std::set<int> sessions;  // descriptors of open connections
+  ServeMetrics metrics;
+  ConnectionTable connections{options.max_connections, metrics};
+  AccessLog access_log{options.access_log};
   std::atomic<uint64_t> serial{0};
   std::mutex mu;
   std::condition_variable cv;

@@ -2,7 +2,9 @@
 // Tasks never know which backend answers; backends never know which task asked.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,6 +44,10 @@ struct Request {
   // backend (MT-Bench). Tasks name the role, never the backend.
   std::string role;
   GenerationParams params;
+  // Set by a caller that no longer wants the answer (a client that hung up):
+  // a backend may stop early and answer with finish_reason "abort". Not part
+  // of the request's content (hashes, JSON).
+  std::shared_ptr<const std::atomic<bool>> cancelled;
 
   // sha256 of the canonical JSON of everything that affects the answer
   // (messages/prompt, params, continuation flag); not the id.

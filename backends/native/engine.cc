@@ -46,6 +46,8 @@ struct Active {
   size_t text_sent = 0;     // bytes of text already handed to GenerationJob::on_text
 };
 
+bool Cancelled(const GenerationJob& job) { return job.cancelled && job.cancelled->load(std::memory_order_relaxed); }
+
 }  // namespace
 
 Engine::Engine(std::shared_ptr<const Model> model, EngineOptions options)
@@ -133,6 +135,9 @@ void Engine::Generate(std::span<const GenerationJob> jobs,
       if (r.completion_tokens >= job.max_tokens || session.Length(a.seq) + 1 > ctx) {
         r.finish_reason = "length";
         a.done = true;
+      } else if (Cancelled(job)) {
+        r.finish_reason = "abort";
+        a.done = true;
       }
     };
     // Hands the job's streaming callback the text that has become final.
@@ -174,6 +179,13 @@ void Engine::Generate(std::span<const GenerationJob> jobs,
         queue.pop_front();
         const GenerationJob& job = jobs[i];
         const int n_prompt = static_cast<int>(job.prompt.size());
+        if (Cancelled(job)) {
+          GenerationResult r;
+          r.finish_reason = "abort";
+          r.prompt_tokens = n_prompt;
+          on_done(i, std::move(r));
+          continue;
+        }
         if (job.prompt.empty()) {
           fail(i, "empty prompt", 0);
           continue;

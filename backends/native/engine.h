@@ -21,6 +21,7 @@
 // and for a device that is unknown or unavailable.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -74,12 +75,15 @@ struct GenerationJob {
   // stop string may still claim (StreamableLength), except the last piece of
   // a text cut mid-character by max_tokens.
   std::function<void(std::string_view)> on_text;
+  // When it becomes true the job ends at its next token with finish_reason
+  // "abort" (or before it starts): nobody waits for the rest.
+  std::shared_ptr<const std::atomic<bool>> cancelled;
 };
 
 struct GenerationResult {
   std::vector<int32_t> tokens;  // every sampled token (an ending EOG included)
   std::string text;             // decoded, cut at the stop string
-  std::string finish_reason;    // "stop", "length" or "error"
+  std::string finish_reason;    // "stop", "length", "abort" or "error"
   std::string error;            // non-empty when the job failed
   int prompt_tokens = 0;
   int completion_tokens = 0;
