@@ -57,7 +57,7 @@ int64_t Session::Length(int seq) const { return Get(seq).cache->size(); }
 
 std::span<const float> Session::Logits(int seq) const { return Get(seq).logits; }
 
-std::vector<std::string> Session::Step(std::span<const SeqTokens> steps) {
+std::vector<std::string> Session::Step(std::span<const SeqTokens> steps, const OnRow& on_row) {
   std::vector<std::string> errors(steps.size());
   std::set<int> seen;
   const int64_t n_vocab = model_.hparams().n_vocab;
@@ -87,27 +87,37 @@ std::vector<std::string> Session::Step(std::span<const SeqTokens> steps) {
   // Fill forward calls of up to n_batch tokens, splitting long prompts into
   // chunks; a sequence's chunks run in order across calls.
   std::vector<SeqChunk> batch;
-  std::vector<size_t> owner;
+  std::vector<size_t> owner, first;  // per chunk: its entry and its first token's index
   for (;;) {
     batch.clear();
     owner.clear();
+    first.clear();
     int64_t budget = options_.n_batch;
     for (size_t i = 0; i < steps.size() && budget > 0; ++i) {
       if (!live[i] || done[i] == steps[i].tokens.size()) continue;
       const size_t n = std::min<size_t>(steps[i].tokens.size() - done[i], static_cast<size_t>(budget));
-      batch.push_back(SeqChunk{Get(steps[i].seq).cache.get(), steps[i].tokens.subspan(done[i], n), false});
+      const bool rows = on_row && steps[i].rows_from >= 0 &&
+                        static_cast<size_t>(steps[i].rows_from) < done[i] + n;
+      batch.push_back(SeqChunk{Get(steps[i].seq).cache.get(), steps[i].tokens.subspan(done[i], n), rows});
       owner.push_back(i);
+      first.push_back(done[i]);
       done[i] += n;
       budget -= static_cast<int64_t>(n);
     }
     if (batch.empty()) break;
     forward_.Run(batch, logits_);
+    const float* row = logits_.data();
     for (size_t b = 0; b < batch.size(); ++b) {
-      const size_t i = owner[b];
+      const size_t i = owner[b], n = batch[b].tokens.size();
+      if (batch[b].all_logits) {
+        for (size_t t = 0; t < n; ++t, row += n_vocab)
+          if (first[b] + t >= static_cast<size_t>(steps[i].rows_from))
+            on_row(i, first[b] + t, {row, static_cast<size_t>(n_vocab)});
+      } else {
+        row += n_vocab;
+      }
       if (done[i] != steps[i].tokens.size()) continue;  // an intermediate chunk: logits unused
-      auto& dst = Get(steps[i].seq).logits;
-      dst.assign(logits_.begin() + static_cast<int64_t>(b) * n_vocab,
-                 logits_.begin() + static_cast<int64_t>(b + 1) * n_vocab);
+      Get(steps[i].seq).logits.assign(row - n_vocab, row);
     }
   }
   return errors;
