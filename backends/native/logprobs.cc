@@ -22,7 +22,9 @@ TokenLogprob LogprobOf(std::span<const float> logits, int32_t token, int top) {
     throw Error("logprobs: token id " + std::to_string(token) + " outside the vocabulary");
   TokenLogprob out;
   out.token = token;
-  out.logprob = logits[static_cast<size_t>(token)] - norm;
+  const float logit = logits[static_cast<size_t>(token)];
+  out.logprob = logit - norm;
+  out.rank = 1 + static_cast<int>(std::count_if(logits.begin(), logits.end(), [&](float x) { return x > logit; }));
   const size_t k = std::min(static_cast<size_t>(std::max(top, 0)), logits.size());
   if (k == 0) return out;
   std::vector<int32_t> ids(logits.size());

@@ -13,6 +13,7 @@ namespace bhasa::native {
 struct TokenLogprob {
   int32_t token = -1;
   float logprob = 0;
+  int rank = 1;  // 1 + the number of tokens more likely than this one
   // The `top` most likely tokens, most likely first (ties: lowest id first).
   std::vector<std::pair<int32_t, float>> top;
 };

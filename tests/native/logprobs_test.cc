@@ -28,6 +28,8 @@ TEST(Logprobs, LogSoftmaxByHandWithTopAlternativesAndTies) {
   const TokenLogprob lp = LogprobOf(logits, 2, 3);
   EXPECT_EQ(lp.token, 2);
   EXPECT_NEAR(lp.logprob, 2.0 - norm, 1e-6);
+  EXPECT_EQ(lp.rank, 3);
+  EXPECT_EQ(LogprobOf(logits, 3, 0).rank, 1);  // tied for the top
   ASSERT_EQ(lp.top.size(), 3u);
   EXPECT_EQ(lp.top[0].first, 1);  // tied with 3: the lower id first
   EXPECT_EQ(lp.top[1].first, 3);
