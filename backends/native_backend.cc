@@ -12,6 +12,7 @@
 #include "backends/native/device.h"
 #include "backends/native/engine.h"
 #include "backends/native/llama_model.h"
+#include "backends/native_logprobs.h"
 #include "common/error.h"
 
 namespace bhasa {
@@ -68,6 +69,7 @@ class NativeBackend : public Backend {
   BackendCapabilities capabilities() const override {
     BackendCapabilities c;
     c.max_context = static_cast<int>(engine_->n_ctx());
+    c.logprobs = true;
     return c;
   }
 
@@ -119,13 +121,20 @@ class NativeBackend : public Backend {
       job.stop = p.stop;
       job.include_stop = p.include_stop_str_in_output;
       job.cancelled = r.cancelled;
+      job.logprobs = p.WantsTokenLogprobs();
+      job.top_logprobs = p.logprobs;
+      if (p.prompt_logprobs >= 0) job.prompt_logprobs_from = 1, job.prompt_top_logprobs = p.prompt_logprobs;
       if (on_text) job.on_text = [&on_text, &id = r.id](std::string_view piece) { on_text(id, piece); };
       jobs.push_back(std::move(job));
       job_request.push_back(i);
     }
     engine_->Generate(jobs, [&](size_t j, native::GenerationResult g) {
+      const GenerationParams& p = requests[job_request[j]].params;
       Response resp;
       resp.request_id = requests[job_request[j]].id;
+      if (g.error.empty())
+        resp.logprobs = native::LogprobsJson(engine_->vocab(), jobs[j].prompt, g, p.WantsTokenLogprobs(),
+                                             p.prompt_logprobs >= 0);
       resp.text = std::move(g.text);
       resp.finish_reason = g.finish_reason;
       resp.prompt_tokens = g.prompt_tokens;

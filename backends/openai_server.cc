@@ -17,6 +17,8 @@
 #include <boost/beast.hpp>
 
 #include "backends/access_log.h"
+#include "backends/openai_server_choices.h"
+#include "backends/openai_server_logprobs.h"
 #include "backends/openai_server_wire.h"
 #include "backends/serve_auth.h"
 #include "backends/serve_connections.h"
@@ -39,6 +41,7 @@ namespace {
 struct Pending {
   Request request;
   bool stream = false;
+  LogprobFields logprobs;
   std::mutex mu;
   std::condition_variable cv;
   std::string text;                 // streamed text not yet written (stream only)
@@ -297,15 +300,22 @@ struct OpenAiServer::Impl {
     auto p = std::make_shared<Pending>();
     StreamHeader header{chat, std::string(chat ? "chatcmpl-" : "cmpl-") + std::to_string(own_serial), UnixSeconds(),
                         options.model_name};
+    std::vector<Request> choices;  // several with n > 1 or a prompt array
+    int n = 1;
     try {
       if (j.is_object()) CheckSamplingFields(j, MaxContext());
-      p->request = ParseRequest(j, chat, own_serial);
+      p->request = ParseRequest(chat ? j : FirstPromptBody(j), chat, own_serial);
       // Types were checked above; null is the same as absent.
       auto flag = [](const nlohmann::json& o, const char* key) { return o.value(key, nlohmann::json(false)) == true; };
       if (auto m = j.find("model"); m != j.end() && m->is_string()) header.model = m->get<std::string>();
       if (auto o = j.find("stream_options"); o != j.end() && o->is_object())
         header.include_usage = flag(*o, "include_usage");
       p->stream = flag(j, "stream");
+      p->logprobs = ReadLogprobFields(j, chat, p->stream, &p->request);
+      if (auto it = j.find("n"); it != j.end() && it->is_number_integer()) n = it->get<int>();
+      choices = ChoiceRequests(p->request, chat ? std::vector<std::string>{""} : PromptList(j), n);
+      if (choices.size() > 1 && p->stream)
+        throw ApiError(400, "several choices (n > 1 or a prompt array) cannot be streamed", "stream");
     } catch (const ApiError& e) {
       return ErrorReply(e);
     } catch (const Error& e) {  // a field of the wrong type, named in the message
@@ -313,28 +323,60 @@ struct OpenAiServer::Impl {
     } catch (const nlohmann::json::exception& e) {
       return ErrorReply(ApiError(400, std::string("a field has the wrong type: ") + e.what(), "", "invalid_type"));
     }
+    if (choices.size() > 1) return SeveralChoices(choices, p->logprobs, header, n);
     if (!Submit(p)) return QueueFull();
     if (p->stream) return {std::move(p), header};
+    return Reply(*p, header);
+  }
 
-    std::unique_lock lock(p->mu);
-    AwaitEngine(*p, lock, [&] { return p->response.has_value(); });
-    const Response& r = *p->response;
+  // Submitted together, so the backend decodes them as one batch.
+  HttpReply SeveralChoices(const std::vector<Request>& requests, const LogprobFields& logprobs,
+                           const StreamHeader& header, int n) {
+    std::vector<std::shared_ptr<Pending>> pending;
+    for (const Request& r : requests) {
+      pending.push_back(std::make_shared<Pending>());
+      pending.back()->request = r;
+      pending.back()->logprobs = logprobs;
+      if (!Submit(pending.back())) {
+        // The queue is full: the ones already queued are dropped unanswered.
+        for (const auto& q : pending) q->cancelled->store(true);
+        return QueueFull();
+      }
+    }
+    std::vector<nlohmann::json> replies;
+    std::optional<HttpReply> failed;
+    for (const auto& p : pending) {
+      HttpReply one = Reply(*p, header);  // waits for every one, even after a failure
+      if (one.status == 200) replies.push_back(std::move(one.body));
+      else if (!failed) failed = std::move(one);
+    }
+    if (failed) return std::move(*failed);
+    return {200, MergeReplies(replies, n)};
+  }
+
+  // Waits for a non-streamed request's answer and shapes the reply.
+  HttpReply Reply(Pending& p, const StreamHeader& header) {
+    const bool chat = header.chat;
+    std::unique_lock lock(p.mu);
+    AwaitEngine(p, lock, [&] { return p.response.has_value(); });
+    const Response& r = *p.response;
     if (r.status != ResponseStatus::kOk) return ErrorReply(ResponseError(r, chat));
     nlohmann::json choice = {{"index", 0}, {"finish_reason", FinishReason(r)}};
     // vLLM's convention: a null stop_reason says no stop string ended the text.
     if (r.finish_reason == "eos") choice["stop_reason"] = nullptr;
     if (chat) choice["message"] = {{"role", "assistant"}, {"content", r.text}};
     else choice["text"] = r.text;
-    return {200,
-            {{"id", header.id},
-             {"object", chat ? "chat.completion" : "text_completion"},
-             {"created", header.created},
-             {"model", header.model},
-             {"choices", {choice}},
-             {"usage",
-              {{"prompt_tokens", r.prompt_tokens},
-               {"completion_tokens", r.completion_tokens},
-               {"total_tokens", r.prompt_tokens + r.completion_tokens}}}}};
+    nlohmann::json reply = {{"id", header.id},
+                            {"object", chat ? "chat.completion" : "text_completion"},
+                            {"created", header.created},
+                            {"model", header.model},
+                            {"choices", {choice}},
+                            {"usage",
+                             {{"prompt_tokens", r.prompt_tokens},
+                              {"completion_tokens", r.completion_tokens},
+                              {"total_tokens", r.prompt_tokens + r.completion_tokens}}}};
+    AddLogprobs(reply, p.logprobs, r, p.request.prompt.value_or(""));
+    return {200, std::move(reply)};
   }
 
   nlohmann::json ModelCard() {
@@ -397,13 +439,15 @@ struct OpenAiServer::Impl {
       text.swap(p.text);
       const bool finished = p.response.has_value();
       lock.unlock();
-      if (!text.empty()) send(SseEvent(TextChunk(h, text)));
+      if (!text.empty() && !p.logprobs.WholeTextInOneChunk()) send(SseEvent(TextChunk(h, text)));
       if (finished) break;
     }
     const Response& r = *p.response;  // set once, never changed after
     if (r.status != ResponseStatus::kOk) {
       send(SseEvent(ResponseError(r, h.chat).Body()));
     } else {
+      if (p.logprobs.WholeTextInOneChunk())
+        send(SseEvent(LogprobTextChunk(h, p.logprobs, r, p.request.prompt.value_or(""))));
       send(SseEvent(FinishChunk(h, FinishReason(r))));
       if (h.include_usage) send(SseEvent(UsageChunk(h, r.prompt_tokens, r.completion_tokens)));
     }
@@ -582,8 +626,11 @@ struct OpenAiServer::Impl {
         continue;
       }
       try {
-        std::thread([this, s = std::move(sock), fd]() mutable {
-          Session(s);
+        std::thread([this, s = std::optional<tcp::socket>(std::move(sock)), fd]() mutable {
+          Session(*s);
+          // Destroyed here, not when the thread ends: once no connection is
+          // left the destructor may destroy the io_context the socket uses.
+          s.reset();
           connections.Remove(fd);
         }).detach();
       } catch (const std::system_error&) {  // out of threads: as good as no free slot

@@ -61,8 +61,8 @@ void CheckSamplingFields(const json& body, int max_context) {
     throw ApiError(400, "'top_k' must be -1 (no cut), 0 or positive, got " + k->dump(), "top_k");
   CheckMaxTokens(body, "max_tokens", max_context);
   CheckMaxTokens(body, "max_completion_tokens", max_context);
-  if (const json* n = IntegerField(body, "n"); n && n->get<int64_t>() != 1)
-    throw ApiError(400, "'n' must be 1: several choices per request are not supported, got " + n->dump(), "n");
+  if (const json* n = IntegerField(body, "n"); n && (n->get<int64_t>() < 1 || n->get<int64_t>() > kMaxChoices))
+    throw ApiError(400, "'n' must be between 1 and " + std::to_string(kMaxChoices) + ", got " + n->dump(), "n");
   IntegerField(body, "seed");
   if (const json* s = Field(body, "stream"); s && !s->is_boolean())
     throw ApiError(400, "'stream' must be a boolean", "stream", "invalid_type");

@@ -31,9 +31,10 @@ class ApiError : public Error {
 // Checks the types and ranges of the sampling fields of a completion request
 // body (an object), as OpenAI does: temperature at least 0, top_p in (0, 1],
 // max_tokens / max_completion_tokens at least 1 and at most `max_context`
-// (when known, > 0), n = 1, stream a boolean, stream_options an object and
+// (when known, > 0), n in [1, kMaxChoices], stream a boolean, stream_options an object and
 // only with stream: true.
 // Throws ApiError (400, naming the field). Unknown fields are not looked at.
+inline constexpr int kMaxChoices = 128;  // OpenAI's limit on n
 void CheckSamplingFields(const nlohmann::json& body, int max_context);
 
 // What every chunk of one streamed reply repeats.

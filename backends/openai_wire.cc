@@ -101,6 +101,7 @@ OpenAiCall BuildOpenAiCall(const Request& request, const std::string& model, Mes
       body["logprobs"] = p.logprobs;
     }
   }
+  if (p.prompt_logprobs >= 0) body["prompt_logprobs"] = p.prompt_logprobs;  // vLLM's extension
   if (request.continue_final_message && call.endpoint == OpenAiEndpoint::kChat) {
     body["continue_final_message"] = true;
     body["add_generation_prompt"] = false;
@@ -148,6 +149,39 @@ std::string ParseOpenAiReply(OpenAiEndpoint endpoint, std::string_view body, Res
   auto finish = choice.find("finish_reason");
   out->finish_reason = finish != choice.end() && finish->is_string() ? finish->get<std::string>() : "";
   if (auto lp = choice.find("logprobs"); lp != choice.end() && !lp->is_null()) out->logprobs = *lp;
+  if (asked && asked->prompt_logprobs >= 0) {
+    // vLLM puts them on the body for chat and on the choice for completions.
+    const json* vllm = nullptr;
+    for (const json* where : {&choice, static_cast<const json*>(&j)})
+      if (auto it = where->find("prompt_logprobs"); !vllm && it != where->end() && it->is_array()) vllm = &*it;
+    if (!vllm)
+      return "the server returned no prompt_logprobs (log-likelihood tasks need a server that gives them, "
+             "such as vLLM or bhasa serve)";
+    json prompt = json::array();
+    for (const json& position : *vllm) {
+      if (position.is_null()) {
+        prompt.push_back({{"token", ""}, {"logprob", nullptr}, {"top_logprobs", json::array()}});
+        continue;
+      }
+      // Asked for no alternatives, each position holds the prompt token alone.
+      if (!position.is_object() || position.size() != 1 || !position.begin()->is_object())
+        return "prompt_logprobs[" + std::to_string(prompt.size()) + "] is not one {token id: {logprob}} entry";
+      const json& v = position.begin().value();
+      const json* logprob = v.contains("logprob") ? &v["logprob"] : nullptr;
+      if (!logprob || !logprob->is_number())
+        return "prompt_logprobs[" + std::to_string(prompt.size()) + "] has no numeric logprob";
+      json entry = {{"token", v.value("decoded_token", json("")).is_string() ? v.value("decoded_token", "") : ""},
+                    {"logprob", *logprob},
+                    {"top_logprobs", json::array()}};
+      try {
+        entry["id"] = std::stoi(position.begin().key());
+      } catch (const std::exception&) {
+      }
+      prompt.push_back(std::move(entry));
+    }
+    if (!out->logprobs.is_object()) out->logprobs = json::object();
+    out->logprobs["prompt"] = std::move(prompt);
+  }
   if (asked && asked->include_stop_str_in_output && out->finish_reason == "stop")
     out->text += MissingStopString(choice, asked->stop, out->text);
   if (auto usage = j.find("usage"); usage != j.end() && usage->is_object()) {

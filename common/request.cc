@@ -35,6 +35,8 @@ void to_json(nlohmann::json& j, const GenerationParams& p) {
   if (!p.stop.empty()) j["stop"] = p.stop;
   if (p.include_stop_str_in_output) j["include_stop_str_in_output"] = true;
   if (p.logprobs) j["logprobs"] = p.logprobs;
+  if (p.token_logprobs) j["token_logprobs"] = true;
+  if (p.prompt_logprobs >= 0) j["prompt_logprobs"] = p.prompt_logprobs;
 }
 void from_json(const nlohmann::json& j, GenerationParams& p) {
   p = GenerationParams{};
@@ -46,6 +48,8 @@ void from_json(const nlohmann::json& j, GenerationParams& p) {
   if (j.contains("stop")) p.stop = j["stop"].get<std::vector<std::string>>();
   p.include_stop_str_in_output = j.value("include_stop_str_in_output", false);
   p.logprobs = j.value("logprobs", 0);
+  p.token_logprobs = j.value("token_logprobs", false);
+  p.prompt_logprobs = j.value("prompt_logprobs", -1);
 }
 
 void to_json(nlohmann::json& j, const Request& r) {

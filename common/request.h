@@ -27,6 +27,9 @@ struct GenerationParams {
   uint64_t seed = 1234;
   bool include_stop_str_in_output = false;
   int logprobs = 0;  // number of top logprobs per generated token; 0 = none
+  bool token_logprobs = false;  // log-probabilities of the generated tokens (implied by logprobs > 0)
+  int prompt_logprobs = -1;     // log-probabilities of the prompt tokens, with this many alternatives; -1 = none
+  bool WantsTokenLogprobs() const { return token_logprobs || logprobs > 0; }
 };
 
 // One generation. Either `messages` (chat, rendered through a chat template)
@@ -71,7 +74,14 @@ struct Response {
   int prompt_tokens = 0;
   int completion_tokens = 0;
   double seconds = 0;
-  nlohmann::json logprobs;     // null unless requested
+  // Null unless requested. {"content": [entry per generated token],
+  // "prompt": [entry per prompt token]} (each key only when asked), entry =
+  // {"token", "logprob", "bytes", "top_logprobs": [{"token", "logprob",
+  // "bytes"}]} as OpenAI's chat logprobs; the first prompt token's logprob is
+  // null. A backend that knows token ids adds "id" (and "rank", 1 = most
+  // likely, on the chosen token); "special": true marks a
+  // control token whose text is not part of the prompt or answer text.
+  nlohmann::json logprobs;
 };
 
 void to_json(nlohmann::json& j, const Message& m);

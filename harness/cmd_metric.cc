@@ -38,6 +38,8 @@ metrics::ScoreItem RowToItem(const std::string& path, long line, nlohmann::json&
     for (const auto& r : rs) take_response(r, "responses[]");
   } else if (row.contains("response")) {
     take_response(row["response"], "response");
+  } else if (row.contains("cumulative_logprob")) {  // the logprobs scorer reads no text
+    item.responses.push_back("");
   } else {
     throw FileError(path, line, "missing field 'response' (a string) or 'responses' (a list of strings)");
   }
@@ -46,6 +48,10 @@ metrics::ScoreItem RowToItem(const std::string& path, long line, nlohmann::json&
     item.responses.push_back("");
   }
   if (row.contains("failed") && row["failed"].is_boolean() && row["failed"].get<bool>()) item.failed = true;
+  if (const auto lp = row.find("cumulative_logprob"); lp != row.end() && !lp->is_null()) {
+    if (!lp->is_number()) throw FileError(path, line, "field 'cumulative_logprob' must be a number or null");
+    item.logprob = lp->get<double>();
+  }
   for (const char* field : {"label", "reference", "answers"}) {
     if (row.contains(field)) {
       item.label = row[field];

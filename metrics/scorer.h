@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -21,6 +22,9 @@ struct ScoreItem {
   bool failed = false;                 // true when any turn failed (response is "")
   nlohmann::json label;                // gold: a string, or a list of strings (QA)
   nlohmann::json row;                  // the whole dataset row (prompts, metadata, kwargs, ...)
+  // Log-likelihood tasks: the gold continuation's cumulative log-probability
+  // (none when the row was skipped or failed).
+  std::optional<double> logprob;
 };
 
 // Per-call settings. `options` carries scorer-specific extras, e.g.

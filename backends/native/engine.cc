@@ -150,8 +150,13 @@ void Engine::Generate(std::span<const GenerationJob> jobs,
       job.on_text(std::string_view(text).substr(a.text_sent, end - a.text_sent));
       a.text_sent = end;
     };
-    // Accepts a token, then streams the text it made final.
-    auto accept = [&](Active& a, int32_t token) {
+    // Samples from the sequence's logits (the raw logits give the
+    // log-probabilities), accepts the token, then streams the text it made final.
+    auto sample = [&](Active& a) {
+      const GenerationJob& job = jobs[a.index];
+      const auto logits = session.Logits(a.seq);
+      const int32_t token = a.sampler.Sample(logits);
+      if (job.logprobs) a.result.logprobs.push_back(LogprobOf(logits, token, job.top_logprobs));
       accept_token(a, token);
       stream(a);
     };
@@ -197,22 +202,27 @@ void Engine::Generate(std::span<const GenerationJob> jobs,
         }
         // Start from the longest beginning already evaluated: a pooled cache,
         // or a job admitted in this round (its cache is copied once prefilled).
-        int64_t reused = prefix_pool_.Longest(job.prompt);
+        // Prompt log-probs need the positions before them evaluated here.
+        const bool prompt_logprobs = job.prompt_logprobs_from >= 0;
+        const auto reusable = std::span(job.prompt).first(
+            prompt_logprobs ? std::min<size_t>(job.prompt.size(), static_cast<size_t>(std::max(job.prompt_logprobs_from, 1)))
+                            : job.prompt.size());
+        int64_t reused = prefix_pool_.Longest(reusable);
         std::ptrdiff_t leader = -1;
-        if (job.max_tokens > 0 && prefix_pool_.enabled())
+        if ((job.max_tokens > 0 || prompt_logprobs) && prefix_pool_.enabled())
           for (size_t k : admitted) {
             const Active& l = active[k];
             if (l.leader >= 0 || l.done) continue;
-            const int64_t shared = SharedPrefix(jobs[l.index].prompt, job.prompt);
+            const int64_t shared = SharedPrefix(jobs[l.index].prompt, reusable);
             if (shared >= kMinSharedPrefix && shared > reused) leader = static_cast<std::ptrdiff_t>(k), reused = shared;
           }
         std::unique_ptr<KvCache> cache;
-        if (leader < 0) cache = prefix_pool_.Take(job.prompt, &reused);
+        if (leader < 0) cache = prefix_pool_.Take(reusable, &reused);
         const int seq = leader >= 0 ? -1 : cache ? session.Adopt(std::move(cache)) : session.Add();
         Active a{i, seq, Sampler(job.sampler), {}, reused, leader, 0, false, Clock::now()};
         a.result.prompt_tokens = n_prompt;
         a.result.cached_tokens = static_cast<int>(reused);
-        if (job.max_tokens <= 0) {
+        if (job.max_tokens <= 0 && !prompt_logprobs) {
           a.result.finish_reason = "length";
           a.done = true;
         }
@@ -240,20 +250,36 @@ void Engine::Generate(std::span<const GenerationJob> jobs,
                 a.result.cached_tokens = 0;
               }
             }
-            steps.push_back({a.seq, std::span(jobs[a.index].prompt).subspan(a.reused)});
+            const GenerationJob& job = jobs[a.index];
+            // The row after prompt token i - 1 gives token i's log-probability.
+            const int64_t rows_from =
+                job.prompt_logprobs_from < 0 ? -1 : std::max<int64_t>(job.prompt_logprobs_from, 1) - 1 - a.reused;
+            steps.push_back({a.seq, std::span(job.prompt).subspan(a.reused), rows_from});
             owners.push_back(k);
           }
           if (steps.empty()) continue;
-          const auto errors = session.Step(steps);
+          const auto errors = session.Step(steps, [&](size_t s, size_t i, std::span<const float> logits) {
+            Active& a = active[owners[s]];
+            const GenerationJob& job = jobs[a.index];
+            const size_t next = static_cast<size_t>(a.reused) + i + 1;
+            if (next < job.prompt.size())
+              a.result.prompt_logprobs.push_back(LogprobOf(logits, job.prompt[next], job.prompt_top_logprobs));
+          });
           for (size_t s = 0; s < owners.size(); ++s) {
             Active& a = active[owners[s]];
             if (!errors[s].empty()) {
               a.result.finish_reason = "error";
               a.result.error = errors[s];
+              a.result.prompt_logprobs.clear();
               a.done = true;
               continue;
             }
-            accept(a, a.sampler.Sample(session.Logits(a.seq)));
+            if (jobs[a.index].max_tokens <= 0) {
+              a.result.finish_reason = "length";
+              a.done = true;
+              continue;
+            }
+            sample(a);
           }
         }
         retire();
@@ -272,7 +298,7 @@ void Engine::Generate(std::span<const GenerationJob> jobs,
           a.done = true;
           continue;
         }
-        accept(a, a.sampler.Sample(session.Logits(a.seq)));
+        sample(a);
       }
       retire();
     }

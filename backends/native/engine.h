@@ -35,6 +35,7 @@
 #include "backends/native/kernels.h"
 #include "backends/native/kv_cache.h"
 #include "backends/native/llama_model.h"
+#include "backends/native/logprobs.h"
 #include "backends/native/prefix_pool.h"
 #include "backends/native/sampler.h"
 #include "backends/native/vocab.h"
@@ -78,6 +79,17 @@ struct GenerationJob {
   // When it becomes true the job ends at its next token with finish_reason
   // "abort" (or before it starts): nobody waits for the rest.
   std::shared_ptr<const std::atomic<bool>> cancelled;
+  // Log-probabilities (logprobs.h). Of each sampled token, with top_logprobs
+  // alternatives, when `logprobs`. Of the prompt tokens from index
+  // prompt_logprobs_from on (-1 = none; the first token has no context, so at
+  // least 1), with prompt_top_logprobs alternatives: those need the logits at
+  // every prompt position, so the prompt's beginning is taken from a cache
+  // only up to token prompt_logprobs_from - 1. With prompt log-probs,
+  // max_tokens 0 evaluates the prompt and samples nothing.
+  bool logprobs = false;
+  int top_logprobs = 0;
+  int prompt_logprobs_from = -1;
+  int prompt_top_logprobs = 0;
 };
 
 struct GenerationResult {
@@ -89,6 +101,8 @@ struct GenerationResult {
   int completion_tokens = 0;
   int cached_tokens = 0;        // leading prompt tokens taken from an earlier sequence's cache
   double seconds = 0;
+  std::vector<TokenLogprob> logprobs;         // one per entry of tokens, when asked
+  std::vector<TokenLogprob> prompt_logprobs;  // prompt tokens prompt_logprobs_from.., when asked
 };
 
 class Engine {

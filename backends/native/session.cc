@@ -57,7 +57,7 @@ int64_t Session::Length(int seq) const { return Get(seq).cache->size(); }
 
 std::span<const float> Session::Logits(int seq) const { return Get(seq).logits; }
 
-std::vector<std::string> Session::Step(std::span<const SeqTokens> steps) {
+std::vector<std::string> Session::Step(std::span<const SeqTokens> steps, const OnRow& on_row) {
   std::vector<std::string> errors(steps.size());
   std::set<int> seen;
   const int64_t n_vocab = model_.hparams().n_vocab;
@@ -87,29 +87,40 @@ std::vector<std::string> Session::Step(std::span<const SeqTokens> steps) {
   // Fill forward calls of up to n_batch tokens, splitting long prompts into
   // chunks; a sequence's chunks run in order across calls.
   std::vector<SeqChunk> batch;
-  std::vector<size_t> owner;
+  std::vector<size_t> owner, first;  // per chunk: its entry and its first token's index
   for (;;) {
     batch.clear();
     owner.clear();
+    first.clear();
     int64_t budget = options_.n_batch;
     for (size_t i = 0; i < steps.size() && budget > 0; ++i) {
       if (!live[i] || done[i] == steps[i].tokens.size()) continue;
       const size_t n = std::min<size_t>(steps[i].tokens.size() - done[i], static_cast<size_t>(budget));
-      done[i] += n;
-      // Only a sequence's last chunk needs logits.
-      const bool last = done[i] == steps[i].tokens.size();
-      batch.push_back(SeqChunk{Get(steps[i].seq).cache.get(), steps[i].tokens.subspan(done[i] - n, n), false, last});
+      const bool rows = on_row && steps[i].rows_from >= 0 &&
+                        static_cast<size_t>(steps[i].rows_from) < done[i] + n;
+      // Only a sequence's last chunk needs its last-token logits.
+      const bool last = done[i] + n == steps[i].tokens.size();
+      batch.push_back(SeqChunk{Get(steps[i].seq).cache.get(), steps[i].tokens.subspan(done[i], n), rows, rows || last});
       owner.push_back(i);
+      first.push_back(done[i]);
+      done[i] += n;
       budget -= static_cast<int64_t>(n);
     }
     if (batch.empty()) break;
     forward_.Run(batch, logits_);
-    int64_t row = 0;  // rows of logits_, one per chunk that asked for logits
+    const float* row = logits_.data();  // chunks without logits have no rows
     for (size_t b = 0; b < batch.size(); ++b) {
       if (!batch[b].logits) continue;
-      auto& dst = Get(steps[owner[b]].seq).logits;
-      dst.assign(logits_.begin() + row * n_vocab, logits_.begin() + (row + 1) * n_vocab);
-      ++row;
+      const size_t i = owner[b], n = batch[b].tokens.size();
+      if (batch[b].all_logits) {
+        for (size_t t = 0; t < n; ++t, row += n_vocab)
+          if (first[b] + t >= static_cast<size_t>(steps[i].rows_from))
+            on_row(i, first[b] + t, {row, static_cast<size_t>(n_vocab)});
+      } else {
+        row += n_vocab;
+      }
+      if (done[i] != steps[i].tokens.size()) continue;  // an intermediate chunk: logits unused
+      Get(steps[i].seq).logits.assign(row - n_vocab, row);
     }
   }
   return errors;

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <span>
@@ -39,7 +40,14 @@ struct SessionOptions {
 struct SeqTokens {
   int seq = 0;
   std::span<const int32_t> tokens;
+  // Logits wanted after every token from this index on (Step's on_row), not
+  // only after the last: prompt log-probabilities. -1 = the last only.
+  int64_t rows_from = -1;
 };
+
+// on_row(entry, i, logits): the logits after tokens[i] of steps[entry], for
+// i >= rows_from, in order.
+using OnRow = std::function<void(size_t, size_t, std::span<const float>)>;
 
 class Session {
  public:
@@ -61,7 +69,7 @@ class Session {
   // Appends each entry's tokens to its sequence. Returns one string per entry:
   // "" on success, else the error (that sequence is left as it was).
   // Throws Error for an unknown sequence id or a sequence listed twice.
-  std::vector<std::string> Step(std::span<const SeqTokens> steps);
+  std::vector<std::string> Step(std::span<const SeqTokens> steps, const OnRow& on_row = {});
   // Logits (n_vocab) after the sequence's last evaluated token; empty before
   // its first Step.
   std::span<const float> Logits(int seq) const;

@@ -245,7 +245,8 @@ TEST_F(ServerApiTest, OutOfRangeValuesAre400NamingTheParam) {
       {R"("max_tokens":0})", "max_tokens"},
       {R"("max_tokens":4097})", "max_tokens"},  // beyond the context of 2048
       {R"("max_completion_tokens":-3})", "max_completion_tokens"},
-      {R"("n":2})", "n"},
+      {R"("n":0})", "n"},
+      {R"("n":129})", "n"},
       {R"("top_k":-2})", "top_k"},
       {R"("temperature":"hot"})", "temperature"},
       {R"("stream":"yes"})", "stream"},
@@ -263,8 +264,8 @@ TEST_F(ServerApiTest, OutOfRangeValuesAre400NamingTheParam) {
   EXPECT_EQ(status, 400);
   EXPECT_EQ(body["error"]["param"], "prompt");
   EXPECT_EQ(body["error"]["code"], "missing_required_parameter");
-  std::tie(status, body) = Call(http::verb::post, "/v1/completions", R"({"prompt":["a","b"]})");
-  EXPECT_EQ(status, 400);  // prompt arrays are not read yet
+  std::tie(status, body) = Call(http::verb::post, "/v1/completions", R"({"prompt":[1,2]})");
+  EXPECT_EQ(status, 400);  // token-id prompts are not read
   EXPECT_EQ(body["error"]["param"], "prompt");
   EXPECT_EQ(body["error"]["code"], "invalid_type");
   std::tie(status, body) = Call(http::verb::post, "/v1/chat/completions", R"({"model":"tiny"})");

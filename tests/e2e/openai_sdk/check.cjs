@@ -1,6 +1,8 @@
 // Drives a running `bhasa serve` with the official OpenAI JavaScript SDK:
-// chat, completions, both streamed (with include_usage), models.list and
-// models.retrieve, and errors raised as the SDK's typed exceptions.
+// chat, completions, both streamed (with include_usage), log-probabilities
+// (chat logprobs/top_logprobs, completions logprobs with echo), n > 1,
+// prompt arrays, models.list and models.retrieve, and errors raised as the
+// SDK's typed exceptions.
 // Usage: node check.cjs BASE_URL MODEL   (NODE_PATH names the SDK's node_modules)
 'use strict';
 const assert = require('node:assert/strict');
@@ -62,6 +64,52 @@ async function main() {
     'text_completion', (c) => c.text);
   assert.equal(noUsage.usage, null, 'no usage chunk unless asked');
   assert.equal(noUsage.text, cmpl.choices[0].text);
+
+  // Log-probabilities: chat (plain and streamed), completions with echo.
+  const lpChat = await client.chat.completions.create({
+    model, messages, max_tokens: 6, temperature: 0, logprobs: true, top_logprobs: 2,
+  });
+  const content = lpChat.choices[0].logprobs.content;
+  assert.equal(content.length, lpChat.usage.completion_tokens);
+  for (const t of content) {
+    assert.equal(typeof t.token, 'string');
+    assert.ok(t.logprob <= 0);
+    assert.ok(Array.isArray(t.bytes));
+    assert.equal(t.top_logprobs.length, 2);
+    assert.equal(t.top_logprobs[0].logprob, t.logprob, 'greedy: the chosen token is the most likely');
+  }
+  let streamedContent = [];
+  for await (const chunk of await client.chat.completions.create({
+    model, messages, max_tokens: 6, temperature: 0, logprobs: true, top_logprobs: 2, stream: true,
+  }))
+    for (const c of chunk.choices) streamedContent = streamedContent.concat(c.logprobs?.content ?? []);
+  // The second request reuses the first one's cached prompt: same tokens, values to float rounding.
+  assert.deepEqual(streamedContent.map((t) => t.token), content.map((t) => t.token));
+  streamedContent.forEach((t, i) => assert.ok(Math.abs(t.logprob - content[i].logprob) < 1e-4, 'streamed logprobs'));
+  const echo = await client.completions.create({ model, prompt, max_tokens: 3, temperature: 0, logprobs: 1, echo: true });
+  const legacy = echo.choices[0].logprobs;
+  assert.ok(echo.choices[0].text.startsWith(prompt), 'echo returns the prompt first');
+  assert.equal(legacy.tokens.length, echo.usage.prompt_tokens + echo.usage.completion_tokens);
+  assert.equal(legacy.token_logprobs[0], null, 'the first prompt token has no log-probability');
+  assert.equal(legacy.token_logprobs.length, legacy.text_offset.length);
+  assert.ok(legacy.token_logprobs.slice(1).every((v) => v <= 0));
+  await assert.rejects(client.chat.completions.create({ model, messages, top_logprobs: 2 }), (e) => {
+    assert.ok(e instanceof sdk.BadRequestError);
+    assert.equal(e.param, 'top_logprobs');
+    return true;
+  });
+
+  // Several choices: n (greedy: identical, as vLLM's) and prompt arrays (prompt-major).
+  const nChat = await client.chat.completions.create({ model, messages, max_tokens: 4, temperature: 0, n: 2 });
+  assert.deepEqual(nChat.choices.map((c) => c.index), [0, 1]);
+  assert.equal(nChat.choices[1].message.content, nChat.choices[0].message.content);
+  const multi = await client.completions.create({
+    model, prompt: ['Halo', 'Apa kabar'], max_tokens: 3, temperature: 0, n: 2,
+  });
+  assert.deepEqual(multi.choices.map((c) => c.index), [0, 1, 2, 3]);
+  assert.equal(multi.choices[1].text, multi.choices[0].text);
+  const single = await client.completions.create({ model, prompt: 'Apa kabar', max_tokens: 3, temperature: 0 });
+  assert.equal(multi.choices[2].text, single.choices[0].text, 'each prompt of an array is answered as alone');
 
   const ids = [];
   for await (const m of client.models.list()) ids.push(m.id);
