@@ -121,6 +121,7 @@ class NativeBackend : public Backend {
       job.stop = p.stop;
       job.include_stop = p.include_stop_str_in_output;
       job.cancelled = r.cancelled;
+      job.refuse_beyond_context = r.refuse_beyond_context;
       job.logprobs = p.WantsTokenLogprobs();
       job.top_logprobs = p.logprobs;
       if (p.prompt_logprobs >= 0) job.prompt_logprobs_from = 1, job.prompt_top_logprobs = p.prompt_logprobs;

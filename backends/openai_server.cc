@@ -137,6 +137,9 @@ Request ParseRequest(const nlohmann::json& j, bool chat, uint64_t serial) {
     return static_cast<int>(v);
   };
   r.params.max_tokens = count("max_tokens", count("max_completion_tokens", r.params.max_tokens));
+  // An explicit max_tokens must fit beside the prompt (400 otherwise, as OpenAI); without one the
+  // answer may run to the end of the context.
+  r.refuse_beyond_context = FindField(j, "max_tokens") || FindField(j, "max_completion_tokens");
   if (const nlohmann::json* t = FindField(j, "temperature")) r.params.temperature = FieldAs<double>(*t, "temperature", where);
   if (const nlohmann::json* p = FindField(j, "top_p")) r.params.top_p = FieldAs<double>(*p, "top_p", where);
   if (const int top_k = count("top_k", 0); top_k > 0) r.params.top_k = top_k;

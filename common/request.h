@@ -51,6 +51,10 @@ struct Request {
   // a backend may stop early and answer with finish_reason "abort". Not part
   // of the request's content (hashes, JSON).
   std::shared_ptr<const std::atomic<bool>> cancelled;
+  // Set by a caller that wants a request whose prompt plus max_tokens exceeds
+  // the context refused up front (an API server, as OpenAI and vLLM answer
+  // 400), not cut short by the context. Not part of the request's content.
+  bool refuse_beyond_context = false;
 
   // sha256 of the canonical JSON of everything that affects the answer
   // (messages/prompt, params, continuation flag); not the id.

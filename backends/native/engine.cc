@@ -200,6 +200,13 @@ void Engine::Generate(std::span<const GenerationJob> jobs,
                       std::to_string(ctx) + " tokens", n_prompt);
           continue;
         }
+        if (job.refuse_beyond_context && job.max_tokens > 0 && n_prompt + static_cast<int64_t>(job.max_tokens) > ctx) {
+          fail(i, "prompt of " + std::to_string(n_prompt) + " tokens plus max_tokens " +
+                      std::to_string(job.max_tokens) + " does not fit the context of " + std::to_string(ctx) +
+                      " tokens",
+               n_prompt);
+          continue;
+        }
         // Start from the longest beginning already evaluated: a pooled cache,
         // or a job admitted in this round (its cache is copied once prefilled).
         // Prompt log-probs need the positions before them evaluated here.

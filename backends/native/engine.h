@@ -79,6 +79,9 @@ struct GenerationJob {
   // When it becomes true the job ends at its next token with finish_reason
   // "abort" (or before it starts): nobody waits for the rest.
   std::shared_ptr<const std::atomic<bool>> cancelled;
+  // True: a prompt whose length plus max_tokens exceeds the context fails
+  // before any work ("does not fit"), instead of stopping at the context's end.
+  bool refuse_beyond_context = false;
   // Log-probabilities (logprobs.h). Of each sampled token, with top_logprobs
   // alternatives, when `logprobs`. Of the prompt tokens from index
   // prompt_logprobs_from on (-1 = none; the first token has no context, so at

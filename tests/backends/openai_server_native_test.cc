@@ -214,5 +214,23 @@ TEST_F(ServeNative, PromptArraysGiveOneChoicePerPromptInOrder) {
   }
 }
 
+// As OpenAI and vLLM: an explicit max_tokens that cannot fit beside the prompt
+// is refused before any work, not cut short by the context (512 here).
+TEST_F(ServeNative, PromptPlusMaxTokensBeyondTheContextIs400) {
+  const std::string prompt = "Halo apa kabar";
+  auto [s1, one] = Post("/v1/completions", {{"prompt", prompt}, {"max_tokens", 1}});
+  ASSERT_EQ(s1, 200) << one.dump();
+  const int n_prompt = one["usage"]["prompt_tokens"].get<int>();
+  ASSERT_GT(n_prompt, 0);
+  auto [s2, err] = Post("/v1/completions", {{"prompt", prompt}, {"max_tokens", 512 - n_prompt + 1}});
+  EXPECT_EQ(s2, 400) << err.dump();
+  EXPECT_EQ(err["error"]["code"], "context_length_exceeded") << err.dump();
+  EXPECT_NE(err["error"]["message"].get<std::string>().find("plus max_tokens"), std::string::npos) << err.dump();
+  auto [s3, chat_err] = Post("/v1/chat/completions", {{"messages", {{{"role", "user"}, {"content", prompt}}}},
+                                                      {"max_completion_tokens", 511}});
+  EXPECT_EQ(s3, 400) << chat_err.dump();
+  EXPECT_EQ(chat_err["error"]["param"], "messages") << chat_err.dump();
+}
+
 }  // namespace
 }  // namespace bhasa::backends
