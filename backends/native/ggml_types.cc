@@ -1,7 +1,9 @@
 // Type table, fp16/bf16 conversion and dispatch to the per-family kernels.
 #include "backends/native/ggml_types.h"
 
+#include <atomic>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -151,7 +153,55 @@ bool VecDotTile(GgmlType weight_type, const void* const* rows, int n_rows, const
   return true;
 }
 
-const char* VecDotTarget() { return quant::SimdTargetName(); }
+namespace quant {
+namespace {
+
+const char* Name(SimdTarget t) {
+  switch (t) {
+    case SimdTarget::kAvx512Vnni: return "AVX512VNNI";
+    case SimdTarget::kAvx2: return "AVX2";
+    default: return "scalar";
+  }
+}
+
+// The supported target called `name`; "" is the best one.
+SimdTarget Named(const std::string& name, const char* source) {
+  const auto targets = SupportedTargets();
+  if (name.empty()) return targets.front();
+  std::string known;
+  for (SimdTarget t : targets) {
+    if (name == Name(t)) return t;
+    known += std::string(known.empty() ? "" : ", ") + Name(t);
+  }
+  throw Error(std::string(source) + ": unknown or unsupported SIMD target '" + name + "' (this CPU runs: " + known +
+              ")");
+}
+
+std::atomic<SimdTarget>& Current() {
+  static std::atomic<SimdTarget> current{[] {
+    const char* env = std::getenv("BHASA_VECDOT_TARGET");
+    return Named(env ? env : "", "BHASA_VECDOT_TARGET");
+  }()};
+  return current;
+}
+
+}  // namespace
+
+SimdTarget CurrentTarget() { return Current().load(std::memory_order_relaxed); }
+
+}  // namespace quant
+
+const char* VecDotTarget() { return quant::Name(quant::CurrentTarget()); }
+
+std::vector<std::string> VecDotTargets() {
+  std::vector<std::string> names;
+  for (quant::SimdTarget t : quant::SupportedTargets()) names.push_back(quant::Name(t));
+  return names;
+}
+
+void ForceVecDotTarget(const std::string& name) {
+  quant::Current().store(quant::Named(name, "ForceVecDotTarget"), std::memory_order_relaxed);
+}
 
 float Fp16ToFp32(uint16_t h) {
   const uint32_t sign = static_cast<uint32_t>(h & 0x8000) << 16;

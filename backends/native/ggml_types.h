@@ -16,6 +16,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
+#include <vector>
 
 namespace bhasa::native {
 
@@ -87,8 +89,17 @@ float VecDotBatchedRef(GgmlType weight_type, const void* weight_row, const void*
 // VecDotBatched); throws like VecDot on a bad type or size.
 bool VecDotTile(GgmlType weight_type, const void* const* rows, int n_rows, const void* const* acts, int n_acts,
                 int64_t n, float* out, int64_t out_stride);
-// Name of the SIMD target VecDot dispatches to on this machine ("AVX2", ...).
+// Name of the SIMD target VecDot and VecDotTile dispatch to now
+// ("AVX512VNNI", "AVX2", "scalar").
 const char* VecDotTarget();
+// The targets this CPU and build can run, best first, "scalar" last. The
+// best is used unless the environment variable BHASA_VECDOT_TARGET names
+// another one at the first call, or ForceVecDotTarget picks one (tests and
+// benchmarks run each target on one machine; "" restores the best). Throws
+// Error for a name not in the list. Every target gives the same results for
+// VecDotTile and, except "scalar", for VecDot.
+std::vector<std::string> VecDotTargets();
+void ForceVecDotTarget(const std::string& name);
 
 // IEEE half and bfloat16 conversions as ggml does them (round to nearest
 // even; bf16 keeps NaNs quiet).

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "backends/native/ggml_types.h"
 
@@ -29,6 +30,11 @@ void QuantizeQ8_K(const float* x, void* dst, int64_t n);
 float DotBF16Batched(const void* w, const void* act, int64_t n);
 float ReduceLanes16(const float* v);
 
+// The SIMD target the functions below dispatch to (see VecDotTargets).
+enum class SimdTarget { kScalar, kAvx2, kAvx512Vnni };
+std::vector<SimdTarget> SupportedTargets();  // best first, kScalar last
+SimdTarget CurrentTarget();
+
 // SIMD dot for the type, or nullptr when this CPU/build has none for it.
 using VecDotFn = float (*)(const void* w, const void* act, int64_t n);
 VecDotFn SimdVecDot(GgmlType t);
@@ -38,7 +44,11 @@ VecDotFn SimdVecDotBatched(GgmlType t);
 using VecDotTileFn = void (*)(const void* const* rows, int n_rows, const void* const* acts, int n_acts,
                               int64_t n, float* out, int64_t out_stride);
 VecDotTileFn SimdVecDotTile(GgmlType t);
-const char* SimdTargetName();
+
+// The AVX-512 tiles (quant_simd_avx512.cc), nullptr when this CPU/build lacks
+// AVX-512 F/BW/VL/DQ/VNNI or the type has no such tile.
+bool HasAvx512Vnni();
+VecDotTileFn Avx512VecDotTile(GgmlType t);
 
 // ggml's nearest_int: round half to even for |v| < 2^22.
 inline int NearestInt(float v) {

@@ -633,15 +633,25 @@ struct Q6KTile {
 #pragma GCC pop_options
 
 namespace {
+
 bool HasAvx2() {
   static const bool ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
                          __builtin_cpu_supports("f16c");
   return ok;
 }
+
 }  // namespace
 
+std::vector<SimdTarget> SupportedTargets() {
+  std::vector<SimdTarget> targets;
+  if (HasAvx2() && HasAvx512Vnni()) targets.push_back(SimdTarget::kAvx512Vnni);
+  if (HasAvx2()) targets.push_back(SimdTarget::kAvx2);
+  targets.push_back(SimdTarget::kScalar);
+  return targets;
+}
+
 VecDotFn SimdVecDot(GgmlType t) {
-  if (!HasAvx2()) return nullptr;
+  if (CurrentTarget() == SimdTarget::kScalar) return nullptr;
   switch (t) {
     case GgmlType::F32: return DotF32;
     case GgmlType::F16: return DotHalf<LoadF16, Half>;
@@ -659,12 +669,15 @@ VecDotFn SimdVecDot(GgmlType t) {
 }
 
 VecDotFn SimdVecDotBatched(GgmlType t) {
-  if (!HasAvx2()) return nullptr;
+  if (CurrentTarget() == SimdTarget::kScalar) return nullptr;
   return t == GgmlType::BF16 ? DotBF16InBatch : SimdVecDot(t);
 }
 
 VecDotTileFn SimdVecDotTile(GgmlType t) {
-  if (!HasAvx2()) return nullptr;
+  const SimdTarget target = CurrentTarget();
+  if (target == SimdTarget::kScalar) return nullptr;
+  if (target == SimdTarget::kAvx512Vnni)
+    if (VecDotTileFn fn = Avx512VecDotTile(t)) return fn;
   switch (t) {
     case GgmlType::F32: return FloatTiles<F32Elems>;
     case GgmlType::F16: return FloatTiles<F16Elems>;
@@ -677,14 +690,12 @@ VecDotTileFn SimdVecDotTile(GgmlType t) {
   }
 }
 
-const char* SimdTargetName() { return HasAvx2() ? "AVX2" : "scalar"; }
-
 #else  // no x86 SIMD in this build: the scalar reference serves VecDot.
 
+std::vector<SimdTarget> SupportedTargets() { return {SimdTarget::kScalar}; }
 VecDotFn SimdVecDot(GgmlType) { return nullptr; }
 VecDotFn SimdVecDotBatched(GgmlType) { return nullptr; }
 VecDotTileFn SimdVecDotTile(GgmlType) { return nullptr; }
-const char* SimdTargetName() { return "scalar"; }
 
 #endif
 

@@ -11,6 +11,7 @@
 #include "backends/native/ggml_types.h"
 #include "backends/native/quant_blocks.h"
 #include "common/error.h"
+#include "tests/native/vecdot_targets.h"
 
 namespace bhasa::native {
 namespace {
@@ -200,25 +201,27 @@ TEST(VecDot, RefMatchesDequantizedDot) {
 }
 
 TEST(VecDot, SimdMatchesRefAtAwkwardSizes) {
-  for (GgmlType t : kWeightTypes) {
-    const int64_t bs = Traits(t).block_size;
-    std::vector<int64_t> sizes;
-    if (bs == 1) sizes = {1, 2, 7, 8, 15, 16, 17, 31, 33, 63, 65, 255, 257, 1000};
-    else sizes = {bs, 2 * bs, 3 * bs, 5 * bs, 7 * bs, 17 * bs};
-    for (int64_t n : sizes) {
-      for (int misalign = 0; misalign < 2; ++misalign) {
-        SCOPED_TRACE(std::string(TypeName(t)) + " n=" + std::to_string(n) + " misalign=" + std::to_string(misalign));
-        auto w = Quant(t, RandomRow(n, 300 + n, 0.05f));
-        auto x = RandomRow(n, 400 + n);
-        std::vector<uint8_t> wbuf(w.size() + 1), abuf(RowBytes(VecDotType(t), n) + 1);
-        std::memcpy(wbuf.data() + misalign, w.data(), w.size());
-        QuantizeActivation(t, x.data(), abuf.data() + misalign, n);
-        const float ref = VecDotRef(t, wbuf.data() + misalign, abuf.data() + misalign, n);
-        const float fast = VecDot(t, wbuf.data() + misalign, abuf.data() + misalign, n);
-        EXPECT_NEAR(fast, ref, 2e-5 * std::sqrt(double(n)) * (1 + std::fabs(ref))) << VecDotTarget();
+  ForEachVecDotTarget([] {
+    for (GgmlType t : kWeightTypes) {
+      const int64_t bs = Traits(t).block_size;
+      std::vector<int64_t> sizes;
+      if (bs == 1) sizes = {1, 2, 7, 8, 15, 16, 17, 31, 33, 63, 65, 255, 257, 1000};
+      else sizes = {bs, 2 * bs, 3 * bs, 5 * bs, 7 * bs, 17 * bs};
+      for (int64_t n : sizes) {
+        for (int misalign = 0; misalign < 2; ++misalign) {
+          SCOPED_TRACE(std::string(TypeName(t)) + " n=" + std::to_string(n) + " misalign=" + std::to_string(misalign));
+          auto w = Quant(t, RandomRow(n, 300 + n, 0.05f));
+          auto x = RandomRow(n, 400 + n);
+          std::vector<uint8_t> wbuf(w.size() + 1), abuf(RowBytes(VecDotType(t), n) + 1);
+          std::memcpy(wbuf.data() + misalign, w.data(), w.size());
+          QuantizeActivation(t, x.data(), abuf.data() + misalign, n);
+          const float ref = VecDotRef(t, wbuf.data() + misalign, abuf.data() + misalign, n);
+          const float fast = VecDot(t, wbuf.data() + misalign, abuf.data() + misalign, n);
+          EXPECT_NEAR(fast, ref, 2e-5 * std::sqrt(double(n)) * (1 + std::fabs(ref))) << VecDotTarget();
+        }
       }
     }
-  }
+  });
 }
 
 // BF16 sums reproduce ggml's AVX512-BF16 order exactly, so the AVX2 path must
@@ -281,7 +284,7 @@ void CheckTile(GgmlType t, int64_t n) {
       QuantizeActivation(t, RandomRow(n, 900 + 17 * j).data(), p, n);
       acts[j] = p;
     }
-    for (int n_rows : {0, 1, 2, 3, 4, 5, 7, 8, 13}) {
+    for (int n_rows : {0, 1, 2, 3, 4, 5, 7, 8, 9, 13}) {
       for (int n_acts : {0, 1, 2, 3, 4, 5, 9}) {
         SCOPED_TRACE(std::string(TypeName(t)) + " n " + std::to_string(n) + " rows " + std::to_string(n_rows) +
                      " acts " + std::to_string(n_acts) + " misalign " + std::to_string(misalign));
@@ -305,30 +308,60 @@ void CheckTile(GgmlType t, int64_t n) {
   }
 }
 
+// Every target: the AVX-512 tiles equal the AVX2 dots bit for bit, the AVX2
+// tiles too, and the scalar target has no tiles.
 TEST(VecDot, TileIsBitExactWithBatchedDots) {
-  for (GgmlType t : kWeightTypes) {
-    const int64_t bs = Traits(t).block_size;
-    if (bs == 1) {
-      // Float rows also end in a lone 8-element chunk and single elements.
-      for (int64_t n : {448, 461, 5}) CheckTile(t, n);
-    } else {
-      CheckTile(t, bs * (bs == 256 ? 3 : 7));
+  ForEachVecDotTarget([] {
+    for (GgmlType t : kWeightTypes) {
+      const int64_t bs = Traits(t).block_size;
+      if (bs == 1) {
+        // Float rows also end in a lone 8-element chunk and single elements.
+        for (int64_t n : {448, 461, 5}) CheckTile(t, n);
+      } else {
+        CheckTile(t, bs * (bs == 256 ? 3 : 7));
+      }
     }
-  }
+  });
 }
 
 TEST(VecDot, TileKernelsExistForThePromptTypes) {
-  if (std::string(VecDotTarget()) != "AVX2") GTEST_SKIP() << "no tile kernels for " << VecDotTarget();
+  ForEachVecDotTarget([] {
+    if (std::string(VecDotTarget()) == "scalar") return;
+    std::vector<uint8_t> buf(1024);
+    const void* p = buf.data();
+    float out = 0;
+    for (GgmlType t : {GgmlType::F32, GgmlType::F16, GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q5_0, GgmlType::Q4_K,
+                       GgmlType::Q6_K}) {
+      SCOPED_TRACE(TypeName(t));
+      EXPECT_TRUE(VecDotTile(t, &p, 0, &p, 0, 256, &out, 1));
+    }
+    EXPECT_FALSE(VecDotTile(GgmlType::BF16, &p, 0, &p, 0, 256, &out, 1));  // the batch order is its own
+    EXPECT_THROW(VecDotTile(GgmlType::Q4_K, &p, 0, &p, 0, 128, &out, 1), Error);
+  });
+}
+
+TEST(VecDot, TargetsCanBeForced) {
+  const std::vector<std::string> targets = VecDotTargets();
+  ASSERT_FALSE(targets.empty());
+  EXPECT_EQ(targets.back(), "scalar");
+  const std::string best = VecDotTarget();
+  EXPECT_EQ(best, targets.front());
+  ForceVecDotTarget("scalar");
+  EXPECT_STREQ(VecDotTarget(), "scalar");
   std::vector<uint8_t> buf(1024);
   const void* p = buf.data();
   float out = 0;
-  for (GgmlType t : {GgmlType::F32, GgmlType::F16, GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q5_0, GgmlType::Q4_K,
-                     GgmlType::Q6_K}) {
-    SCOPED_TRACE(TypeName(t));
-    EXPECT_TRUE(VecDotTile(t, &p, 0, &p, 0, 256, &out, 1));
+  EXPECT_FALSE(VecDotTile(GgmlType::Q4_0, &p, 0, &p, 0, 256, &out, 1));
+  try {
+    ForceVecDotTarget("NEON9");
+    ADD_FAILURE() << "an unknown target was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("NEON9"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("scalar"), std::string::npos) << e.what();
   }
-  EXPECT_FALSE(VecDotTile(GgmlType::BF16, &p, 0, &p, 0, 256, &out, 1));  // the batch order is its own
-  EXPECT_THROW(VecDotTile(GgmlType::Q4_K, &p, 0, &p, 0, 128, &out, 1), Error);
+  EXPECT_STREQ(VecDotTarget(), "scalar");  // a refused name changes nothing
+  ForceVecDotTarget("");
+  EXPECT_EQ(std::string(VecDotTarget()), best);
 }
 
 TEST(VecDot, RejectsBadSizesAndTypes) {

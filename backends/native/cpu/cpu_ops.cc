@@ -1,8 +1,7 @@
-// The fast CPU kernel table: weight matmuls and attention are spread over the
-// current tbb::task_arena; inner loops use the Highway primitives in
-// simd_ops.h and the SIMD VecDot of ggml_types.h (VecDotTile for a prompt:
-// the same sums, several rows and tokens at a time). Elementwise ops share
-// the reference loops' numerics; over a batch they are split across the arena.
+// The fast CPU kernel table: weight matmuls (cpu_matmul.h) and attention are
+// spread over the current tbb::task_arena; inner loops use the Highway
+// primitives in simd_ops.h. Elementwise ops share the reference loops'
+// numerics; over a batch they are split across the arena.
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -12,6 +11,7 @@
 #include <tbb/parallel_for.h>
 
 #include "backends/native/cpu/attention_score.h"
+#include "backends/native/cpu/cpu_matmul.h"
 #include "backends/native/cpu/ggml_exp.h"
 #include "backends/native/cpu/rope_cache.h"
 #include "backends/native/cpu/simd_ops.h"
@@ -20,44 +20,6 @@
 
 namespace bhasa::native {
 namespace {
-
-// Rows per task: enough work to amortize scheduling, small enough to balance.
-constexpr int64_t kRowGrain = 16;
-// Tokens per tile: the tile's converted activations stay in L2 while a block
-// of weight rows streams past them once.
-constexpr int64_t kTokenTile = 32;
-
-void CpuMatmul(const TensorInfo& w, const float* x, int64_t n_tokens, float* out) {
-  const int64_t rows = w.rows(), cols = w.cols();
-  if (n_tokens <= 0 || rows <= 0) return;
-  const size_t act_bytes = RowBytes(VecDotType(w.type), cols);
-  std::vector<uint8_t> act(act_bytes * n_tokens);
-  std::vector<const void*> acts(n_tokens);
-  tbb::parallel_for(int64_t{0}, n_tokens, [&](int64_t t) {
-    QuantizeActivation(w.type, x + t * cols, act.data() + t * act_bytes, cols);
-    acts[t] = act.data() + t * act_bytes;
-  });
-  const GgmlType type = w.type;
-  // ggml sums a batch's rows in another order than a single row (kernels.h).
-  const auto dot = n_tokens >= 2 ? VecDotBatched : VecDot;
-  for (int64_t t0 = 0; t0 < n_tokens; t0 += kTokenTile) {
-    const int64_t t1 = std::min(n_tokens, t0 + kTokenTile);
-    tbb::parallel_for(tbb::blocked_range<int64_t>(0, rows, kRowGrain), [&](const tbb::blocked_range<int64_t>& r) {
-      for (int64_t r0 = r.begin(); r0 < r.end(); r0 += kRowGrain) {
-        const int64_t r1 = std::min(r.end(), r0 + kRowGrain);
-        // A tile of VecDotBatched, bit-identical, unpacking each weight block
-        // once for several tokens; types without a tile kernel loop.
-        const void* row_ptrs[kRowGrain];
-        for (int64_t row = r0; row < r1; ++row) row_ptrs[row - r0] = w.Row(row);
-        if (n_tokens >= 2 && VecDotTile(type, row_ptrs, static_cast<int>(r1 - r0), acts.data() + t0,
-                                        static_cast<int>(t1 - t0), cols, out + t0 * rows + r0, rows))
-          continue;
-        for (int64_t row = r0; row < r1; ++row)
-          for (int64_t t = t0; t < t1; ++t) out[t * rows + row] = dot(type, row_ptrs[row - r0], acts[t], cols);
-      }
-    });
-  }
-}
 
 void CpuRmsnorm(const float* x, const float* weight, int64_t n, float eps, float* out) {
   double sum = 0;

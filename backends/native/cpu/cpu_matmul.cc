@@ -1,0 +1,58 @@
+#include "backends/native/cpu/cpu_matmul.h"
+
+#include <algorithm>
+#include <vector>
+
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
+namespace bhasa::native {
+namespace {
+
+// Rows per task for one token: a generation step streams every weight once,
+// so tasks only need to be long enough to amortize scheduling.
+constexpr int64_t kRowsPerTaskOne = 64;
+// Rows per task for a prompt: the block's weight rows stay in L1 while every
+// token's converted activation (in L2) goes past them in tiles.
+constexpr int64_t kRowsPerTask = 16;
+constexpr int64_t kTokenTile = 64;
+
+// One block of rows [r0, r1) against every token.
+void MatmulRows(const TensorInfo& w, int64_t r0, int64_t r1, const std::vector<const void*>& acts, float* out) {
+  const int64_t rows = w.rows(), cols = w.cols(), n_tokens = static_cast<int64_t>(acts.size());
+  const void* row_ptrs[kRowsPerTaskOne];
+  for (int64_t row = r0; row < r1; ++row) row_ptrs[row - r0] = w.Row(row);
+  const int n_rows = static_cast<int>(r1 - r0);
+  // BF16 sums one row in ggml's vec_dot order and a batch in its GEMM order
+  // (kernels.h); every other type has one order and a tile kernel.
+  const bool tiled = w.type != GgmlType::BF16 || n_tokens >= 2;
+  for (int64_t t0 = 0; t0 < n_tokens; t0 += kTokenTile) {
+    const int64_t t1 = std::min(n_tokens, t0 + kTokenTile);
+    if (tiled && VecDotTile(w.type, row_ptrs, n_rows, acts.data() + t0, static_cast<int>(t1 - t0), cols,
+                            out + t0 * rows + r0, rows))
+      continue;
+    const auto dot = n_tokens >= 2 ? VecDotBatched : VecDot;
+    for (int64_t t = t0; t < t1; ++t)
+      for (int64_t row = r0; row < r1; ++row) out[t * rows + row] = dot(w.type, row_ptrs[row - r0], acts[t], cols);
+  }
+}
+
+}  // namespace
+
+void CpuMatmul(const TensorInfo& w, const float* x, int64_t n_tokens, float* out) {
+  const int64_t rows = w.rows(), cols = w.cols();
+  if (n_tokens <= 0 || rows <= 0) return;
+  const size_t act_bytes = RowBytes(VecDotType(w.type), cols);
+  std::vector<uint8_t> act(act_bytes * n_tokens);
+  std::vector<const void*> acts(n_tokens);
+  tbb::parallel_for(int64_t{0}, n_tokens, [&](int64_t t) {
+    QuantizeActivation(w.type, x + t * cols, act.data() + t * act_bytes, cols);
+    acts[t] = act.data() + t * act_bytes;
+  });
+  const int64_t block = n_tokens == 1 ? kRowsPerTaskOne : kRowsPerTask;
+  tbb::parallel_for(tbb::blocked_range<int64_t>(0, rows, block), [&](const tbb::blocked_range<int64_t>& r) {
+    for (int64_t r0 = r.begin(); r0 < r.end(); r0 += block) MatmulRows(w, r0, std::min(r.end(), r0 + block), acts, out);
+  });
+}
+
+}  // namespace bhasa::native
