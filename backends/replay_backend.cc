@@ -13,6 +13,7 @@
 
 #include "backends/backend.h"
 #include "common/error.h"
+#include "common/json_field.h"
 #include "common/jsonl.h"
 
 namespace bhasa {
@@ -80,13 +81,14 @@ class ReplayBackend : public Backend {
   }
 
   void LoadFile(const std::string& path) {
+    static const std::string kWhere = "answer";
     std::string stem = fs::path(path).stem().string();
     ReadJsonl(path, [&](nlohmann::json& j, long line) {
       try {
         if (j.contains("response") && j["response"].is_object()) {  // a bhasa journal
           Response r = j["response"].get<Response>();
           if (r.status != ResponseStatus::kOk) return;
-          by_id_[j.value("request_id", r.request_id)] = r;
+          by_id_[FieldOr(j, "request_id", r.request_id, kWhere)] = r;
           return;
         }
         if (j.contains("responses") && j["responses"].is_array() && j.contains("id")) {  // SEA-HELM row file
@@ -97,7 +99,7 @@ class ReplayBackend : public Backend {
         if (j.contains("response") && j["response"].is_string()) text = j["response"].get<std::string>();
         else if (j.contains("text") && j["text"].is_string()) text = j["text"].get<std::string>();
         else throw Error("needs a 'response' or 'text' string, a 'responses' list, or a journal 'response' object");
-        Response r = TextResponse(text, j.value("finish_reason", "replayed"));
+        Response r = TextResponse(text, FieldOr(j, "finish_reason", "replayed", kWhere));
         bool keyed = false;
         for (const char* k : {"request_id", "id"})
           if (j.contains(k) && j[k].is_string()) { by_id_[j[k].get<std::string>()] = r; keyed = true; break; }
@@ -107,8 +109,6 @@ class ReplayBackend : public Backend {
         }
         if (!keyed) throw Error("needs 'request_id', 'id' or 'prompt_hash'");
       } catch (const Error& e) {
-        throw FileError(path, line, e.what());
-      } catch (const nlohmann::json::exception& e) {
         throw FileError(path, line, e.what());
       }
     });
