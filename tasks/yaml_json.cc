@@ -4,10 +4,12 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <regex>
 
 #include "common/error.h"
 #include "common/fs.h"
+#include "common/pystr.h"
 
 namespace bhasa::tasks {
 
@@ -30,18 +32,34 @@ nlohmann::json Scalar(const YAML::Node& n) {
   return s;
 }
 
-nlohmann::json Convert(const YAML::Node& n) {
+// YAML text is Unicode; a string that is not valid UTF-8 (a stray byte, an
+// escaped lone surrogate) would break every later use of it as JSON.
+const std::string& CheckedText(const YAML::Node& n, const std::string& source) {
+  const std::string& s = n.Scalar();
+  if (size_t bad = py::FindInvalidUtf8(s); bad != std::string::npos) {
+    char byte[8];
+    std::snprintf(byte, sizeof byte, "0x%02x", static_cast<unsigned char>(s[bad]));
+    throw FileError(source, n.Mark().line >= 0 ? n.Mark().line + 1 : 0,
+                    std::string("invalid UTF-8 (byte ") + byte + ") in '" + py::Encode(py::Decode(s)) + "'");
+  }
+  return s;
+}
+
+nlohmann::json Convert(const YAML::Node& n, const std::string& source) {
   switch (n.Type()) {
     case YAML::NodeType::Null: return nullptr;
-    case YAML::NodeType::Scalar: return Scalar(n);
+    case YAML::NodeType::Scalar: CheckedText(n, source); return Scalar(n);
     case YAML::NodeType::Sequence: {
       nlohmann::json a = nlohmann::json::array();
-      for (const auto& c : n) a.push_back(Convert(c));
+      for (const auto& c : n) a.push_back(Convert(c, source));
       return a;
     }
     case YAML::NodeType::Map: {
       nlohmann::json o = nlohmann::json::object();
-      for (const auto& kv : n) o[kv.first.as<std::string>()] = Convert(kv.second);
+      for (const auto& kv : n) {
+        if (!kv.first.IsScalar()) throw FileError(source, kv.first.Mark().line + 1, "a mapping key must be a plain value");
+        o[CheckedText(kv.first, source)] = Convert(kv.second, source);
+      }
       return o;
     }
     default: return nullptr;
@@ -52,7 +70,7 @@ nlohmann::json Convert(const YAML::Node& n) {
 
 nlohmann::json ParseYaml(const std::string& text, const std::string& source_name) {
   try {
-    return Convert(YAML::Load(text));
+    return Convert(YAML::Load(text), source_name);
   } catch (const YAML::Exception& e) {
     throw FileError(source_name, e.mark.line >= 0 ? e.mark.line + 1 : 0, "invalid YAML: " + e.msg);
   }
