@@ -17,16 +17,19 @@ jobs=${BHASA_FUZZ_JOBS:-2}
 root=$PWD
 out=$root/build-fuzz
 
-BHASA_WITH_FUZZ=1 bash scripts/install-deps.sh
-command -v clang++ >/dev/null || { echo "fuzz.sh: clang++ not found (scripts/install-deps.sh installs it)" >&2; exit 2; }
-cmake -S . -B "$out" -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
-  -DCMAKE_CXX_FLAGS_RELEASE="-O1 -gline-tables-only" -DBHASA_FUZZ=ON -DBHASA_SANITIZE=address,undefined \
-  -DBHASA_TESTS=OFF -DBHASA_BENCH=OFF -DBHASA_CUDA=OFF ${BHASA_CMAKE_ARGS:-} >/dev/null
+bin=${BHASA_FUZZ_BIN:-$out/fuzz}  # BHASA_FUZZ_BIN=DIR: run the fuzz_<target> binaries there, build nothing
 targets=("$@")
 if ((${#targets[@]} == 0)); then
   for f in fuzz/targets/*.cc; do targets+=("$(basename "$f" .cc)"); done
 fi
-cmake --build "$out" -j"$jobs" --target "${targets[@]/#/fuzz_}"
+if [[ -z ${BHASA_FUZZ_BIN:-} ]]; then
+  BHASA_WITH_FUZZ=1 bash scripts/install-deps.sh
+  command -v clang++ >/dev/null || { echo "fuzz.sh: clang++ not found (scripts/install-deps.sh installs it)" >&2; exit 2; }
+  cmake -S . -B "$out" -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+    -DCMAKE_CXX_FLAGS_RELEASE="-O1 -gline-tables-only" -DBHASA_FUZZ=ON -DBHASA_SANITIZE=address,undefined \
+    -DBHASA_TESTS=OFF -DBHASA_BENCH=OFF -DBHASA_CUDA=OFF ${BHASA_CMAKE_ARGS:-} >/dev/null
+  cmake --build "$out" -j"$jobs" --target "${targets[@]/#/fuzz_}"
+fi
 
 # Extra seeds beyond the committed ones: small files of the same formats.
 extra_seeds() {
@@ -55,7 +58,7 @@ for t in "${targets[@]}"; do
   rc=0
   # -rss_limit_mb: ASan's shadow memory plus the biggest legitimate input.
   ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1 \
-    "$out/fuzz/fuzz_$t" "${dict[@]}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 \
+    "$bin/fuzz_$t" "${dict[@]}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 \
     -max_len=65536 -print_final_stats=1 -artifact_prefix="$findings/" \
     "$corpus" "$root/fuzz/corpus/$t" "$seeds" "${regressions[@]}" >"$log" 2>&1 || rc=$?
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
