@@ -6,6 +6,7 @@
 //  - SEA-HELM per-row inference files <model>_<task>_<lang>.jsonl with the
 //    `responses` column (one entry per turn), matched to "<task>/<lang>/<id>/t<turn>".
 // A request is matched by id first, then by Request::PromptHash().
+#include <charconv>
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -34,7 +35,11 @@ class ReplayBackend : public Backend {
       if (comma == std::string::npos) break;
       start = comma + 1;
     }
-    delay_ms_ = std::stoi(o.Get("delay_ms", "0"));
+    const std::string delay = o.Get("delay_ms", "0");
+    if (auto [p, ec] = std::from_chars(delay.data(), delay.data() + delay.size(), delay_ms_);
+        ec != std::errc() || p != delay.data() + delay.size() || delay_ms_ < 0)
+      throw Error("replay backend: delay_ms (BHASA_REPLAY_DELAY_MS) must be a whole number of milliseconds, got '" +
+                  delay + "'");
     sources_ = files;
   }
 

@@ -15,7 +15,7 @@ namespace bhasa::tasks {
 
 namespace {
 
-nlohmann::json Scalar(const YAML::Node& n) {
+nlohmann::json Scalar(const YAML::Node& n, const std::string& source) {
   const std::string& s = n.Scalar();
   if (n.Tag() == "!") return s;  // quoted: always a string
   if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return nullptr;
@@ -28,7 +28,14 @@ nlohmann::json Scalar(const YAML::Node& n) {
     auto [p, ec] = std::from_chars(s.data() + (s[0] == '+'), s.data() + s.size(), v);
     if (ec == std::errc()) return v;
   }
-  if (std::regex_match(s, kFloat)) return std::stod(s);
+  if (std::regex_match(s, kFloat)) {
+    double v = 0;
+    auto [p, ec] = std::from_chars(s.data() + (s[0] == '+'), s.data() + s.size(), v);
+    // Beyond double (1e999, 1e-999): PyYAML reads inf or 0, which would silently differ.
+    if (ec != std::errc() || !std::isfinite(v))
+      throw FileError(source, n.Mark().line + 1, "number out of range: " + s.substr(0, 40));
+    return v;
+  }
   return s;
 }
 
@@ -48,7 +55,7 @@ const std::string& CheckedText(const YAML::Node& n, const std::string& source) {
 nlohmann::json Convert(const YAML::Node& n, const std::string& source) {
   switch (n.Type()) {
     case YAML::NodeType::Null: return nullptr;
-    case YAML::NodeType::Scalar: CheckedText(n, source); return Scalar(n);
+    case YAML::NodeType::Scalar: CheckedText(n, source); return Scalar(n, source);
     case YAML::NodeType::Sequence: {
       nlohmann::json a = nlohmann::json::array();
       for (const auto& c : n) a.push_back(Convert(c, source));

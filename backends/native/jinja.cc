@@ -29,6 +29,22 @@ struct Tok {
   json num;
 };
 
+// A number literal: digits, with one '.' when is_float. Python's ints are
+// unbounded; one beyond 64 bits (or a float beyond double) is a parse error.
+json NumberLiteral(const std::string& t, bool is_float, int line) {
+  const char* end = t.data() + t.size();
+  if (is_float) {
+    double v = 0;
+    auto [p, ec] = std::from_chars(t.data(), end, v);
+    if (ec == std::errc() && p == end && std::isfinite(v)) return v;
+  } else {
+    int64_t v = 0;
+    auto [p, ec] = std::from_chars(t.data(), end, v);
+    if (ec == std::errc() && p == end) return v;
+  }
+  Fail(line, "number out of range: " + t.substr(0, 40));
+}
+
 std::vector<Tok> Lex(std::string_view s, int line) {
   std::vector<Tok> out;
   size_t i = 0;
@@ -48,7 +64,7 @@ std::vector<Tok> Lex(std::string_view s, int line) {
         ++j;
       }
       std::string t(s.substr(i, j - i));
-      out.push_back({Tok::kNum, t, is_float ? json(std::stod(t)) : json(std::stoll(t))});
+      out.push_back({Tok::kNum, t, NumberLiteral(t, is_float, line)});
       i = j;
     } else if (c == '\'' || c == '"') {
       std::string v;
