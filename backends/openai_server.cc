@@ -8,6 +8,7 @@
 #include <deque>
 #include <future>
 #include <limits>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -392,9 +393,11 @@ struct OpenAiServer::Impl {
         if (stopped) break;
         sessions.insert(sock.native_handle());
       }
-      std::thread([this, s = std::move(sock)]() mutable {
-        const int fd = s.native_handle();
-        Session(s);
+      std::thread([this, s = std::make_unique<tcp::socket>(std::move(sock))]() mutable {
+        const int fd = s->native_handle();
+        Session(*s);
+        // The socket deregisters from `io` as it goes: before ~Impl may run.
+        s.reset();
         std::lock_guard lock(sessions_mu);
         sessions.erase(fd);
         sessions_cv.notify_all();
