@@ -370,7 +370,7 @@ std::vector<Seg> Segment(const std::string& src) {
     for (size_t k = i; k < j; ++k) line += src[k] == '\n';
     flush();
     if (lstrip_here || keep_here) inner.erase(0, 1);
-    if (rstrip_after) inner.pop_back();
+    if (rstrip_after && !inner.empty()) inner.pop_back();  // "{{-}}": one '-' serves both sides
     if (kind != '#') segs.push_back({kind == '{' ? Seg::kExpr : Seg::kStmt, inner, line});
     i = j + 2;
     if (rstrip_after) strip_next = true;
