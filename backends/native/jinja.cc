@@ -700,8 +700,17 @@ json Renderer::Call(const Expr& e, int line) {
   if (callee.kind == Expr::kVar) {
     if (callee.name == "raise_exception") throw Error("chat template: " + ToStr(arg(0)));
     if (callee.name == "range") {
+      auto bound = [&](size_t i) {
+        const json v = arg(i);
+        if (!v.is_number_integer()) Fail(line, "range() takes integers, got " + ToStr(v));
+        return v.get<int64_t>();
+      };
+      const int64_t from = args.size() > 1 ? bound(0) : 0, to = args.size() > 1 ? bound(1) : bound(0);
+      // A chat template counts messages; a range this long is a broken template, not a loop to run.
+      constexpr uint64_t kMaxRange = 1'000'000;
+      if (to > from && static_cast<uint64_t>(to) - static_cast<uint64_t>(from) > kMaxRange)
+        Fail(line, "range() of more than " + std::to_string(kMaxRange) + " items");
       json l = json::array();
-      int64_t from = args.size() > 1 ? arg(0).get<int64_t>() : 0, to = args.size() > 1 ? arg(1).get<int64_t>() : arg(0).get<int64_t>();
       for (int64_t i = from; i < to; ++i) l.push_back(i);
       return l;
     }
