@@ -9,6 +9,7 @@
 #include <deque>
 #include <future>
 #include <limits>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>

@@ -6,6 +6,7 @@
 //  - SEA-HELM per-row inference files <model>_<task>_<lang>.jsonl with the
 //    `responses` column (one entry per turn), matched to "<task>/<lang>/<id>/t<turn>".
 // A request is matched by id first, then by Request::PromptHash().
+#include <charconv>
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -13,6 +14,7 @@
 
 #include "backends/backend.h"
 #include "common/error.h"
+#include "common/json_field.h"
 #include "common/jsonl.h"
 
 namespace bhasa {
@@ -33,7 +35,11 @@ class ReplayBackend : public Backend {
       if (comma == std::string::npos) break;
       start = comma + 1;
     }
-    delay_ms_ = std::stoi(o.Get("delay_ms", "0"));
+    const std::string delay = o.Get("delay_ms", "0");
+    if (auto [p, ec] = std::from_chars(delay.data(), delay.data() + delay.size(), delay_ms_);
+        ec != std::errc() || p != delay.data() + delay.size() || delay_ms_ < 0)
+      throw Error("replay backend: delay_ms (BHASA_REPLAY_DELAY_MS) must be a whole number of milliseconds, got '" +
+                  delay + "'");
     sources_ = files;
   }
 
@@ -80,13 +86,14 @@ class ReplayBackend : public Backend {
   }
 
   void LoadFile(const std::string& path) {
+    static const std::string kWhere = "answer";
     std::string stem = fs::path(path).stem().string();
     ReadJsonl(path, [&](nlohmann::json& j, long line) {
       try {
         if (j.contains("response") && j["response"].is_object()) {  // a bhasa journal
           Response r = j["response"].get<Response>();
           if (r.status != ResponseStatus::kOk) return;
-          by_id_[j.value("request_id", r.request_id)] = r;
+          by_id_[FieldOr(j, "request_id", r.request_id, kWhere)] = r;
           return;
         }
         if (j.contains("responses") && j["responses"].is_array() && j.contains("id")) {  // SEA-HELM row file
@@ -97,7 +104,7 @@ class ReplayBackend : public Backend {
         if (j.contains("response") && j["response"].is_string()) text = j["response"].get<std::string>();
         else if (j.contains("text") && j["text"].is_string()) text = j["text"].get<std::string>();
         else throw Error("needs a 'response' or 'text' string, a 'responses' list, or a journal 'response' object");
-        Response r = TextResponse(text, j.value("finish_reason", "replayed"));
+        Response r = TextResponse(text, FieldOr(j, "finish_reason", "replayed", kWhere));
         bool keyed = false;
         for (const char* k : {"request_id", "id"})
           if (j.contains(k) && j[k].is_string()) { by_id_[j[k].get<std::string>()] = r; keyed = true; break; }
@@ -107,8 +114,6 @@ class ReplayBackend : public Backend {
         }
         if (!keyed) throw Error("needs 'request_id', 'id' or 'prompt_hash'");
       } catch (const Error& e) {
-        throw FileError(path, line, e.what());
-      } catch (const nlohmann::json::exception& e) {
         throw FileError(path, line, e.what());
       }
     });

@@ -1,6 +1,7 @@
 #include "common/request.h"
 
 #include "common/error.h"
+#include "common/json_field.h"
 #include "common/sha256.h"
 
 namespace bhasa {
@@ -92,17 +93,21 @@ void to_json(nlohmann::json& j, const Response& r) {
   if (!r.error.empty()) j["error"] = r.error;
   if (!r.logprobs.is_null()) j["logprobs"] = r.logprobs;
 }
+// A saved Response (journals, replay files): a wrong-typed field is a
+// bhasa::Error naming it, which readers prefix with their file and line.
 void from_json(const nlohmann::json& j, Response& r) {
+  const std::string where = "response";
+  if (!j.is_object()) throw Error(where + ": must be an object");
   r = Response{};
-  r.request_id = j.at("request_id").get<std::string>();
-  r.status = ResponseStatusFromString(j.value("status", "ok"));
-  r.text = j.value("text", "");
-  r.reasoning = j.value("reasoning", "");
-  r.finish_reason = j.value("finish_reason", "");
-  r.error = j.value("error", "");
-  r.prompt_tokens = j.value("prompt_tokens", 0);
-  r.completion_tokens = j.value("completion_tokens", 0);
-  r.seconds = j.value("seconds", 0.0);
+  r.request_id = RequireField<std::string>(j, "request_id", where);
+  r.status = ResponseStatusFromString(FieldOr(j, "status", "ok", where));
+  r.text = FieldOr(j, "text", "", where);
+  r.reasoning = FieldOr(j, "reasoning", "", where);
+  r.finish_reason = FieldOr(j, "finish_reason", "", where);
+  r.error = FieldOr(j, "error", "", where);
+  r.prompt_tokens = FieldOr(j, "prompt_tokens", 0, where);
+  r.completion_tokens = FieldOr(j, "completion_tokens", 0, where);
+  r.seconds = FieldOr(j, "seconds", 0.0, where);
   if (j.contains("logprobs")) r.logprobs = j["logprobs"];
 }
 

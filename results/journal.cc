@@ -5,6 +5,7 @@
 
 #include "common/error.h"
 #include "common/fs.h"
+#include "common/json_field.h"
 
 namespace bhasa::results {
 
@@ -14,10 +15,12 @@ Journal::Journal(const std::string& path) {
         path,
         [&](nlohmann::json& j, long line) {
           try {
-            Response r = j.at("response").get<Response>();
+            const nlohmann::json* saved = FindField(j, "response");
+            if (!saved) throw Error("field 'response' is missing");
+            Response r = saved->get<Response>();
             std::string id = r.request_id;  // read before the move below
-            entries_[id] = Entry{j.value("hash", ""), std::move(r)};
-          } catch (const nlohmann::json::exception& e) {
+            entries_[id] = Entry{FieldOr(j, "hash", "", "journal entry"), std::move(r)};
+          } catch (const Error& e) {
             throw FileError(path, line, std::string("malformed journal entry: ") + e.what() +
                                             std::string(kDamagedJournalNote));
           }

@@ -15,6 +15,9 @@ packages=(
 # (nodesource, nvm) with its own npm is as good.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then packages+=(nodejs npm); fi
 if [[ "${BHASA_WITH_BROWSER:-0}" == 1 ]]; then packages+=(chromium); fi
+# scripts/fuzz.sh: clang with libFuzzer and the sanitizer runtimes;
+# scripts/soak-kill.sh: jq.
+if [[ "${BHASA_WITH_FUZZ:-0}" == 1 ]]; then packages+=(clang libclang-rt-dev jq); fi
 
 missing=()
 for p in "${packages[@]}"; do

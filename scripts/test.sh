@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Builds bhasa in ./build (Release) and runs the whole test suite with ctest.
+# Builds bhasa in ./build (Release) and runs the whole test suite with ctest;
+# with BHASA_SANITIZE_SUITE=1, builds it again in ./build-asan under ASan+UBSan
+# and runs the suite there too.
 # Tests that need ../shared (llama.cpp fixtures, SEA-HELM configs) skip with a
 # message when it is absent.
 set -euo pipefail
@@ -9,3 +11,15 @@ jobs=$(nproc 2>/dev/null || echo 2)
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DBHASA_BENCH=ON ${BHASA_CMAKE_ARGS:-}
 cmake --build build -j"$jobs"
 ctest --test-dir build --output-on-failure -j"$jobs" --timeout 900 "$@"
+
+# The same suite again under AddressSanitizer + UndefinedBehaviorSanitizer
+# (any report fails its test). No CUDA (nvcc takes no sanitizer flags, and CI
+# has no GPU) and no benchmarks. Opt-in: instrumented compiles cost several
+# times the Release build's.
+if [[ ${BHASA_SANITIZE_SUITE:-0} == 1 ]]; then
+  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Release -DBHASA_BENCH=OFF -DBHASA_CUDA=OFF \
+    -DBHASA_SANITIZE=address,undefined ${BHASA_CMAKE_ARGS:-}
+  cmake --build build-asan -j"$jobs"
+  ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    ctest --test-dir build-asan --output-on-failure -j"$jobs" --timeout 1800 "$@"
+fi

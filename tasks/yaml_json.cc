@@ -4,16 +4,18 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <regex>
 
 #include "common/error.h"
 #include "common/fs.h"
+#include "common/pystr.h"
 
 namespace bhasa::tasks {
 
 namespace {
 
-nlohmann::json Scalar(const YAML::Node& n) {
+nlohmann::json Scalar(const YAML::Node& n, const std::string& source) {
   const std::string& s = n.Scalar();
   if (n.Tag() == "!") return s;  // quoted: always a string
   if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return nullptr;
@@ -26,22 +28,45 @@ nlohmann::json Scalar(const YAML::Node& n) {
     auto [p, ec] = std::from_chars(s.data() + (s[0] == '+'), s.data() + s.size(), v);
     if (ec == std::errc()) return v;
   }
-  if (std::regex_match(s, kFloat)) return std::stod(s);
+  if (std::regex_match(s, kFloat)) {
+    double v = 0;
+    auto [p, ec] = std::from_chars(s.data() + (s[0] == '+'), s.data() + s.size(), v);
+    // Beyond double (1e999, 1e-999): PyYAML reads inf or 0, which would silently differ.
+    if (ec != std::errc() || !std::isfinite(v))
+      throw FileError(source, n.Mark().line + 1, "number out of range: " + s.substr(0, 40));
+    return v;
+  }
   return s;
 }
 
-nlohmann::json Convert(const YAML::Node& n) {
+// YAML text is Unicode; a string that is not valid UTF-8 (a stray byte, an
+// escaped lone surrogate) would break every later use of it as JSON.
+const std::string& CheckedText(const YAML::Node& n, const std::string& source) {
+  const std::string& s = n.Scalar();
+  if (size_t bad = py::FindInvalidUtf8(s); bad != std::string::npos) {
+    char byte[8];
+    std::snprintf(byte, sizeof byte, "0x%02x", static_cast<unsigned char>(s[bad]));
+    throw FileError(source, n.Mark().line >= 0 ? n.Mark().line + 1 : 0,
+                    std::string("invalid UTF-8 (byte ") + byte + ") in '" + py::Encode(py::Decode(s)) + "'");
+  }
+  return s;
+}
+
+nlohmann::json Convert(const YAML::Node& n, const std::string& source) {
   switch (n.Type()) {
     case YAML::NodeType::Null: return nullptr;
-    case YAML::NodeType::Scalar: return Scalar(n);
+    case YAML::NodeType::Scalar: CheckedText(n, source); return Scalar(n, source);
     case YAML::NodeType::Sequence: {
       nlohmann::json a = nlohmann::json::array();
-      for (const auto& c : n) a.push_back(Convert(c));
+      for (const auto& c : n) a.push_back(Convert(c, source));
       return a;
     }
     case YAML::NodeType::Map: {
       nlohmann::json o = nlohmann::json::object();
-      for (const auto& kv : n) o[kv.first.as<std::string>()] = Convert(kv.second);
+      for (const auto& kv : n) {
+        if (!kv.first.IsScalar()) throw FileError(source, kv.first.Mark().line + 1, "a mapping key must be a plain value");
+        o[CheckedText(kv.first, source)] = Convert(kv.second, source);
+      }
       return o;
     }
     default: return nullptr;
@@ -52,7 +77,7 @@ nlohmann::json Convert(const YAML::Node& n) {
 
 nlohmann::json ParseYaml(const std::string& text, const std::string& source_name) {
   try {
-    return Convert(YAML::Load(text));
+    return Convert(YAML::Load(text), source_name);
   } catch (const YAML::Exception& e) {
     throw FileError(source_name, e.mark.line >= 0 ? e.mark.line + 1 : 0, "invalid YAML: " + e.msg);
   }

@@ -29,6 +29,22 @@ struct Tok {
   json num;
 };
 
+// A number literal: digits, with one '.' when is_float. Python's ints are
+// unbounded; one beyond 64 bits (or a float beyond double) is a parse error.
+json NumberLiteral(const std::string& t, bool is_float, int line) {
+  const char* end = t.data() + t.size();
+  if (is_float) {
+    double v = 0;
+    auto [p, ec] = std::from_chars(t.data(), end, v);
+    if (ec == std::errc() && p == end && std::isfinite(v)) return v;
+  } else {
+    int64_t v = 0;
+    auto [p, ec] = std::from_chars(t.data(), end, v);
+    if (ec == std::errc() && p == end) return v;
+  }
+  Fail(line, "number out of range: " + t.substr(0, 40));
+}
+
 std::vector<Tok> Lex(std::string_view s, int line) {
   std::vector<Tok> out;
   size_t i = 0;
@@ -48,7 +64,7 @@ std::vector<Tok> Lex(std::string_view s, int line) {
         ++j;
       }
       std::string t(s.substr(i, j - i));
-      out.push_back({Tok::kNum, t, is_float ? json(std::stod(t)) : json(std::stoll(t))});
+      out.push_back({Tok::kNum, t, NumberLiteral(t, is_float, line)});
       i = j;
     } else if (c == '\'' || c == '"') {
       std::string v;
@@ -354,7 +370,7 @@ std::vector<Seg> Segment(const std::string& src) {
     for (size_t k = i; k < j; ++k) line += src[k] == '\n';
     flush();
     if (lstrip_here || keep_here) inner.erase(0, 1);
-    if (rstrip_after) inner.pop_back();
+    if (rstrip_after && !inner.empty()) inner.pop_back();  // "{{-}}": one '-' serves both sides
     if (kind != '#') segs.push_back({kind == '{' ? Seg::kExpr : Seg::kStmt, inner, line});
     i = j + 2;
     if (rstrip_after) strip_next = true;
@@ -684,8 +700,17 @@ json Renderer::Call(const Expr& e, int line) {
   if (callee.kind == Expr::kVar) {
     if (callee.name == "raise_exception") throw Error("chat template: " + ToStr(arg(0)));
     if (callee.name == "range") {
+      auto bound = [&](size_t i) {
+        const json v = arg(i);
+        if (!v.is_number_integer()) Fail(line, "range() takes integers, got " + ToStr(v));
+        return v.get<int64_t>();
+      };
+      const int64_t from = args.size() > 1 ? bound(0) : 0, to = args.size() > 1 ? bound(1) : bound(0);
+      // A chat template counts messages; a range this long is a broken template, not a loop to run.
+      constexpr uint64_t kMaxRange = 1'000'000;
+      if (to > from && static_cast<uint64_t>(to) - static_cast<uint64_t>(from) > kMaxRange)
+        Fail(line, "range() of more than " + std::to_string(kMaxRange) + " items");
       json l = json::array();
-      int64_t from = args.size() > 1 ? arg(0).get<int64_t>() : 0, to = args.size() > 1 ? arg(1).get<int64_t>() : arg(0).get<int64_t>();
       for (int64_t i = from; i < to; ++i) l.push_back(i);
       return l;
     }

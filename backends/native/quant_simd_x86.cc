@@ -17,7 +17,9 @@
 #include "backends/native/quant_blocks.h"
 #include "backends/native/quant_impl.h"
 
-#if defined(__x86_64__) && defined(__GNUC__)
+// GCC only: the region below is compiled for AVX2 by `#pragma GCC target`,
+// which clang ignores (a clang build, e.g. the fuzz targets, uses the scalar path).
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #include <immintrin.h>
 #define BHASA_X86_SIMD 1
 #endif

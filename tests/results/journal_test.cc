@@ -133,6 +133,30 @@ TEST(Journal, DamageBeforeTheLastLineIsRefusedAndLeftAlone) {
   }
 }
 
+// A field of the wrong type names the line and the field; an unknown status
+// names the line too (it used to reach the user without it).
+TEST(Journal, WrongTypedFieldNamesLineAndField) {
+  auto dir = testing::TempDir("journal");
+  auto path = dir + "/responses.jsonl";
+  const std::pair<const char*, const char*> cases[] = {
+      {R"({"request_id":"a","hash":"h","response":{"request_id":"a","text":["x"]}})", "field 'text' must be a string"},
+      {R"({"request_id":"a","hash":7,"response":{"request_id":"a"}})", "field 'hash' must be a string"},
+      {R"({"request_id":"a","response":{"request_id":"a","status":"maybe"}})", "unknown response status 'maybe'"},
+  };
+  for (const auto& [line, problem] : cases) {
+    WriteFileAtomic(path, std::string(line) + "\n" + R"({"request_id":"b","response":{"request_id":"b"}})" + "\n");
+    try {
+      Journal j(path);
+      ADD_FAILURE() << "accepted: " << line;
+    } catch (const Error& e) {
+      const std::string msg = e.what();
+      EXPECT_TRUE(msg.starts_with(path + ":1: malformed journal entry: ")) << msg;
+      EXPECT_NE(msg.find(problem), std::string::npos) << msg;
+      EXPECT_EQ(msg.find("json.exception"), std::string::npos) << msg;
+    }
+  }
+}
+
 TEST(Journal, RepeatedLineKeepsOneAnswerPerRequest) {
   auto dir = testing::TempDir("journal");
   auto path = dir + "/responses.jsonl";

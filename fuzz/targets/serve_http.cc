@@ -1,0 +1,75 @@
+// `bhasa serve` as a hostile client meets it: the input is sent as raw bytes
+// over a TCP connection to an in-process OpenAiServer (HTTP parsing, routing,
+// request body fields, streamed and plain replies), and the reply is read to
+// the end. The server answers from the replay backend, which knows the
+// answer to one chat ("Halo") and one completion prompt ("Halo"), so that
+// seeds reach the success and streaming paths as well as the refusals.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "backends/backend.h"
+#include "backends/openai_server.h"
+#include "fuzz/support.h"
+
+namespace {
+
+using namespace bhasa;
+
+std::string AnswersFile(const fuzz::ScratchDir& dir) {
+  Request chat;
+  chat.messages = {{"user", "Halo"}};
+  Request completion;
+  completion.prompt = "Halo";
+  std::string lines;
+  for (const Request* r : {&chat, &completion})
+    lines += nlohmann::json{{"prompt_hash", r->PromptHash()}, {"text", "Halo juga!"}}.dump() + "\n";
+  return dir.Write("answers.jsonl", lines);
+}
+
+// Started once and never stopped or destroyed: its thread serves until the
+// process ends, so nothing may be torn down under it at exit.
+int ServerPort() {
+  static const int port = [] {
+    static const fuzz::ScratchDir dir;
+    BackendOptions options;
+    options.values["file"] = AnswersFile(dir);
+    static Backend* backend = MakeBackend("replay", options).release();
+    backends::ServerOptions so;
+    so.port = 0;
+    so.model_name = "tiny";
+    static backends::OpenAiServer* server = new backends::OpenAiServer(*backend, so);
+    std::thread([] { server->Run(); }).detach();
+    return server->port();
+  }();
+  return port;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(ServerPort()));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0 || connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) std::abort();
+  // A server that stops answering is a finding: libFuzzer's -timeout reports it.
+  for (size_t sent = 0; sent < size;) {
+    ssize_t n = send(fd, data + sent, size - sent, MSG_NOSIGNAL);
+    if (n <= 0) break;  // the server refused the rest and closed: fine
+    sent += static_cast<size_t>(n);
+  }
+  shutdown(fd, SHUT_WR);
+  char buf[4096];
+  while (recv(fd, buf, sizeof buf, 0) > 0) {
+  }
+  close(fd);
+  return 0;
+}
