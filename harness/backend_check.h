@@ -14,7 +14,8 @@ namespace bhasa {
 // a final message for base models' two-phase decoding. `role` ("model",
 // "judge") names the backend in messages. Prints the backend's warning, if
 // any, on stderr. Throws Error with kExitRuntime when the backend cannot be
-// reached, kExitUsage when it cannot do what the run needs.
-void CheckBackend(const Backend& backend, const std::string& role, bool base_model);
+// reached, kExitUsage when it cannot do what the run needs. Returns the
+// capabilities it was told.
+BackendCapabilities CheckBackend(const Backend& backend, const std::string& role, bool base_model);
 
 }  // namespace bhasa
