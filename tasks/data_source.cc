@@ -148,8 +148,7 @@ std::optional<SplitFiles> LocateSplit(const TaskConfig& config, const std::strin
   if (FileExists(ours)) return SplitFiles{{ours}, ours};
   note(ours);
   // A log-likelihood version (sentiment-logprobs) reads its family task's rows.
-  if (const std::string tail = "-logprobs"; config.use_logprobs && config.name.ends_with(tail)) {
-    const std::string base = config.name.substr(0, config.name.size() - tail.size());
+  if (const std::string base = LogprobRowsTask(config); !base.empty()) {
     const std::string theirs = split == Split::kTest ? TestSplitPath(options.data_dir, base, lang)
                                                      : ExampleSplitPath(options.data_dir, base, lang);
     if (FileExists(theirs)) return SplitFiles{{theirs}, theirs};

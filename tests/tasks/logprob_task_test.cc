@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "tasks/dataset.h"
 #include "tasks/logprob_task.h"
 #include "tasks/task.h"
 #include "tests/test_support.h"
@@ -48,6 +49,8 @@ TEST_F(LogprobTaskTest, ConfigLoadsAsALogprobTaskOfItsFamily) {
   EXPECT_EQ(c.family, "sentiment");
   EXPECT_EQ(c.scorer, "logprobs");
   EXPECT_FALSE(catalog_.Get("sentiment").use_logprobs);
+  EXPECT_EQ(LogprobRowsTask(c), "sentiment");  // reads the family task's rows
+  EXPECT_EQ(LogprobRowsTask(catalog_.Get("sentiment")), "");
   EXPECT_EQ(LogprobTask::Separator(c.languages.at("id")), " ");
   LanguageConfig odd;
   odd.prompt.answer_template = "{answer_tag}\n{label}";  // the regex's `.` stops at a line break
