@@ -17,4 +17,9 @@ BackendCapabilities CheckBackend(const Backend& backend, const std::string& role
   return c;
 }
 
+std::string WhyBackendCannotRun(const tasks::TaskConfig& task, const BackendCapabilities& c, const std::string& backend) {
+  if (task.use_logprobs && !c.logprobs) return "the " + backend + " backend cannot give log-probabilities";
+  return "";
+}
+
 }  // namespace bhasa

@@ -53,18 +53,18 @@ PreparedRun Prepare(const RunOptions& o) {
   return p;
 }
 
-// Log-likelihood tasks need log-probabilities the backend cannot give: they
-// are left out, saying why, and the rest runs.
-void SkipLogprobTasks(PreparedRun& p, const std::string& backend) {
+// Tasks the backend cannot run (log-likelihood tasks without
+// log-probabilities) are left out, saying why, and the rest runs.
+void SkipTasksTheBackendCannotRun(PreparedRun& p, const BackendCapabilities& caps, const std::string& backend) {
   std::erase_if(p.tasks, [&](const std::unique_ptr<tasks::Task>& t) {
-    if (!t->config().use_logprobs) return false;
-    std::fprintf(stderr, "bhasa: skipping %s (%s): the %s backend cannot give log-probabilities\n",
-                 t->config().name.c_str(), t->lang().c_str(), backend.c_str());
+    const std::string why = WhyBackendCannotRun(t->config(), caps, backend);
+    if (why.empty()) return false;
+    std::fprintf(stderr, "bhasa: skipping %s (%s): %s\n", t->config().name.c_str(), t->lang().c_str(), why.c_str());
     return true;
   });
   p.ptrs.clear();
   for (auto& t : p.tasks) p.ptrs.push_back(t.get());
-  if (p.tasks.empty()) throw Error("nothing to run: every planned task needs log-probabilities", kExitUsage);
+  if (p.tasks.empty()) throw Error("nothing to run: the " + backend + " backend can run none of the planned tasks", kExitUsage);
 }
 
 nlohmann::json RunMeta(const RunOptions& o, const nlohmann::json& backend_desc, const PipelineStats& stats) {
@@ -108,7 +108,7 @@ int RunCommand(std::span<const std::string> args) {
   // unreachable server stops here with exit 3.
   std::unique_ptr<Backend> backend = MakeBackend(o.backend, MakeBackendOptions(o));
   const BackendCapabilities caps = CheckBackend(*backend, "model", o.model_kind == "base");
-  if (!caps.logprobs) SkipLogprobTasks(p, backend->name());
+  SkipTasksTheBackendCannotRun(p, caps, backend->name());
   std::unique_ptr<Backend> judge;
   if (p.needs_judge) {
     if (o.judge_backend.empty())
