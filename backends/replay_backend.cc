@@ -44,7 +44,12 @@ class ReplayBackend : public Backend {
   }
 
   std::string name() const override { return "replay"; }
-  BackendCapabilities capabilities() const override { return {}; }
+  // Saved journal answers keep their log-probabilities.
+  BackendCapabilities capabilities() const override {
+    BackendCapabilities c;
+    c.logprobs = true;
+    return c;
+  }
   nlohmann::json Describe() const override {
     return {{"backend", "replay"}, {"sources", sources_}, {"answers", by_id_.size() + by_hash_.size()}};
   }

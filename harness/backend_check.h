@@ -6,6 +6,7 @@
 #include <string>
 
 #include "backends/backend.h"
+#include "tasks/task_config.h"
 
 namespace bhasa {
 
@@ -14,7 +15,12 @@ namespace bhasa {
 // a final message for base models' two-phase decoding. `role` ("model",
 // "judge") names the backend in messages. Prints the backend's warning, if
 // any, on stderr. Throws Error with kExitRuntime when the backend cannot be
-// reached, kExitUsage when it cannot do what the run needs.
-void CheckBackend(const Backend& backend, const std::string& role, bool base_model);
+// reached, kExitUsage when it cannot do what the run needs. Returns the
+// capabilities it was told.
+BackendCapabilities CheckBackend(const Backend& backend, const std::string& role, bool base_model);
+
+// Why a backend with capabilities `c` cannot run `task`, or "" when it can:
+// a log-likelihood task needs log-probabilities.
+std::string WhyBackendCannotRun(const tasks::TaskConfig& task, const BackendCapabilities& c, const std::string& backend);
 
 }  // namespace bhasa

@@ -39,11 +39,32 @@ PreparedRun Prepare(const RunOptions& o) {
   tasks::TaskContext ctx = MakeTaskContext(o);
   for (const auto& pt : plan) {
     const auto& cfg = p.catalog.Get(pt.task);
+    // Reasoning models run such tasks on every run, as SEA-HELM lets them.
+    if (cfg.max_n_runs > 0 && o.run >= cfg.max_n_runs && !o.reasoning) {
+      std::fprintf(stderr, "bhasa: skipping %s (%s): it runs at most %d time(s) (max_n_runs), this is run %d\n",
+                   pt.task.c_str(), pt.lang.c_str(), cfg.max_n_runs, o.run);
+      continue;
+    }
     p.tasks.push_back(tasks::MakeTask(cfg, pt.lang, ctx));
     if (cfg.raw.value("use_judges", false) && cfg.family == "mtbench") p.needs_judge = true;
   }
+  if (p.tasks.empty()) throw Error("nothing to run: every planned task is past its max_n_runs", kExitUsage);
   for (auto& t : p.tasks) p.ptrs.push_back(t.get());
   return p;
+}
+
+// Tasks the backend cannot run (log-likelihood tasks without
+// log-probabilities) are left out, saying why, and the rest runs.
+void SkipTasksTheBackendCannotRun(PreparedRun& p, const BackendCapabilities& caps, const std::string& backend) {
+  std::erase_if(p.tasks, [&](const std::unique_ptr<tasks::Task>& t) {
+    const std::string why = WhyBackendCannotRun(t->config(), caps, backend);
+    if (why.empty()) return false;
+    std::fprintf(stderr, "bhasa: skipping %s (%s): %s\n", t->config().name.c_str(), t->lang().c_str(), why.c_str());
+    return true;
+  });
+  p.ptrs.clear();
+  for (auto& t : p.tasks) p.ptrs.push_back(t.get());
+  if (p.tasks.empty()) throw Error("nothing to run: the " + backend + " backend can run none of the planned tasks", kExitUsage);
 }
 
 nlohmann::json RunMeta(const RunOptions& o, const nlohmann::json& backend_desc, const PipelineStats& stats) {
@@ -86,7 +107,8 @@ int RunCommand(std::span<const std::string> args) {
   // Backends are made and asked before the run directory exists: an
   // unreachable server stops here with exit 3.
   std::unique_ptr<Backend> backend = MakeBackend(o.backend, MakeBackendOptions(o));
-  CheckBackend(*backend, "model", o.model_kind == "base");
+  const BackendCapabilities caps = CheckBackend(*backend, "model", o.model_kind == "base");
+  SkipTasksTheBackendCannotRun(p, caps, backend->name());
   std::unique_ptr<Backend> judge;
   if (p.needs_judge) {
     if (o.judge_backend.empty())

@@ -76,7 +76,9 @@ std::vector<PlannedTask> ResolvePlan(const tasks::TaskCatalog& cat, const PlanRe
   std::vector<std::string> names;
   const bool all = req.tasks.empty() || (req.tasks.size() == 1 && req.tasks[0] == "all");
   if (all) {
-    for (const auto& [k, v] : cat.tasks) names.push_back(k);
+    // Log-likelihood tasks run when named or in a suite (SEA-HELM keeps them in seahelm_logprobs).
+    for (const auto& [k, v] : cat.tasks)
+      if (!v.use_logprobs) names.push_back(k);
   } else {
     for (const auto& n : req.tasks)
       for (const auto& t : Expand(cat, n)) names.push_back(t);

@@ -55,9 +55,14 @@ std::vector<std::string> DataFilesRead(const std::vector<tasks::Task*>& tasks, c
   std::set<std::string> files;
   for (const tasks::Task* t : tasks) {
     const auto& cfg = t->config();
-    files.insert(tasks::TestSplitPath(data_dir, cfg.name, t->lang()));
+    // A log-likelihood version without rows of its own reads its family task's.
+    std::string name = cfg.name;
+    if (const std::string base = tasks::LogprobRowsTask(cfg);
+        !base.empty() && !FileExists(tasks::TestSplitPath(data_dir, name, t->lang())))
+      name = base;
+    files.insert(tasks::TestSplitPath(data_dir, name, t->lang()));
     if ((base_model ? cfg.fewshot_base : cfg.fewshot_instruct) > 0)
-      files.insert(tasks::ExampleSplitPath(data_dir, cfg.name, t->lang()));
+      files.insert(tasks::ExampleSplitPath(data_dir, name, t->lang()));
   }
   return {files.begin(), files.end()};
 }

@@ -55,7 +55,7 @@ void DeclareRunFlags(Flags& f, RunOptions& o) {
       .String("thai-dict", &o.thai_dict, "word list for newmm-compatible Thai segmentation (QA F1, ROUGE-L)", "FILE")
       .String("langid-model", &o.langid_model, "fastText lid.176 model for IFEval language checks (default: CLD2)", "FILE")
       .Bool("strip-think", &o.strip_think, "drop text through the last </think> before scoring")
-      .Bool("reasoning", &o.reasoning, "reasoning model: max_tokens + 20000 as SEA-HELM does");
+      .Bool("reasoning", &o.reasoning, "reasoning model: max_tokens + 20000 and no max_n_runs cap, as SEA-HELM does");
 }
 
 void FinalizeRunOptions(RunOptions& o) {

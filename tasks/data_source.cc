@@ -175,6 +175,13 @@ std::optional<SplitFiles> LocateSplit(const TaskConfig& config, const std::strin
                                                  : ExampleSplitPath(options.data_dir, config.name, lang);
   if (FileExists(ours)) return SplitFiles{{ours}, ours};
   note(ours);
+  // A log-likelihood version (sentiment-logprobs) reads its family task's rows.
+  if (const std::string base = LogprobRowsTask(config); !base.empty()) {
+    const std::string theirs = split == Split::kTest ? TestSplitPath(options.data_dir, base, lang)
+                                                     : ExampleSplitPath(options.data_dir, base, lang);
+    if (FileExists(theirs)) return SplitFiles{{theirs}, theirs};
+    note(theirs);
+  }
 
   // SEA-HELM's filepath: per language, else the task's default.
   std::string filepath;

@@ -17,6 +17,12 @@ std::string ExampleSplitPath(const std::string& data_dir, const std::string& tas
   return data_dir + "/" + task + "/" + lang + "/examples.jsonl";
 }
 
+std::string LogprobRowsTask(const TaskConfig& config) {
+  const std::string tail = "-logprobs";
+  if (!config.use_logprobs || !config.name.ends_with(tail)) return "";
+  return config.name.substr(0, config.name.size() - tail.size());
+}
+
 std::string RowId(const nlohmann::json& row) {
   const nlohmann::json* id = RowIdField(row);
   if (!id) throw Error("row has no 'id' column");

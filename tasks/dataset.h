@@ -17,6 +17,9 @@ namespace bhasa::tasks {
 // DIR/<task>/<lang>/examples.jsonl (the few-shot pool, first N rows used).
 std::string TestSplitPath(const std::string& data_dir, const std::string& task, const std::string& lang);
 std::string ExampleSplitPath(const std::string& data_dir, const std::string& task, const std::string& lang);
+// The task whose rows a log-likelihood version (sentiment-logprobs →
+// sentiment) reads when it has none of its own; "" for other tasks.
+std::string LogprobRowsTask(const TaskConfig& config);
 
 // Reads rows and checks each against `schema` (CheckRow) and ids for
 // uniqueness; throws Error("path:line: column 'c': problem") at the first bad

@@ -1,6 +1,7 @@
 #include "tasks/task.h"
 
 #include "common/error.h"
+#include "tasks/logprob_task.h"
 
 namespace bhasa::tasks {
 
@@ -25,6 +26,7 @@ std::unique_ptr<Task> MakeTask(const TaskConfig& config, const std::string& lang
     for (const auto& [l, v] : config.languages) valid += (valid.empty() ? "" : ", ") + l;
     throw Error("task '" + config.name + "' has no language '" + lang + "' (valid: " + valid + ")");
   }
+  if (config.use_logprobs) return std::make_unique<LogprobTask>(config, lang, ctx);
   if (config.family.empty() || !TaskFamilyRegistry().Has(config.family))
     throw Error("task '" + config.name + "' (" + config.source + "): no plugin for family '" + config.family +
                 "' (known: " + [] {

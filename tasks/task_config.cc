@@ -132,10 +132,10 @@ std::string InferFamily(const std::string& key, const nlohmann::json& node, cons
   if (mc == "QuestionAnsweringMetric") return "qa";
   if (mc == "TranslationMetric") return "translation";
   if (mc == "SummarizationMetric") return "summarization";
-  if (mc == "LogProbMetric") return "logprobs";
+  // A log-likelihood task (use_logprobs) keeps the family its rows and prompts belong to.
   for (const char* f : {"sentiment", "toxicity", "causal", "nli"})
     if (key.rfind(f, 0) == 0) return f;
-  if (mc == "F1AccMetric") return "multiple_choice";
+  if (mc == "F1AccMetric" || mc == "LogProbMetric") return "multiple_choice";
   return "";
 }
 
@@ -160,6 +160,9 @@ TaskConfig ParseTask(const std::string& key, const nlohmann::json& node, const s
     t.metric_substituted_from = t.metric;
     t.metric = "normalized_chrf_score";
   }
+  t.use_logprobs = FieldOr(node, "use_logprobs", false, in_task);
+  t.max_n_runs = IntOr(node, "max_n_runs", 0, in_task);
+  if (t.max_n_runs < 0) throw Error(where("max_n_runs") + ": must be at least 0");
   t.competency = FieldOr(node, "competency", "", in_task);
   t.aggregation_group = AsString(node.value("aggregation_group", nlohmann::json()));
   t.aggregation_type = FieldOr(node, "aggregation_type", "macro-average", in_task);
@@ -215,6 +218,7 @@ std::string ScorerForMetricClass(const std::string& mc) {
   if (mc == "IFEvalMetric") return "ifeval";
   if (mc == "PairwiseLLMJudgeMetric") return "mtbench";
   if (mc == "MTBenchJudgeMetric") return "mtbench_judge";
+  if (mc == "LogProbMetric") return "logprobs";
   return "";
 }
 

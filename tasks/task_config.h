@@ -38,6 +38,10 @@ struct TaskConfig {
   std::string version;           // metadata.version, reaches results.json
   int fewshot_instruct = 0;
   int fewshot_base = 5;
+  // A log-likelihood task (SEA-HELM's *-logprobs, SPEC-ifeval-mtbench §C):
+  // scored by the gold answer's log-probability after the answer tag.
+  bool use_logprobs = false;
+  int max_n_runs = 0;            // most runs of this task in a multi-run evaluation; 0 = no cap
   std::map<std::string, LanguageConfig> languages;
   nlohmann::json raw;            // the whole task node (judge settings etc.)
   std::string source;            // the file it came from

@@ -88,5 +88,36 @@ TEST(Plan, UnknownNamesListTheValidOnes) {
   EXPECT_THROW(ResolvePlan(cat, {{}, {}, "nosuite", false}), Error);
 }
 
+// Log-likelihood tasks (use_logprobs) stay out of "all", as SEA-HELM keeps
+// them in their own suite, and run when named.
+TEST(Plan, LogprobTasksRunWhenNamedButNotInAll) {
+  auto dir = testing::TempDir("plan-logprobs");
+  std::ofstream(dir + "/a.yaml") << R"(
+alpha:
+  family: sentiment
+  scorer: classification
+  metric: normalized_accuracy
+  competency: nlu
+  languages: {id: {max_tokens: 8}}
+alpha-logprobs:
+  family: sentiment
+  scorer: logprobs
+  metric: average_cumulative_probabilities
+  use_logprobs: true
+  max_n_runs: 1
+  competency: nlu
+  languages: {id: {max_tokens: 8}}
+)";
+  auto cat = tasks::LoadCatalog(dir);
+  auto names = [](const std::vector<PlannedTask>& plan) {
+    std::set<std::string> out;
+    for (const auto& p : plan) out.insert(p.task);
+    return out;
+  };
+  EXPECT_EQ(names(ResolvePlan(cat, {{}, {}, "", false})), std::set<std::string>{"alpha"});
+  EXPECT_EQ(names(ResolvePlan(cat, {{"all"}, {}, "", false})), std::set<std::string>{"alpha"});
+  EXPECT_EQ(names(ResolvePlan(cat, {{"alpha-logprobs"}, {}, "", false})), std::set<std::string>{"alpha-logprobs"});
+}
+
 }  // namespace
 }  // namespace bhasa

@@ -9,6 +9,7 @@
 
 #include "common/sha256.h"
 #include "harness/home.h"
+#include "tasks/task.h"
 #include "tests/test_support.h"
 
 namespace bhasa {
@@ -109,6 +110,19 @@ TEST(DataProvenance, RecognizesTheBundledSamples) {
   EXPECT_TRUE(IsBundledSamples(DefaultDataDir()));
   EXPECT_TRUE(IsBundledSamples(DefaultDataDir() + "/"));
   EXPECT_FALSE(IsBundledSamples(testing::TempDir("data")));
+}
+
+TEST(DataFilesRead, ALogprobTaskWithoutRowsOfItsOwnReadsItsFamilyTasks) {
+  const auto cat = tasks::LoadCatalog(testing::SourceDir() + "/tasks");
+  const std::string samples = testing::SourceDir() + "/data/samples";
+  tasks::TaskContext ctx;
+  ctx.data_dir = samples;
+  auto task = tasks::MakeTask(cat.Get("sentiment-logprobs"), "id", ctx);
+  EXPECT_EQ(DataFilesRead({task.get()}, samples, false), std::vector<std::string>{samples + "/sentiment/id/test.jsonl"});
+  // Rows of its own come first.
+  const auto dir = testing::TempDir("own-rows");
+  Write(dir + "/sentiment-logprobs/id/test.jsonl", "{\"id\": 1}\n");
+  EXPECT_EQ(DataFilesRead({task.get()}, dir, false), std::vector<std::string>{dir + "/sentiment-logprobs/id/test.jsonl"});
 }
 
 TEST(AddProvenance, AMissingFileIsRecordedNotThrown) {

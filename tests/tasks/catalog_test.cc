@@ -37,6 +37,10 @@ TEST(Catalog, OurTasksCoverEveryFamilyWithAPluginAndAScorer) {
       {"if-eval", "ifeval", "ifeval", "overall_lang_normalized_acc", "instruction-following", {"en", "id", "ta", "th", "vi"}},
       {"ifeval", "ifeval_en", "ifeval_en", "normalized_prompt_level_strict_acc", "english_instruction_following", {"en"}},
       {"mt-bench", "mtbench", "mtbench", "weighted_win_rate", "multi-turn", {"en", "id", "ta", "th", "vi"}},
+      {"sentiment-logprobs", "sentiment", "logprobs", "average_cumulative_probabilities", "nlu", {"id", "ta", "th", "vi"}},
+      {"toxicity-logprobs", "toxicity", "logprobs", "average_cumulative_probabilities", "safety", {"id", "th", "vi"}},
+      {"causal-logprobs", "causal", "logprobs", "average_cumulative_probabilities", "nlr", {"id", "ta", "th", "vi"}},
+      {"nli-logprobs", "nli", "logprobs", "average_cumulative_probabilities", "nlr", {"id", "ta", "th", "vi"}},
   };
   EXPECT_EQ(cat.tasks.size(), want.size());
   for (const auto& w : want) {
@@ -125,6 +129,15 @@ TEST(SeaHelmCatalog, LoadsEveryConfigUnchangedWithInterpolationSuitesAndConstant
   EXPECT_EQ(cat.Get("ifeval").family, "ifeval_en");
   EXPECT_EQ(cat.Get("ifeval").scorer, "ifeval_en");
   EXPECT_EQ(cat.Get("mt-bench").family, "mtbench");
+  // Log-likelihood tasks keep their rows' family and are scored by LogProbMetric.
+  for (const char* t : {"causal-logprobs", "sentiment-logprobs", "nli-logprobs", "toxicity-logprobs"}) {
+    EXPECT_TRUE(cat.Get(t).use_logprobs) << t;
+    EXPECT_EQ(cat.Get(t).scorer, "logprobs") << t;
+    EXPECT_EQ(cat.Get(t).max_n_runs, 1) << t;
+  }
+  EXPECT_EQ(cat.Get("causal-logprobs").family, "causal");
+  EXPECT_EQ(cat.Get("belebele-qa-mc-logprobs").family, "multiple_choice");
+  EXPECT_FALSE(cat.Get("causal").use_logprobs);
   EXPECT_EQ(cat.Get("mt-bench").fewshot_base, 5);  // `base:` with no value → the default, not a crash
   // MetricX is replaced by chrF++, and the substitution is recorded.
   EXPECT_EQ(cat.Get("translation-en-xx").scorer, "translation");
