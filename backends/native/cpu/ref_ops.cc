@@ -86,16 +86,22 @@ void RefAttention(const AttentionArgs& a) {
         if (a.softcap > 0) s = SoftcapOne(s, a.softcap);
         scores[j] = s * a.scale;
       }
-      RefSoftmax(scores.data() + first, n_kv - first);
+      AttentionSoftmax(scores.data(), first, n_kv);
       if (a.kv.f16)
         for (auto& s : scores) s = Fp16ToFp32(Fp32ToFp16(s));
-      // probabilities · V. With an f32 cache and several query rows ggml runs
-      // this through its tiled GEMM: 16 fused-multiply-add lanes (position
-      // j feeds lane j % 16), then the lanes' tree sum; otherwise one fused
+      // probabilities · V. With an f32 cache ggml runs this through its tiled
+      // GEMM for several query rows (16 fused-multiply-add lanes, position j
+      // feeding lane j % 16, then the lanes' tree sum) and through its dot
+      // product for one (attention_score.h); with an f16 cache, one fused
       // sum in position order.
       float* o = a.out + t * q_dim + h * a.head_dim;
       const bool tiled = !a.kv.f16 && a.n_tokens >= 2;
       for (int64_t d = 0; d < a.head_dim; ++d) {
+        const float* v = static_cast<const float*>(a.kv.v) + kvh * a.head_dim + d;
+        if (!a.kv.f16 && !tiled) {
+          DotOrderWeightedSum(scores.data(), v, a.kv.stride, first, n_kv, 1, &o[d]);
+          continue;
+        }
         float lanes[16] = {};
         for (int64_t j = first; j < n_kv; ++j) {
           float& acc = lanes[tiled ? j % 16 : 0];
