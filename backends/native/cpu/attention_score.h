@@ -6,6 +6,11 @@
 //    elements 64 * i + 16 * c + lane; then (0 + 2) + (1 + 3); then the
 //    lanes reduced as _mm512_reduce_add_ps does (ReduceLanes16); elements
 //    past the last full 64 fused in one by one;
+//  - with an f16 cache (q and the probabilities rounded to f16 first, as
+//    ggml converts them): several query rows go through ggml's tiled GEMM,
+//    element i feeding lane i % 16, then ReduceLanes16; one query row is
+//    ggml_vec_dot_f16, the order above with the lanes' sum and the elements
+//    past the last full 64 added in double;
 //  - the softmax sums exponentials in blocks of 16 cache positions counted
 //    from position 0: each block reduced in f32 (ReduceLanes16), the blocks
 //    added in double (ggml_vec_soft_max_f32).
@@ -36,5 +41,11 @@ void AttentionSoftmax(float* s, int64_t first, int64_t n);
 // (positions outside [first, n) weigh 0). Vectorised across d.
 void DotOrderWeightedSum(const float* p, const float* v, int64_t stride, int64_t first, int64_t n, int64_t dim,
                          float* o);
+
+// With an f16 cache: q · k (q already rounded to f16) and the weighted sum
+// of V (p already rounded to f16), for several query rows (`tiled`) or one.
+float AttentionScoreF16(const float* q, const uint16_t* k, int64_t n, bool tiled);
+void WeightedSumF16(const float* p, const uint16_t* v, int64_t stride, int64_t first, int64_t n, int64_t dim,
+                    bool tiled, float* o);
 
 }  // namespace bhasa::native
