@@ -75,7 +75,8 @@ void Forward::Run(std::span<const SeqChunk> batch, std::vector<float>& logits) {
 
   const Program& program = model_.program();
   int64_t n_rows = n_tok;  // rows still carried through the program
-  for (const Step& s : program.steps) {
+  for (size_t index = 0; index < program.steps.size(); ++index) {
+    const Step& s = program.steps[index];
     const int64_t w = Width(s.dst);
     float* dst = Data(s.dst);
     switch (s.op) {
@@ -116,6 +117,7 @@ void Forward::Run(std::span<const SeqChunk> batch, std::vector<float>& logits) {
         K.softcap(dst, n_rows * w, s.value);
         break;
     }
+    if (observer_) observer_(index, s, Data(s.dst), n_rows, w);
   }
   for (const auto& s : batch) s.cache->Commit(static_cast<int64_t>(s.tokens.size()));
   if (n_rows != n_out) throw Error("forward: the program of " + hp.arch + " never kept the output rows");

@@ -15,7 +15,9 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "backends/native/kernels.h"
@@ -41,6 +43,12 @@ class Forward {
   // logits == false produce no rows.
   void Run(std::span<const SeqChunk> batch, std::vector<float>& logits);
 
+  // Called after every step of the program with the buffer the step wrote
+  // (rows carried x its width), to compare intermediates with another
+  // implementation's; empty (the default) costs nothing.
+  using StepObserver = std::function<void(size_t index, const Step& step, const float* dst, int64_t rows, int64_t width)>;
+  void SetObserver(StepObserver observer) { observer_ = std::move(observer); }
+
   const Model& model() const { return model_; }
   const Kernels& kernels() const { return kernels_; }
 
@@ -59,6 +67,7 @@ class Forward {
   float* logits_ = nullptr;  // the caller's logits during Run
   std::vector<int32_t> tokens_, pos_;
   std::vector<int64_t> out_rows_;  // batch rows whose logits are wanted, ascending
+  StepObserver observer_;
 };
 
 }  // namespace bhasa::native

@@ -12,11 +12,12 @@
 // row is converted to VecDotType(weight type) (f16/bf16 rounding, Q8_0 or Q8_K
 // quantization) and the dot product is VecDot, or VecDotBatched when the
 // matmul has two or more activation rows (ggml's tiled GEMM then sums BF16 in
-// its own order); RMSNorm sums f32 squares in double;
-// softmax sums exponentials in double; RoPE angles use the cumulative float
-// product of ggml's rope cache; GELU is ggml's f16 lookup table; attention
-// scores over an f32 cache sum in one fixed order on every machine
-// (cpu/attention_score.h).
+// its own order); RMSNorm sums f32 squares in double; the softmax op sums
+// exponentials in double; RoPE angles use the cumulative float product of
+// ggml's rope cache and each rotated output fuses one product as ggml's
+// FMA-contracted build does (cpu/rope_cache.h); GELU is ggml's f16 lookup table; attention's scores,
+// softmax and weighted sums of V add in the order of ggml's AVX-512 build,
+// the same on every machine (cpu/attention_score.h).
 //
 // Thread-safety: every entry is reentrant. Threaded entries run their
 // parallel loops in the calling thread's current tbb::task_arena, so the

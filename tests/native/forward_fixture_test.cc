@@ -174,23 +174,24 @@ std::vector<FixtureCase> Qwen2Cases() {
 
 INSTANTIATE_TEST_SUITE_P(Qwen2Tiny, ForwardFixtureTest, ::testing::ValuesIn(Qwen2Cases()), CaseName);
 // gemma2-tiny has 26 layers (sliding window 32: the longer prompts cross
-// it). Its conventions (embedding scale, query scale, soft-caps, post-norms,
-// GELU table, tied output) are held exactly: with quantized weights the
-// 2-token prompt's logits equal llama.cpp's bit for bit through all 26
-// layers. Longer prompts and unquantized weights are not bit-exact: the
-// GELU is looked up through an f16 table, so a last-bit difference anywhere
-// (this engine's attention and F32/F16 dot products add in other orders
-// than ggml's AVX-512 ones) can move a GELU input across an f16 rounding
-// boundary, and 26 layers compound it. Hence wider bounds than the 2-layer
-// sets (docs/engine.md).
-SetBounds Gemma2Bounds() {
-  return {.exact = {0.05, 0, 0}, .half = {0.35, 0.9995, 0.3}, .quant = {INFINITY, 0.995, 0.6, 2}};
+// it), and its GELU is looked up through an f16 table, so a last-bit
+// difference anywhere can move a GELU input across an f16 rounding boundary
+// and 26 layers compound it: these bounds hold because RoPE, attention and
+// the softmax round exactly as ggml's do (kernels.h). With quantized weights
+// the 2-token prompt's logits equal llama.cpp's bit for bit. Q4_0 alone
+// stays wider (cosine 0.9985 on the longest prompt, a greedy token flipped
+// where its margin was 0.37): this engine's Q4_0 product differs from
+// llama.cpp's on every set (max |diff| 0.047 on llama-tiny), Gemma 2's depth
+// only amplifies it (docs/engine.md).
+std::vector<FixtureCase> Gemma2Cases() {
+  auto v = SetCases("gemma2-tiny", {"Q8_0", "Q4_K_M", "Q4_0"}, false, {},
+                    {.quant = {INFINITY, 0.999, 0.05, 2}});
+  for (auto& c : v)
+    if (c.model == "gemma2-tiny-Q4_0") c.bounds = {INFINITY, 0.998, 0.4, 2};
+  return v;
 }
 
-INSTANTIATE_TEST_SUITE_P(Gemma2Tiny, ForwardFixtureTest,
-                         ::testing::ValuesIn(SetCases("gemma2-tiny", {"Q8_0", "Q4_K_M", "Q4_0"}, false, {},
-                                                      Gemma2Bounds())),
-                         CaseName);
+INSTANTIATE_TEST_SUITE_P(Gemma2Tiny, ForwardFixtureTest, ::testing::ValuesIn(Gemma2Cases()), CaseName);
 
 }  // namespace
 }  // namespace bhasa::native

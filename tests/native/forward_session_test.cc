@@ -163,6 +163,30 @@ TEST(Forward, CpuTableMatchesReferenceTableAndF16CacheIsClose) {
   }
 }
 
+TEST(Forward, ObserverSeesEveryStepWithTheRowsItWrote) {
+  auto model = Model::Load(WriteRandomModel(GgmlType::F32, false, "observer"));
+  const auto p = Prompt(5, 1);
+  Forward f(*model, RefKernels());
+  std::vector<size_t> indices;
+  std::vector<int64_t> rows;
+  std::vector<float> last;
+  f.SetObserver([&](size_t index, const Step& step, const float* dst, int64_t n_rows, int64_t width) {
+    indices.push_back(index);
+    rows.push_back(n_rows);
+    if (step.dst == Buf::kLogits) last.assign(dst, dst + n_rows * width);
+  });
+  KvCache cache(kLayers, kKvHeads * kEmbd / kHeads, 64, KvType::kF32);
+  SeqChunk c{&cache, p};
+  std::vector<float> out;
+  f.Run({&c, 1}, out);
+  const auto& steps = model->program().steps;
+  ASSERT_EQ(indices.size(), steps.size());
+  for (size_t i = 0; i < indices.size(); ++i) EXPECT_EQ(indices[i], i);
+  EXPECT_EQ(rows.front(), 5);  // every prompt row until the last layer keeps the output rows
+  EXPECT_EQ(rows.back(), 1);
+  EXPECT_EQ(last, out);  // the last step writes the caller's logits
+}
+
 TEST(Model, RejectsWrongShapesAndArchitectures) {
   GgufWriter w;
   w.Add("general.architecture", MetaValue::Str("gpt2"));

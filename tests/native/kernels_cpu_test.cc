@@ -14,7 +14,9 @@
 #include "backends/native/cpu/attention_score.h"
 #include "backends/native/cpu/simd_ops.h"
 #include "backends/native/cpu/ggml_exp.h"
+#include "backends/native/cpu/rope_cache.h"
 #include "backends/native/kernels.h"
+#include "backends/native/quant_impl.h"
 #include "common/error.h"
 
 namespace bhasa::native {
@@ -56,26 +58,90 @@ void ForEachTarget(F body) {
   simd::ForceTarget(0);
 }
 
-// The score's order spelt out: lane l of accumulator c (c = chunk % 2) adds
-// element 16 * chunk + l; the two are added, then lanes i and i+8, i and
-// i+4, then (0 + 2) + (1 + 3); elements past the last full 32 one by one.
-float ScoreInDocumentedOrder(const std::vector<float>& q, const std::vector<float>& k) {
-  const size_t n = q.size(), full = n / 32 * 32;
-  float acc[2][16] = {};
-  for (size_t i = 0; i < full; ++i) acc[i / 16 % 2][i % 16] = std::fma(q[i], k[i], acc[i / 16 % 2][i % 16]);
+// ggml_vec_dot_f32's AVX-512 order spelt out: lane l of accumulator c
+// (c = chunk % 4) adds element 16 * chunk + l over full 64s; then (0 + 2) +
+// (1 + 3); then lanes i and i+8, i and i+4, then (0 + 2) + (1 + 3); elements
+// past the last full 64 fused in one by one.
+float DotInGgmlOrder(const std::vector<float>& x, const std::vector<float>& y) {
+  const size_t n = x.size(), full = n / 64 * 64;
+  float acc[4][16] = {};
+  for (size_t i = 0; i < full; ++i) acc[i / 16 % 4][i % 16] = std::fma(x[i], y[i], acc[i / 16 % 4][i % 16]);
   float v[16], a[8], b[4];
-  for (int l = 0; l < 16; ++l) v[l] = acc[0][l] + acc[1][l];
+  for (int l = 0; l < 16; ++l) v[l] = (acc[0][l] + acc[2][l]) + (acc[1][l] + acc[3][l]);
   for (int l = 0; l < 8; ++l) a[l] = v[l] + v[l + 8];
   for (int l = 0; l < 4; ++l) b[l] = a[l] + a[l + 4];
   float sum = (b[0] + b[2]) + (b[1] + b[3]);
-  for (size_t i = full; i < n; ++i) sum += q[i] * k[i];
+  for (size_t i = full; i < n; ++i) sum = std::fma(x[i], y[i], sum);
   return sum;
 }
 
 TEST(KernelsCpu, AttentionScoreSumsInItsDocumentedOrder) {
   for (size_t n : {64u, 128u, 80u, 7u}) {
     const auto q = Random(n, 11 + static_cast<uint32_t>(n)), k = Random(n, 97 + static_cast<uint32_t>(n));
-    EXPECT_EQ(AttentionScore(q.data(), k.data(), static_cast<int64_t>(n)), ScoreInDocumentedOrder(q, k)) << n;
+    EXPECT_EQ(AttentionScore(q.data(), k.data(), static_cast<int64_t>(n)), DotInGgmlOrder(q, k)) << n;
+  }
+}
+
+TEST(KernelsCpu, DecodeWeightedSumIsADotOverThePaddedCache) {
+  // 100 positions pad to 128: two full 64s; 40 pad to 64; 20 pad to 32 (no
+  // full 64, every position fused in order). Positions before `first` weigh 0.
+  const int64_t dim = 3;
+  for (int64_t n : {100, 40, 20}) {
+    const int64_t first = n / 5;
+    auto p = Random(static_cast<size_t>(n), 5), v = Random(static_cast<size_t>(n * dim), 6);
+    std::vector<float> o(dim);
+    DotOrderWeightedSum(p.data(), v.data(), dim, first, n, dim, o.data());
+    for (int64_t d = 0; d < dim; ++d) {
+      std::vector<float> pp(static_cast<size_t>(PaddedKvLength(n)), 0.0f), col(pp.size(), 0.0f);
+      for (int64_t j = first; j < n; ++j) {
+        pp[j] = p[j];
+        col[j] = v[j * dim + d];
+      }
+      EXPECT_EQ(o[d], DotInGgmlOrder(pp, col)) << n << " d " << d;
+    }
+  }
+}
+
+TEST(KernelsCpu, AttentionSoftmaxSumsBlocksOf16FromPositionZero) {
+  // 40 positions, the first 5 masked: blocks [0,16) (11 visible), [16,32),
+  // [32,40); each block's exponentials reduced in f32, the blocks in double.
+  auto s = Random(40, 8);
+  const auto raw = s;
+  AttentionSoftmax(s.data(), 5, 40);
+  const float max = *std::max_element(raw.begin() + 5, raw.end());
+  double sum = 0;
+  for (int block = 0; block < 40; block += 16) {
+    float lanes[16] = {};
+    for (int j = std::max(block, 5); j < std::min(block + 16, 40); ++j) lanes[j - block] = ExpLikeGgml(raw[j] - max);
+    sum += quant::ReduceLanes16(lanes);
+  }
+  const float inv = static_cast<float>(1.0 / sum);
+  for (int j = 0; j < 40; ++j)
+    EXPECT_EQ(s[j], j < 5 ? raw[j] : ExpLikeGgml(raw[j] - max) * inv) << j;
+}
+
+TEST(KernelsCpu, RopeFusesOneProductPerOutputAsGgml) {
+  // ggml's rope compiled with FMA contraction: y0 = fma(x0, c, -(x1 * s)),
+  // y1 = fma(x0, s, x1 * c). Position 171 and 64 dims: most outputs differ
+  // from the unfused formula in the last bit.
+  for (bool neox : {false, true}) {
+    RopeParams p{.rope_dim = 64, .freq_base = 10000.0f, .neox = neox};
+    const auto x = Random(64, neox ? 3 : 4);
+    std::vector<float> cs;
+    RopeCache(171, p, cs);
+    std::vector<float> want = x;
+    for (int64_t i = 0; i < 32; ++i) {
+      const int64_t i0 = neox ? i : 2 * i, i1 = neox ? i + 32 : 2 * i + 1;
+      const float c = cs[2 * i], s = cs[2 * i + 1];
+      want[i0] = std::fma(x[i0], c, -(x[i1] * s));
+      want[i1] = std::fma(x[i0], s, x[i1] * c);
+    }
+    const int32_t pos = 171;
+    for (const Kernels* k : {&RefKernels(), &CpuKernels()}) {
+      auto got = x;
+      k->rope(got.data(), 1, 1, 64, &pos, p);
+      EXPECT_EQ(got, want) << k->name << (neox ? " neox" : " pairs");
+    }
   }
 }
 

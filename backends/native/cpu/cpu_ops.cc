@@ -91,21 +91,25 @@ void AttendOne(const AttentionArgs& a, int64_t t, int64_t h, std::vector<float>&
     const auto* v = static_cast<const uint16_t*>(a.kv.v);
     q.resize(a.head_dim);
     for (int64_t d = 0; d < a.head_dim; ++d) q[d] = Fp16ToFp32(Fp32ToFp16(qh[d]));
-    for (int64_t j = first; j < n_kv; ++j) scores[j] = simd::DotF32F16(q.data(), k + j * a.kv.stride + kv_off, a.head_dim);
-    FinishScores(a, scores.data() + first, n_kv - first);
-    CpuSoftmax(scores.data() + first, n_kv - first);
+    const bool tiled = a.n_tokens >= 2;
     for (int64_t j = first; j < n_kv; ++j)
-      simd::AxpyF16(o, Fp16ToFp32(Fp32ToFp16(scores[j])), v + j * a.kv.stride + kv_off, a.head_dim);
+      scores[j] = AttentionScoreF16(q.data(), k + j * a.kv.stride + kv_off, a.head_dim, tiled);
+    FinishScores(a, scores.data() + first, n_kv - first);
+    AttentionSoftmax(scores.data(), first, n_kv);
+    for (int64_t j = first; j < n_kv; ++j) scores[j] = Fp16ToFp32(Fp32ToFp16(scores[j]));
+    WeightedSumF16(scores.data(), v + kv_off, a.kv.stride, first, n_kv, a.head_dim, tiled, o);
   } else {
     const auto* k = static_cast<const float*>(a.kv.k);
     const auto* v = static_cast<const float*>(a.kv.v);
     for (int64_t j = first; j < n_kv; ++j) scores[j] = AttentionScore(qh, k + j * a.kv.stride + kv_off, a.head_dim);
     FinishScores(a, scores.data() + first, n_kv - first);
-    CpuSoftmax(scores.data() + first, n_kv - first);
+    AttentionSoftmax(scores.data(), first, n_kv);
+    // ggml multiplies V by several query rows in its tiled GEMM, by one
+    // with its dot product.
     if (a.n_tokens >= 2) {
       TiledWeightedSum(scores.data(), v + kv_off, a.kv.stride, first, n_kv, a.head_dim, o);
     } else {
-      for (int64_t j = first; j < n_kv; ++j) simd::AxpyF32(o, scores[j], v + j * a.kv.stride + kv_off, a.head_dim);
+      DotOrderWeightedSum(scores.data(), v + kv_off, a.kv.stride, first, n_kv, a.head_dim, o);
     }
   }
 }

@@ -77,8 +77,8 @@ void RefAttention(const AttentionArgs& a) {
       for (int64_t j = first; j < n_kv; ++j) {
         float s = 0;
         if (a.kv.f16) {
-          for (int64_t d = 0; d < a.head_dim; ++d)
-            s += q[d] * KvAt(a.kv.k, true, j * a.kv.stride + kvh * a.head_dim + d);
+          s = AttentionScoreF16(q.data(), static_cast<const uint16_t*>(a.kv.k) + j * a.kv.stride + kvh * a.head_dim,
+                                a.head_dim, a.n_tokens >= 2);
         } else {
           s = AttentionScore(q.data(), static_cast<const float*>(a.kv.k) + j * a.kv.stride + kvh * a.head_dim,
                              a.head_dim);
@@ -86,22 +86,29 @@ void RefAttention(const AttentionArgs& a) {
         if (a.softcap > 0) s = SoftcapOne(s, a.softcap);
         scores[j] = s * a.scale;
       }
-      RefSoftmax(scores.data() + first, n_kv - first);
+      AttentionSoftmax(scores.data(), first, n_kv);
       if (a.kv.f16)
         for (auto& s : scores) s = Fp16ToFp32(Fp32ToFp16(s));
-      // probabilities · V. With an f32 cache and several query rows ggml runs
-      // this through its tiled GEMM: 16 fused-multiply-add lanes (position
-      // j feeds lane j % 16), then the lanes' tree sum; otherwise one fused
-      // sum in position order.
+      // probabilities · V. ggml runs this through its tiled GEMM for several
+      // query rows (16 fused-multiply-add lanes, position j feeding lane
+      // j % 16, then the lanes' tree sum) and through its dot product for one
+      // (attention_score.h).
       float* o = a.out + t * q_dim + h * a.head_dim;
-      const bool tiled = !a.kv.f16 && a.n_tokens >= 2;
+      const bool tiled = a.n_tokens >= 2;
       for (int64_t d = 0; d < a.head_dim; ++d) {
-        float lanes[16] = {};
-        for (int64_t j = first; j < n_kv; ++j) {
-          float& acc = lanes[tiled ? j % 16 : 0];
-          acc = std::fma(scores[j], KvAt(a.kv.v, a.kv.f16, j * a.kv.stride + kvh * a.head_dim + d), acc);
+        const int64_t off = kvh * a.head_dim + d;
+        if (a.kv.f16) {
+          WeightedSumF16(scores.data(), static_cast<const uint16_t*>(a.kv.v) + off, a.kv.stride, first, n_kv, 1,
+                         tiled, &o[d]);
+        } else if (!tiled) {
+          DotOrderWeightedSum(scores.data(), static_cast<const float*>(a.kv.v) + off, a.kv.stride, first, n_kv, 1,
+                              &o[d]);
+        } else {
+          float lanes[16] = {};
+          for (int64_t j = first; j < n_kv; ++j)
+            lanes[j % 16] = std::fma(scores[j], KvAt(a.kv.v, false, j * a.kv.stride + off), lanes[j % 16]);
+          o[d] = quant::ReduceLanes16(lanes);
         }
-        o[d] = tiled ? quant::ReduceLanes16(lanes) : lanes[0];
       }
     }
   }

@@ -25,21 +25,24 @@ inline void RopeCache(int32_t pos, const RopeParams& p, std::vector<float>& cs) 
 }
 
 // Rotates the first rope_dim dims of one head in place; the rest is untouched.
+// Each output rounds once after fusing one product, as ggml's CPU rope does
+// when its C source is compiled with FMA contraction (x86 builds): x0 * c is
+// fused for the first output of a pair and x0 * s for the second.
 inline void RotateHead(float* x, const float* cs, const RopeParams& p) {
   if (p.neox) {
     const int64_t half = p.rope_dim / 2;
     for (int64_t i = 0; i < half; ++i) {
       const float c = cs[2 * i], s = cs[2 * i + 1];
       const float x0 = x[i], x1 = x[i + half];
-      x[i] = x0 * c - x1 * s;
-      x[i + half] = x0 * s + x1 * c;
+      x[i] = std::fma(x0, c, -(x1 * s));
+      x[i + half] = std::fma(x0, s, x1 * c);
     }
   } else {
     for (int64_t i = 0; i < p.rope_dim; i += 2) {
       const float c = cs[i], s = cs[i + 1];
       const float x0 = x[i], x1 = x[i + 1];
-      x[i] = x0 * c - x1 * s;
-      x[i + 1] = x0 * s + x1 * c;
+      x[i] = std::fma(x0, c, -(x1 * s));
+      x[i + 1] = std::fma(x0, s, x1 * c);
     }
   }
 }
