@@ -2,6 +2,7 @@
 
 #include <poll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -632,10 +633,15 @@ struct OpenAiServer::Impl {
       try {
         std::thread([this, s = std::optional<tcp::socket>(std::move(sock)), fd]() mutable {
           Session(*s);
-          // Destroyed here, not when the thread ends: once no connection is
-          // left the destructor may destroy the io_context the socket uses.
+          // The socket object goes before Remove (once no connection is left
+          // the destructor may destroy the io_context it uses), its descriptor
+          // after: closed earlier, its number could be reused by a connection
+          // accepted meanwhile, whose table entry Remove would then drop.
+          beast::error_code ec;
+          const int owned = s->release(ec);
           s.reset();
           connections.Remove(fd);
+          if (!ec) ::close(owned);
         }).detach();
       } catch (const std::system_error&) {  // out of threads: as good as no free slot
         connections.Remove(fd);
