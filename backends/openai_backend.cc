@@ -94,6 +94,11 @@ OpenAiConfig OpenAiConfig::FromOptions(const BackendOptions& options) {
     throw OptionError("chat_template", tmpl,
                       "'base' (SEA-HELM's base template, rendered by bhasa) or nothing (the server applies its own)");
   }
+  const std::string lp = options.Get("prompt_logprobs", "vllm");
+  if (lp == "echo") c.prompt_logprobs_api = PromptLogprobsApi::kEcho;
+  else if (lp != "vllm")
+    throw OptionError("prompt_logprobs", lp,
+                      "'vllm' (the prompt_logprobs field) or 'echo' (OpenAI-style completions: echo + logprobs)");
   if (c.timeout_s <= 0) throw OptionError("timeout", options.Get("timeout"), "a number of seconds > 0");
   return c;
 }
@@ -269,7 +274,7 @@ void OpenAiBackend::Generate(std::span<const Request> requests, const OnResponse
     const HttpResponse& h = d.http;
     if (h.error == HttpError::kNone && h.status >= 200 && h.status < 300) {
       Response r;
-      const std::string problem = ParseOpenAiReply(f.call.endpoint, h.body, &r, &requests[d.index].params);
+      const std::string problem = ParseOpenAiReply(f.call.endpoint, h.body, &r, &requests[d.index].params, &f.call);
       if (!problem.empty()) return fail(d.index, problem);
       return finish(d.index, std::move(r), f.start);
     }
@@ -291,7 +296,7 @@ void OpenAiBackend::Generate(std::span<const Request> requests, const OnResponse
       InFlight f;
       f.start = Clock::now();
       try {
-        f.call = BuildOpenAiCall(requests[i], config_.model, config_.message_format);
+        f.call = BuildOpenAiCall(requests[i], config_.model, config_.message_format, config_.prompt_logprobs_api);
       } catch (const Error& e) {
         Response r;
         r.status = ResponseStatus::kFailed;

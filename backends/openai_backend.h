@@ -47,6 +47,7 @@ struct OpenAiConfig {
   bool verify_tls = true;
   std::string ca_file;
   MessageFormat message_format = MessageFormat::kServerTemplate;
+  PromptLogprobsApi prompt_logprobs_api = PromptLogprobsApi::kVllm;
 
   // Throws bhasa::Error naming the option and the bad value.
   static OpenAiConfig FromOptions(const BackendOptions& options);

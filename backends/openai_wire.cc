@@ -1,5 +1,7 @@
 #include "backends/openai_wire.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "common/base_prompt.h"
@@ -58,13 +60,57 @@ std::string MissingStopString(const json& choice, const std::vector<std::string>
   return stops.size() == 1 ? stops[0] : "";
 }
 
+// An echo reply: choices[0].logprobs covers the prompt's tokens, then the
+// completion's; usage.prompt_tokens says where they part.
+std::string SplitEchoedLogprobs(const json& reply, const std::string& prompt, Response* out) {
+  const json& choice = reply["choices"][0];
+  auto lp = choice.find("logprobs");
+  if (lp == choice.end() || !lp->is_object())
+    return "the server returned no logprobs for an echo request (log-likelihood tasks need a server that "
+           "echoes prompt log-probabilities)";
+  const json* tokens = lp->contains("tokens") ? &(*lp)["tokens"] : nullptr;
+  const json* values = lp->contains("token_logprobs") ? &(*lp)["token_logprobs"] : nullptr;
+  if (!tokens || !values || !tokens->is_array() || !values->is_array() || tokens->size() != values->size())
+    return "choices[0].logprobs lacks equally long 'tokens' and 'token_logprobs' arrays";
+  auto usage = reply.find("usage");
+  if (usage == reply.end() || !usage->is_object() || !(*usage).contains("prompt_tokens") ||
+      !(*usage)["prompt_tokens"].is_number_unsigned())
+    return "an echo reply needs usage.prompt_tokens to tell the prompt's log-probabilities from the completion's";
+  const size_t n_prompt = (*usage)["prompt_tokens"].get<size_t>();
+  if (n_prompt == 0 || n_prompt > values->size())
+    return "usage.prompt_tokens " + std::to_string(n_prompt) + " does not fit the " + std::to_string(values->size()) +
+           " echoed log-probabilities";
+  if (!out->text.starts_with(prompt)) return "the echoed text does not begin with the prompt sent";
+  json prompt_entries = json::array();
+  for (size_t i = 0; i < n_prompt; ++i) {
+    const json& v = (*values)[i];
+    if (!v.is_number() && !(v.is_null() && i == 0))  // the first token has no context
+      return "token_logprobs[" + std::to_string(i) + "] is not a number";
+    prompt_entries.push_back({{"token", (*tokens)[i].is_string() ? (*tokens)[i] : json("")},
+                              {"logprob", v},
+                              {"top_logprobs", json::array()}});
+  }
+  // What remains is the completion's, in the legacy shape.
+  json completion = json::object();
+  for (const char* key : {"tokens", "token_logprobs", "top_logprobs", "text_offset"}) {
+    auto it = lp->find(key);
+    if (it == lp->end() || !it->is_array() || it->size() < n_prompt) continue;
+    completion[key] = json(it->begin() + static_cast<std::ptrdiff_t>(n_prompt), it->end());
+  }
+  out->text.erase(0, prompt.size());
+  out->logprobs = std::move(completion);
+  out->logprobs["prompt"] = std::move(prompt_entries);
+  return "";
+}
+
 }  // namespace
 
 const char* EndpointPath(OpenAiEndpoint e) {
   return e == OpenAiEndpoint::kChat ? "/chat/completions" : "/completions";
 }
 
-OpenAiCall BuildOpenAiCall(const Request& request, const std::string& model, MessageFormat format) {
+OpenAiCall BuildOpenAiCall(const Request& request, const std::string& model, MessageFormat format,
+                           PromptLogprobsApi api) {
   OpenAiCall call;
   json body = json::object();
   if (!model.empty()) body["model"] = model;
@@ -101,7 +147,17 @@ OpenAiCall BuildOpenAiCall(const Request& request, const std::string& model, Mes
       body["logprobs"] = p.logprobs;
     }
   }
-  if (p.prompt_logprobs >= 0) body["prompt_logprobs"] = p.prompt_logprobs;  // vLLM's extension
+  if (p.prompt_logprobs >= 0 && api == PromptLogprobsApi::kEcho) {
+    if (call.endpoint != OpenAiEndpoint::kCompletions)
+      throw Error("request " + request.id +
+                  ": prompt log-probabilities through echo need the completions endpoint "
+                  "(a raw prompt or the 'base' chat_template option)");
+    body["echo"] = true;
+    body["logprobs"] = std::max(p.logprobs, 1);
+    call.echoed_prompt = body["prompt"].get<std::string>();
+  } else if (p.prompt_logprobs >= 0) {
+    body["prompt_logprobs"] = p.prompt_logprobs;  // vLLM's extension
+  }
   if (request.continue_final_message && call.endpoint == OpenAiEndpoint::kChat) {
     body["continue_final_message"] = true;
     body["add_generation_prompt"] = false;
@@ -111,7 +167,7 @@ OpenAiCall BuildOpenAiCall(const Request& request, const std::string& model, Mes
 }
 
 std::string ParseOpenAiReply(OpenAiEndpoint endpoint, std::string_view body, Response* out,
-                             const GenerationParams* asked) {
+                             const GenerationParams* asked, const OpenAiCall* call) {
   json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) {
     return "invalid JSON in reply (" + std::to_string(body.size()) + " bytes): " + OneLine(body, 120);
@@ -149,7 +205,9 @@ std::string ParseOpenAiReply(OpenAiEndpoint endpoint, std::string_view body, Res
   auto finish = choice.find("finish_reason");
   out->finish_reason = finish != choice.end() && finish->is_string() ? finish->get<std::string>() : "";
   if (auto lp = choice.find("logprobs"); lp != choice.end() && !lp->is_null()) out->logprobs = *lp;
-  if (asked && asked->prompt_logprobs >= 0) {
+  if (asked && asked->prompt_logprobs >= 0 && call && call->echoed_prompt) {
+    if (std::string problem = SplitEchoedLogprobs(j, *call->echoed_prompt, out); !problem.empty()) return problem;
+  } else if (asked && asked->prompt_logprobs >= 0) {
     // vLLM puts them on the body for chat and on the choice for completions.
     const json* vllm = nullptr;
     for (const json* where : {&choice, static_cast<const json*>(&j)})

@@ -3,6 +3,7 @@
 // safe to call from any thread.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -21,9 +22,18 @@ enum class MessageFormat {
   kBaseTemplate,    // /completions: SEA-HELM's base template rendered here (base models)
 };
 
+// How a server gives the log-probabilities of prompt tokens.
+enum class PromptLogprobsApi {
+  kVllm,  // vLLM's `prompt_logprobs` field (chat and completions)
+  kEcho,  // OpenAI's legacy completions: `echo: true` + `logprobs`, prompt tokens first
+};
+
 struct OpenAiCall {
   OpenAiEndpoint endpoint = OpenAiEndpoint::kChat;
   std::string body;  // compact JSON; invalid UTF-8 in the request is replaced by U+FFFD
+  // kEcho with prompt log-probs asked: the prompt as sent, which the reply's
+  // text repeats before the completion (ParseOpenAiReply strips it).
+  std::optional<std::string> echoed_prompt;
 };
 
 // Builds the call for `request`: Request::prompt → completions; messages →
@@ -38,8 +48,11 @@ struct OpenAiCall {
 // A continued final message on chat adds `continue_final_message: true,
 // add_generation_prompt: false` (the vLLM/SGLang convention).
 // Throws bhasa::Error naming the request id when it has neither prompt nor messages.
+// Prompt log-probabilities are asked the `api` way; kEcho needs the
+// completions endpoint (a chat request asking for them throws bhasa::Error).
 OpenAiCall BuildOpenAiCall(const Request& request, const std::string& model,
-                           MessageFormat format = MessageFormat::kServerTemplate);
+                           MessageFormat format = MessageFormat::kServerTemplate,
+                           PromptLogprobsApi api = PromptLogprobsApi::kVllm);
 
 // Reads a 2xx reply body into out->text, reasoning, finish_reason,
 // prompt_tokens, completion_tokens and logprobs, and sets out->status
@@ -53,8 +66,12 @@ OpenAiCall BuildOpenAiCall(const Request& request, const std::string& model,
 // token or EOS: nothing is appended); a server that names none (llama.cpp's
 // server) is taken to have stopped on the only stop string asked, since it
 // reports EOS and stop strings alike as "stop"; with several, nothing is appended.
+// With `call` an echo call (echoed_prompt set), the prompt's share of the
+// legacy logprobs (the first usage.prompt_tokens entries) becomes
+// out->logprobs["prompt"], the rest stays the completion's, and the echoed
+// prompt is cut from the text.
 std::string ParseOpenAiReply(OpenAiEndpoint endpoint, std::string_view body, Response* out,
-                             const GenerationParams* asked = nullptr);
+                             const GenerationParams* asked = nullptr, const OpenAiCall* call = nullptr);
 
 // The human-readable part of an error body: error.message, message or
 // detail when the body is such JSON, else its first 300 bytes, one line.

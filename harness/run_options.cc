@@ -39,6 +39,10 @@ void DeclareRunFlags(Flags& f, RunOptions& o) {
       .Int("concurrency", &o.concurrency, "requests in flight (openai) or sequences decoded together (native)")
       .Double("timeout", &o.timeout, "openai backend: request timeout in seconds")
       .Int("max-retries", &o.max_retries, "openai backend: retries on connect errors, timeouts, 429, 5xx")
+      .String("prompt-logprobs", &o.prompt_logprobs,
+              "openai backend, log-likelihood tasks: vllm (the prompt_logprobs field) | echo (OpenAI-style "
+              "completions: echo + logprobs; needs --model-kind base or --chat-template base)",
+              "API")
       .String("chat-template", &o.chat_template, "native backend: chat template name override", "NAME")
       .Int("threads", &o.threads, "native backend: CPU threads (0 = all cores)")
       .String("device", &o.device, "native backend: cpu | cuda (weight matmuls on the GPU)", "NAME")
@@ -91,7 +95,8 @@ nlohmann::json RunOptionsToJson(const RunOptions& o) {
           {"temperature", OptionalJson(o.temperature)}, {"top_p", OptionalJson(o.top_p)},
           {"top_k", OptionalJson(o.top_k)}, {"max_tokens", OptionalJson(o.max_tokens)}, {"gen_kwargs", o.gen_kwargs},
           {"replay", o.replay}, {"url", o.url}, {"api_key_env", o.api_key_env}, {"concurrency", o.concurrency},
-          {"timeout", o.timeout}, {"max_retries", o.max_retries}, {"chat_template", o.chat_template},
+          {"timeout", o.timeout}, {"max_retries", o.max_retries}, {"prompt_logprobs", o.prompt_logprobs},
+          {"chat_template", o.chat_template},
           {"threads", o.threads}, {"device", o.device}, {"ctx", o.ctx}, {"prefix_cache_mb", o.prefix_cache_mb},
           {"gpu_memory_fraction", o.gpu_memory_fraction}, {"judge_backend", o.judge_backend},
           {"judge_url", o.judge_url}, {"judge_model", o.judge_model}, {"judge_api_key_env", o.judge_api_key_env},
@@ -127,6 +132,7 @@ RunOptions RunOptionsFromJson(const nlohmann::json& j, const std::string& where)
   get_optional("max_tokens", o.max_tokens);
   get("gen_kwargs", o.gen_kwargs); get("replay", o.replay); get("url", o.url); get("api_key_env", o.api_key_env);
   get("concurrency", o.concurrency); get("timeout", o.timeout); get("max_retries", o.max_retries);
+  get("prompt_logprobs", o.prompt_logprobs);
   get("chat_template", o.chat_template); get("threads", o.threads); get("device", o.device);
   get("ctx", o.ctx); get("prefix_cache_mb", o.prefix_cache_mb); get("gpu_memory_fraction", o.gpu_memory_fraction);
   get("judge_backend", o.judge_backend); get("judge_url", o.judge_url); get("judge_model", o.judge_model);
@@ -162,6 +168,7 @@ BackendOptions MakeBackendOptions(const RunOptions& o) {
               {"concurrency", std::to_string(o.concurrency)},
               {"timeout", std::to_string(o.timeout)},
               {"max_retries", std::to_string(o.max_retries)},
+              {"prompt_logprobs", o.prompt_logprobs},
               {"threads", std::to_string(o.threads)},
               {"device", o.device},
               {"ctx", std::to_string(o.ctx)},

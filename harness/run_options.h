@@ -42,6 +42,7 @@ struct RunOptions {
   int concurrency = 16;
   double timeout = 600;
   int max_retries = 5;
+  std::string prompt_logprobs = "vllm";  // openai backend: how prompt log-probabilities are asked
   std::string chat_template;
   int threads = 0;
   std::string device = "cpu";       // native backend: cpu | cuda

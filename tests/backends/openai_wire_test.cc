@@ -287,5 +287,59 @@ TEST(OpenAiWireTest, StopStringIsReattachedWhenTheServerDropsIt) {
   EXPECT_EQ(ParsedText(Completion("Saya kira "), several), "Saya kira ");
 }
 
+// OpenAI's legacy completions give prompt log-probabilities as an echo: the
+// prompt's tokens come first in choices[0].logprobs and the text repeats it.
+TEST(OpenAiWireTest, EchoedPromptLogprobsAreSplitFromTheCompletion) {
+  Request r;
+  r.id = "e";
+  r.prompt = "Ya";
+  r.params.max_tokens = 1;
+  r.params.prompt_logprobs = 0;
+  OpenAiCall call = BuildOpenAiCall(r, "m", MessageFormat::kServerTemplate, PromptLogprobsApi::kEcho);
+  json body = json::parse(call.body);
+  EXPECT_EQ(body["echo"], true);
+  EXPECT_EQ(body["logprobs"], 1);
+  EXPECT_FALSE(body.contains("prompt_logprobs")) << "not a field OpenAI's API knows";
+  ASSERT_TRUE(call.echoed_prompt);
+
+  const json reply = {{"choices", {{{"text", "Ya!"},
+                                    {"finish_reason", "length"},
+                                    {"logprobs", {{"tokens", {"Y", "a", "!"}},
+                                                  {"token_logprobs", {nullptr, -0.5, -1.25}},
+                                                  {"top_logprobs", {nullptr, {{"a", -0.5}}, {{"!", -1.25}}}},
+                                                  {"text_offset", {0, 1, 2}}}}}}},
+                      {"usage", {{"prompt_tokens", 2}, {"completion_tokens", 1}}}};
+  Response out;
+  ASSERT_EQ(ParseOpenAiReply(call.endpoint, reply.dump(), &out, &r.params, &call), "");
+  EXPECT_EQ(out.text, "!");
+  ASSERT_EQ(out.logprobs["prompt"].size(), 2u);
+  EXPECT_TRUE(out.logprobs["prompt"][0]["logprob"].is_null());
+  EXPECT_EQ(out.logprobs["prompt"][1]["logprob"], -0.5);
+  EXPECT_EQ(out.logprobs["prompt"][1]["token"], "a");
+  EXPECT_EQ(out.logprobs["token_logprobs"], json::array({-1.25}));
+  EXPECT_EQ(out.logprobs["tokens"], json::array({"!"}));
+
+  // What a server may get wrong is described, never thrown.
+  json no_usage = reply;
+  no_usage.erase("usage");
+  EXPECT_NE(ParseOpenAiReply(call.endpoint, no_usage.dump(), &out, &r.params, &call).find("usage.prompt_tokens"),
+            std::string::npos);
+  json not_echoed = reply;
+  not_echoed["choices"][0]["text"] = "!";
+  EXPECT_NE(ParseOpenAiReply(call.endpoint, not_echoed.dump(), &out, &r.params, &call).find("does not begin"),
+            std::string::npos);
+  json too_few = reply;
+  too_few["usage"]["prompt_tokens"] = 4;
+  EXPECT_NE(ParseOpenAiReply(call.endpoint, too_few.dump(), &out, &r.params, &call).find("does not fit"),
+            std::string::npos);
+
+  // Chat has no echo.
+  Request chat;
+  chat.id = "c";
+  chat.messages = {{"user", "Hai"}};
+  chat.params.prompt_logprobs = 0;
+  EXPECT_THROW(BuildOpenAiCall(chat, "m", MessageFormat::kServerTemplate, PromptLogprobsApi::kEcho), Error);
+}
+
 }  // namespace
 }  // namespace bhasa::backends

@@ -113,11 +113,30 @@ TEST(LogprobTask, NativeServeAndReplayGiveTheSameValues) {
     if (std::regex_search(text, m, std::regex("127\\.0\\.0\\.1:([0-9]+)"))) port = std::stoi(m[1]);
   }
   ASSERT_NE(port, 0) << "bhasa serve did not start: " << (FileExists(serve_log) ? ReadFile(serve_log) : "");
-  const int rc = RunCommand(BhasaBinary() + " run --backend openai --url http://127.0.0.1:" + std::to_string(port) +
-                                " --model tiny" + RunArgs(dir, "server"),
-                            &log);
+  const std::string openai = BhasaBinary() + " run --backend openai --url http://127.0.0.1:" + std::to_string(port) +
+                             " --model tiny";
+  const int rc = RunCommand(openai + RunArgs(dir, "server"), &log);
+  // 3b. Completions (SEA-HELM's base template rendered here), asked both ways: vLLM's prompt_logprobs
+  //     and OpenAI's echo + logprobs must give the same values.
+  std::string log_vllm, log_echo;
+  const int rc_vllm = RunCommand(openai + " --chat-template base --prompt-logprobs vllm" + RunArgs(dir, "base-vllm"),
+                                 &log_vllm);
+  const int rc_echo = RunCommand(openai + " --chat-template base --prompt-logprobs echo" + RunArgs(dir, "base-echo"),
+                                 &log_echo);
   RunCommand("kill $(cat " + pid_file + ")");
   ASSERT_EQ(rc, 0) << log;
+  ASSERT_EQ(rc_vllm, 0) << log_vllm;
+  ASSERT_EQ(rc_echo, 0) << log_echo;
+  const auto by_vllm = Values(dir + "/base-vllm/tiny/run_0"), by_echo = Values(dir + "/base-echo/tiny/run_0");
+  ASSERT_EQ(by_echo.size(), by_vllm.size());
+  int echoed = 0;
+  for (const auto& [id, v] : by_vllm) {
+    ASSERT_EQ(by_echo.at(id).is_number(), v.is_number()) << id;
+    if (!v.is_number()) continue;
+    ++echoed;
+    EXPECT_NEAR(by_echo.at(id).get<double>(), v.get<double>(), 1e-5) << id;
+  }
+  EXPECT_GT(echoed, 0) << "no row of the base runs reached the log-probability round";
   const auto served = Values(dir + "/server/tiny/run_0");
   ASSERT_EQ(served.size(), native.size());
   for (const auto& [id, v] : native) {
