@@ -247,8 +247,10 @@ void Engine::Generate(std::span<const GenerationJob> jobs,
             if (a.done || (a.leader >= 0) != followers) continue;
             if (followers) {
               const Active& l = active[static_cast<size_t>(a.leader)];
-              if (l.result.error.empty() && session.Length(l.seq) >= a.reused) {
-                auto copy = session.CloneCache(l.seq);
+              std::unique_ptr<KvCache> copy;
+              if (l.result.error.empty() && session.Length(l.seq) >= a.reused) copy = session.CloneCache(l.seq);
+              // A sliding-window ring may have dropped what the shared beginning needs.
+              if (copy && copy->CanTruncate(a.reused)) {
                 copy->Truncate(a.reused);
                 a.seq = session.Adopt(std::move(copy));
               } else {

@@ -23,6 +23,13 @@ void ForRows(int64_t n_rows, F&& f) {
 
 }  // namespace
 
+std::vector<int64_t> AttentionWindows(const Model& model) {
+  std::vector<int64_t> windows(static_cast<size_t>(model.hparams().n_layer), 0);
+  for (const Step& s : model.program().steps)
+    if (s.op == Op::kAttention) windows.at(static_cast<size_t>(s.layer)) = s.window;
+  return windows;
+}
+
 Forward::Forward(const Model& model, const Kernels& kernels) : model_(model), kernels_(kernels) {}
 
 float* Forward::Data(Buf b) { return b == Buf::kLogits ? logits_ : scratch_[static_cast<size_t>(b)].data(); }

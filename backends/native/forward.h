@@ -33,6 +33,10 @@ struct SeqChunk {
   bool logits = true;                 // false: none (a prompt chunk whose logits nobody reads)
 };
 
+// Per layer, the window its attention step uses (0: global): the layout of
+// a KvCache that keeps only what some query of `model` can still see.
+std::vector<int64_t> AttentionWindows(const Model& model);
+
 class Forward {
  public:
   Forward(const Model& model, const Kernels& kernels);

@@ -40,13 +40,20 @@ struct RopeParams {
 };
 
 // Cache layout of one layer: position p's K (or V) row starts at
-// data + p * stride elements; elements are f32 or f16 (uint16_t bits).
+// data + KvRow(p, slots) * stride elements; elements are f32 or f16
+// (uint16_t bits). A sliding-window layer's cache may be a ring of `slots`
+// rows holding only the latest positions (kv_cache.h); a query must see
+// only positions the ring still holds.
 struct KvLayerView {
   const void* k = nullptr;
   const void* v = nullptr;
   bool f16 = false;
   int64_t stride = 0;  // elements per position (n_head_kv * head_dim)
+  int64_t slots = 0;   // > 0: a ring of this many rows; 0: row p is position p
 };
+
+// The row of cache position `pos` in a layer of `slots` ring rows (0: no ring).
+inline int64_t KvRow(int64_t pos, int64_t slots) { return slots > 0 ? pos % slots : pos; }
 
 struct AttentionArgs {
   const float* q = nullptr;   // n_tokens rows of n_head * head_dim (RoPE applied)

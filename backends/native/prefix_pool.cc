@@ -16,6 +16,8 @@ std::pair<size_t, int64_t> PrefixPool::Best(std::span<const int32_t> prompt) con
     const int64_t n = std::min<int64_t>(limit, static_cast<int64_t>(held.size()));
     int64_t len = 0;
     while (len < n && held[len] == prompt[len]) ++len;
+    // A sliding-window ring may no longer hold what a prefix that short needs.
+    if (!entries_[i].cache->CanTruncate(len)) continue;
     if (len > best_len) best = i, best_len = len;
   }
   if (best_len < min_tokens_) return {entries_.size(), 0};

@@ -34,8 +34,9 @@ class PrefixPool {
   PrefixPool(size_t budget_bytes, int64_t min_tokens);
 
   // Takes out the cache sharing the longest prefix with `prompt` (at least
-  // min_tokens, and leaving at least one prompt token to evaluate), truncated
-  // to that prefix, and sets *reused to its length; nullptr and 0 when none.
+  // min_tokens, leaving at least one prompt token to evaluate, and still
+  // held by every sliding-window layer: KvCache::CanTruncate), truncated to
+  // that prefix, and sets *reused to its length; nullptr and 0 when none.
   std::unique_ptr<KvCache> Take(std::span<const int32_t> prompt, int64_t* reused);
   // What Take would reuse for `prompt`, without taking anything.
   int64_t Longest(std::span<const int32_t> prompt) const;

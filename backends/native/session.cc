@@ -8,7 +8,7 @@
 namespace bhasa::native {
 
 Session::Session(const Model& model, const Kernels& kernels, SessionOptions options)
-    : model_(model), forward_(model, kernels), options_(options) {
+    : model_(model), forward_(model, kernels), options_(options), windows_(AttentionWindows(model)) {
   n_ctx_ = options.n_ctx > 0 ? options.n_ctx : model.hparams().n_ctx_train;
   if (options_.n_batch <= 0) options_.n_batch = 512;
 }
@@ -16,7 +16,7 @@ Session::Session(const Model& model, const Kernels& kernels, SessionOptions opti
 int Session::Add() {
   const auto& hp = model_.hparams();
   Sequence s;
-  s.cache = std::make_unique<KvCache>(hp.n_layer, hp.kv_dim(), n_ctx_, options_.kv_type);
+  s.cache = std::make_unique<KvCache>(hp.n_layer, hp.kv_dim(), n_ctx_, options_.kv_type, windows_);
   seqs_.emplace(next_id_, std::move(s));
   return next_id_++;
 }
@@ -25,7 +25,7 @@ void Session::Remove(int seq) { seqs_.erase(seq); }
 
 int Session::Adopt(std::unique_ptr<KvCache> cache) {
   const auto& hp = model_.hparams();
-  if (!cache || !cache->Fits(hp.n_layer, hp.kv_dim(), n_ctx_, options_.kv_type))
+  if (!cache || !cache->Fits(hp.n_layer, hp.kv_dim(), n_ctx_, options_.kv_type, windows_))
     throw Error("session: adopted KV cache does not match this model and context");
   Sequence s;
   s.cache = std::move(cache);

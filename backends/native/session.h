@@ -86,6 +86,7 @@ class Session {
   Forward forward_;
   SessionOptions options_;
   int64_t n_ctx_;
+  std::vector<int64_t> windows_;  // per layer, for the caches (AttentionWindows)
   int next_id_ = 0;
   std::map<int, Sequence> seqs_;
   std::vector<float> logits_;  // scratch for Forward::Run

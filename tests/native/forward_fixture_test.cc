@@ -96,7 +96,8 @@ TEST_P(ForwardFixtureTest, MatchesLlamaCpp) {
       const auto want = c["last_logits"].get<std::vector<float>>();
       const auto greedy = c["greedy"].get<std::vector<int32_t>>();
       const auto margin = c["greedy_margin"].get<std::vector<double>>();
-      KvCache cache(hp.n_layer, hp.kv_dim(), ref["n_ctx"].get<int64_t>(), fc.kv);
+      // With the engine's layout: Gemma 2's sliding layers keep a ring.
+      KvCache cache(hp.n_layer, hp.kv_dim(), ref["n_ctx"].get<int64_t>(), fc.kv, AttentionWindows(*model));
       SeqChunk chunk{&cache, tokens};
       fwd.Run({&chunk, 1}, logits);
       ASSERT_EQ(logits.size(), want.size());

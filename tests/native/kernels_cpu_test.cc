@@ -90,7 +90,7 @@ TEST(KernelsCpu, DecodeWeightedSumIsADotOverThePaddedCache) {
     const int64_t first = n / 5;
     auto p = Random(static_cast<size_t>(n), 5), v = Random(static_cast<size_t>(n * dim), 6);
     std::vector<float> o(dim);
-    DotOrderWeightedSum(p.data(), v.data(), dim, first, n, dim, o.data());
+    DotOrderWeightedSum(p.data(), v.data(), dim, 0, first, n, dim, o.data());
     for (int64_t d = 0; d < dim; ++d) {
       std::vector<float> pp(static_cast<size_t>(PaddedKvLength(n)), 0.0f), col(pp.size(), 0.0f);
       for (int64_t j = first; j < n; ++j) {
@@ -418,6 +418,50 @@ TEST(KernelsCpu, WindowedSoftcappedAttentionMatchesReference) {
               const float tol = f16 ? 2e-4f : n_tok >= 2 ? 0.0f : 1e-5f;  // as above
               for (size_t i = 0; i < want.size(); ++i) ASSERT_NEAR(got[i], want[i], tol) << i;
             }
+    });
+  });
+}
+
+// A sliding layer's ring cache (kv_cache.h): position p in row p % slots,
+// only the latest `slots` positions held. Both tables read it as the
+// positions it holds and sum in the same order, so the result equals the
+// whole cache's bit for bit (70 positions: past one full 64 of the
+// decode order).
+TEST(KernelsCpu, AttentionReadsARingCacheAsTheWholeCache) {
+  tbb::task_arena arena(2);
+  arena.execute([] {
+    ForEachTarget([] {
+      for (bool f16 : {false, true})
+        for (int64_t n_tok : {1, 3})
+          for (int64_t window : {9, 33}) {
+            const int64_t n_head = 4, n_kv = 2, hd = 16, stride = n_kv * hd, n_pos = 70;
+            const int64_t slots = window - 1 + n_tok + 2;
+            SCOPED_TRACE("f16 " + std::to_string(f16) + " tokens " + std::to_string(n_tok) + " window " +
+                         std::to_string(window));
+            Cache whole(n_pos, stride, 71), ring(slots, stride, 72);
+            for (int64_t p = n_pos - slots; p < n_pos; ++p) {
+              const int64_t from = p * stride, to = (p % slots) * stride;
+              std::copy_n(whole.kf.begin() + from, stride, ring.kf.begin() + to);
+              std::copy_n(whole.vf.begin() + from, stride, ring.vf.begin() + to);
+              std::copy_n(whole.kh.begin() + from, stride, ring.kh.begin() + to);
+              std::copy_n(whole.vh.begin() + from, stride, ring.vh.begin() + to);
+            }
+            const auto q = Random(n_tok * n_head * hd, 73, 3.0f);
+            std::vector<int32_t> pos(n_tok);
+            for (int64_t t = 0; t < n_tok; ++t) pos[t] = static_cast<int32_t>(n_pos - n_tok + t);
+            for (const Kernels* k : {&RefKernels(), &CpuKernels()}) {
+              std::vector<float> want(q.size()), got(q.size());
+              AttentionArgs a{q.data(), n_tok, pos.data(), whole.View(f16, stride), n_head, n_kv, hd, 0.25f, want.data()};
+              a.window = window;
+              a.softcap = 2.5f;
+              k->attention(a);
+              a.kv = ring.View(f16, stride);
+              a.kv.slots = slots;
+              a.out = got.data();
+              k->attention(a);
+              EXPECT_EQ(got, want) << k->name;
+            }
+          }
     });
   });
 }

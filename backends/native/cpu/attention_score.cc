@@ -59,14 +59,15 @@ void AttentionSoftmax(float* s, int64_t first, int64_t n) {
 }
 
 __attribute__((target_clones("arch=x86-64-v3", "default"))) void DotOrderWeightedSum(const float* p, const float* v,
-                                                                                    int64_t stride, int64_t first,
-                                                                                    int64_t n, int64_t dim, float* o) {
+                                                                                    int64_t stride, int64_t slots,
+                                                                                    int64_t first, int64_t n,
+                                                                                    int64_t dim, float* o) {
   const int64_t full = PaddedKvLength(n) / kStep * kStep;  // positions the accumulators take
   thread_local std::vector<float> acc;
   acc.assign(kStep * dim, 0.0f);  // row j % 64 of accumulator lanes, one column per d
   for (int64_t j = first; j < std::min(n, full); ++j) {
     float* a = &acc[(j % kStep) * dim];
-    const float* vj = v + j * stride;
+    const float* vj = v + KvRow(j, slots) * stride;
     for (int64_t d = 0; d < dim; ++d) a[d] = std::fma(p[j], vj[d], a[d]);
   }
   // Lane l of accumulator c is row 16 * c + l: (0 + 2) + (1 + 3) into rows 0..15.
@@ -78,8 +79,10 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void DotOrderWeighte
     for (int64_t i = 0; i < step; ++i)
       for (int64_t d = 0; d < dim; ++d) acc[i * dim + d] += acc[(i + step) * dim + d];
   for (int64_t d = 0; d < dim; ++d) o[d] = acc[d];
-  for (int64_t j = std::max(first, full); j < n; ++j)
-    for (int64_t d = 0; d < dim; ++d) o[d] = std::fma(p[j], v[j * stride + d], o[d]);
+  for (int64_t j = std::max(first, full); j < n; ++j) {
+    const float* vj = v + KvRow(j, slots) * stride;
+    for (int64_t d = 0; d < dim; ++d) o[d] = std::fma(p[j], vj[d], o[d]);
+  }
 }
 
 __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) float AttentionScoreF16(const float* q,
@@ -106,9 +109,9 @@ __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) fl
 }
 
 __attribute__((target_clones("arch=x86-64-v3", "default"))) void WeightedSumF16(const float* p, const uint16_t* v,
-                                                                               int64_t stride, int64_t first,
-                                                                               int64_t n, int64_t dim, bool tiled,
-                                                                               float* o) {
+                                                                               int64_t stride, int64_t slots,
+                                                                               int64_t first, int64_t n, int64_t dim,
+                                                                               bool tiled, float* o) {
   const int64_t padded = PaddedKvLength(n);
   thread_local std::vector<float> acc, row;
   row.resize(dim);
@@ -116,7 +119,8 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void WeightedSumF16(
     acc.assign(kLanes * dim, 0.0f);  // lane j % 16, one column per d
     for (int64_t j = first; j < n; ++j) {
       float* a = &acc[(j % kLanes) * dim];
-      for (int64_t d = 0; d < dim; ++d) row[d] = Fp16ToFp32(v[j * stride + d]);
+      const uint16_t* vj = v + KvRow(j, slots) * stride;
+      for (int64_t d = 0; d < dim; ++d) row[d] = Fp16ToFp32(vj[d]);
       for (int64_t d = 0; d < dim; ++d) a[d] = std::fma(p[j], row[d], a[d]);
     }
     for (int64_t step = 8; step >= 1; step /= 2)
@@ -129,7 +133,8 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void WeightedSumF16(
   acc.assign(kStep * dim, 0.0f);
   for (int64_t j = first; j < std::min(n, full); ++j) {
     float* a = &acc[(j % kStep) * dim];
-    for (int64_t d = 0; d < dim; ++d) row[d] = Fp16ToFp32(v[j * stride + d]);
+    const uint16_t* vj = v + KvRow(j, slots) * stride;
+    for (int64_t d = 0; d < dim; ++d) row[d] = Fp16ToFp32(vj[d]);
     for (int64_t d = 0; d < dim; ++d) a[d] = std::fma(p[j], row[d], a[d]);
   }
   for (int64_t l = 0; l < kLanes; ++l)
@@ -141,7 +146,7 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void WeightedSumF16(
   for (int64_t d = 0; d < dim; ++d) {
     double sum = acc[d];
     for (int64_t j = std::max(first, full); j < n; ++j)
-      sum += static_cast<double>(p[j] * Fp16ToFp32(v[j * stride + d]));
+      sum += static_cast<double>(p[j] * Fp16ToFp32(v[KvRow(j, slots) * stride + d]));
     o[d] = static_cast<float>(sum);
   }
 }

@@ -23,6 +23,8 @@
 
 #include <cstdint>
 
+#include "backends/native/kernels.h"  // KvRow
+
 namespace bhasa::native {
 
 inline constexpr int64_t kKvPad = 32;
@@ -36,16 +38,18 @@ float AttentionScore(const float* q, const float* k, int64_t n);
 // (positions before `first` are masked out and left untouched).
 void AttentionSoftmax(float* s, int64_t first, int64_t n);
 
-// o[d] = sum over j in [first, n) of p[j] * v[j * stride + d], d < dim, each
-// o[d] summed as ggml_vec_dot_f32 over the padded length PaddedKvLength(n)
-// (positions outside [first, n) weigh 0). Vectorised across d.
-void DotOrderWeightedSum(const float* p, const float* v, int64_t stride, int64_t first, int64_t n, int64_t dim,
-                         float* o);
+// o[d] = sum over j in [first, n) of p[j] * v[KvRow(j, slots) * stride + d],
+// d < dim, each o[d] summed as ggml_vec_dot_f32 over the padded length
+// PaddedKvLength(n) (positions outside [first, n) weigh 0): the order
+// follows the position j, whichever row of a ring holds it. Vectorised
+// across d.
+void DotOrderWeightedSum(const float* p, const float* v, int64_t stride, int64_t slots, int64_t first, int64_t n,
+                         int64_t dim, float* o);
 
 // With an f16 cache: q · k (q already rounded to f16) and the weighted sum
 // of V (p already rounded to f16), for several query rows (`tiled`) or one.
 float AttentionScoreF16(const float* q, const uint16_t* k, int64_t n, bool tiled);
-void WeightedSumF16(const float* p, const uint16_t* v, int64_t stride, int64_t first, int64_t n, int64_t dim,
-                    bool tiled, float* o);
+void WeightedSumF16(const float* p, const uint16_t* v, int64_t stride, int64_t slots, int64_t first, int64_t n,
+                    int64_t dim, bool tiled, float* o);
 
 }  // namespace bhasa::native

@@ -53,13 +53,14 @@ void CpuSoftmax(float* x, int64_t n) {
 // skipped. Vectorised across the head dimension; both builds round
 // identically.
 __attribute__((target_clones("arch=x86-64-v3", "default"))) void TiledWeightedSum(const float* p, const float* v,
-                                                                                 int64_t stride, int64_t first,
-                                                                                 int64_t n, int64_t dim, float* o) {
+                                                                                 int64_t stride, int64_t slots,
+                                                                                 int64_t first, int64_t n,
+                                                                                 int64_t dim, float* o) {
   thread_local std::vector<float> lanes;
   lanes.assign(16 * dim, 0.0f);
   for (int64_t j = first; j < n; ++j) {
     float* acc = &lanes[(j % 16) * dim];
-    const float* vj = v + j * stride;
+    const float* vj = v + KvRow(j, slots) * stride;
     for (int64_t d = 0; d < dim; ++d) acc[d] = std::fma(p[j], vj[d], acc[d]);
   }
   // ReduceLanes16 per column: lane i + lane i+8, then +4, then +2, +1.
@@ -93,23 +94,24 @@ void AttendOne(const AttentionArgs& a, int64_t t, int64_t h, std::vector<float>&
     for (int64_t d = 0; d < a.head_dim; ++d) q[d] = Fp16ToFp32(Fp32ToFp16(qh[d]));
     const bool tiled = a.n_tokens >= 2;
     for (int64_t j = first; j < n_kv; ++j)
-      scores[j] = AttentionScoreF16(q.data(), k + j * a.kv.stride + kv_off, a.head_dim, tiled);
+      scores[j] = AttentionScoreF16(q.data(), k + KvRow(j, a.kv.slots) * a.kv.stride + kv_off, a.head_dim, tiled);
     FinishScores(a, scores.data() + first, n_kv - first);
     AttentionSoftmax(scores.data(), first, n_kv);
     for (int64_t j = first; j < n_kv; ++j) scores[j] = Fp16ToFp32(Fp32ToFp16(scores[j]));
-    WeightedSumF16(scores.data(), v + kv_off, a.kv.stride, first, n_kv, a.head_dim, tiled, o);
+    WeightedSumF16(scores.data(), v + kv_off, a.kv.stride, a.kv.slots, first, n_kv, a.head_dim, tiled, o);
   } else {
     const auto* k = static_cast<const float*>(a.kv.k);
     const auto* v = static_cast<const float*>(a.kv.v);
-    for (int64_t j = first; j < n_kv; ++j) scores[j] = AttentionScore(qh, k + j * a.kv.stride + kv_off, a.head_dim);
+    for (int64_t j = first; j < n_kv; ++j)
+      scores[j] = AttentionScore(qh, k + KvRow(j, a.kv.slots) * a.kv.stride + kv_off, a.head_dim);
     FinishScores(a, scores.data() + first, n_kv - first);
     AttentionSoftmax(scores.data(), first, n_kv);
     // ggml multiplies V by several query rows in its tiled GEMM, by one
     // with its dot product.
     if (a.n_tokens >= 2) {
-      TiledWeightedSum(scores.data(), v + kv_off, a.kv.stride, first, n_kv, a.head_dim, o);
+      TiledWeightedSum(scores.data(), v + kv_off, a.kv.stride, a.kv.slots, first, n_kv, a.head_dim, o);
     } else {
-      DotOrderWeightedSum(scores.data(), v + kv_off, a.kv.stride, first, n_kv, a.head_dim, o);
+      DotOrderWeightedSum(scores.data(), v + kv_off, a.kv.stride, a.kv.slots, first, n_kv, a.head_dim, o);
     }
   }
 }

@@ -75,13 +75,13 @@ void RefAttention(const AttentionArgs& a) {
         q[d] = a.kv.f16 ? Fp16ToFp32(Fp32ToFp16(v)) : v;
       }
       for (int64_t j = first; j < n_kv; ++j) {
+        const int64_t row = KvRow(j, a.kv.slots) * a.kv.stride;  // a ring holds position j in row j % slots
         float s = 0;
         if (a.kv.f16) {
-          s = AttentionScoreF16(q.data(), static_cast<const uint16_t*>(a.kv.k) + j * a.kv.stride + kvh * a.head_dim,
-                                a.head_dim, a.n_tokens >= 2);
+          s = AttentionScoreF16(q.data(), static_cast<const uint16_t*>(a.kv.k) + row + kvh * a.head_dim, a.head_dim,
+                                a.n_tokens >= 2);
         } else {
-          s = AttentionScore(q.data(), static_cast<const float*>(a.kv.k) + j * a.kv.stride + kvh * a.head_dim,
-                             a.head_dim);
+          s = AttentionScore(q.data(), static_cast<const float*>(a.kv.k) + row + kvh * a.head_dim, a.head_dim);
         }
         if (a.softcap > 0) s = SoftcapOne(s, a.softcap);
         scores[j] = s * a.scale;
@@ -98,15 +98,16 @@ void RefAttention(const AttentionArgs& a) {
       for (int64_t d = 0; d < a.head_dim; ++d) {
         const int64_t off = kvh * a.head_dim + d;
         if (a.kv.f16) {
-          WeightedSumF16(scores.data(), static_cast<const uint16_t*>(a.kv.v) + off, a.kv.stride, first, n_kv, 1,
-                         tiled, &o[d]);
+          WeightedSumF16(scores.data(), static_cast<const uint16_t*>(a.kv.v) + off, a.kv.stride, a.kv.slots, first,
+                         n_kv, 1, tiled, &o[d]);
         } else if (!tiled) {
-          DotOrderWeightedSum(scores.data(), static_cast<const float*>(a.kv.v) + off, a.kv.stride, first, n_kv, 1,
-                              &o[d]);
+          DotOrderWeightedSum(scores.data(), static_cast<const float*>(a.kv.v) + off, a.kv.stride, a.kv.slots, first,
+                              n_kv, 1, &o[d]);
         } else {
           float lanes[16] = {};
           for (int64_t j = first; j < n_kv; ++j)
-            lanes[j % 16] = std::fma(scores[j], KvAt(a.kv.v, false, j * a.kv.stride + off), lanes[j % 16]);
+            lanes[j % 16] =
+                std::fma(scores[j], KvAt(a.kv.v, false, KvRow(j, a.kv.slots) * a.kv.stride + off), lanes[j % 16]);
           o[d] = quant::ReduceLanes16(lanes);
         }
       }

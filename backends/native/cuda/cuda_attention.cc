@@ -13,8 +13,8 @@ void Attention(const AttentionArgs& a) {
   if (a.n_tokens <= 0) return;
   const int64_t n_kv = *std::max_element(a.pos, a.pos + a.n_tokens) + int64_t{1};
   CudaDevice* device = CudaDevice::Get();
-  // Sliding windows and soft-capping run on the CPU path for now.
-  if (!device || a.n_tokens < kGpuAttentionMinRows || a.window > 0 || a.softcap > 0 ||
+  // Sliding windows (and their ring caches) and soft-capping run on the CPU path for now.
+  if (!device || a.n_tokens < kGpuAttentionMinRows || a.window > 0 || a.kv.slots > 0 || a.softcap > 0 ||
       AttentionSharedBytes(a.head_dim, n_kv) > kAttentionSharedLimit)
     return CpuKernels().attention(a);
 
