@@ -130,6 +130,26 @@ TEST(KvRing, SlidingLayersHoldWindowPlusWidestCallRows) {
   }
 }
 
+// Gemma 2 9B's layout (42 layers, every even one sliding over 4096
+// positions) filled to its 8192-token context in n_batch 512 calls: sliding
+// layers hold 4607 positions, global ones 8192, 78.1% of a full cache's
+// bytes (docs/engine.md). kv_dim 1 keeps the test small; bytes scale with it.
+TEST(KvRing, Gemma2NineBLayoutAtItsFullContext) {
+  constexpr int64_t kLayers = 42;
+  std::vector<int64_t> windows(kLayers, 0);
+  for (int64_t l = 0; l < kLayers; l += 2) windows[l] = 4096;
+  KvCache ring(kLayers, 1, 8192, KvType::kF16, windows), full(kLayers, 1, 8192, KvType::kF16);
+  while (ring.size() < 8192) {
+    Append(ring, 512, 1, kLayers);
+    Append(full, 512, 1, kLayers);
+  }
+  EXPECT_EQ(ring.slots(0), 4607);
+  EXPECT_EQ(ring.slots(1), 8192);
+  EXPECT_EQ(full.bytes(), size_t{kLayers} * 8192 * 2 * 2);  // K and V, f16
+  EXPECT_EQ(ring.bytes(), size_t{21} * (8192 + 4607) * 2 * 2);
+  EXPECT_NEAR(static_cast<double>(ring.bytes()) / full.bytes(), 0.781, 0.0005);
+}
+
 // Before the sequence outgrows window - 1 + widest call, nothing is dropped.
 TEST(KvRing, ShortSequencesKeepEveryPosition) {
   KvCache c(2, 4, 512, KvType::kF16, {64, 0});
