@@ -1,0 +1,202 @@
+// Hugging Face directories of each architecture (config.json model_type
+// llama, qwen2, gemma2 + model.safetensors) load as the same model as their
+// GGUF twin: the directory here is written from a random GGUF the way the
+// published checkpoints store it (HF tensor names, llama's q/k rows in HF's
+// rotate-half order, Gemma's norms as w rather than 1 + w, Llama 3.1's rope
+// scaling in config.json), and both give the same descriptor and logits.
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <tbb/task_arena.h>
+
+#include "backends/native/forward.h"
+#include "backends/native/gguf_writer.h"
+#include "backends/native/kv_cache.h"
+#include "backends/native/llama_model.h"
+#include "backends/native/random_model.h"
+#include "tests/test_support.h"
+
+namespace bhasa::native {
+namespace {
+
+using nlohmann::json;
+
+constexpr int64_t kVocab = 40, kEmbd = 64, kLayers = 4, kHeads = 4, kKvHeads = 2, kFf = 96, kCtx = 128;
+
+int64_t HeadDim(const std::string& arch) { return arch == "gemma2" ? 32 : kEmbd / kHeads; }
+
+// A random F32 GGUF of `arch`; Gemma 2 with a window of 6, llama with Llama
+// 3.1's rope scaling keys.
+std::string WriteGguf(const std::string& arch, const std::string& dir) {
+  RandomModelSpec spec;
+  spec.arch = arch;
+  spec.n_vocab = kVocab, spec.n_embd = kEmbd, spec.n_layer = kLayers, spec.n_head = kHeads, spec.n_head_kv = kKvHeads;
+  spec.n_ff = kFf, spec.n_ctx = kCtx, spec.head_dim = arch == "gemma2" ? HeadDim(arch) : 0;
+  spec.rope_base = 10000, spec.sigma = 0.2, spec.seed = 23;
+  GgufWriter random;
+  AddRandomModel(spec, random);
+  random.Write(dir + "/random.gguf");
+  auto src = ModelFile::Open(dir + "/random.gguf");
+  GgufWriter w;
+  w.Add("general.architecture", MetaValue::Str(arch));
+  for (const auto& [k, v] : src->metadata()) {
+    if (k == "general.architecture") continue;
+    w.Add(k, k == "gemma2.attention.sliding_window" ? MetaValue::Int(GgufValueType::kUint32, 6) : v);
+  }
+  if (arch == "llama") {
+    w.Add("llama.rope.scaling.type", MetaValue::Str("llama3"));
+    w.Add("llama.rope.scaling.factor", MetaValue::Float(GgufValueType::kFloat32, 8.0));
+    w.Add("llama.rope.scaling.low_freq_factor", MetaValue::Float(GgufValueType::kFloat32, 1.0));
+    w.Add("llama.rope.scaling.high_freq_factor", MetaValue::Float(GgufValueType::kFloat32, 4.0));
+    w.Add("llama.rope.scaling.original_context_length", MetaValue::Int(GgufValueType::kUint32, 32));
+  }
+  for (const auto& t : src->tensors())
+    w.AddTensorBytes(t.name, t.type, t.ne, std::vector<uint8_t>(t.data, t.data + t.bytes));
+  w.Write(dir + "/model.gguf");
+  return dir + "/model.gguf";
+}
+
+json Config(const std::string& arch) {
+  json c = {{"model_type", arch},          {"hidden_size", kEmbd},      {"num_attention_heads", kHeads},
+            {"num_key_value_heads", kKvHeads}, {"num_hidden_layers", kLayers}, {"intermediate_size", kFf},
+            {"vocab_size", kVocab},        {"rms_norm_eps", 1e-5},      {"rope_theta", 10000.0},
+            {"max_position_embeddings", kCtx}};
+  if (arch == "llama")
+    c["rope_scaling"] = {{"rope_type", "llama3"}, {"factor", 8.0}, {"low_freq_factor", 1.0},
+                         {"high_freq_factor", 4.0}, {"original_max_position_embeddings", 32}};
+  if (arch == "gemma2") {
+    c["head_dim"] = HeadDim(arch);
+    c["attn_logit_softcapping"] = 50.0;
+    c["final_logit_softcapping"] = 30.0;
+    c["sliding_window"] = 6;
+  }
+  return c;
+}
+
+// The checkpoint name of GGUF tensor `name`, spelt out per family.
+std::string HfName(const std::string& arch, const std::string& name) {
+  static const std::map<std::string, std::string> kTop = {{"token_embd.weight", "model.embed_tokens.weight"},
+                                                         {"output_norm.weight", "model.norm.weight"},
+                                                         {"output.weight", "lm_head.weight"}};
+  if (auto it = kTop.find(name); it != kTop.end()) return it->second;
+  const size_t dot = name.find('.', 4);
+  const std::string layer = name.substr(4, dot - 4), rest = name.substr(dot + 1);
+  std::map<std::string, std::string> block = {
+      {"attn_norm.weight", "input_layernorm.weight"},   {"attn_q.weight", "self_attn.q_proj.weight"},
+      {"attn_k.weight", "self_attn.k_proj.weight"},     {"attn_v.weight", "self_attn.v_proj.weight"},
+      {"attn_output.weight", "self_attn.o_proj.weight"}, {"ffn_gate.weight", "mlp.gate_proj.weight"},
+      {"ffn_up.weight", "mlp.up_proj.weight"},          {"ffn_down.weight", "mlp.down_proj.weight"},
+      {"attn_q.bias", "self_attn.q_proj.bias"},         {"attn_k.bias", "self_attn.k_proj.bias"},
+      {"attn_v.bias", "self_attn.v_proj.bias"}};
+  if (arch == "gemma2") {
+    block["ffn_norm.weight"] = "pre_feedforward_layernorm.weight";
+    block["post_attention_norm.weight"] = "post_attention_layernorm.weight";
+    block["post_ffw_norm.weight"] = "post_feedforward_layernorm.weight";
+  } else {
+    block["ffn_norm.weight"] = "post_attention_layernorm.weight";
+  }
+  return "model.layers." + layer + "." + block.at(rest);
+}
+
+// GGUF rows of one head are HF's rows interleaved (the converter's permute
+// for llama): GGUF row 2i + j of a head is HF row j * head_dim / 2 + i.
+std::vector<float> UnpermuteHeads(const std::vector<float>& gguf, int64_t cols, int64_t heads) {
+  const int64_t rows = static_cast<int64_t>(gguf.size()) / cols, hd = rows / heads;
+  std::vector<float> hf(gguf.size());
+  for (int64_t h = 0; h < heads; ++h)
+    for (int64_t i = 0; i < hd / 2; ++i)
+      for (int64_t j = 0; j < 2; ++j)
+        std::memcpy(&hf[(h * hd + j * hd / 2 + i) * cols], &gguf[(h * hd + 2 * i + j) * cols], cols * sizeof(float));
+  return hf;
+}
+
+// Writes the HF directory twin of the GGUF at `gguf` into `dir`.
+void WriteHfDir(const std::string& arch, const std::string& gguf, const std::string& dir) {
+  std::ofstream(dir + "/config.json") << Config(arch).dump();
+  auto src = ModelFile::Open(gguf);
+  json header = json::object();
+  std::vector<uint8_t> data;
+  for (const auto& t : src->tensors()) {
+    std::vector<float> v = t.Dequantize();
+    if (arch == "llama" && t.name.ends_with("attn_q.weight")) v = UnpermuteHeads(v, t.cols(), kHeads);
+    if (arch == "llama" && t.name.ends_with("attn_k.weight")) v = UnpermuteHeads(v, t.cols(), kKvHeads);
+    if (arch == "gemma2" && t.name.ends_with("norm.weight"))
+      for (float& x : v) x -= 1.0f;  // exact for weights in [0.5, 2]
+    std::vector<int64_t> shape(t.ne.rbegin(), t.ne.rend());
+    header[HfName(arch, t.name)] = {{"dtype", "F32"}, {"shape", shape}, {"data_offsets", {data.size(), data.size() + v.size() * 4}}};
+    const auto* b = reinterpret_cast<const uint8_t*>(v.data());
+    data.insert(data.end(), b, b + v.size() * 4);
+  }
+  std::string h = header.dump();
+  while (h.size() % 8) h += ' ';
+  const uint64_t n = h.size();
+  std::ofstream out(dir + "/model.safetensors", std::ios::binary);
+  out.write(reinterpret_cast<const char*>(&n), 8);
+  out.write(h.data(), static_cast<std::streamsize>(h.size()));
+  out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
+}
+
+std::vector<float> AllLogits(const Model& m, const std::vector<int32_t>& prompt) {
+  std::vector<float> logits;
+  tbb::task_arena arena(2);
+  arena.execute([&] {
+    Forward f(m, CpuKernels());
+    KvCache cache(m.hparams().n_layer, m.hparams().kv_dim(), kCtx, KvType::kF32, AttentionWindows(m));
+    SeqChunk c{&cache, prompt, true};
+    f.Run({&c, 1}, logits);
+  });
+  return logits;
+}
+
+class HfTwinTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(HfTwinTest, DirectoryEqualsItsGgufTwin) {
+  const std::string arch = GetParam();
+  const std::string dir = testing::TempDir("hf-twin-" + arch);
+  const std::string gguf = WriteGguf(arch, dir);
+  const std::string hf = dir + "/hf";
+  std::filesystem::create_directories(hf);
+  WriteHfDir(arch, gguf, hf);
+
+  auto a = Model::Load(gguf), b = Model::Load(hf);
+  EXPECT_EQ(b->architecture().name, arch);
+  const Hparams &ha = a->hparams(), &hb = b->hparams();
+  EXPECT_EQ(hb.n_vocab, ha.n_vocab);
+  EXPECT_EQ(hb.n_layer, ha.n_layer);
+  EXPECT_EQ(hb.head_dim, ha.head_dim);
+  EXPECT_EQ(hb.n_head_kv, ha.n_head_kv);
+  EXPECT_EQ(hb.rms_eps, ha.rms_eps);
+  EXPECT_EQ(hb.rope_freq_base, ha.rope_freq_base);
+  const ArchOptions &oa = a->options(), &ob = b->options();
+  EXPECT_EQ(ob.freq_factors, oa.freq_factors);
+  EXPECT_EQ(ob.sliding, oa.sliding);
+  EXPECT_EQ(ob.sliding_window, oa.sliding_window);
+  EXPECT_EQ(ob.attn_softcap, oa.attn_softcap);
+  EXPECT_EQ(ob.final_softcap, oa.final_softcap);
+  EXPECT_EQ(ob.qkv_bias, oa.qkv_bias);
+  if (arch == "llama") {
+    EXPECT_FALSE(oa.freq_factors.empty()) << "the twin uses Llama 3.1's rope scaling";
+  }
+  if (arch == "gemma2") {
+    EXPECT_EQ(oa.sliding_window, 6);
+  }
+
+  // 50 positions: past the scaled RoPE's original context and many windows.
+  std::vector<int32_t> prompt;
+  for (int i = 0; i < 50; ++i) prompt.push_back((i * 11 + 3) % kVocab);
+  const auto la = AllLogits(*a, prompt), lb = AllLogits(*b, prompt);
+  ASSERT_EQ(la.size(), prompt.size() * kVocab);
+  EXPECT_EQ(lb, la);
+}
+
+INSTANTIATE_TEST_SUITE_P(Families, HfTwinTest, ::testing::Values("llama", "qwen2", "gemma2"),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace bhasa::native
