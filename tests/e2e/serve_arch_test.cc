@@ -1,10 +1,14 @@
 // `bhasa serve` on each architecture's fixture (../shared/fixtures/{llama31,
 // qwen2,gemma2}-tiny, F32): greedy completions over HTTP equal `bhasa
-// generate` and llama.cpp's greedy reference, token for token.
+// generate` and llama.cpp's greedy reference, token for token; sent again
+// all at once (decoded together, with every prompt already in the server's
+// prefix cache) they come back the same.
 #include <chrono>
 #include <fstream>
 #include <regex>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -52,6 +56,15 @@ TEST_P(ServeArchTest, GreedyCompletionsEqualGenerateAndReference) {
   ASSERT_NE(port, 0) << "bhasa serve did not start: " << (FileExists(serve_log) ? ReadFile(serve_log) : "");
 
   backends::HttpClient http({});
+  auto request = [&](const std::string& text) {
+    backends::HttpRequest req;
+    req.url = backends::Url::Parse("http://127.0.0.1:" + std::to_string(port));
+    req.target = "/v1/completions";
+    req.headers = {{"Content-Type", "application/json"}};
+    req.body = nlohmann::json{{"model", set}, {"prompt", text}, {"max_tokens", 24}, {"temperature", 0}}.dump();
+    return req;
+  };
+  std::vector<std::pair<std::string, std::string>> answered;  // prompt, text
   int compared = 0;
   for (const auto& c : ref["cases"]) {
     const std::string id = c["id"].get<std::string>(), text = c["text"].get<std::string>();
@@ -69,17 +82,25 @@ TEST_P(ServeArchTest, GreedyCompletionsEqualGenerateAndReference) {
     ASSERT_LE(tokens.size(), greedy.size());
     EXPECT_EQ(tokens, std::vector<int32_t>(greedy.begin(), greedy.begin() + tokens.size()));
 
-    backends::HttpRequest req;
-    req.url = backends::Url::Parse("http://127.0.0.1:" + std::to_string(port));
-    req.target = "/v1/completions";
-    req.headers = {{"Content-Type", "application/json"}};
-    req.body = nlohmann::json{{"model", set}, {"prompt", text}, {"max_tokens", 24}, {"temperature", 0}}.dump();
-    const auto resp = http.SendSync(req);
+    const auto resp = http.SendSync(request(text));
     ASSERT_EQ(resp.status, 200) << resp.error_message << resp.body;
     const auto body = nlohmann::json::parse(resp.body);
     EXPECT_EQ(body["choices"][0]["text"], gen["text"]);
     EXPECT_EQ(body["usage"]["completion_tokens"].get<size_t>(), tokens.size());
+    answered.emplace_back(text, gen["text"].get<std::string>());
     ++compared;
+  }
+
+  std::vector<backends::HttpResponse> again(answered.size());
+  std::vector<std::thread> clients;
+  for (size_t i = 0; i < answered.size(); ++i)
+    clients.emplace_back([&, i] { again[i] = http.SendSync(request(answered[i].first)); });
+  for (auto& t : clients) t.join();
+  for (size_t i = 0; i < answered.size(); ++i) {
+    SCOPED_TRACE("concurrent, prompt " + std::to_string(i));
+    ASSERT_EQ(again[i].status, 200) << again[i].error_message << again[i].body;
+    const auto body = nlohmann::json::parse(again[i].body);
+    EXPECT_EQ(body["choices"][0]["text"], answered[i].second);
   }
   RunCommand("kill $(cat " + dir + "/pid)");
   EXPECT_GE(compared, 7);
