@@ -1,6 +1,7 @@
 // The engine on each architecture's fixture (../shared/fixtures/{llama31,
 // qwen2,gemma2}-tiny, F32): greedy generation equals llama.cpp's reference,
-// and continuous batching and prompt-prefix reuse change no token.
+// and continuous batching and prompt-prefix reuse change no token; the
+// latter also on random models of each family, which need no ../shared.
 #include <fstream>
 #include <string>
 #include <vector>
@@ -9,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backends/native/engine.h"
+#include "tests/native/random_arch_model.h"
 #include "tests/test_support.h"
 
 namespace bhasa::native {
@@ -83,6 +85,43 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, ArchEngineTest, ::testing::Values("llama31-ti
                              if (c == '-') c = '_';
                            return s;
                          });
+
+// Four prompts sharing a 30-token beginning (past Gemma 2's window of 5 and
+// Llama 3.1's original context of 32 once decoded), generated alone, with
+// prefix reuse, and batched with prefix reuse.
+class ArchEngineRandomTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ArchEngineRandomTest, PrefixReuseAndBatchingChangeNoToken) {
+  std::shared_ptr<const Model> model = Model::Load(testing::RandomArchModel(GetParam()));
+  std::vector<GenerationJob> jobs;
+  for (int k = 0; k < 4; ++k) {
+    GenerationJob j;
+    for (int i = 0; i < 30; ++i) j.prompt.push_back((i * 5 + 2) % testing::kRandomVocab);
+    for (int i = 0; i < 3 + k; ++i) j.prompt.push_back((i * 3 + k * 7 + 1) % testing::kRandomVocab);
+    j.max_tokens = 12;
+    j.stop_at_eog = false;
+    jobs.push_back(j);
+  }
+  auto run = [&](int max_batch, size_t pool_bytes) {
+    Engine engine(model, {.threads = 2, .n_ctx = 256, .max_batch = max_batch, .prefix_cache_bytes = pool_bytes});
+    std::vector<GenerationResult> results(jobs.size());
+    engine.Generate(jobs, [&](size_t i, GenerationResult r) { results[i] = std::move(r); });
+    return results;
+  };
+  const auto alone = run(1, 0), pooled = run(1, size_t{1} << 26), batched = run(16, size_t{1} << 26);
+  int reused = 0;
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    ASSERT_EQ(alone[i].error, "") << i;
+    EXPECT_EQ(alone[i].tokens.size(), 12u) << i;
+    EXPECT_EQ(pooled[i].tokens, alone[i].tokens) << "prefix reuse, job " << i;
+    EXPECT_EQ(batched[i].tokens, alone[i].tokens) << "continuous batching, job " << i;
+    reused += pooled[i].cached_tokens >= 30;
+  }
+  EXPECT_EQ(reused, 3) << "every job after the first reuses the shared beginning";
+}
+
+INSTANTIATE_TEST_SUITE_P(Random, ArchEngineRandomTest, ::testing::Values("llama", "qwen2", "gemma2"),
+                         [](const auto& info) { return info.param; });
 
 }  // namespace
 }  // namespace bhasa::native

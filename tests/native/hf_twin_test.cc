@@ -1,11 +1,11 @@
 // Hugging Face directories of each architecture (config.json model_type
 // llama, qwen2, gemma2 + model.safetensors) load as the same model as their
-// GGUF twin: the directory here is written from a random GGUF the way the
+// GGUF twin: the directory here is written from a random GGUF
+// (random_arch_model.h) the way the
 // published checkpoints store it (HF tensor names, llama's q/k rows in HF's
 // rotate-half order, Gemma's norms as w rather than 1 + w, Llama 3.1's rope
 // scaling in config.json), and both give the same descriptor and logits.
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <map>
 #include <string>
@@ -16,10 +16,9 @@
 #include <tbb/task_arena.h>
 
 #include "backends/native/forward.h"
-#include "backends/native/gguf_writer.h"
 #include "backends/native/kv_cache.h"
 #include "backends/native/llama_model.h"
-#include "backends/native/random_model.h"
+#include "tests/native/random_arch_model.h"
 #include "tests/test_support.h"
 
 namespace bhasa::native {
@@ -27,54 +26,28 @@ namespace {
 
 using nlohmann::json;
 
-constexpr int64_t kVocab = 40, kEmbd = 64, kLayers = 4, kHeads = 4, kKvHeads = 2, kFf = 96, kCtx = 128;
-
-int64_t HeadDim(const std::string& arch) { return arch == "gemma2" ? 32 : kEmbd / kHeads; }
-
-// A random F32 GGUF of `arch`; Gemma 2 with a window of 6, llama with Llama
-// 3.1's rope scaling keys.
-std::string WriteGguf(const std::string& arch, const std::string& dir) {
-  RandomModelSpec spec;
-  spec.arch = arch;
-  spec.n_vocab = kVocab, spec.n_embd = kEmbd, spec.n_layer = kLayers, spec.n_head = kHeads, spec.n_head_kv = kKvHeads;
-  spec.n_ff = kFf, spec.n_ctx = kCtx, spec.head_dim = arch == "gemma2" ? HeadDim(arch) : 0;
-  spec.rope_base = 10000, spec.sigma = 0.2, spec.seed = 23;
-  GgufWriter random;
-  AddRandomModel(spec, random);
-  random.Write(dir + "/random.gguf");
-  auto src = ModelFile::Open(dir + "/random.gguf");
-  GgufWriter w;
-  w.Add("general.architecture", MetaValue::Str(arch));
-  for (const auto& [k, v] : src->metadata()) {
-    if (k == "general.architecture") continue;
-    w.Add(k, k == "gemma2.attention.sliding_window" ? MetaValue::Int(GgufValueType::kUint32, 6) : v);
-  }
-  if (arch == "llama") {
-    w.Add("llama.rope.scaling.type", MetaValue::Str("llama3"));
-    w.Add("llama.rope.scaling.factor", MetaValue::Float(GgufValueType::kFloat32, 8.0));
-    w.Add("llama.rope.scaling.low_freq_factor", MetaValue::Float(GgufValueType::kFloat32, 1.0));
-    w.Add("llama.rope.scaling.high_freq_factor", MetaValue::Float(GgufValueType::kFloat32, 4.0));
-    w.Add("llama.rope.scaling.original_context_length", MetaValue::Int(GgufValueType::kUint32, 32));
-  }
-  for (const auto& t : src->tensors())
-    w.AddTensorBytes(t.name, t.type, t.ne, std::vector<uint8_t>(t.data, t.data + t.bytes));
-  w.Write(dir + "/model.gguf");
-  return dir + "/model.gguf";
-}
+using testing::kRandomCtx, testing::kRandomEmbd, testing::kRandomFf, testing::kRandomHeads,
+    testing::kRandomKvHeads, testing::kRandomLayers, testing::kRandomVocab, testing::kRandomWindow;
 
 json Config(const std::string& arch) {
-  json c = {{"model_type", arch},          {"hidden_size", kEmbd},      {"num_attention_heads", kHeads},
-            {"num_key_value_heads", kKvHeads}, {"num_hidden_layers", kLayers}, {"intermediate_size", kFf},
-            {"vocab_size", kVocab},        {"rms_norm_eps", 1e-5},      {"rope_theta", 10000.0},
-            {"max_position_embeddings", kCtx}};
+  json c = {{"model_type", arch},
+            {"hidden_size", kRandomEmbd},
+            {"num_attention_heads", kRandomHeads},
+            {"num_key_value_heads", kRandomKvHeads},
+            {"num_hidden_layers", kRandomLayers},
+            {"intermediate_size", kRandomFf},
+            {"vocab_size", kRandomVocab},
+            {"rms_norm_eps", 1e-5},
+            {"rope_theta", 10000.0},
+            {"max_position_embeddings", kRandomCtx}};
   if (arch == "llama")
     c["rope_scaling"] = {{"rope_type", "llama3"}, {"factor", 8.0}, {"low_freq_factor", 1.0},
                          {"high_freq_factor", 4.0}, {"original_max_position_embeddings", 32}};
   if (arch == "gemma2") {
-    c["head_dim"] = HeadDim(arch);
+    c["head_dim"] = testing::RandomHeadDim(arch);
     c["attn_logit_softcapping"] = 50.0;
     c["final_logit_softcapping"] = 30.0;
-    c["sliding_window"] = 6;
+    c["sliding_window"] = kRandomWindow;
   }
   return c;
 }
@@ -124,8 +97,8 @@ void WriteHfDir(const std::string& arch, const std::string& gguf, const std::str
   std::vector<uint8_t> data;
   for (const auto& t : src->tensors()) {
     std::vector<float> v = t.Dequantize();
-    if (arch == "llama" && t.name.ends_with("attn_q.weight")) v = UnpermuteHeads(v, t.cols(), kHeads);
-    if (arch == "llama" && t.name.ends_with("attn_k.weight")) v = UnpermuteHeads(v, t.cols(), kKvHeads);
+    if (arch == "llama" && t.name.ends_with("attn_q.weight")) v = UnpermuteHeads(v, t.cols(), kRandomHeads);
+    if (arch == "llama" && t.name.ends_with("attn_k.weight")) v = UnpermuteHeads(v, t.cols(), kRandomKvHeads);
     if (arch == "gemma2" && t.name.ends_with("norm.weight"))
       for (float& x : v) x -= 1.0f;  // exact for weights in [0.5, 2]
     std::vector<int64_t> shape(t.ne.rbegin(), t.ne.rend());
@@ -147,7 +120,7 @@ std::vector<float> AllLogits(const Model& m, const std::vector<int32_t>& prompt)
   tbb::task_arena arena(2);
   arena.execute([&] {
     Forward f(m, CpuKernels());
-    KvCache cache(m.hparams().n_layer, m.hparams().kv_dim(), kCtx, KvType::kF32, AttentionWindows(m));
+    KvCache cache(m.hparams().n_layer, m.hparams().kv_dim(), kRandomCtx, KvType::kF32, AttentionWindows(m));
     SeqChunk c{&cache, prompt, true};
     f.Run({&c, 1}, logits);
   });
@@ -158,10 +131,8 @@ class HfTwinTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(HfTwinTest, DirectoryEqualsItsGgufTwin) {
   const std::string arch = GetParam();
-  const std::string dir = testing::TempDir("hf-twin-" + arch);
-  const std::string gguf = WriteGguf(arch, dir);
-  const std::string hf = dir + "/hf";
-  std::filesystem::create_directories(hf);
+  const std::string gguf = testing::RandomArchModel(arch);
+  const std::string hf = testing::TempDir("hf-twin-" + arch);
   WriteHfDir(arch, gguf, hf);
 
   auto a = Model::Load(gguf), b = Model::Load(hf);
@@ -184,14 +155,14 @@ TEST_P(HfTwinTest, DirectoryEqualsItsGgufTwin) {
     EXPECT_FALSE(oa.freq_factors.empty()) << "the twin uses Llama 3.1's rope scaling";
   }
   if (arch == "gemma2") {
-    EXPECT_EQ(oa.sliding_window, 6);
+    EXPECT_EQ(oa.sliding_window, kRandomWindow);
   }
 
   // 50 positions: past the scaled RoPE's original context and many windows.
   std::vector<int32_t> prompt;
-  for (int i = 0; i < 50; ++i) prompt.push_back((i * 11 + 3) % kVocab);
+  for (int i = 0; i < 50; ++i) prompt.push_back((i * 11 + 3) % kRandomVocab);
   const auto la = AllLogits(*a, prompt), lb = AllLogits(*b, prompt);
-  ASSERT_EQ(la.size(), prompt.size() * kVocab);
+  ASSERT_EQ(la.size(), prompt.size() * kRandomVocab);
   EXPECT_EQ(lb, la);
 }
 

@@ -21,56 +21,23 @@
 
 #include "backends/native/engine.h"
 #include "backends/native/forward.h"
-#include "backends/native/gguf_writer.h"
 #include "backends/native/kv_cache.h"
 #include "backends/native/llama_model.h"
 #include "backends/native/prefix_pool.h"
-#include "backends/native/random_model.h"
 #include "backends/native/sampler.h"
 #include "backends/native/session.h"
 #include "common/error.h"
+#include "tests/native/random_arch_model.h"
 #include "tests/test_support.h"
 
 namespace bhasa::native {
 namespace {
 
-constexpr int64_t kVocab = 48;
-constexpr int64_t kWindow = 5;
+constexpr int64_t kVocab = testing::kRandomVocab;
+constexpr int64_t kWindow = testing::kRandomWindow;
 
-// A random Gemma 2 (4 layers: 0 and 2 slide) with a window of kWindow.
-std::shared_ptr<const Model> RandomGemma2() {
-  static const std::string path = [] {
-    RandomModelSpec spec;
-    spec.arch = "gemma2";
-    spec.n_vocab = kVocab, spec.n_embd = 64, spec.n_layer = 4, spec.n_head = 4, spec.n_head_kv = 2, spec.n_ff = 96;
-    spec.head_dim = 32, spec.n_ctx = 256, spec.rope_base = 10000, spec.sigma = 0.2, spec.seed = 11;
-    GgufWriter random;
-    AddRandomModel(spec, random);
-    const std::string dir = testing::TempDir("kv-ring-gemma2");
-    random.Write(dir + "/random.gguf");
-    auto src = ModelFile::Open(dir + "/random.gguf");
-    GgufWriter w;
-    w.Add("general.architecture", MetaValue::Str("gemma2"));
-    for (const auto& [k, v] : src->metadata()) {
-      if (k == "general.architecture") continue;
-      w.Add(k, k == "gemma2.attention.sliding_window" ? MetaValue::Int(GgufValueType::kUint32, kWindow) : v);
-    }
-    for (const auto& t : src->tensors())
-      w.AddTensorBytes(t.name, t.type, t.ne, std::vector<uint8_t>(t.data, t.data + t.bytes));
-    // One letter per token, for the Engine's text.
-    std::vector<std::string> tokens;
-    for (int64_t i = 0; i < kVocab; ++i) tokens.emplace_back(1, static_cast<char>(i < 26 ? 'a' + i : 'A' + i - 26));
-    w.Add("tokenizer.ggml.model", MetaValue::Str("gpt2"));
-    w.Add("tokenizer.ggml.pre", MetaValue::Str("llama-bpe"));
-    w.Add("tokenizer.ggml.tokens", MetaValue::StrArray(tokens));
-    w.Add("tokenizer.ggml.merges", MetaValue::StrArray({}));
-    w.Add("tokenizer.ggml.bos_token_id", MetaValue::Int(GgufValueType::kUint32, 0));
-    w.Add("tokenizer.ggml.eos_token_id", MetaValue::Int(GgufValueType::kUint32, 1));
-    w.Write(dir + "/model.gguf");
-    return dir + "/model.gguf";
-  }();
-  return Model::Load(path);
-}
+// The random Gemma 2 (4 layers: 0 and 2 slide over kWindow positions).
+std::shared_ptr<const Model> RandomGemma2() { return Model::Load(testing::RandomArchModel("gemma2")); }
 
 std::vector<int32_t> Prompt(int n, int salt) {
   std::vector<int32_t> t;
