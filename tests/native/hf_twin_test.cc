@@ -18,6 +18,7 @@
 #include "backends/native/forward.h"
 #include "backends/native/kv_cache.h"
 #include "backends/native/llama_model.h"
+#include "common/error.h"
 #include "tests/native/random_arch_model.h"
 #include "tests/test_support.h"
 
@@ -89,13 +90,15 @@ std::vector<float> UnpermuteHeads(const std::vector<float>& gguf, int64_t cols, 
   return hf;
 }
 
-// Writes the HF directory twin of the GGUF at `gguf` into `dir`.
-void WriteHfDir(const std::string& arch, const std::string& gguf, const std::string& dir) {
+// Writes the HF directory twin of the GGUF at `gguf` into `dir`, leaving
+// out the tensor whose GGUF name is `drop`.
+void WriteHfDir(const std::string& arch, const std::string& gguf, const std::string& dir, const std::string& drop = "") {
   std::ofstream(dir + "/config.json") << Config(arch).dump();
   auto src = ModelFile::Open(gguf);
   json header = json::object();
   std::vector<uint8_t> data;
   for (const auto& t : src->tensors()) {
+    if (t.name == drop) continue;
     std::vector<float> v = t.Dequantize();
     if (arch == "llama" && t.name.ends_with("attn_q.weight")) v = UnpermuteHeads(v, t.cols(), kRandomHeads);
     if (arch == "llama" && t.name.ends_with("attn_k.weight")) v = UnpermuteHeads(v, t.cols(), kRandomKvHeads);
@@ -164,6 +167,24 @@ TEST_P(HfTwinTest, DirectoryEqualsItsGgufTwin) {
   const auto la = AllLogits(*a, prompt), lb = AllLogits(*b, prompt);
   ASSERT_EQ(la.size(), prompt.size() * kRandomVocab);
   EXPECT_EQ(lb, la);
+}
+
+// A directory without a tensor its family requires fails at load, naming
+// the directory and the tensor.
+TEST_P(HfTwinTest, MissingTensorIsNamed) {
+  const std::string arch = GetParam();
+  const std::string drop = arch == "qwen2"    ? "blk.1.attn_v.bias"
+                           : arch == "gemma2" ? "blk.2.post_ffw_norm.weight"
+                                              : "blk.3.ffn_up.weight";
+  const std::string hf = testing::TempDir("hf-missing-" + arch);
+  WriteHfDir(arch, testing::RandomArchModel(arch), hf, drop);
+  try {
+    Model::Load(hf);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(hf), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(drop), std::string::npos) << e.what();
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Families, HfTwinTest, ::testing::Values("llama", "qwen2", "gemma2"),
