@@ -9,9 +9,9 @@
 // positions (windows[layer] > 0) keeps at most window - 1 + n rows, n the
 // most positions one Reserve asked for (a forward call's tokens): once the
 // sequence outgrows that, the rows form a ring and what no query of that
-// layer can see again is overwritten. A global layer (window 0) keeps every position. The ring
-// also bounds prefix reuse: Truncate(n) needs the positions n - window + 1
-// .. n - 1 of every sliding layer still held (CanTruncate).
+// layer can see again is overwritten. A global layer (window 0) keeps every
+// position. The ring also bounds prefix reuse: Truncate(n) needs positions
+// n - window + 1 .. n - 1 of every sliding layer still held (CanTruncate).
 //
 // Ownership: owns its buffers; views returned by View() are invalidated by
 // Reserve(). Thread-safety: one sequence is advanced by one thread at a time;
