@@ -92,7 +92,8 @@ std::vector<float> UnpermuteHeads(const std::vector<float>& gguf, int64_t cols, 
 
 // Writes the HF directory twin of the GGUF at `gguf` into `dir`, leaving
 // out the tensor whose GGUF name is `drop`.
-void WriteHfDir(const std::string& arch, const std::string& gguf, const std::string& dir, const std::string& drop = "") {
+void WriteHfDir(const std::string& arch, const std::string& gguf, const std::string& dir,
+                const std::string& drop = "") {
   std::ofstream(dir + "/config.json") << Config(arch).dump();
   auto src = ModelFile::Open(gguf);
   json header = json::object();
@@ -105,7 +106,8 @@ void WriteHfDir(const std::string& arch, const std::string& gguf, const std::str
     if (arch == "gemma2" && t.name.ends_with("norm.weight"))
       for (float& x : v) x -= 1.0f;  // exact for weights in [0.5, 2]
     std::vector<int64_t> shape(t.ne.rbegin(), t.ne.rend());
-    header[HfName(arch, t.name)] = {{"dtype", "F32"}, {"shape", shape}, {"data_offsets", {data.size(), data.size() + v.size() * 4}}};
+    const size_t end = data.size() + v.size() * sizeof(float);
+    header[HfName(arch, t.name)] = {{"dtype", "F32"}, {"shape", shape}, {"data_offsets", {data.size(), end}}};
     const auto* b = reinterpret_cast<const uint8_t*>(v.data());
     data.insert(data.end(), b, b + v.size() * 4);
   }
