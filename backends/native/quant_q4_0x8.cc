@@ -7,8 +7,10 @@
 //
 // The tiles put eight weight rows in the eight int32 lanes of one register:
 // the rows' unsigned nibbles (value + 8) times the activation bytes give
-// per-row lane sums, a transposing add tree turns them into one total per
-// row, and 8 * (the activation block's sum) takes the offset back out.
+// per-row lane sums (VPMADDUBSW + VPMADDWD on AVX2, VPDPBUSD on AVX-512
+// VNNI), 8 * (the activation block's sum) takes the offset back out, and a
+// transposing add tree turns the lanes into one total per row. The weights
+// are read in place (no repacked copy): each of the 8 rows is its own stream.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -89,6 +91,14 @@ inline __m256 RowScales(const BlockQ4_0* const* x, int64_t i) {
                                         x[6][i].d, x[7][i].d));
 }
 
+// Lane r of acc to out[r], r < n_out.
+inline void StoreRows(__m256 acc, float* out, int n_out) {
+  if (n_out == 8) return _mm256_storeu_ps(out, acc);
+  alignas(32) float lanes[8];
+  _mm256_store_ps(lanes, acc);
+  std::copy(lanes, lanes + n_out, out);
+}
+
 // 8 weight rows x T activations; out[t * out_stride + r] for r < n_out.
 template <int T>
 void Rows8(const BlockQ4_0* const* x, const BlockQ8_0* const* y, int64_t nb, float* out, int64_t out_stride,
@@ -115,24 +125,59 @@ void Rows8(const BlockQ4_0* const* x, const BlockQ8_0* const* y, int64_t nb, flo
     }
   }
 #pragma GCC unroll 8
-  for (int t = 0; t < T; ++t) {
-    if (n_out == 8) {
-      _mm256_storeu_ps(out + t * out_stride, acc[t]);
-    } else {
-      alignas(32) float lanes[8];
-      _mm256_store_ps(lanes, acc[t]);
-      std::copy(lanes, lanes + n_out, out + t * out_stride);
-    }
-  }
+  for (int t = 0; t < T; ++t) StoreRows(acc[t], out + t * out_stride, n_out);
 }
 
-constexpr int kActs = 2;
+}  // namespace
+#pragma GCC pop_options
 
-void Avx2Tile(const void* const* rows, int n_rows, const void* const* acts, int n_acts, int64_t n, float* out,
-              int64_t out_stride) {
-  using Kernel = void (*)(const BlockQ4_0* const*, const BlockQ8_0* const*, int64_t, float*, int64_t, int);
-  static constexpr Kernel kKernels[kActs] = {Rows8<1>, Rows8<2>};
-  const int64_t nb = n / kQK4_0;
+// AVX-512 VL + VNNI: VPDPBUSD does maddubs + madd in one step (no int16
+// saturation to avoid), and its lanes start from -8 * the activation's
+// 4-byte sums, so the row totals need no separate offset; 32 registers hold
+// 8 rows x 4 activations. The helpers above (AVX2) inline into this region.
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx2,fma,f16c")
+namespace {
+
+template <int T>
+void Rows8Vnni(const BlockQ4_0* const* x, const BlockQ8_0* const* y, int64_t nb, float* out, int64_t out_stride,
+               int n_out) {
+  const __m256i eights = _mm256_set1_epi8(8), zero = _mm256_setzero_si256();
+  __m256 acc[T];
+#pragma GCC unroll 8
+  for (int t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
+  for (int64_t i = 0; i < nb; ++i) {
+    __m256i u[8];
+#pragma GCC unroll 8
+    for (int r = 0; r < 8; ++r) u[r] = Nibbles(x[r][i].qs);
+    const __m256 dw = RowScales(x, i);
+#pragma GCC unroll 8
+    for (int t = 0; t < T; ++t) {
+      const __m256i q8 = Load(y[t][i].qs);
+      const __m256i start = _mm256_sub_epi32(zero, _mm256_dpbusd_epi32(zero, eights, q8));
+      __m256i p[8];
+#pragma GCC unroll 8
+      for (int r = 0; r < 8; ++r) p[r] = _mm256_dpbusd_epi32(start, u[r], q8);
+      const __m256 d = _mm256_mul_ps(dw, _mm256_set1_ps(_cvtsh_ss(y[t][i].d)));
+      acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(SumPerRow(p)), d, acc[t]);
+    }
+  }
+#pragma GCC unroll 8
+  for (int t = 0; t < T; ++t) StoreRows(acc[t], out + t * out_stride, n_out);
+}
+
+}  // namespace
+#pragma GCC pop_options
+
+namespace {
+
+using RowsKernel = void (*)(const BlockQ4_0* const*, const BlockQ8_0* const*, int64_t, float*, int64_t, int);
+
+// Walks the tile in groups of 8 rows x up to kActs activations;
+// kernels[k - 1] takes k activations.
+template <int kActs>
+void WalkTile(const RowsKernel* kernels, const void* const* rows, int n_rows, const void* const* acts, int n_acts,
+              int64_t n, float* out, int64_t out_stride) {
   for (int t0 = 0; t0 < n_acts; t0 += kActs) {
     const int nt = std::min(kActs, n_acts - t0);
     const BlockQ8_0* y[kActs];
@@ -142,19 +187,26 @@ void Avx2Tile(const void* const* rows, int n_rows, const void* const* acts, int 
       const BlockQ4_0* x[8];
       // A short last group repeats its first row in the unused lanes.
       for (int r = 0; r < 8; ++r) x[r] = static_cast<const BlockQ4_0*>(rows[r0 + (r < nr ? r : 0)]);
-      kKernels[nt - 1](x, y, nb, out + t0 * out_stride + r0, out_stride, nr);
+      kernels[nt - 1](x, y, n / kQK4_0, out + t0 * out_stride + r0, out_stride, nr);
     }
   }
 }
 
+// Activations per kernel: AVX2's 16 registers fit 8 rows x 2; AVX-512's 32 fit 8 x 4.
+constexpr RowsKernel kAvx2Kernels[] = {Rows8<1>, Rows8<2>};
+constexpr RowsKernel kVnniKernels[] = {Rows8Vnni<1>, Rows8Vnni<2>, Rows8Vnni<3>, Rows8Vnni<4>};
+
 }  // namespace
-#pragma GCC pop_options
 #endif
 
 void TileQ4_0x8(const void* const* rows, int n_rows, const void* const* acts, int n_acts, int64_t n, float* out,
                 int64_t out_stride) {
 #if BHASA_X86_SIMD
-  if (CurrentTarget() != SimdTarget::kScalar) return Avx2Tile(rows, n_rows, acts, n_acts, n, out, out_stride);
+  switch (CurrentTarget()) {
+    case SimdTarget::kAvx512Vnni: return WalkTile<4>(kVnniKernels, rows, n_rows, acts, n_acts, n, out, out_stride);
+    case SimdTarget::kAvx2: return WalkTile<2>(kAvx2Kernels, rows, n_rows, acts, n_acts, n, out, out_stride);
+    case SimdTarget::kScalar: break;
+  }
 #endif
   ScalarTile(rows, n_rows, acts, n_acts, n, out, out_stride);
 }
