@@ -14,7 +14,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 
 #include "backends/native/quant_blocks.h"
 #include "backends/native/quant_impl.h"
@@ -115,6 +114,7 @@ void Rows8(const BlockQ4_0* const* x, const BlockQ8_0* const* y, int64_t nb, flo
 #pragma GCC unroll 8
     for (int t = 0; t < T; ++t) {
       const __m256i q8 = Load(y[t][i].qs);
+      // u <= 15, so VPMADDUBSW's int16 pair sums (<= 2 * 15 * 128) cannot saturate.
       __m256i p[8];
 #pragma GCC unroll 8
       for (int r = 0; r < 8; ++r) p[r] = _mm256_madd_epi16(_mm256_maddubs_epi16(u[r], q8), ones16);
