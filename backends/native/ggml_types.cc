@@ -153,6 +153,21 @@ bool VecDotTile(GgmlType weight_type, const void* const* rows, int n_rows, const
   return true;
 }
 
+bool UsesInterleavedQ4_0(GgmlType weight_type, int64_t rows) {
+  return weight_type == GgmlType::Q4_0 && rows % 8 == 0;
+}
+
+float VecDotQ4_0x8(const void* weight_row, const void* act, int64_t n) {
+  CheckMultiple(GgmlType::Q4_0, n);
+  return quant::DotQ4_0x8(weight_row, act, n);
+}
+
+void VecDotTileQ4_0x8(const void* const* rows, int n_rows, const void* const* acts, int n_acts, int64_t n,
+                      float* out, int64_t out_stride) {
+  CheckMultiple(GgmlType::Q4_0, n);
+  if (n_rows > 0 && n_acts > 0) quant::TileQ4_0x8(rows, n_rows, acts, n_acts, n, out, out_stride);
+}
+
 namespace quant {
 namespace {
 

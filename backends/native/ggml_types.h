@@ -89,6 +89,21 @@ float VecDotBatchedRef(GgmlType weight_type, const void* weight_row, const void*
 // VecDotBatched); throws like VecDot on a bad type or size.
 bool VecDotTile(GgmlType weight_type, const void* const* rows, int n_rows, const void* const* acts, int n_acts,
                 int64_t n, float* out, int64_t out_stride);
+// Q4_0 as ggml's CPU backend multiplies it on x86 with AVX2 (this engine's
+// numerics on every target): a Q4_0 matrix whose row count is a multiple of
+// 8 is repacked at load into blocks of 8 interleaved rows (the CPU_AARCH64
+// buffer type, block_q4_0x8), and its gemv/gemm kernels, for one token and a
+// prompt alike, sum each output block by block as
+//   acc = fma(float(the block's exact integer sum), d_w * d_a, acc),
+// where vec_dot (VecDot above) keeps 8 float lanes and adds them at the end.
+// True when a weight matrix of this type and row count takes that path.
+bool UsesInterleavedQ4_0(GgmlType weight_type, int64_t rows);
+// That sum for one Q4_0 row and Q8_0 activation (scalar; exact FMA).
+float VecDotQ4_0x8(const void* weight_row, const void* act, int64_t n);
+// VecDotTile's contract with that sum, on every target (bit-identical to
+// VecDotQ4_0x8); the SIMD tiles take the rows eight at a time.
+void VecDotTileQ4_0x8(const void* const* rows, int n_rows, const void* const* acts, int n_acts, int64_t n,
+                      float* out, int64_t out_stride);
 // Name of the SIMD target VecDot and VecDotTile dispatch to now
 // ("AVX512VNNI", "AVX2", "scalar").
 const char* VecDotTarget();

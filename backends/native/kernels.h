@@ -12,7 +12,8 @@
 // row is converted to VecDotType(weight type) (f16/bf16 rounding, Q8_0 or Q8_K
 // quantization) and the dot product is VecDot, or VecDotBatched when the
 // matmul has two or more activation rows (ggml's tiled GEMM then sums BF16 in
-// its own order); RMSNorm sums f32 squares in double; the softmax op sums
+// its own order), except that a Q4_0 matrix with a multiple of 8 rows is
+// summed as ggml's repacked kernels do (VecDotQ4_0x8, UsesInterleavedQ4_0); RMSNorm sums f32 squares in double; the softmax op sums
 // exponentials in double; RoPE angles use the cumulative float product of
 // ggml's rope cache and each rotated output fuses one product as ggml's
 // FMA-contracted build does (cpu/rope_cache.h); GELU is ggml's f16 lookup table; attention's scores,

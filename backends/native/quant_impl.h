@@ -50,6 +50,13 @@ VecDotTileFn SimdVecDotTile(GgmlType t);
 bool HasAvx512Vnni();
 VecDotTileFn Avx512VecDotTile(GgmlType t);
 
+// Q4_0 in the order of ggml's repacked kernels (UsesInterleavedQ4_0 in
+// ggml_types.h), quant_q4_0x8.cc: one output, and a tile of them on the
+// current target (any counts; bit-identical to DotQ4_0x8).
+float DotQ4_0x8(const void* w, const void* act, int64_t n);
+void TileQ4_0x8(const void* const* rows, int n_rows, const void* const* acts, int n_acts, int64_t n, float* out,
+                int64_t out_stride);
+
 // ggml's nearest_int: round half to even for |v| < 2^22.
 inline int NearestInt(float v) {
   float val = v + 12582912.f;

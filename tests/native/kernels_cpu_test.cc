@@ -216,7 +216,9 @@ TEST(KernelsCpu, MatmulOverTokensIsBitExactWithBatchedDots) {
             for (int64_t t = 0; t < n_tok; ++t) {
               QuantizeActivation(type, x.data() + t * cols, act.data(), cols);
               for (int64_t r = 0; r < rows; ++r)
-                ASSERT_EQ(got[t * rows + r], VecDotBatched(type, w.info.Row(r), act.data(), cols))
+                ASSERT_EQ(got[t * rows + r], UsesInterleavedQ4_0(type, rows)
+                                                 ? VecDotQ4_0x8(w.info.Row(r), act.data(), cols)
+                                                 : VecDotBatched(type, w.info.Row(r), act.data(), cols))
                     << "token " << t << " row " << r;
             }
           }

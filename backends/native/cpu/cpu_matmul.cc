@@ -26,8 +26,14 @@ void MatmulRows(const TensorInfo& w, int64_t r0, int64_t r1, const std::vector<c
   // BF16 sums one row in ggml's vec_dot order and a batch in its GEMM order
   // (kernels.h); every other type has one order and a tile kernel.
   const bool tiled = w.type != GgmlType::BF16 || n_tokens >= 2;
+  const bool interleaved = UsesInterleavedQ4_0(w.type, rows);
   for (int64_t t0 = 0; t0 < n_tokens; t0 += kTokenTile) {
     const int64_t t1 = std::min(n_tokens, t0 + kTokenTile);
+    if (interleaved) {
+      VecDotTileQ4_0x8(row_ptrs, n_rows, acts.data() + t0, static_cast<int>(t1 - t0), cols, out + t0 * rows + r0,
+                       rows);
+      continue;
+    }
     if (tiled && VecDotTile(w.type, row_ptrs, n_rows, acts.data() + t0, static_cast<int>(t1 - t0), cols,
                             out + t0 * rows + r0, rows))
       continue;

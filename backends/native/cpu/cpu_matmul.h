@@ -11,7 +11,8 @@
 namespace bhasa::native {
 
 // out[t * rows + r] = w.Row(r) · x[t * cols ..], t < n_tokens, with the sums
-// of VecDot (one token) or VecDotBatched (two or more), bit for bit.
+// of VecDot (one token) or VecDotBatched (two or more), or VecDotQ4_0x8 when
+// UsesInterleavedQ4_0(w.type, rows), bit for bit.
 void CpuMatmul(const TensorInfo& w, const float* x, int64_t n_tokens, float* out);
 
 }  // namespace bhasa::native

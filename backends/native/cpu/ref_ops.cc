@@ -18,10 +18,13 @@ void RefMatmul(const TensorInfo& w, const float* x, int64_t n_tokens, float* out
   const int64_t rows = w.rows(), cols = w.cols();
   const size_t act_bytes = RowBytes(VecDotType(w.type), cols);
   std::vector<uint8_t> act(act_bytes);
+  const bool interleaved = UsesInterleavedQ4_0(w.type, rows);
   const auto dot = n_tokens >= 2 ? VecDotBatchedRef : VecDotRef;
   for (int64_t t = 0; t < n_tokens; ++t) {
     QuantizeActivation(w.type, x + t * cols, act.data(), cols);
-    for (int64_t r = 0; r < rows; ++r) out[t * rows + r] = dot(w.type, w.Row(r), act.data(), cols);
+    for (int64_t r = 0; r < rows; ++r)
+      out[t * rows + r] = interleaved ? VecDotQ4_0x8(w.Row(r), act.data(), cols)
+                                      : dot(w.type, w.Row(r), act.data(), cols);
   }
 }
 
