@@ -1,0 +1,36 @@
+#include "backends/native/paged_step.h"
+
+#include <algorithm>
+#include <string>
+
+#include "common/error.h"
+
+namespace bhasa::native {
+
+PagedStepPlan BuildStepPlan(std::span<const PagedEntry> entries, int32_t block_tokens) {
+  PagedStepPlan plan;
+  for (const PagedEntry& e : entries) {
+    const int64_t end = e.start + static_cast<int64_t>(e.tokens.size());
+    if (static_cast<int64_t>(e.table.size()) * block_tokens < end)
+      throw Error("paged step: a table of " + std::to_string(e.table.size()) + " blocks cannot hold " +
+                  std::to_string(end) + " positions");
+    plan.table_stride = std::max<int64_t>(plan.table_stride, static_cast<int64_t>(e.table.size()));
+  }
+  for (const PagedEntry& e : entries) {
+    const int64_t n = static_cast<int64_t>(e.tokens.size());
+    const int64_t first_out = e.rows_from < 0 ? n - 1 : e.rows_from;
+    for (int64_t i = 0; i < n; ++i) {
+      const int64_t p = e.start + i;
+      if (i >= first_out) plan.out_rows.push_back(static_cast<int32_t>(plan.tokens.size()));
+      plan.tokens.push_back(e.tokens[i]);
+      plan.pos.push_back(static_cast<int32_t>(p));
+      plan.slots.push_back(e.table[p / block_tokens] * block_tokens + static_cast<int32_t>(p % block_tokens));
+      plan.tables.insert(plan.tables.end(), e.table.begin(), e.table.end());
+      plan.tables.resize(plan.tables.size() + plan.table_stride - e.table.size(), 0);
+      plan.max_kv = std::max(plan.max_kv, p + 1);
+    }
+  }
+  return plan;
+}
+
+}  // namespace bhasa::native
