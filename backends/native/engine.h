@@ -2,7 +2,10 @@
 // kernel table (EngineOptions::device, see device.h) and a thread pool,
 // running many generation jobs with continuous batching: up to max_batch
 // sequences decode together (one forward call per step), and a finished
-// sequence's slot is refilled from the queue at once.
+// sequence's slot is refilled from the queue at once. On "cpu" the steps run
+// Forward over the kernel table with a KvCache per sequence; on "cuda" they
+// run the device-resident forward pass (paged_step.h) over a paged KV cache
+// whose shared prompt prefixes are shared blocks (engine_paged.cc).
 //
 // Usage:
 //   Engine e(Model::Load(path), {.threads = 2});
@@ -36,6 +39,7 @@
 #include "backends/native/kv_cache.h"
 #include "backends/native/llama_model.h"
 #include "backends/native/logprobs.h"
+#include "backends/native/paged_session.h"
 #include "backends/native/prefix_pool.h"
 #include "backends/native/sampler.h"
 #include "backends/native/vocab.h"
@@ -58,9 +62,10 @@ struct EngineOptions {
 };
 
 // Throws the clear "does not fit" error (gpu_memory.h) unless the model's
-// device-resident weights fit gpu_memory_fraction of the device's memory; a
-// no-op for "cpu" beyond checking that the fraction is in (0, 1]. Today's cuda table keeps weights expanded to f16 on the
-// GPU and the KV cache in host memory, so the weights are what is bounded.
+// weights in their block format plus an f16 KV cache of one sequence's
+// context (options.n_ctx, or the model's) fit gpu_memory_fraction of the
+// device's memory; a no-op for "cpu" beyond checking that the fraction is in
+// (0, 1].
 void CheckGpuFit(const Model& model, const EngineOptions& options);
 
 struct GenerationJob {
@@ -125,8 +130,15 @@ class Engine {
   int threads() const { return threads_; }
   int64_t n_ctx() const;
   const Kernels& kernels() const { return *kernels_; }
+  // The device-resident forward pass (--device cuda), or null (cpu).
+  DeviceForward* device_forward() { return paged_ ? &paged_->device() : nullptr; }
 
  private:
+  // Generate and PromptLogits over the device-resident forward pass and its
+  // paged KV cache (engine_paged.cc).
+  void GeneratePaged(std::span<const GenerationJob> jobs, const std::function<void(size_t, GenerationResult)>& on_done);
+  std::vector<float> PromptLogitsPaged(std::span<const int32_t> tokens);
+
   std::shared_ptr<const Model> model_;
   std::shared_ptr<const Vocab> vocab_;
   EngineOptions options_;
@@ -134,6 +146,7 @@ class Engine {
   int threads_;
   tbb::task_arena arena_;
   PrefixPool prefix_pool_;  // survives across Generate calls
+  std::unique_ptr<PagedSession> paged_;  // device "cuda"; its indexed prefix blocks survive across calls
 };
 
 }  // namespace bhasa::native
