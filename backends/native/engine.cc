@@ -69,6 +69,12 @@ Engine::Engine(std::shared_ptr<const Model> model, std::shared_ptr<const Vocab> 
     paged_ = std::make_unique<PagedSession>(std::move(device), options_.n_batch);
 }
 
+Engine::Engine(std::shared_ptr<const Model> model, std::shared_ptr<const Vocab> vocab, EngineOptions options,
+               std::unique_ptr<DeviceForward> device)
+    : Engine(std::move(model), std::move(vocab), options) {
+  paged_ = std::make_unique<PagedSession>(std::move(device), options_.n_batch);
+}
+
 void CheckGpuFit(const Model& model, const EngineOptions& options) {
   CheckGpuMemoryFraction(options.gpu_memory_fraction);  // a bad value is an error on any device
   if (options.device == "cpu") return;

@@ -117,6 +117,10 @@ class Engine {
  public:
   Engine(std::shared_ptr<const Model> model, EngineOptions options = {});
   Engine(std::shared_ptr<const Model> model, std::shared_ptr<const Vocab> vocab, EngineOptions options);
+  // Runs the paged scheduler over `device` (a DeviceForward: the CUDA
+  // module's, or HostPagedForward, its CPU twin) whatever options.device says.
+  Engine(std::shared_ptr<const Model> model, std::shared_ptr<const Vocab> vocab, EngineOptions options,
+         std::unique_ptr<DeviceForward> device);
 
   // Runs every job; on_done(index, result) is called once per job, on the
   // calling thread, as each finishes.

@@ -227,7 +227,7 @@ void Engine::GeneratePaged(std::span<const GenerationJob> jobs,
           queue.pop_front();
           finish(i, std::move(r), "error",
                  "prompt of " + std::to_string(n_prompt) + " tokens plus max_tokens " + std::to_string(job.max_tokens) +
-                     " does not fit the GPU's KV cache of " + std::to_string(int64_t{s.device().n_blocks()} * bt) +
+                     " does not fit the device's KV cache of " + std::to_string(int64_t{s.device().n_blocks()} * bt) +
                      " positions");
           continue;
         }

@@ -19,6 +19,7 @@ PagedStepPlan BuildStepPlan(std::span<const PagedEntry> entries, int32_t block_t
   for (const PagedEntry& e : entries) {
     const int64_t n = static_cast<int64_t>(e.tokens.size());
     const int64_t first_out = e.rows_from < 0 ? n - 1 : e.rows_from;
+    plan.entry_rows.push_back(n);
     for (int64_t i = 0; i < n; ++i) {
       const int64_t p = e.start + i;
       if (i >= first_out) plan.out_rows.push_back(static_cast<int32_t>(plan.tokens.size()));

@@ -46,6 +46,7 @@ struct PagedStepPlan {
   int64_t table_stride = 0;
   std::vector<int32_t> out_rows;  // batch rows whose output is wanted, ascending
   int64_t max_kv = 0;             // largest pos + 1: the positions attention may read
+  std::vector<int64_t> entry_rows;  // tokens of each entry, in order
   int64_t n_rows() const { return static_cast<int64_t>(tokens.size()); }
 };
 

@@ -74,9 +74,10 @@ TEST(CudaPaged, StoreKvWritesEachRowToItsSlotOnly) {
       ASSERT_EQ(vh[slots[i] * kv_dim + d], Fp32ToFp16(v[i * kv_dim + d])) << "row " << i << " dim " << d;
     }
   }
-  for (int64_t r = 0; r < cache_rows; ++r)
-    if (!written[r])
-      for (int64_t d = 0; d < kv_dim; ++d) ASSERT_EQ(kh[r * kv_dim + d], 0x7bff) << "untouched row " << r;
+  for (int64_t r = 0; r < cache_rows; ++r) {
+    if (written[r]) continue;
+    for (int64_t d = 0; d < kv_dim; ++d) ASSERT_EQ(kh[r * kv_dim + d], 0x7bff) << "untouched row " << r;
+  }
 }
 
 TEST(CudaPaged, GatherRowsAndAddRowVectorMatchTheHost) {

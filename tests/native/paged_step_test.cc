@@ -33,6 +33,7 @@ TEST(PagedStep, PlanMapsPositionsThroughEachTable) {
   EXPECT_EQ((V(plan.tables.end() - 3, plan.tables.end())), (V{5, 9, 3}));
   EXPECT_EQ(plan.out_rows, (V{4, 5}));
   EXPECT_EQ(plan.max_kv, 10);
+  EXPECT_EQ(plan.entry_rows, (std::vector<int64_t>{5, 1}));
 }
 
 TEST(PagedStep, RowsFromAsksForEveryLaterRowOrNone) {
