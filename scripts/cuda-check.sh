@@ -89,7 +89,7 @@ gtest_row() {
 echo "== CUDA tests"
 CUDA_FILTER='DeviceSelection.*:CudaDequantElem.*:CudaVecDot.*:KernelsCuda.*:LlamaTiny/CudaForwardFixtureTest.*'
 gtest_row "CUDA tests" "$CUDA_FILTER" cuda-tests env
-TESTS_BIN="$BUILD/test_cuda" gtest_row "CUDA resident kernels" 'CudaResident.*:CudaPaged.*' cuda-resident env
+TESTS_BIN="$BUILD/test_cuda" gtest_row "CUDA resident kernels" 'CudaResident.*:CudaPaged.*:*/CudaForwardTwin.*' cuda-resident env
 
 # ---- 3. compute-sanitizer ------------------------------------------------------------
 if command -v compute-sanitizer >/dev/null; then
