@@ -135,9 +135,9 @@ if [[ $BENCH == 1 && -x $BHASA ]]; then
       continue
     fi
     ok=1
-    "$BHASA" bench --model "$model" --device cuda --threads "$JOBS" --kv-type f16 --prompt-len 512 --gen-len 64 \
+    "$BHASA" bench --model "$model" --device cuda --threads "$JOBS" --kv-type f16 --prompt-len 512 --gen-len 64 --n-batch 4096 \
       --reps 3 --json >"$WORK/bench-$type-512.json" 2>"$WORK/bench-$type-512.err" || ok=0
-    "$BHASA" bench --model "$model" --device cuda --threads "$JOBS" --kv-type f16 --prompt-len 4096 --gen-len 1 \
+    "$BHASA" bench --model "$model" --device cuda --threads "$JOBS" --kv-type f16 --prompt-len 4096 --gen-len 1 --n-batch 4096 \
       --reps 1 --json >"$WORK/bench-$type-4096.json" 2>"$WORK/bench-$type-4096.err" || ok=0
     if [[ $ok == 1 && $type == Q4_K_M ]]; then
       if "$BHASA" bench --model "$model" --device cuda --prompts "$PROMPTS" --prompt-len 512 --gen-len 64 \

@@ -9,7 +9,6 @@
 #include "backends/native/gpu_memory.h"
 #include "backends/native/job_text.h"
 #include "backends/native/session.h"
-#include "backends/native/text_stream.h"
 #include "common/error.h"
 
 namespace bhasa::native {

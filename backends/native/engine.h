@@ -49,15 +49,17 @@ namespace bhasa::native {
 struct EngineOptions {
   int threads = 0;          // 0 = all hardware threads
   int64_t n_ctx = 0;        // per sequence; 0 = the model's training context
-  KvType kv_type = KvType::kF32;
+  KvType kv_type = KvType::kF32;  // cpu; the cuda path's paged cache is always f16
   int max_batch = 16;       // sequences decoded together
   int64_t n_batch = 512;    // tokens per forward call during prefill
   std::string device = "cpu";  // kernel table: "cpu" or "cuda" (KernelsForDevice)
   // KV memory kept from finished sequences so later prompts with the same
-  // beginning skip evaluating it (PrefixPool); 0 turns reuse off.
+  // beginning skip evaluating it (PrefixPool); 0 turns reuse off. The cuda
+  // path keeps finished prompts' full blocks indexed in its paged cache instead.
   size_t prefix_cache_bytes = size_t{1} << 30;
-  // Share of the GPU's memory the model may take (device "cuda"); a model
-  // over it is refused when the Engine is built (CheckGpuFit).
+  // Share of the GPU's memory weights, KV cache and activations may take
+  // (device "cuda"); a model over it is refused when the Engine is built
+  // (CheckGpuFit), and the KV cache gets what the rest leaves.
   double gpu_memory_fraction = 0.9;
 };
 
