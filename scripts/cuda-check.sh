@@ -90,6 +90,8 @@ echo "== CUDA tests"
 CUDA_FILTER='DeviceSelection.*:CudaDequantElem.*:CudaVecDot.*:KernelsCuda.*:LlamaTiny/CudaForwardFixtureTest.*'
 gtest_row "CUDA tests" "$CUDA_FILTER" cuda-tests env
 TESTS_BIN="$BUILD/test_cuda" gtest_row "CUDA resident kernels" 'CudaResident.*:CudaPaged.*:*/CudaForwardTwin.*' cuda-resident env
+TESTS_BIN="$BUILD/test_cuda" gtest_row "CUDA forward, no graphs" '*/CudaForwardTwin.*' cuda-forward-eager \
+  env BHASA_CUDA_GRAPHS=0
 
 # ---- 3. compute-sanitizer ------------------------------------------------------------
 if command -v compute-sanitizer >/dev/null; then

@@ -34,4 +34,33 @@ PagedStepPlan BuildStepPlan(std::span<const PagedEntry> entries, int32_t block_t
   return plan;
 }
 
+int64_t GraphBucket(int64_t rows, int64_t max_rows) {
+  if (rows <= 0 || rows > max_rows) return 0;
+  int64_t bucket = 1;
+  while (bucket < rows) bucket *= 2;
+  return std::min(bucket, max_rows);
+}
+
+PagedStepPlan PadForGraph(const PagedStepPlan& plan, int64_t bucket, int64_t stride, int32_t spare_block,
+                          int32_t block_tokens, int64_t max_kv) {
+  const int64_t n = plan.n_rows();
+  if (n > bucket || plan.table_stride > stride || plan.max_kv > max_kv ||
+      static_cast<int64_t>(plan.out_rows.size()) != n)
+    throw Error("paged step: a step of " + std::to_string(n) + " rows does not fit a graph of " +
+                std::to_string(bucket));
+  PagedStepPlan out = plan;
+  out.tokens.resize(bucket, 0);
+  out.pos.resize(bucket, 0);
+  out.slots.resize(bucket, spare_block * block_tokens);
+  out.tables.assign(static_cast<size_t>(bucket * stride), spare_block);
+  for (int64_t r = 0; r < n; ++r)
+    std::copy_n(plan.tables.begin() + r * plan.table_stride, plan.table_stride, out.tables.begin() + r * stride);
+  out.table_stride = stride;
+  out.out_rows.resize(bucket);
+  for (int64_t r = 0; r < bucket; ++r) out.out_rows[r] = static_cast<int32_t>(r);
+  out.max_kv = max_kv;
+  if (bucket > n) out.entry_rows.push_back(bucket - n);
+  return out;
+}
+
 }  // namespace bhasa::native

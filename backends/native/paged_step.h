@@ -52,6 +52,20 @@ struct PagedStepPlan {
 
 PagedStepPlan BuildStepPlan(std::span<const PagedEntry> entries, int32_t block_tokens);
 
+// Decode steps replay a captured CUDA graph per bucket of rows, so their
+// kernels' arguments must not change between steps: the rows are padded to
+// the bucket and the tables to a fixed stride.
+//
+// The bucket (1, 2, 4, 8, ... up to max_rows) a step of `rows` rows runs in, or 0
+// when it has more.
+int64_t GraphBucket(int64_t rows, int64_t max_rows);
+// `plan` (every row an output) padded to `bucket` rows: a pad row writes
+// token 0 at position 0 of `spare_block` (a block no sequence owns) and reads
+// only it; tables are `stride` wide, padded with spare_block; max_kv is the
+// fixed `max_kv`. Throws bhasa::Error when the plan does not fit those bounds.
+PagedStepPlan PadForGraph(const PagedStepPlan& plan, int64_t bucket, int64_t stride, int32_t spare_block,
+                          int32_t block_tokens, int64_t max_kv);
+
 // How a device sizes itself when it is created.
 struct DeviceForwardOptions {
   double gpu_memory_fraction = 0.9;  // weights + cache + activations

@@ -92,5 +92,42 @@ TEST(PagedStep, SplitKeepsOrderAndCallSize) {
   EXPECT_TRUE(SplitStep(std::span<const int64_t>(), 4).empty());
 }
 
+TEST(PagedStep, GraphBucketIsTheNextPowerOfTwoUpToTheLimit) {
+  EXPECT_EQ(GraphBucket(1, 8), 1);
+  EXPECT_EQ(GraphBucket(2, 8), 2);
+  EXPECT_EQ(GraphBucket(3, 8), 4);
+  EXPECT_EQ(GraphBucket(5, 8), 8);
+  EXPECT_EQ(GraphBucket(8, 8), 8);
+  EXPECT_EQ(GraphBucket(9, 8), 0);
+  EXPECT_EQ(GraphBucket(0, 8), 0);
+  EXPECT_EQ(GraphBucket(5, 6), 6);  // a limit that is no power of two caps the bucket
+}
+
+TEST(PagedStep, PadForGraphKeepsRealRowsAndParksPadRowsInTheSpareBlock) {
+  const V t1 = {7}, t2 = {8}, t3 = {9};
+  const V ta = {3}, tb = {4, 5}, tc = {6};
+  const PagedEntry entries[] = {{.tokens = t1, .start = 2, .table = ta},
+                                {.tokens = t2, .start = 17, .table = tb},
+                                {.tokens = t3, .start = 0, .table = tc}};
+  const PagedStepPlan plan = BuildStepPlan(entries, 16);
+  const PagedStepPlan g = PadForGraph(plan, 4, 3, 99, 16, 64);
+  EXPECT_EQ(g.tokens, (V{7, 8, 9, 0}));
+  EXPECT_EQ(g.pos, (V{2, 17, 0, 0}));
+  EXPECT_EQ(g.slots, (V{3 * 16 + 2, 5 * 16 + 1, 6 * 16, 99 * 16}));
+  EXPECT_EQ(g.table_stride, 3);
+  // Each row's table as the plan had it (padded with block 0 to its stride 2), then the spare block.
+  EXPECT_EQ(g.tables, (V{3, 0, 99, 4, 5, 99, 6, 0, 99, 99, 99, 99}));
+  EXPECT_EQ(g.out_rows, (V{0, 1, 2, 3}));
+  EXPECT_EQ(g.max_kv, 64);
+  EXPECT_EQ(g.n_rows(), 4);
+  // Too many rows, too wide a table or a prompt (not every row an output) do not fit.
+  EXPECT_THROW(PadForGraph(plan, 2, 3, 99, 16, 64), Error);
+  EXPECT_THROW(PadForGraph(plan, 4, 1, 99, 16, 64), Error);
+  EXPECT_THROW(PadForGraph(plan, 4, 3, 99, 16, 10), Error);
+  const V prompt = {1, 2, 3};
+  const PagedEntry p[] = {{.tokens = prompt, .start = 0, .table = ta}};
+  EXPECT_THROW(PadForGraph(BuildStepPlan(p, 16), 4, 3, 99, 16, 64), Error);
+}
+
 }  // namespace
 }  // namespace bhasa::native

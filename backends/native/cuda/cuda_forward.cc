@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -46,6 +47,18 @@ void Upload(void* dst, const void* src, size_t bytes, cudaStream_t stream, const
   Check(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, stream), "cudaMemcpyAsync", what);
 }
 
+struct GraphExecDestroy {
+  void operator()(CUgraphExec_st* g) const { cudaGraphExecDestroy(g); }
+};
+using GraphExecPtr = std::unique_ptr<CUgraphExec_st, GraphExecDestroy>;
+
+// BHASA_CUDA_GRAPHS=0 runs decode steps without graphs, to tell a graph's
+// fault from a kernel's.
+bool GraphsWanted() {
+  const char* v = std::getenv("BHASA_CUDA_GRAPHS");
+  return !(v && std::string(v) == "0");
+}
+
 class CudaForward final : public DeviceForward {
  public:
   CudaForward(const Model& model, const DeviceForwardOptions& options);
@@ -64,6 +77,13 @@ class CudaForward final : public DeviceForward {
   void Matmul(const TensorInfo& w, const float* x, int64_t n_rows, float* out);
   void Attend(const Step& step, const PagedStepPlan& plan);
   void KeepOutputRows(int64_t n_out);
+  // Points the index arrays at `plan`'s copy in device memory `at`.
+  void UploadPlan(const PagedStepPlan& plan, int32_t* at);
+  // Enqueues the program over the uploaded plan; returns the rows it ends with.
+  int64_t Enqueue(const PagedStepPlan& plan);
+  // The decode step of padded plans like `padded` as a graph, or null (graphs
+  // then stay off) when capturing fails.
+  GraphExecPtr Capture(const PagedStepPlan& padded);
   void* KvLayer(int64_t layer, bool v) const;
   void NotePeak();
 
@@ -76,8 +96,14 @@ class CudaForward final : public DeviceForward {
   std::unordered_map<const float*, const float*> vectors_;
   const float* freq_factors_ = nullptr;
   DevicePtr kv_;
-  int32_t n_blocks_ = 0;
+  int32_t n_blocks_ = 0;    // blocks the scheduler hands out; block n_blocks_ is the graphs' spare
   size_t block_bytes_ = 0;  // one layer's K (or V) of one block
+  // Decode graphs, by bucket of rows (GraphBucket), over fixed buffers: the
+  // activations and scratch are reserved for n_batch rows up front and never move.
+  bool use_graphs_ = false;
+  int64_t graph_stride_ = 0, graph_kv_ = 0;
+  DevicePtr graph_meta_;
+  std::array<GraphExecPtr, kGemvMaxTokens + 1> graphs_;
   std::array<DeviceBuffer, kNumBufs> buffers_;
   std::array<DeviceBuffer, 2> spares_;
   DeviceBuffer meta_, matmul_scratch_, sample_scratch_, samples_, ids_;
@@ -140,12 +166,30 @@ CudaForward::CudaForward(const Model& model, const DeviceForwardOptions& options
   const int64_t blocks_per_seq = (std::max<int64_t>(options_.n_ctx, 1) + options_.block_tokens - 1) / options_.block_tokens;
   const int64_t wanted = 2 * std::max(options_.max_batch, 1) * blocks_per_seq;
   const int64_t fit = plan.budget_bytes > reserved ? static_cast<int64_t>((plan.budget_bytes - reserved) / per_block) : 0;
-  n_blocks_ = static_cast<int32_t>(std::min<int64_t>({wanted, fit, INT32_MAX / options_.block_tokens}));
+  n_blocks_ = static_cast<int32_t>(std::min<int64_t>({wanted, fit, INT32_MAX / options_.block_tokens - 1}));
   if (n_blocks_ < blocks_per_seq)
     throw Error("model " + model.file().path() + " does not fit on the GPU with a KV cache of " +
                     std::to_string(options_.n_ctx) + " positions; use a smaller context or raise --gpu-memory-fraction",
                 kExitUsage);
-  kv_ = DeviceAlloc(per_block * static_cast<size_t>(n_blocks_), "KV cache of " + model.file().path());
+  kv_ = DeviceAlloc(per_block * static_cast<size_t>(n_blocks_ + 1), "KV cache of " + model.file().path());
+
+  // Activations and matmul scratch for n_batch rows now, so no pointer a graph holds ever moves.
+  for (size_t b = 0; b < kNumBufs; ++b)
+    buffers_[b].Reserve(static_cast<size_t>(options_.n_batch * Width(static_cast<Buf>(b))) * sizeof(float), what_);
+  spares_[0].Reserve(static_cast<size_t>(options_.n_batch * hp.n_embd) * sizeof(float), what_);
+  spares_[1].Reserve(static_cast<size_t>(options_.n_batch * hp.q_dim()) * sizeof(float), what_);
+  size_t scratch = 1;
+  for (const Step& s : program.steps)
+    if (s.op == Op::kMatmul) {
+      const DeviceMatrix& m = Matrix(*s.weight);
+      scratch = std::max({scratch, GemvScratchBytes(m.type, m.cols, kGemvMaxTokens),
+                          options_.n_batch > kGemvMaxTokens ? GemmScratchBytes(m, options_.n_batch) : size_t{0}});
+    }
+  matmul_scratch_.Reserve(scratch, what_);
+  graph_stride_ = blocks_per_seq;
+  graph_kv_ = blocks_per_seq * options_.block_tokens;
+  use_graphs_ = GraphsWanted() && AttentionSharedBytes(hp.head_dim, graph_kv_) <= kAttentionSharedLimit;
+  graph_meta_ = DeviceAlloc(static_cast<size_t>(kGemvMaxTokens * (4 + graph_stride_)) * sizeof(int32_t), what_);
   Check(cudaStreamSynchronize(stream_.get()), "cudaStreamSynchronize", what_);
   NotePeak();
 }
@@ -172,7 +216,7 @@ const DeviceMatrix& CudaForward::Matrix(const TensorInfo& w) const {
 }
 
 void* CudaForward::KvLayer(int64_t layer, bool v) const {
-  const size_t layer_bytes = block_bytes_ * static_cast<size_t>(n_blocks_);
+  const size_t layer_bytes = block_bytes_ * static_cast<size_t>(n_blocks_ + 1);
   return static_cast<uint8_t*>(kv_.get()) + (2 * static_cast<size_t>(layer) + (v ? 1 : 0)) * layer_bytes;
 }
 
@@ -250,44 +294,29 @@ void CudaForward::KeepOutputRows(int64_t n_out) {
   }
 }
 
-void CudaForward::Run(const PagedStepPlan& plan, std::span<const RowOutput> outputs, std::vector<int32_t>& ids,
-                      std::vector<float>& logits) {
-  const Hparams& hp = model_.hparams();
-  const Program& program = model_.program();
-  const int64_t n_tok = plan.n_rows(), n_out = static_cast<int64_t>(plan.out_rows.size());
-  if (static_cast<int64_t>(outputs.size()) != n_out)
-    throw Error("CUDA forward: " + std::to_string(outputs.size()) + " outputs for " + std::to_string(n_out) + " rows");
-  ids.assign(static_cast<size_t>(n_out), -1);
-  logits.clear();
-  if (n_tok == 0) return;
-  if (n_tok > options_.n_batch)
-    throw Error("CUDA forward: " + std::to_string(n_tok) + " tokens in one call, more than n_batch " +
-                std::to_string(options_.n_batch));
-  cudaStream_t stream = stream_.get();
-
-  // One upload for every index array.
+void CudaForward::UploadPlan(const PagedStepPlan& plan, int32_t* at) {
   std::vector<int32_t> meta;
   meta.reserve(plan.tokens.size() * 3 + plan.tables.size() + plan.out_rows.size());
-  const size_t o_pos = plan.tokens.size(), o_slots = 2 * o_pos, o_tables = 3 * o_pos,
-               o_out = o_tables + plan.tables.size();
   meta.insert(meta.end(), plan.tokens.begin(), plan.tokens.end());
   meta.insert(meta.end(), plan.pos.begin(), plan.pos.end());
   meta.insert(meta.end(), plan.slots.begin(), plan.slots.end());
   meta.insert(meta.end(), plan.tables.begin(), plan.tables.end());
   meta.insert(meta.end(), plan.out_rows.begin(), plan.out_rows.end());
-  auto* d_meta = static_cast<int32_t*>(meta_.Reserve(meta.size() * sizeof(int32_t), what_));
-  Upload(d_meta, meta.data(), meta.size() * sizeof(int32_t), stream, what_);
-  d_tokens_ = d_meta;
-  d_pos_ = d_meta + o_pos;
-  d_slots_ = d_meta + o_slots;
-  d_tables_ = d_meta + o_tables;
-  d_out_rows_ = d_meta + o_out;
+  Upload(at, meta.data(), meta.size() * sizeof(int32_t), stream_.get(), what_);
+  const size_t n = plan.tokens.size();
+  d_tokens_ = at;
+  d_pos_ = at + n;
+  d_slots_ = at + 2 * n;
+  d_tables_ = at + 3 * n;
+  d_out_rows_ = at + 3 * n + plan.tables.size();
+}
 
-  for (size_t b = 0; b < kNumBufs; ++b) {
-    const int64_t rows = static_cast<Buf>(b) == Buf::kLogits ? std::max<int64_t>(n_out, 1) : n_tok;
-    buf_[b] = static_cast<float*>(
-        buffers_[b].Reserve(static_cast<size_t>(rows * Width(static_cast<Buf>(b))) * sizeof(float), what_));
-  }
+int64_t CudaForward::Enqueue(const PagedStepPlan& plan) {
+  const Hparams& hp = model_.hparams();
+  const Program& program = model_.program();
+  const int64_t n_tok = plan.n_rows(), n_out = static_cast<int64_t>(plan.out_rows.size());
+  cudaStream_t stream = stream_.get();
+  for (size_t b = 0; b < kNumBufs; ++b) buf_[b] = static_cast<float*>(buffers_[b].Reserve(1, what_));
   const DeviceRope rope{program.rope.rope_dim, program.rope.freq_base, freq_factors_, program.rope.neox};
 
   int64_t n_rows = n_tok;
@@ -319,7 +348,7 @@ void CudaForward::Run(const PagedStepPlan& plan, std::span<const RowOutput> outp
         Attend(s, plan);
         break;
       case Op::kKeepOutputRows:
-        KeepOutputRows(n_out);
+        if (n_out != n_rows) KeepOutputRows(n_out);  // every row an output (decode): nothing moves
         n_rows = n_out;
         break;
       case Op::kAdd:
@@ -334,9 +363,69 @@ void CudaForward::Run(const PagedStepPlan& plan, std::span<const RowOutput> outp
     }
   }
   if (n_rows != n_out) throw Error("CUDA forward: the program of " + hp.arch + " never kept the output rows");
+  return n_rows;
+}
+
+GraphExecPtr CudaForward::Capture(const PagedStepPlan& padded) {
+  cudaStream_t stream = stream_.get();
+  Check(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal), "cudaStreamBeginCapture", what_);
+  cudaGraph_t graph = nullptr;
+  try {
+    Enqueue(padded);
+  } catch (const Error&) {
+    cudaStreamEndCapture(stream, &graph);
+    if (graph) cudaGraphDestroy(graph);
+    cudaGetLastError();
+    use_graphs_ = false;
+    return nullptr;
+  }
+  cudaGraphExec_t exec = nullptr;
+  cudaError_t status = cudaStreamEndCapture(stream, &graph);
+  if (status == cudaSuccess) status = cudaGraphInstantiate(&exec, graph, 0);
+  if (graph) cudaGraphDestroy(graph);
+  if (status != cudaSuccess) {
+    cudaGetLastError();
+    use_graphs_ = false;
+    return nullptr;
+  }
+  return GraphExecPtr(exec);
+}
+
+void CudaForward::Run(const PagedStepPlan& plan, std::span<const RowOutput> outputs, std::vector<int32_t>& ids,
+                      std::vector<float>& logits) {
+  const Hparams& hp = model_.hparams();
+  const int64_t n_tok = plan.n_rows(), n_out = static_cast<int64_t>(plan.out_rows.size());
+  if (static_cast<int64_t>(outputs.size()) != n_out)
+    throw Error("CUDA forward: " + std::to_string(outputs.size()) + " outputs for " + std::to_string(n_out) + " rows");
+  ids.assign(static_cast<size_t>(n_out), -1);
+  logits.clear();
+  if (n_tok == 0) return;
+  if (n_tok > options_.n_batch)
+    throw Error("CUDA forward: " + std::to_string(n_tok) + " tokens in one call, more than n_batch " +
+                std::to_string(options_.n_batch));
+  for (int32_t t : plan.tokens)  // checked here too: a replayed graph checks nothing
+    if (t < 0 || t >= hp.n_vocab)
+      throw Error("token id " + std::to_string(t) + " outside the vocabulary [0, " + std::to_string(hp.n_vocab) + ")");
+  cudaStream_t stream = stream_.get();
+
+  // A decode step (every row an output, few rows) replays its bucket's graph.
+  const int64_t bucket = use_graphs_ && n_out == n_tok ? GraphBucket(n_tok, kGemvMaxTokens) : 0;
+  if (bucket > 0 && plan.table_stride <= graph_stride_ && plan.max_kv <= graph_kv_) {
+    const PagedStepPlan padded =
+        PadForGraph(plan, bucket, graph_stride_, n_blocks_, options_.block_tokens, graph_kv_);
+    UploadPlan(padded, static_cast<int32_t*>(graph_meta_.get()));
+    GraphExecPtr& exec = graphs_[static_cast<size_t>(bucket)];
+    if (!exec) exec = Capture(padded);
+    if (exec) Check(cudaGraphLaunch(exec.get(), stream), "cudaGraphLaunch", what_);
+    else Enqueue(padded);  // capturing failed: this step and the next ones run without graphs
+  } else {
+    const size_t ints = plan.tokens.size() * 3 + plan.tables.size() + plan.out_rows.size();
+    UploadPlan(plan, static_cast<int32_t*>(meta_.Reserve(ints * sizeof(int32_t), what_)));
+    Enqueue(plan);
+  }
 
   // Sampling on the device, then only ids and the logits rows asked for come back.
-  const float* d_logits = buf_[static_cast<size_t>(Buf::kLogits)];
+  const auto* d_logits = static_cast<const float*>(buffers_[static_cast<size_t>(Buf::kLogits)].Reserve(1, what_));
   std::vector<RowSample> samples(static_cast<size_t>(n_out));
   bool any_sample = false, stochastic = false;
   for (size_t i = 0; i < outputs.size(); ++i) {

@@ -13,6 +13,10 @@
 // table, with the window and soft-cap of the step), kKeepOutputRows a gather,
 // and the element-wise ops of cuda_ops.h.
 //
+// Decode steps (every row an output, at most kGemvMaxTokens rows) are
+// padded to a bucket (PadForGraph) and replayed as a CUDA graph captured once
+// per bucket; BHASA_CUDA_GRAPHS=0 turns graphs off.
+//
 // Memory: the weights, then activations for n_batch rows, logits for n_batch
 // rows and the GEMM scratch, all within gpu_memory_fraction of the device;
 // what is left becomes KV blocks (at most enough for 2 * max_batch
