@@ -368,11 +368,15 @@ int64_t CudaForward::Enqueue(const PagedStepPlan& plan) {
 
 GraphExecPtr CudaForward::Capture(const PagedStepPlan& padded) {
   cudaStream_t stream = stream_.get();
-  Check(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal), "cudaStreamBeginCapture", what_);
+  if (cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal) != cudaSuccess) {
+    cudaGetLastError();
+    use_graphs_ = false;
+    return nullptr;
+  }
   cudaGraph_t graph = nullptr;
   try {
     Enqueue(padded);
-  } catch (const Error&) {
+  } catch (...) {  // the stream must leave capture mode whatever went wrong
     cudaStreamEndCapture(stream, &graph);
     if (graph) cudaGraphDestroy(graph);
     cudaGetLastError();
