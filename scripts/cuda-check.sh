@@ -7,8 +7,12 @@
 #   4. runs the forward-pass fixtures of every architecture on the cuda table
 #      against llama.cpp's references (CPU bounds);
 #   5. benchmarks random Llama-3.1-8B-shaped models (Q4_K_M, Q8_0, F16) with
-#      `bhasa bench --device cuda`: decode tok/s at batch 1 against the HBM
-#      floor, pp512 and pp4096 tok/s against the tensor-core peak (MFU).
+#      `bhasa bench --device cuda` (the device-resident forward pass): decode
+#      tok/s at batch 1 against the HBM floor, pp512 and pp4096 tok/s against
+#      the tensor-core peak (MFU); and, on the Q4_K_M model, the
+#      evaluation-shaped run: PROMPTS prompts of 512 tokens, 64 generated
+#      each, continuous batching EVAL_BATCH at a time (total tok/s, wall
+#      time, peak GPU memory).
 #
 # Usage: scripts/cuda-check.sh            (from anywhere; needs nvidia-smi and the
 #                                          build dependencies of scripts/install-deps.sh)
@@ -17,7 +21,8 @@
 # LAYERS (blocks of the random models, default 4: every Llama-3.1-8B shape and
 # the full vocabulary, written in about a minute each; LAYERS=32 is the whole
 # 8B model, about 4 minutes per model to write single-threaded at ~6 s per
-# Q4_K_M layer), BENCH=0 (skip 5),
+# Q4_K_M layer), BENCH=0 (skip 5), PROMPTS (default 1000) and EVAL_BATCH
+# (default 256) for the evaluation-shaped run,
 # HBM_GBS and PEAK_TFLOPS (override the bandwidth and dense f16 tensor-core
 # peak looked up from the GPU's name), BHASA_SHARED_DIR (fixtures, default
 # ../shared).
@@ -30,6 +35,8 @@ BUILD=${BUILD:-build-cuda}
 WORK=${WORK:-$(mktemp -d /tmp/cuda-check.XXXXXX)}
 LAYERS=${LAYERS:-4}
 BENCH=${BENCH:-1}
+PROMPTS=${PROMPTS:-1000}
+EVAL_BATCH=${EVAL_BATCH:-256}
 export BHASA_SHARED_DIR=${BHASA_SHARED_DIR:-$(cd .. && pwd)/shared}
 mkdir -p "$WORK"
 
@@ -82,14 +89,16 @@ gtest_row() {
 echo "== CUDA tests"
 CUDA_FILTER='DeviceSelection.*:CudaDequantElem.*:CudaVecDot.*:KernelsCuda.*:LlamaTiny/CudaForwardFixtureTest.*'
 gtest_row "CUDA tests" "$CUDA_FILTER" cuda-tests env
-TESTS_BIN="$BUILD/test_cuda" gtest_row "CUDA resident kernels" 'CudaResident.*' cuda-resident env
+TESTS_BIN="$BUILD/test_cuda" gtest_row "CUDA resident kernels" 'CudaResident.*:CudaPaged.*:*/CudaForwardTwin.*' cuda-resident env
+TESTS_BIN="$BUILD/test_cuda" gtest_row "CUDA forward, no graphs" '*/CudaForwardTwin.*' cuda-forward-eager \
+  env BHASA_CUDA_GRAPHS=0
 
 # ---- 3. compute-sanitizer ------------------------------------------------------------
 if command -v compute-sanitizer >/dev/null; then
   echo "== compute-sanitizer memcheck on the kernel tests"
   gtest_row "memcheck kernels" 'KernelsCuda.Matmul*:KernelsCuda.Attention*' memcheck \
     compute-sanitizer --tool memcheck --error-exitcode 1
-  TESTS_BIN="$BUILD/test_cuda" gtest_row "memcheck resident kernels" 'CudaResident.*' memcheck-resident \
+  TESTS_BIN="$BUILD/test_cuda" gtest_row "memcheck resident kernels" 'CudaResident.*:CudaPaged.*' memcheck-resident \
     compute-sanitizer --tool memcheck --error-exitcode 1
 else
   row "memcheck kernels" SKIP "compute-sanitizer not installed"
@@ -117,6 +126,7 @@ esac
 BW=${HBM_GBS:-$BW}
 PEAK=${PEAK_TFLOPS:-$PEAK}
 BENCH_ROWS=()
+EVAL_JSON=
 if [[ $BENCH == 1 && -x $BHASA ]]; then
   echo "== benchmarks: random Llama-3.1-8B-shaped models, $LAYERS layers"
   for type in Q4_K_M Q8_0 F16; do
@@ -127,10 +137,19 @@ if [[ $BENCH == 1 && -x $BHASA ]]; then
       continue
     fi
     ok=1
-    "$BHASA" bench --model "$model" --device cuda --threads "$JOBS" --kv-type f16 --prompt-len 512 --gen-len 64 \
+    "$BHASA" bench --model "$model" --device cuda --threads "$JOBS" --kv-type f16 --prompt-len 512 --gen-len 64 --n-batch 4096 \
       --reps 3 --json >"$WORK/bench-$type-512.json" 2>"$WORK/bench-$type-512.err" || ok=0
-    "$BHASA" bench --model "$model" --device cuda --threads "$JOBS" --kv-type f16 --prompt-len 4096 --gen-len 1 \
+    "$BHASA" bench --model "$model" --device cuda --threads "$JOBS" --kv-type f16 --prompt-len 4096 --gen-len 1 --n-batch 4096 \
       --reps 1 --json >"$WORK/bench-$type-4096.json" 2>"$WORK/bench-$type-4096.err" || ok=0
+    if [[ $ok == 1 && $type == Q4_K_M ]]; then
+      if "$BHASA" bench --model "$model" --device cuda --prompts "$PROMPTS" --prompt-len 512 --gen-len 64 \
+           --batch "$EVAL_BATCH" --n-batch 4096 --json >"$WORK/eval-$type.json" 2>"$WORK/eval-$type.err"; then
+        EVAL_JSON="$WORK/eval-$type.json"
+        row "eval run $type" PASS "$EVAL_JSON"
+      else
+        row "eval run $type" FAIL "$WORK/eval-$type.err"
+      fi
+    fi
     if [[ $ok == 1 ]]; then
       row "bench $type" PASS "$WORK/bench-$type-*.json"
       BENCH_ROWS+=("$type|$(stat -c %s "$model")|$WORK/bench-$type-512.json|$WORK/bench-$type-4096.json")
@@ -155,7 +174,7 @@ if [[ ${#BENCH_ROWS[@]} -gt 0 ]]; then
   echo
   echo "Benchmarks: $LAYERS-layer Llama-3.1-8B shapes, batch 1, f16 KV; HBM ${BW} GB/s, f16 tensor-core peak ${PEAK} TFLOP/s."
   echo "decode floor = bandwidth / bytes read per token: 'file' counts the GGUF's bytes (the weights in"
-  echo "their block format), 'f16' 2 bytes per parameter (today's cuda matmul cache expands to f16)."
+  echo "their block format, as the device reads them), 'f16' 2 bytes per parameter (for comparison)."
   echo "MFU = pp tok/s x 2 x parameters / peak."
   printf '%-7s %9s %10s %12s %12s %10s %10s %7s %7s\n' TYPE "FILE GiB" "tg64 t/s" "floor file" "floor f16" \
     "pp512 t/s" "pp4096 t/s" "MFU512" "MFU4k"
@@ -173,6 +192,16 @@ print(f"{t:<7} {size / 2**30:9.2f} {a['tg_tokens_per_s']:10.1f} {floor_file:12.1
       f"{a['pp_tokens_per_s']:10.1f} {b['pp_tokens_per_s']:10.1f} {mfu(a['pp_tokens_per_s']):7.1%} {mfu(b['pp_tokens_per_s']):7.1%}")
 EOF
   done
+fi
+if [[ -n $EVAL_JSON ]]; then
+  python3 - "$EVAL_JSON" "$LAYERS" <<'EOF'
+import json, sys
+j, layers = json.load(open(sys.argv[1])), sys.argv[2]
+print(f"\nEvaluation-shaped run ({layers}-layer Llama-3.1-8B shape, {j['quantization']}): {j['prompts']} prompts of "
+      f"{j['prompt_len']} tokens, {j['gen_len']} generated each, continuous batching {j['batch']} at a time")
+print(f"{'wall s':>8} {'total tok/s':>12} {'generated':>10} {'peak GPU MiB':>13}")
+print(f"{j['wall_seconds']:8.1f} {j['total_tokens_per_s']:12.0f} {j['generated_tokens']:10d} {j['peak_gpu_mib']:13.0f}")
+EOF
 fi
 echo "logs: $WORK"
 exit $FAILED

@@ -6,6 +6,8 @@
 #include <mutex>
 
 #include "backends/native/cuda/cuda_module.h"
+#include "common/error.h"
+#include "common/exit_codes.h"
 
 namespace bhasa::native {
 namespace {
@@ -16,6 +18,7 @@ struct Module {
   decltype(&bhasa_cuda_kernels) kernels = nullptr;
   decltype(&bhasa_cuda_device_summary) summary = nullptr;
   decltype(&bhasa_cuda_device_memory_bytes) memory_bytes = nullptr;
+  decltype(&bhasa_cuda_create_forward) create_forward = nullptr;
   std::string error;  // why the module is unusable, when it is
 };
 
@@ -42,7 +45,9 @@ const Module& LoadModule() {
       module.summary = reinterpret_cast<decltype(module.summary)>(dlsym(handle, "bhasa_cuda_device_summary"));
       module.memory_bytes =
           reinterpret_cast<decltype(module.memory_bytes)>(dlsym(handle, "bhasa_cuda_device_memory_bytes"));
-      if (!module.kernels || !module.summary || !module.memory_bytes) module.error = "no CUDA device: " + file.string() + " lacks its entry points";
+      module.create_forward =
+          reinterpret_cast<decltype(module.create_forward)>(dlsym(handle, "bhasa_cuda_create_forward"));
+      if (!module.kernels || !module.summary || !module.memory_bytes || !module.create_forward) module.error = "no CUDA device: " + file.string() + " lacks its entry points";
       return;
     }
     module.error = "no CUDA device: the CUDA module " BHASA_CUDA_MODULE_FILE " is missing (looked for " + tried + ")";
@@ -72,6 +77,12 @@ std::string LoadedCudaDeviceSummary() {
 size_t LoadedCudaDeviceMemoryBytes() {
   const Module& m = LoadModule();
   return m.error.empty() ? m.memory_bytes() : 0;
+}
+
+std::unique_ptr<DeviceForward> LoadedCudaForward(const Model& model, const DeviceForwardOptions& options) {
+  std::string why;
+  if (!LoadedCudaKernelsOrNull(&why)) throw Error("device cuda: " + why, kExitRuntime);
+  return std::unique_ptr<DeviceForward>(LoadModule().create_forward(&model, &options));
 }
 
 }  // namespace bhasa::native

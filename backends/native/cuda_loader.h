@@ -11,7 +11,11 @@
 #include <cstddef>
 #include <string>
 
+#include <memory>
+
 #include "backends/native/kernels.h"
+#include "backends/native/llama_model.h"
+#include "backends/native/paged_step.h"
 
 namespace bhasa::native {
 
@@ -19,5 +23,8 @@ const Kernels* LoadedCudaKernelsOrNull(std::string* why);
 std::string LoadedCudaDeviceSummary();
 // Total memory of the GPU in bytes; 0 when the module is unusable.
 size_t LoadedCudaDeviceMemoryBytes();
+// The module's device-resident forward pass; throws bhasa::Error when the
+// module is unusable (the reason) or the model does not fit.
+std::unique_ptr<DeviceForward> LoadedCudaForward(const Model& model, const DeviceForwardOptions& options);
 
 }  // namespace bhasa::native

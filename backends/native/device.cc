@@ -54,4 +54,18 @@ size_t DeviceMemoryBytes(std::string_view name) {
 #endif
 }
 
+std::unique_ptr<DeviceForward> DeviceForwardFor(std::string_view name, const Model& model,
+                                                const DeviceForwardOptions& options) {
+  if (name == "cpu") return nullptr;
+  if (name != "cuda") UnknownDevice(name);
+  CudaTable();
+#ifdef BHASA_HAVE_CUDA
+  return LoadedCudaForward(model, options);
+#else
+  (void)model;
+  (void)options;
+  return nullptr;
+#endif
+}
+
 }  // namespace bhasa::native

@@ -15,7 +15,11 @@
 #include <string>
 #include <string_view>
 
+#include <memory>
+
 #include "backends/native/kernels.h"
+#include "backends/native/llama_model.h"
+#include "backends/native/paged_step.h"
 
 namespace bhasa::native {
 
@@ -28,5 +32,11 @@ std::string DeviceSummary(std::string_view name);
 // Memory of the device in bytes (throws as KernelsForDevice does); "cpu" has
 // no budget of its own and gives 0.
 size_t DeviceMemoryBytes(std::string_view name);
+
+// The device-resident forward pass (paged_step.h) of device `name`: the CUDA
+// module's for "cuda"; nullptr for "cpu", whose engine runs Forward over the
+// kernel table. Throws as KernelsForDevice does, and when the model does not fit.
+std::unique_ptr<DeviceForward> DeviceForwardFor(std::string_view name, const Model& model,
+                                                const DeviceForwardOptions& options);
 
 }  // namespace bhasa::native

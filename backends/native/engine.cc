@@ -7,8 +7,8 @@
 
 #include "backends/native/device.h"
 #include "backends/native/gpu_memory.h"
+#include "backends/native/job_text.h"
 #include "backends/native/session.h"
-#include "backends/native/text_stream.h"
 #include "common/error.h"
 
 namespace bhasa::native {
@@ -40,13 +40,10 @@ struct Active {
   GenerationResult result;
   int64_t reused = 0;       // prompt tokens already in the cache when admitted
   std::ptrdiff_t leader = -1;  // index in `active` of the job whose prefill this one copies
-  size_t text_checked = 0;  // bytes of text already searched for stop strings
+  JobTextState text;        // stop-string search and streaming progress
   bool done = false;
   Clock::time_point start;
-  size_t text_sent = 0;     // bytes of text already handed to GenerationJob::on_text
 };
-
-bool Cancelled(const GenerationJob& job) { return job.cancelled && job.cancelled->load(std::memory_order_relaxed); }
 
 }  // namespace
 
@@ -63,18 +60,34 @@ Engine::Engine(std::shared_ptr<const Model> model, std::shared_ptr<const Vocab> 
       prefix_pool_(options_.prefix_cache_bytes, kMinSharedPrefix) {
   if (options_.max_batch <= 0) options_.max_batch = 1;
   CheckGpuFit(*model_, options_);
+  if (auto device = DeviceForwardFor(options_.device, *model_,
+                                     {.gpu_memory_fraction = options_.gpu_memory_fraction,
+                                      .n_ctx = n_ctx(),
+                                      .n_batch = options_.n_batch,
+                                      .max_batch = options_.max_batch}))
+    paged_ = std::make_unique<PagedSession>(std::move(device), options_.n_batch);
+}
+
+Engine::Engine(std::shared_ptr<const Model> model, std::shared_ptr<const Vocab> vocab, EngineOptions options,
+               std::unique_ptr<DeviceForward> device)
+    : Engine(std::move(model), std::move(vocab), options) {
+  paged_ = std::make_unique<PagedSession>(std::move(device), options_.n_batch);
 }
 
 void CheckGpuFit(const Model& model, const EngineOptions& options) {
   CheckGpuMemoryFraction(options.gpu_memory_fraction);  // a bad value is an error on any device
   if (options.device == "cpu") return;
+  const auto& hp = model.hparams();
   PlanGpuMemory(model.file().path(), DeviceMemoryBytes(options.device), options.gpu_memory_fraction,
-                DeviceWeightBytes(model.file().tensors(), DeviceWeightLayout::kHalfExpanded), 0, 0);
+                DeviceWeightBytes(model.file().tensors(), DeviceWeightLayout::kBlocks),
+                KvBytesPerPosition(hp.n_layer, hp.kv_dim(), KvType::kF16),
+                options.n_ctx > 0 ? options.n_ctx : hp.n_ctx_train);
 }
 
 int64_t Engine::n_ctx() const { return options_.n_ctx > 0 ? options_.n_ctx : model_->hparams().n_ctx_train; }
 
 std::vector<float> Engine::PromptLogits(std::span<const int32_t> tokens) {
+  if (paged_) return PromptLogitsPaged(tokens);
   std::vector<float> out;
   arena_.execute([&] {
     Session session(*model_, *kernels_, {n_ctx(), options_.kv_type, options_.n_batch});
@@ -90,6 +103,7 @@ std::vector<float> Engine::PromptLogits(std::span<const int32_t> tokens) {
 
 void Engine::Generate(std::span<const GenerationJob> jobs,
                       const std::function<void(size_t, GenerationResult)>& on_done) {
+  if (paged_) return GeneratePaged(jobs, on_done);
   arena_.execute([&] {
     Session session(*model_, *kernels_, {n_ctx(), options_.kv_type, options_.n_batch});
     const int64_t ctx = session.n_ctx();
@@ -106,50 +120,10 @@ void Engine::Generate(std::span<const GenerationJob> jobs,
     };
     // Appends a sampled token and decides whether the job is finished.
     auto accept_token = [&](Active& a, int32_t token) {
-      const GenerationJob& job = jobs[a.index];
-      GenerationResult& r = a.result;
-      r.tokens.push_back(token);
-      r.completion_tokens = static_cast<int>(r.tokens.size());
-      if (job.stop_at_eog && vocab_->IsEog(token)) {
-        r.finish_reason = "stop";
-        a.done = true;
-        return;
-      }
-      r.text += vocab_->TokenToPiece(token, /*render_special=*/false);
-      if (!job.stop.empty()) {
-        const size_t at = FindStop(r.text, job.stop, a.text_checked);
-        if (at != std::string::npos) {
-          size_t cut = at;
-          if (job.include_stop) {
-            // The earliest match; keep the longest stop string starting there.
-            for (const auto& s : job.stop)
-              if (!s.empty() && r.text.compare(at, s.size(), s) == 0) cut = std::max(cut, at + s.size());
-          }
-          r.text.resize(cut);
-          r.finish_reason = "stop";
-          a.done = true;
-          return;
-        }
-        a.text_checked = r.text.size();
-      }
-      if (r.completion_tokens >= job.max_tokens || session.Length(a.seq) + 1 > ctx) {
-        r.finish_reason = "length";
-        a.done = true;
-      } else if (Cancelled(job)) {
-        r.finish_reason = "abort";
-        a.done = true;
-      }
+      a.done = AcceptToken(jobs[a.index], *vocab_, token, session.Length(a.seq) + 1 > ctx, a.result, a.text);
     };
     // Hands the job's streaming callback the text that has become final.
-    auto stream = [&](Active& a) {
-      const GenerationJob& job = jobs[a.index];
-      if (!job.on_text) return;
-      const std::string& text = a.result.text;
-      const size_t end = a.done ? text.size() : StreamableLength(text, job.stop);
-      if (end <= a.text_sent) return;
-      job.on_text(std::string_view(text).substr(a.text_sent, end - a.text_sent));
-      a.text_sent = end;
-    };
+    auto stream = [&](Active& a) { StreamText(jobs[a.index], a.result.text, a.done, a.text); };
     // Samples from the sequence's logits (the raw logits give the
     // log-probabilities), accepts the token, then streams the text it made final.
     auto sample = [&](Active& a) {
@@ -226,7 +200,7 @@ void Engine::Generate(std::span<const GenerationJob> jobs,
         std::unique_ptr<KvCache> cache;
         if (leader < 0) cache = prefix_pool_.Take(reusable, &reused);
         const int seq = leader >= 0 ? -1 : cache ? session.Adopt(std::move(cache)) : session.Add();
-        Active a{i, seq, Sampler(job.sampler), {}, reused, leader, 0, false, Clock::now()};
+        Active a{i, seq, Sampler(job.sampler), {}, reused, leader, {}, false, Clock::now()};
         a.result.prompt_tokens = n_prompt;
         a.result.cached_tokens = static_cast<int>(reused);
         if (job.max_tokens <= 0 && !prompt_logprobs) {

@@ -2,7 +2,10 @@
 // kernel table (EngineOptions::device, see device.h) and a thread pool,
 // running many generation jobs with continuous batching: up to max_batch
 // sequences decode together (one forward call per step), and a finished
-// sequence's slot is refilled from the queue at once.
+// sequence's slot is refilled from the queue at once. On "cpu" the steps run
+// Forward over the kernel table with a KvCache per sequence; on "cuda" they
+// run the device-resident forward pass (paged_step.h) over a paged KV cache
+// whose shared prompt prefixes are shared blocks (engine_paged.cc).
 //
 // Usage:
 //   Engine e(Model::Load(path), {.threads = 2});
@@ -36,6 +39,7 @@
 #include "backends/native/kv_cache.h"
 #include "backends/native/llama_model.h"
 #include "backends/native/logprobs.h"
+#include "backends/native/paged_session.h"
 #include "backends/native/prefix_pool.h"
 #include "backends/native/sampler.h"
 #include "backends/native/vocab.h"
@@ -45,22 +49,25 @@ namespace bhasa::native {
 struct EngineOptions {
   int threads = 0;          // 0 = all hardware threads
   int64_t n_ctx = 0;        // per sequence; 0 = the model's training context
-  KvType kv_type = KvType::kF32;
+  KvType kv_type = KvType::kF32;  // cpu; the cuda path's paged cache is always f16
   int max_batch = 16;       // sequences decoded together
   int64_t n_batch = 512;    // tokens per forward call during prefill
   std::string device = "cpu";  // kernel table: "cpu" or "cuda" (KernelsForDevice)
   // KV memory kept from finished sequences so later prompts with the same
-  // beginning skip evaluating it (PrefixPool); 0 turns reuse off.
+  // beginning skip evaluating it (PrefixPool); 0 turns reuse off. The cuda
+  // path keeps finished prompts' full blocks indexed in its paged cache instead.
   size_t prefix_cache_bytes = size_t{1} << 30;
-  // Share of the GPU's memory the model may take (device "cuda"); a model
-  // over it is refused when the Engine is built (CheckGpuFit).
+  // Share of the GPU's memory weights, KV cache and activations may take
+  // (device "cuda"); a model over it is refused when the Engine is built
+  // (CheckGpuFit), and the KV cache gets what the rest leaves.
   double gpu_memory_fraction = 0.9;
 };
 
 // Throws the clear "does not fit" error (gpu_memory.h) unless the model's
-// device-resident weights fit gpu_memory_fraction of the device's memory; a
-// no-op for "cpu" beyond checking that the fraction is in (0, 1]. Today's cuda table keeps weights expanded to f16 on the
-// GPU and the KV cache in host memory, so the weights are what is bounded.
+// weights in their block format plus an f16 KV cache of one sequence's
+// context (options.n_ctx, or the model's) fit gpu_memory_fraction of the
+// device's memory; a no-op for "cpu" beyond checking that the fraction is in
+// (0, 1].
 void CheckGpuFit(const Model& model, const EngineOptions& options);
 
 struct GenerationJob {
@@ -112,6 +119,10 @@ class Engine {
  public:
   Engine(std::shared_ptr<const Model> model, EngineOptions options = {});
   Engine(std::shared_ptr<const Model> model, std::shared_ptr<const Vocab> vocab, EngineOptions options);
+  // Runs the paged scheduler over `device` (a DeviceForward: the CUDA
+  // module's, or HostPagedForward, its CPU twin) whatever options.device says.
+  Engine(std::shared_ptr<const Model> model, std::shared_ptr<const Vocab> vocab, EngineOptions options,
+         std::unique_ptr<DeviceForward> device);
 
   // Runs every job; on_done(index, result) is called once per job, on the
   // calling thread, as each finishes.
@@ -125,8 +136,15 @@ class Engine {
   int threads() const { return threads_; }
   int64_t n_ctx() const;
   const Kernels& kernels() const { return *kernels_; }
+  // The device-resident forward pass (--device cuda), or null (cpu).
+  DeviceForward* device_forward() { return paged_ ? &paged_->device() : nullptr; }
 
  private:
+  // Generate and PromptLogits over the device-resident forward pass and its
+  // paged KV cache (engine_paged.cc).
+  void GeneratePaged(std::span<const GenerationJob> jobs, const std::function<void(size_t, GenerationResult)>& on_done);
+  std::vector<float> PromptLogitsPaged(std::span<const int32_t> tokens);
+
   std::shared_ptr<const Model> model_;
   std::shared_ptr<const Vocab> vocab_;
   EngineOptions options_;
@@ -134,6 +152,7 @@ class Engine {
   int threads_;
   tbb::task_arena arena_;
   PrefixPool prefix_pool_;  // survives across Generate calls
+  std::unique_ptr<PagedSession> paged_;  // device "cuda"; its indexed prefix blocks survive across calls
 };
 
 }  // namespace bhasa::native

@@ -24,6 +24,9 @@ int32_t Argmax(std::span<const float> logits) {
   return best < 0 ? 0 : best;
 }
 
+// 53 random bits -> uniform in [0, 1).
+double Sampler::Draw() { return static_cast<double>(rng_() >> 11) * (1.0 / 9007199254740992.0); }
+
 int32_t Sampler::Sample(std::span<const float> logits) {
   if (logits.empty()) throw Error("sampler: empty logits");
   if (params_.temperature <= 0.0f) return Argmax(logits);
@@ -69,9 +72,7 @@ int32_t Sampler::Sample(std::span<const float> logits) {
     for (size_t i = 0; i < keep; ++i) total += probs[i];
   }
 
-  // 53 random bits -> uniform in [0, 1).
-  const double u = static_cast<double>(rng_() >> 11) * (1.0 / 9007199254740992.0);
-  double target = u * total, acc = 0;
+  double target = Draw() * total, acc = 0;
   for (size_t i = 0; i < keep; ++i) {
     acc += probs[i];
     if (target < acc) return candidates_[i].second;

@@ -32,6 +32,10 @@ class Sampler {
   explicit Sampler(const SamplerParams& params);
   // Throws Error when logits is empty.
   int32_t Sample(std::span<const float> logits);
+  // The uniform draw in [0, 1) the next non-greedy Sample would make, taken
+  // from the RNG as Sample takes it: a device that samples on its own side
+  // (sample_math.h) draws here, so the seed gives the same tokens.
+  double Draw();
   const SamplerParams& params() const { return params_; }
 
  private:

@@ -57,7 +57,7 @@ TEST(EngineCommands, BenchHelpListsItsOptionsOnce) {
   std::string out;
   ASSERT_EQ(RunCommand(BhasaBinary() + " bench --help", &out), 0) << out;
   for (const char* flag : {"--model FILE", "--prompt-len N", "--gen-len N", "--threads N", "--device NAME", "--reps N",
-                           "--batch N", "--kv-type TYPE", "--json"})
+                           "--batch N", "--prompts N", "--n-batch N", "--kv-type TYPE", "--json"})
     EXPECT_NE(out.find(flag), std::string::npos) << flag << "\n" << out;
   EXPECT_EQ(out.find("(default"), std::string::npos) << "a default stated twice:\n" << out;
   EXPECT_EQ(RunCommand(BhasaBinary() + " bench", &out), 2) << out;
@@ -87,6 +87,19 @@ TEST(EngineCommands, BenchMeasuresABatchOfSequences) {
     EXPECT_GT(j.value(key, 0.0), 0.0) << key << " " << j.dump();
   // Total throughput covers both phases, so it lies between them.
   EXPECT_LE(j.value("total_tokens_per_s", 0.0), std::max(j.value("pp_tokens_per_s", 0.0), j.value("tg_tokens_per_s", 0.0)));
+}
+
+TEST(EngineCommands, BenchRunsAnEvaluationThroughTheScheduler) {
+  const auto j = RunJson("bench --model " + TinyModel() +
+                         " --prompts 7 --prompt-len 12 --gen-len 3 --batch 3 --n-batch 16 --json");
+  ASSERT_TRUE(j.is_object()) << j.dump();
+  EXPECT_EQ(j.value("prompts", 0), 7);
+  EXPECT_EQ(j.value("batch", 0), 3);
+  EXPECT_EQ(j.value("generated_tokens", 0), 7 * 3) << "no job stops early";
+  const double wall = j.value("wall_seconds", 0.0);
+  ASSERT_GT(wall, 0.0);
+  EXPECT_NEAR(j.value("total_tokens_per_s", 0.0) * wall, 7 * (12 + 3), 1e-6 * 7 * 15) << j.dump();
+  EXPECT_EQ(j.value("peak_gpu_mib", -1.0), 0.0) << "the cpu has no GPU memory to report";
 }
 
 }  // namespace

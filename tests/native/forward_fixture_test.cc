@@ -16,6 +16,7 @@
 #include <tbb/task_arena.h>
 
 #include "backends/native/device.h"
+#include "backends/native/engine.h"
 #include "backends/native/forward.h"
 #include "backends/native/kernels.h"
 #include "backends/native/kv_cache.h"
@@ -144,6 +145,71 @@ TEST_P(ForwardFixtureTest, MatchesLlamaCpp) {
       }
     }
   });
+}
+
+// The same references through the engine's device-resident path
+// (--device cuda: the Program on the GPU, paged f16 KV cache, sampling on the
+// device): prompt logits within the case's bounds, and the greedy
+// continuation of two identical jobs in one Generate call (the second maps
+// the first's prompt blocks). The CPU engine is Forward, checked above.
+TEST_P(ForwardFixtureTest, DeviceResidentEngineMatchesLlamaCpp) {
+  const FixtureCase& fc = GetParam();
+  const std::string device = TestDevice();
+  if (device == "cpu") GTEST_SKIP() << "the device-resident engine runs with BHASA_TEST_DEVICE=cuda";
+  const std::string dir = "fixtures/" + fc.set + "/";
+  const std::string model_rel = dir + "models/" + fc.model + ".gguf";
+  const std::string ref_rel = dir + "reference/" + fc.reference + ".json";
+  BHASA_REQUIRE_SHARED(model_rel);
+  BHASA_REQUIRE_SHARED(ref_rel);
+  const std::string shared = testing::SharedDir() + "/";
+  nlohmann::json ref;
+  std::ifstream(shared + ref_rel) >> ref;
+  std::shared_ptr<const Model> model = Model::Load(shared + model_rel);
+  std::unique_ptr<Engine> engine;
+  try {
+    engine = std::make_unique<Engine>(model, EngineOptions{.threads = 2, .n_ctx = ref["n_ctx"].get<int64_t>(),
+                                                          .max_batch = 4, .device = device});
+  } catch (const Error& e) {
+    GTEST_SKIP() << "BHASA_TEST_DEVICE=" << device << " unavailable: " << e.what();
+  }
+  ASSERT_NE(engine->device_forward(), nullptr);
+  for (const auto& c : ref["cases"]) {
+    SCOPED_TRACE(c["id"].get<std::string>());
+    const auto tokens = c["tokens_bos"].get<std::vector<int32_t>>();
+    const auto want = c["last_logits"].get<std::vector<float>>();
+    const auto greedy = c["greedy"].get<std::vector<int32_t>>();
+    const auto margin = c["greedy_margin"].get<std::vector<double>>();
+    const auto logits = engine->PromptLogits(tokens);
+    ASSERT_EQ(logits.size(), want.size());
+    double max_diff = 0, dot = 0, na = 0, nb = 0;
+    for (size_t i = 0; i < want.size(); ++i) {
+      max_diff = std::max(max_diff, static_cast<double>(std::fabs(logits[i] - want[i])));
+      dot += static_cast<double>(logits[i]) * want[i];
+      na += static_cast<double>(logits[i]) * logits[i];
+      nb += static_cast<double>(want[i]) * want[i];
+    }
+    EXPECT_LE(max_diff, fc.bounds.max_abs);
+    EXPECT_GE(dot / std::sqrt(na * nb), fc.bounds.min_cosine) << "max |diff| " << max_diff;
+
+    size_t n_check = greedy.size();
+    for (size_t i = 0; i < margin.size(); ++i)
+      if (margin[i] < fc.bounds.greedy_margin) {
+        n_check = i;
+        break;
+      }
+    if (n_check == 0) continue;
+    GenerationJob job;
+    job.prompt = tokens;
+    job.max_tokens = static_cast<int>(n_check);
+    job.stop_at_eog = false;
+    const GenerationJob jobs[] = {job, job};
+    std::vector<GenerationResult> results(2);
+    engine->Generate(jobs, [&](size_t i, GenerationResult r) { results[i] = std::move(r); });
+    for (const auto& r : results) {
+      ASSERT_TRUE(r.error.empty()) << r.error;
+      EXPECT_EQ(r.tokens, std::vector<int32_t>(greedy.begin(), greedy.begin() + static_cast<std::ptrdiff_t>(n_check)));
+    }
+  }
 }
 
 // One set's cases: every model file with its reference and the bounds its

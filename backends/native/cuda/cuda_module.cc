@@ -1,5 +1,6 @@
 #include "backends/native/cuda/cuda_module.h"
 
+#include "backends/native/cuda/cuda_forward.h"
 #include "backends/native/cuda/cuda_kernels.h"
 
 extern "C" {
@@ -14,6 +15,11 @@ __attribute__((visibility("default"))) void bhasa_cuda_device_summary(std::strin
 
 __attribute__((visibility("default"))) size_t bhasa_cuda_device_memory_bytes() {
   return bhasa::native::CudaDeviceMemoryBytes();
+}
+
+__attribute__((visibility("default"))) bhasa::native::DeviceForward* bhasa_cuda_create_forward(
+    const bhasa::native::Model* model, const bhasa::native::DeviceForwardOptions* options) {
+  return bhasa::native::cuda::MakeCudaForward(*model, *options).release();
 }
 
 }  // extern "C"

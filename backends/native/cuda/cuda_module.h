@@ -13,6 +13,8 @@
 #include <string>
 
 #include "backends/native/kernels.h"
+#include "backends/native/llama_model.h"
+#include "backends/native/paged_step.h"
 
 // File name of the module, looked up next to the executable (cuda_loader.cc).
 #define BHASA_CUDA_MODULE_FILE "libbhasa_cuda.so"
@@ -24,4 +26,7 @@ const bhasa::native::Kernels* bhasa_cuda_kernels(std::string* why);
 void bhasa_cuda_device_summary(std::string* out);
 // CudaDeviceMemoryBytes (cuda_kernels.h).
 size_t bhasa_cuda_device_memory_bytes();
+// MakeCudaForward (cuda/cuda_forward.h), released to the caller; throws its errors.
+bhasa::native::DeviceForward* bhasa_cuda_create_forward(const bhasa::native::Model* model,
+                                                        const bhasa::native::DeviceForwardOptions* options);
 }
