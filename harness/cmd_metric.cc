@@ -5,6 +5,7 @@
 #include <span>
 
 #include <tbb/parallel_for.h>
+#include <tbb/task_group.h>
 
 #include "common/error.h"
 #include "common/exit_codes.h"
@@ -14,6 +15,7 @@
 #include "harness/command.h"
 #include "harness/flags.h"
 #include "metrics/scorer.h"
+#include "metrics/thai_segment.h"
 
 namespace bhasa {
 namespace {
@@ -166,7 +168,25 @@ int MetricCommand(std::span<const std::string> args) {
   if (!thai_dict.empty()) opts.options["thai_dict"] = thai_dict;
   if (strip_thinking) opts.options["strip_thinking"] = true;
 
-  std::vector<metrics::ScoreItem> items = ReadItems(input);
+  // The Thai word list (most of a short Thai run) loads while the rows are
+  // parsed; a list that fails to load fails again, with its message, when the
+  // scorer asks for it.
+  tbb::task_group preload;
+  if (lang == "th" && !thai_dict.empty())
+    preload.run([&] {
+      try {
+        metrics::ThaiSegmenterFor(thai_dict);
+      } catch (const std::exception&) {
+      }
+    });
+  std::vector<metrics::ScoreItem> items;
+  try {
+    items = ReadItems(input);
+  } catch (...) {
+    preload.wait();
+    throw;
+  }
+  preload.wait();
 
   metrics::ScoreResult result;
   try {
