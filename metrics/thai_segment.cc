@@ -482,7 +482,11 @@ std::vector<std::string> NewmmSegmenter::Segment(std::string_view utf8) const {
       insert_pos(end_pos);
     }
   }
-  return RejoinFormattedNumbers(ToUtf8(text, cuts));
+  std::vector<std::string> tokens = ToUtf8(text, cuts);
+  // A formatted number starts with a digit; most texts have none, and then
+  // there is nothing to rejoin.
+  if (std::none_of(text.begin(), text.end(), IsPyDigit)) return tokens;
+  return RejoinFormattedNumbers(tokens);
 }
 
 std::shared_ptr<const ThaiSegmenter> ThaiSegmenterFor(const std::string& thai_dict_path) {
