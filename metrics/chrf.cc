@@ -30,22 +30,29 @@ void OrderStats(size_t hyp_len, size_t ref_len, size_t n, long long matches, lon
 constexpr unsigned kCharBits = 21;
 static_assert(kChrfCharOrder * kCharBits <= 128);
 
+// Matches are symmetric, so the shorter line's n-grams are added and the
+// longer line's taken. An n-gram that was never added cannot be the prefix
+// of one that was, so the orders above it at that position are skipped.
 void CharMatchStats(const std::u32string& hyp, const std::u32string& ref, long long* out) {
-  thread_local NgramMultiset hyp_ngrams;  // reused across rows: no allocation per row
-  hyp_ngrams.Reset(hyp.size() * kChrfCharOrder);
-  for (size_t i = 0; i < hyp.size(); ++i) {
+  const std::u32string& added = hyp.size() <= ref.size() ? hyp : ref;
+  const std::u32string& taken = hyp.size() <= ref.size() ? ref : hyp;
+  thread_local NgramMultiset ngrams;  // reused across rows: no allocation per row
+  ngrams.Reset(added.size() * kChrfCharOrder);
+  for (size_t i = 0; i < added.size(); ++i) {
     NgramMultiset::Key k = 0;
-    for (size_t n = 0; n < kChrfCharOrder && i + n < hyp.size(); ++n) {
-      k = (k << kCharBits) | (static_cast<NgramMultiset::Key>(hyp[i + n]) + 1);
-      hyp_ngrams.Add(k);
+    for (size_t n = 0; n < kChrfCharOrder && i + n < added.size(); ++n) {
+      k = (k << kCharBits) | (static_cast<NgramMultiset::Key>(added[i + n]) + 1);
+      ngrams.Add(k);
     }
   }
   std::array<long long, kChrfCharOrder> matches{};
-  for (size_t i = 0; i < ref.size(); ++i) {
+  for (size_t i = 0; i < taken.size(); ++i) {
     NgramMultiset::Key k = 0;
-    for (size_t n = 0; n < kChrfCharOrder && i + n < ref.size(); ++n) {
-      k = (k << kCharBits) | (static_cast<NgramMultiset::Key>(ref[i + n]) + 1);
-      matches[n] += hyp_ngrams.Take(k);
+    for (size_t n = 0; n < kChrfCharOrder && i + n < taken.size(); ++n) {
+      k = (k << kCharBits) | (static_cast<NgramMultiset::Key>(taken[i + n]) + 1);
+      const auto t = ngrams.Take(k);
+      if (t == NgramMultiset::Taken::kNeverAdded) break;
+      matches[n] += t == NgramMultiset::Taken::kOne;
     }
   }
   for (size_t n = 1; n <= kChrfCharOrder; ++n) OrderStats(hyp.size(), ref.size(), n, matches[n - 1], &out[3 * (n - 1)]);
@@ -104,8 +111,8 @@ void WordMatchStats(std::u32string_view hyp, std::u32string_view ref, long long*
   }
   long long unigrams = 0, bigrams = 0;
   for (size_t i = 0; i < r.size(); ++i) {
-    unigrams += hyp_ngrams.Take(r[i]);
-    if (i + 1 < r.size()) bigrams += hyp_ngrams.Take(r[i] << 32 | r[i + 1]);
+    unigrams += hyp_ngrams.Take(r[i]) == NgramMultiset::Taken::kOne;
+    if (i + 1 < r.size()) bigrams += hyp_ngrams.Take(r[i] << 32 | r[i + 1]) == NgramMultiset::Taken::kOne;
   }
   OrderStats(h.size(), r.size(), 1, unigrams, &out[0]);
   OrderStats(h.size(), r.size(), 2, bigrams, &out[3]);
@@ -137,7 +144,7 @@ ChrfStats ChrfSegmentStats(std::string_view hypothesis, std::string_view referen
   auto without_spaces = [](const std::u32string& line, std::u32string* out) {
     out->clear();
     for (char32_t c : line)
-      if (!py::IsSpace(c)) out->push_back(c);
+      if ((c > U' ' && c < 0x7f) || !py::IsSpace(c)) out->push_back(c);  // printable ASCII first: no call
   };
   without_spaces(hyp, &hyp_chars);
   without_spaces(ref, &ref_chars);

@@ -37,12 +37,15 @@ class NgramMultiset {
     ++s.count;
   }
 
-  // Takes one copy of `k`; false when none is left.
-  bool Take(Key k) {
+  enum class Taken { kOne, kNoneLeft, kNeverAdded };
+
+  // Takes one copy of `k` if any is left.
+  Taken Take(Key k) {
     Slot& s = Find(k);
-    if (s.stamp != stamp_ || s.count == 0) return false;
+    if (s.stamp != stamp_) return Taken::kNeverAdded;
+    if (s.count == 0) return Taken::kNoneLeft;
     --s.count;
-    return true;
+    return Taken::kOne;
   }
 
  private:
