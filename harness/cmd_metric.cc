@@ -1,5 +1,6 @@
 // `bhasa metric NAME --input FILE.jsonl`: scores rows produced anywhere with
 // any registered scorer and prints per-row results and the task metrics.
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <span>
@@ -118,9 +119,13 @@ void PrintJsonWithItems(const nlohmann::json& head, std::span<const metrics::Sco
     std::string& out = rendered[i];
     out = i == 0 ? "\n    " : ",\n    ";
     // Two levels deeper than a top-level dump; a dump holds no raw newline inside strings.
-    for (char c : DumpJson(row, 2)) {
-      out += c;
-      if (c == '\n') out += "    ";
+    const std::string dump = DumpJson(row, 2);
+    out.reserve(out.size() + dump.size() + dump.size() / 8);
+    for (size_t pos = 0; pos < dump.size();) {
+      const size_t nl = std::min(dump.find('\n', pos), dump.size() - 1);
+      out.append(dump, pos, nl + 1 - pos);
+      if (dump[nl] == '\n') out += "    ";
+      pos = nl + 1;
     }
   });
   std::string out = "{\n  \"items\": [";

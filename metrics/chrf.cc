@@ -118,9 +118,10 @@ void WordMatchStats(std::u32string_view hyp, std::u32string_view ref, long long*
   OrderStats(h.size(), r.size(), 2, bigrams, &out[3]);
 }
 
-std::string GoldString(const ScoreItem& item) {
-  if (item.label.is_string()) return item.label.get<std::string>();
-  if (item.label.is_array() && !item.label.empty() && item.label[0].is_string()) return item.label[0];
+const std::string& GoldString(const ScoreItem& item) {
+  if (item.label.is_string()) return item.label.get_ref<const std::string&>();
+  if (item.label.is_array() && !item.label.empty() && item.label[0].is_string())
+    return item.label[0].get_ref<const std::string&>();
   throw Error("item '" + item.id + "': field 'label' must be a reference string, got " +
               std::string(item.label.type_name()));
 }
@@ -206,7 +207,7 @@ ScoreResult ChrfScorer::Score(std::span<const ScoreItem> items, const ScoreOptio
   std::vector<ChrfStats> stats(items.size());
   // Rows are independent; the corpus sums are integers, so their order is moot.
   tbb::parallel_for(size_t{0}, items.size(), [&](size_t i) {
-    const std::string ref = GoldString(items[i]);
+    const std::string& ref = GoldString(items[i]);
     ItemResult& r = out.items[i];
     r.cleaned = extractor.Extract(FirstTurn(items[i], opts));
     stats[i] = ChrfSegmentStats(r.cleaned, ref);
