@@ -29,6 +29,7 @@ args_for() {
     rouge_id) echo "rouge_l --lang id --answer-tag Rangkuman:" ;;
     rouge_th) echo "rouge_l --lang th --answer-tag บทสรุป: --thai-dict $dict" ;;
     ifeval_id) echo "ifeval --lang id" ;;
+    ifeval_en) echo "ifeval_en" ;;
     mtbench) echo "mtbench" ;;
   esac
 }
@@ -39,7 +40,7 @@ median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] 
 echo "bhasa: $bhasa; $reps runs per case; load: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores)"
 printf '%-18s %9s %9s %9s %8s\n' case python_s wall_s cpu_s ratio
 TIMEFORMAT='%R %U %S'
-for c in classification_id qa_id qa_th chrf_id rouge_id rouge_th ifeval_id mtbench; do
+for c in classification_id qa_id qa_th chrf_id rouge_id rouge_th ifeval_id ifeval_en mtbench; do
   if [[ $c == *_th && ! -f $dict ]]; then
     printf '%-18s skipped: %s is absent\n' "$c" "$dict"
     continue

@@ -33,7 +33,7 @@ CASES = {
 
 
 # Rows for scorers timed on bhasa's side only (the shapes of bench/ifeval_bench.cc).
-BHASA_ONLY_CASES = ["ifeval_id", "mtbench"]
+BHASA_ONLY_CASES = ["ifeval_id", "ifeval_en", "mtbench"]
 IFEVAL_CHECKS = [
     ("length_constraints:number_words", {"relation": "at least", "num_words": 100}),
     ("length_constraints:number_paragraphs", {"num_paragraphs": 3}),
@@ -48,15 +48,25 @@ IFEVAL_WORDS = ["saya", "suka", "makan", "nasi", "goreng", "di", "rumah", "bersa
                 "hari", "minggu"]
 
 
+def ifeval_response(rng):
+    text = "<<Judul>>\n"
+    for _ in range(3):
+        text += "".join(rng.choice(IFEVAL_WORDS) + (". " if w % 9 == 8 else " ") for w in range(40))
+        text += "\n* poin **penting**\n***\n"
+    return text + "P.S. terima kasih"
+
+
 def bhasa_only_row(case, i, rng):
     if case == "ifeval_id":
         check, kwargs = IFEVAL_CHECKS[i % len(IFEVAL_CHECKS)]
-        text = "<<Judul>>\n"
-        for _ in range(3):
-            text += "".join(rng.choice(IFEVAL_WORDS) + (". " if w % 9 == 8 else " ") for w in range(40))
-            text += "\n* poin **penting**\n***\n"
-        return {"response": text + "P.S. terima kasih",
+        return {"response": ifeval_response(rng),
                 "metadata": {"category": check.split(":")[0], "subcategory": check}, "kwargs": [kwargs]}
+    if case == "ifeval_en":
+        return {"response": ifeval_response(rng),
+                "instruction_id_list": ["detectable_format:title", "punctuation:no_comma", "keywords:existence",
+                                        "length_constraints:number_words", "keywords:forbidden_words"],
+                "kwargs": [{}, {}, {"keywords": ["nasi"]}, {"relation": "at least", "num_words": 50},
+                           {"forbidden_words": ["goreng", "minggu"]}]}
     verdicts = ["[[A]]", "[[B]]", "[[C]]", "none", "[[A]] [[B]]"]
     judges = ["x" * 600 + " verdict: " + rng.choice(verdicts) for _ in range(4)]
     return {"responses": ["r1", "r2"] + judges,
