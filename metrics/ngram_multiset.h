@@ -25,6 +25,7 @@ class NgramMultiset {
       stamp_ = 0;
     }
     mask_ = slots_.size() - 1;
+    shift_ = 64 - static_cast<unsigned>(std::countr_zero(slots_.size()));
     if (++stamp_ == 0) {  // wrapped: old stamps could look current
       slots_.assign(slots_.size(), Slot{});
       stamp_ = 1;
@@ -57,16 +58,15 @@ class NgramMultiset {
 
   // The slot holding `k`, or the empty (stale) slot where it would go.
   Slot& Find(Key k) {
-    uint64_t h = static_cast<uint64_t>(k) ^ (static_cast<uint64_t>(k >> 64) * 0x9e3779b97f4a7c15ull);
-    h ^= h >> 32;
-    h *= 0xd6e8feb86659fd93ull;
-    h ^= h >> 32;
-    for (size_t i = h & mask_;; i = (i + 1) & mask_)
+    // Multiplicative hashing: the top bits of the product index the table.
+    const uint64_t folded = static_cast<uint64_t>(k) ^ (static_cast<uint64_t>(k >> 64) * 0x9e3779b97f4a7c15ull);
+    for (size_t i = (folded * 0xd6e8feb86659fd93ull) >> shift_;; i = (i + 1) & mask_)
       if (slots_[i].stamp != stamp_ || slots_[i].key == k) return slots_[i];
   }
 
   std::vector<Slot> slots_;
   size_t mask_ = 0;
+  unsigned shift_ = 64;
   uint32_t stamp_ = 0;
 };
 
