@@ -1,6 +1,7 @@
 #include "metrics/thai_segment.h"
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <mutex>
 
@@ -135,6 +136,29 @@ const std::vector<std::vector<Node>>& TccPatterns() {
   return *kPatterns;
 }
 
+// Whether rule `pat` can match at a character `c` (false only when its
+// first node is a required set without c).
+bool MayStartWith(const std::vector<Node>& pat, char32_t c) {
+  const Node& first = pat.front();
+  return first.kind != Node::kSet || first.optional || first.Has(c);
+}
+
+// For each character of the Thai block, the rules that may start with it, in
+// rule order: most positions have two or three candidates out of 29.
+constexpr char32_t kThaiBlock = 0x0E00, kThaiBlockSize = 0x80;
+
+const std::array<std::vector<uint8_t>, kThaiBlockSize>& RulesByThaiChar() {
+  static const auto* kRules = [] {
+    auto* t = new std::array<std::vector<uint8_t>, kThaiBlockSize>;
+    const auto& patterns = TccPatterns();
+    for (char32_t c = 0; c < kThaiBlockSize; ++c)
+      for (size_t r = 0; r < patterns.size(); ++r)
+        if (MayStartWith(patterns[r], kThaiBlock + c)) (*t)[c].push_back(static_cast<uint8_t>(r));
+    return t;
+  }();
+  return *kRules;
+}
+
 // Length of the first TCC rule match at `pos`, or 0.
 size_t TccMatchAt(std::u32string_view text, size_t pos) {
   size_t end = 0;
@@ -142,10 +166,15 @@ size_t TccMatchAt(std::u32string_view text, size_t pos) {
     end = p;
     return true;
   };
-  for (const auto& pat : TccPatterns()) {
-    // Every rule starts with a required character set: most rules fail here.
-    const Node& first = pat.front();
-    if (first.kind == Node::kSet && !first.optional && (pos >= text.size() || !first.Has(text[pos]))) continue;
+  const auto& patterns = TccPatterns();
+  if (pos < text.size() && text[pos] - kThaiBlock < kThaiBlockSize) {
+    for (uint8_t r : RulesByThaiChar()[text[pos] - kThaiBlock])
+      if (MatchNodes(patterns[r], 0, pos, text, done)) return end - pos;
+    return 0;
+  }
+  for (const auto& pat : patterns) {
+    if (pos >= text.size() ? pat.front().kind == Node::kSet && !pat.front().optional : !MayStartWith(pat, text[pos]))
+      continue;
     if (MatchNodes(pat, 0, pos, text, done)) return end - pos;
   }
   return 0;
