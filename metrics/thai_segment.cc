@@ -32,9 +32,11 @@ constexpr const char32_t* kTccRules[] = {
 struct Node {
   enum Kind { kSet, kGroup, kLookahead } kind = kSet;
   std::vector<std::pair<char32_t, char32_t>> ranges;  // kSet / kLookahead
+  std::array<uint64_t, 2> thai_bits{};  // `ranges` over U+0E00-U+0E7F, where the text mostly is
   bool optional = false;
   std::vector<Node> children;  // kGroup
   bool Has(char32_t c) const {
+    if (const char32_t d = c - 0x0E00; d < 128) return (thai_bits[d >> 6] >> (d & 63)) & 1;
     for (auto [lo, hi] : ranges)
       if (c >= lo && c <= hi) return true;
     return false;
@@ -45,6 +47,9 @@ Node SetNode(std::vector<std::pair<char32_t, char32_t>> r, bool optional = false
   Node n;
   n.ranges = std::move(r);
   n.optional = optional;
+  for (auto [lo, hi] : n.ranges)
+    for (char32_t c = std::max<char32_t>(lo, 0x0E00); c <= std::min<char32_t>(hi, 0x0E7F); ++c)
+      n.thai_bits[(c - 0x0E00) >> 6] |= uint64_t{1} << ((c - 0x0E00) & 63);
   return n;
 }
 
