@@ -9,7 +9,7 @@
 # usage: bench/metric-process.sh [BHASA]
 # Environment: REPS (5), BHASA_SHARED_DIR (../shared beside the checkout:
 # thai-dict/words_th.txt for the Thai cases, which are left out without it).
-# Takes about 20 s on an idle two-core machine.
+# Takes about a minute on a two-core machine with a load average of 10.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bhasa=${1:-$root/build/bhasa}
