@@ -12,6 +12,17 @@ namespace bhasa {
 
 namespace {
 
+Error MalformedLineError(const std::string& path, long line, const nlohmann::json::exception& e,
+                         const std::string& note) {
+  std::string msg = e.what();
+  auto cut = msg.find("] ");  // drop nlohmann's "[json.exception...] " prefix
+  return FileError(path, line, "malformed JSON: " + (cut == std::string::npos ? msg : msg.substr(cut + 2)) + note);
+}
+
+Error NotAnObjectError(const std::string& path, long line, const nlohmann::json& j, const std::string& note) {
+  return FileError(path, line, "expected a JSON object, got " + std::string(j.type_name()) + note);
+}
+
 // `note` is appended to the message of a malformed line.
 void ReadLines(const std::string& path, const std::function<void(nlohmann::json&, long)>& fn,
                bool tolerate_torn_tail, bool* torn_tail, const std::string& note = "") {
@@ -36,13 +47,9 @@ void ReadLines(const std::string& path, const std::function<void(nlohmann::json&
         if (torn_tail) *torn_tail = true;
         return;
       }
-      std::string msg = e.what();
-      auto cut = msg.find("] ");
-      throw FileError(path, line_no,
-                      "malformed JSON: " + (cut == std::string::npos ? msg : msg.substr(cut + 2)) + note);
+      throw MalformedLineError(path, line_no, e, note);
     }
-    if (!j.is_object())
-      throw FileError(path, line_no, "expected a JSON object, got " + std::string(j.type_name()) + note);
+    if (!j.is_object()) throw NotAnObjectError(path, line_no, j, note);
     fn(j, line_no);
   }
 }
@@ -56,6 +63,32 @@ void ReadJsonl(const std::string& path, const std::function<void(nlohmann::json&
 void ReadJournalLines(const std::string& path, const std::function<void(nlohmann::json&, long)>& fn,
                       bool* torn_tail) {
   ReadLines(path, fn, true, torn_tail, std::string(kDamagedJournalNote));
+}
+
+std::vector<JsonlLine> JsonlLines(std::string_view content) {
+  std::vector<JsonlLine> out;
+  long line_no = 0;
+  for (size_t pos = 0; pos < content.size();) {
+    size_t end = content.find('\n', pos);
+    if (end == std::string_view::npos) end = content.size();
+    ++line_no;
+    std::string_view line = content.substr(pos, end - pos);
+    pos = end + 1;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.find_first_not_of(" \t") != std::string_view::npos) out.push_back({line, line_no});
+  }
+  return out;
+}
+
+nlohmann::json ParseJsonlLine(const std::string& path, const JsonlLine& line) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(line.text);
+  } catch (const nlohmann::json::exception& e) {
+    throw MalformedLineError(path, line.number, e, "");
+  }
+  if (!j.is_object()) throw NotAnObjectError(path, line.number, j, "");
+  return j;
 }
 
 std::vector<nlohmann::json> ReadJsonlAll(const std::string& path) {

@@ -17,6 +17,16 @@ namespace bhasa {
 void ReadJsonl(const std::string& path, const std::function<void(nlohmann::json&, long)>& fn);
 std::vector<nlohmann::json> ReadJsonlAll(const std::string& path);
 
+// The pieces of ReadJsonl, for callers that parse lines concurrently: the
+// non-blank lines of `content` (numbered from 1, without their line ends), and
+// one line parsed with ReadJsonl's errors.
+struct JsonlLine {
+  std::string_view text;
+  long number = 0;
+};
+std::vector<JsonlLine> JsonlLines(std::string_view content);
+nlohmann::json ParseJsonlLine(const std::string& path, const JsonlLine& line);
+
 // Like ReadJsonl, but a final line without a newline that fails to parse (a
 // write cut short by a crash) is skipped and reported through `torn_tail`
 // instead of throwing. Any other bad line is refused with kDamagedJournalNote

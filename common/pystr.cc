@@ -145,10 +145,29 @@ std::string CollapseWhitespace(std::string_view s) {
   return out;
 }
 
+namespace {
+
+// ASCII and well-formed characters of the Thai block (U+0E00-U+0E7F, bytes
+// E0 B8|B9 80-BF), which has no case: such text lowers without ICU.
+bool IsAsciiOrThai(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      ++i;
+    } else if (c == 0xE0 && i + 2 < s.size() && (s[i + 1] == '\xB8' || s[i + 1] == '\xB9') &&
+               (static_cast<unsigned char>(s[i + 2]) & 0xC0) == 0x80) {
+      i += 3;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
 std::string Lower(std::string_view s) {
-  bool ascii = true;
-  for (unsigned char c : s) if (c >= 0x80) { ascii = false; break; }
-  if (ascii) {
+  if (IsAsciiOrThai(s)) {
     std::string out(s);
     for (auto& c : out) if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
     return out;

@@ -1,15 +1,22 @@
 // `bhasa metric NAME --input FILE.jsonl`: scores rows produced anywhere with
 // any registered scorer and prints per-row results and the task metrics.
+#include <algorithm>
 #include <cstdio>
+#include <exception>
 #include <span>
+
+#include <tbb/parallel_for.h>
+#include <tbb/task_group.h>
 
 #include "common/error.h"
 #include "common/exit_codes.h"
+#include "common/fs.h"
 #include "common/jsonl.h"
 #include "common/pystr.h"
 #include "harness/command.h"
 #include "harness/flags.h"
 #include "metrics/scorer.h"
+#include "metrics/thai_segment.h"
 
 namespace bhasa {
 namespace {
@@ -62,6 +69,26 @@ metrics::ScoreItem RowToItem(const std::string& path, long line, nlohmann::json&
   return item;
 }
 
+// Rows are parsed concurrently; a bad file still fails with the error of its
+// first bad line, as a line-by-line read would.
+std::vector<metrics::ScoreItem> ReadItems(const std::string& path) {
+  const std::string content = ReadFile(path);
+  const std::vector<JsonlLine> lines = JsonlLines(content);
+  std::vector<metrics::ScoreItem> items(lines.size());
+  std::vector<std::exception_ptr> errors(lines.size());
+  tbb::parallel_for(size_t{0}, lines.size(), [&](size_t i) {
+    try {
+      nlohmann::json row = ParseJsonlLine(path, lines[i]);
+      items[i] = RowToItem(path, lines[i].number, row);
+    } catch (...) {
+      errors[i] = std::current_exception();
+    }
+  });
+  for (const auto& e : errors)
+    if (e) std::rethrow_exception(e);
+  return items;
+}
+
 std::string Shorten(const std::string& s, size_t max_cp) {
   std::u32string u = py::Decode(s);
   for (auto& c : u)
@@ -84,18 +111,25 @@ std::string FormatValue(const nlohmann::json& v) {
 // "items" sorts before every key of `head`, so it comes first.
 void PrintJsonWithItems(const nlohmann::json& head, std::span<const metrics::ScoreItem> items,
                         std::span<const metrics::ItemResult> results) {
-  std::string out = "{\n  \"items\": [";
-  for (size_t i = 0; i < results.size(); ++i) {
+  std::vector<std::string> rendered(results.size());
+  tbb::parallel_for(size_t{0}, results.size(), [&](size_t i) {
     const auto& r = results[i];
     nlohmann::json row = {{"id", items[i].id}, {"cleaned", r.cleaned}, {"individual_scores", r.individual_scores}};
     if (!r.details.is_null()) row["details"] = r.details;
-    out += i == 0 ? "\n    " : ",\n    ";
+    std::string& out = rendered[i];
+    out = i == 0 ? "\n    " : ",\n    ";
     // Two levels deeper than a top-level dump; a dump holds no raw newline inside strings.
-    for (char c : DumpJson(row, 2)) {
-      out += c;
-      if (c == '\n') out += "    ";
+    const std::string dump = DumpJson(row, 2);
+    out.reserve(out.size() + dump.size() + dump.size() / 8);
+    for (size_t pos = 0; pos < dump.size();) {
+      const size_t nl = std::min(dump.find('\n', pos), dump.size() - 1);
+      out.append(dump, pos, nl + 1 - pos);
+      if (dump[nl] == '\n') out += "    ";
+      pos = nl + 1;
     }
-  }
+  });
+  std::string out = "{\n  \"items\": [";
+  for (const auto& r : rendered) out += r;
   out += results.empty() ? "]," : "\n  ],";
   const std::string rest = DumpJson(head, 2);  // "{\n  ..." : continue after the brace
   out.append(rest, 1);
@@ -139,8 +173,25 @@ int MetricCommand(std::span<const std::string> args) {
   if (!thai_dict.empty()) opts.options["thai_dict"] = thai_dict;
   if (strip_thinking) opts.options["strip_thinking"] = true;
 
+  // The Thai word list (most of a short Thai run) loads while the rows are
+  // parsed; a list that fails to load fails again, with its message, when the
+  // scorer asks for it.
+  tbb::task_group preload;
+  if (lang == "th" && !thai_dict.empty())
+    preload.run([&] {
+      try {
+        metrics::ThaiSegmenterFor(thai_dict);
+      } catch (const std::exception&) {
+      }
+    });
   std::vector<metrics::ScoreItem> items;
-  ReadJsonl(input, [&](nlohmann::json& row, long line) { items.push_back(RowToItem(input, line, row)); });
+  try {
+    items = ReadItems(input);
+  } catch (...) {
+    preload.wait();
+    throw;
+  }
+  preload.wait();
 
   metrics::ScoreResult result;
   try {

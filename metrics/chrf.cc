@@ -1,95 +1,127 @@
 #include "metrics/chrf.h"
 
 #include <algorithm>
-#include <unordered_map>
+#include <utility>
 
 #include <tbb/parallel_for.h>
 
 #include "common/error.h"
 #include "common/pystr.h"
 #include "metrics/extract.h"
+#include "metrics/ngram_multiset.h"
 
 namespace bhasa::metrics {
 
 namespace {
 
-// n-gram counts compared as sorted lists of integer keys: the matches are
-// the size of the multiset intersection, found by one merge.
-template <typename Key>
-void MergeMatchStats(const std::vector<Key>& hyp, const std::vector<Key>& ref, long long* out) {
-  long long match = 0;
-  for (size_t i = 0, j = 0; i < hyp.size() && j < ref.size();) {
-    if (hyp[i] < ref[j]) {
-      ++i;
-    } else if (ref[j] < hyp[i]) {
-      ++j;
-    } else {
-      ++match, ++i, ++j;
-    }
-  }
-  out[0] = ref.empty() ? 0 : static_cast<long long>(hyp.size());  // no hits without a reference n-gram
-  out[1] = static_cast<long long>(ref.size());
-  out[2] = match;
+// Stats of one order from the n-gram counts and the matches.
+void OrderStats(size_t hyp_len, size_t ref_len, size_t n, long long matches, long long* out) {
+  const long long in_hyp = hyp_len >= n ? static_cast<long long>(hyp_len - n + 1) : 0;
+  const long long in_ref = ref_len >= n ? static_cast<long long>(ref_len - n + 1) : 0;
+  out[0] = in_ref == 0 ? 0 : in_hyp;  // no hits without a reference n-gram
+  out[1] = in_ref;
+  out[2] = matches;
 }
 
-template <typename Key>
-void AddMatchStats(std::vector<Key>& hyp, std::vector<Key>& ref, long long* out) {
-  std::sort(hyp.begin(), hyp.end());
-  std::sort(ref.begin(), ref.end());
-  MergeMatchStats(hyp, ref, out);
-}
-
-// sacrebleu removes whitespace before counting character n-grams.
-std::u32string WithoutSpaces(std::string_view s) {
-  std::u32string line;
-  for (char32_t c : py::Decode(s))
-    if (!py::IsSpace(c)) line.push_back(c);
-  return line;
-}
-
-// Character n-grams of every order from one sort. Position i's key packs
-// the kChrfCharOrder characters from i (code point + 1, 21 bits each, first
-// character highest, 0 past the end of the line). Sorting the keys also sorts
-// each of their prefixes, so the n-grams of order n are read off in order as
-// the top n characters of each key that has no padding among them.
-using CharKey = unsigned __int128;
+// Character n-grams of order n at position i pack the n characters from i
+// (code point + 1, 21 bits each, first character highest). The first
+// character is never 0, so the keys of different orders never collide and
+// one multiset serves all six orders.
 constexpr unsigned kCharBits = 21;
 static_assert(kChrfCharOrder * kCharBits <= 128);
 
-void SortedCharKeys(const std::u32string& line, std::vector<CharKey>* keys) {
-  keys->clear();
-  for (size_t i = 0; i < line.size(); ++i) {
-    CharKey k = 0;
-    for (size_t j = 0; j < kChrfCharOrder; ++j)
-      k = (k << kCharBits) | (i + j < line.size() ? static_cast<CharKey>(line[i + j]) + 1 : 0);
-    keys->push_back(k);
+// Matches are symmetric, so the shorter line's n-grams are added and the
+// longer line's taken. An n-gram that was never added cannot be the prefix
+// of one that was, so the orders above it at that position are skipped.
+void CharMatchStats(const std::u32string& hyp, const std::u32string& ref, long long* out) {
+  const std::u32string& added = hyp.size() <= ref.size() ? hyp : ref;
+  const std::u32string& taken = hyp.size() <= ref.size() ? ref : hyp;
+  thread_local NgramMultiset ngrams;  // reused across rows: no allocation per row
+  ngrams.Reset(added.size() * kChrfCharOrder);
+  for (size_t i = 0; i < added.size(); ++i) {
+    NgramMultiset::Key k = 0;
+    for (size_t n = 0; n < kChrfCharOrder && i + n < added.size(); ++n) {
+      k = (k << kCharBits) | (static_cast<NgramMultiset::Key>(added[i + n]) + 1);
+      ngrams.Add(k);
+    }
   }
-  std::sort(keys->begin(), keys->end());
+  std::array<long long, kChrfCharOrder> matches{};
+  for (size_t i = 0; i < taken.size(); ++i) {
+    NgramMultiset::Key k = 0;
+    for (size_t n = 0; n < kChrfCharOrder && i + n < taken.size(); ++n) {
+      k = (k << kCharBits) | (static_cast<NgramMultiset::Key>(taken[i + n]) + 1);
+      const auto t = ngrams.Take(k);
+      if (t == NgramMultiset::Taken::kNeverAdded) break;
+      matches[n] += t == NgramMultiset::Taken::kOne;
+    }
+  }
+  for (size_t n = 1; n <= kChrfCharOrder; ++n) OrderStats(hyp.size(), ref.size(), n, matches[n - 1], &out[3 * (n - 1)]);
 }
 
-void OrderNgrams(const std::vector<CharKey>& sorted, int n, std::vector<CharKey>* out) {
+// sacrebleu's CHRF._remove_punctuation on str.split(): a word of two or
+// more characters sheds one ASCII punctuation character, the last one, or
+// else the first.
+void WordSpans(std::u32string_view line, std::vector<std::u32string_view>* out) {
   out->clear();
-  const unsigned shift = kCharBits * static_cast<unsigned>(kChrfCharOrder - n);
-  const CharKey last_char = (CharKey{1} << kCharBits) - 1;
-  for (CharKey k : sorted) {
-    const CharKey prefix = k >> shift;
-    if ((prefix & last_char) != 0) out->push_back(prefix);
+  for (size_t i = 0; i < line.size();) {
+    while (i < line.size() && py::IsSpace(line[i])) ++i;
+    size_t j = i;
+    while (j < line.size() && !py::IsSpace(line[j])) ++j;
+    const std::u32string_view w = line.substr(i, j - i);
+    i = j;
+    if (w.empty()) continue;
+    if (w.size() > 1 && py::IsAsciiPunct(w.back())) {
+      out->push_back(w.substr(0, w.size() - 1));
+      out->push_back(w.substr(w.size() - 1));
+    } else if (w.size() > 1 && py::IsAsciiPunct(w.front())) {
+      out->push_back(w.substr(0, 1));
+      out->push_back(w.substr(1));
+    } else {
+      out->push_back(w);
+    }
   }
 }
 
-// Word n-grams (n <= 2) as pairs of per-segment token ids.
-static_assert(kChrfWordOrder <= 2);
+// Word unigrams and bigrams as keys of per-segment word ids (id + 1, so a
+// unigram is below 2^32 and a bigram above).
+static_assert(kChrfWordOrder == 2);
 
-std::vector<uint64_t> WordNgrams(const std::vector<uint32_t>& ids, size_t n) {
-  std::vector<uint64_t> out;
-  for (size_t i = 0; i + n <= ids.size(); ++i)
-    out.push_back(n == 1 ? ids[i] : static_cast<uint64_t>(ids[i]) << 32 | ids[i + 1]);
-  return out;
+void WordMatchStats(std::u32string_view hyp, std::u32string_view ref, long long* out) {
+  thread_local std::vector<std::u32string_view> hw, rw;
+  thread_local std::vector<std::pair<std::u32string_view, uint32_t>> by_word;
+  thread_local std::vector<uint64_t> ids;  // hw's ids, then rw's
+  thread_local NgramMultiset hyp_ngrams;
+  WordSpans(hyp, &hw);
+  WordSpans(ref, &rw);
+  by_word.clear();
+  for (size_t i = 0; i < hw.size(); ++i) by_word.emplace_back(hw[i], static_cast<uint32_t>(i));
+  for (size_t i = 0; i < rw.size(); ++i) by_word.emplace_back(rw[i], static_cast<uint32_t>(hw.size() + i));
+  std::sort(by_word.begin(), by_word.end());
+  ids.resize(by_word.size());
+  uint64_t id = 1;
+  for (size_t i = 0; i < by_word.size(); ++i) {
+    if (i > 0 && by_word[i].first != by_word[i - 1].first) ++id;
+    ids[by_word[i].second] = id;
+  }
+  const std::span<const uint64_t> h(ids.data(), hw.size()), r(ids.data() + hw.size(), rw.size());
+  hyp_ngrams.Reset(2 * h.size());
+  for (size_t i = 0; i < h.size(); ++i) {
+    hyp_ngrams.Add(h[i]);
+    if (i + 1 < h.size()) hyp_ngrams.Add(h[i] << 32 | h[i + 1]);
+  }
+  long long unigrams = 0, bigrams = 0;
+  for (size_t i = 0; i < r.size(); ++i) {
+    unigrams += hyp_ngrams.Take(r[i]) == NgramMultiset::Taken::kOne;
+    if (i + 1 < r.size()) bigrams += hyp_ngrams.Take(r[i] << 32 | r[i + 1]) == NgramMultiset::Taken::kOne;
+  }
+  OrderStats(h.size(), r.size(), 1, unigrams, &out[0]);
+  OrderStats(h.size(), r.size(), 2, bigrams, &out[3]);
 }
 
-std::string GoldString(const ScoreItem& item) {
-  if (item.label.is_string()) return item.label.get<std::string>();
-  if (item.label.is_array() && !item.label.empty() && item.label[0].is_string()) return item.label[0];
+const std::string& GoldString(const ScoreItem& item) {
+  if (item.label.is_string()) return item.label.get_ref<const std::string&>();
+  if (item.label.is_array() && !item.label.empty() && item.label[0].is_string())
+    return item.label[0].get_ref<const std::string&>();
   throw Error("item '" + item.id + "': field 'label' must be a reference string, got " +
               std::string(item.label.type_name()));
 }
@@ -97,48 +129,28 @@ std::string GoldString(const ScoreItem& item) {
 }  // namespace
 
 std::vector<std::string> ChrfWordTokens(std::string_view s) {
+  const std::u32string line = py::Decode(s);
+  std::vector<std::u32string_view> spans;
+  WordSpans(line, &spans);
   std::vector<std::string> out;
-  for (const auto& w : py::Split(s)) {
-    std::u32string u = py::Decode(w);
-    if (u.size() == 1) {
-      out.push_back(w);
-    } else if (py::IsAsciiPunct(u.back())) {
-      out.push_back(py::Encode(std::u32string_view(u).substr(0, u.size() - 1)));
-      out.push_back(py::Encode(std::u32string_view(u).substr(u.size() - 1)));
-    } else if (py::IsAsciiPunct(u.front())) {
-      out.push_back(py::Encode(std::u32string_view(u).substr(0, 1)));
-      out.push_back(py::Encode(std::u32string_view(u).substr(1)));
-    } else {
-      out.push_back(w);
-    }
-  }
+  for (const auto& w : spans) out.push_back(py::Encode(w));
   return out;
 }
 
 ChrfStats ChrfSegmentStats(std::string_view hypothesis, std::string_view reference) {
   ChrfStats st{};
-  const std::u32string hc = WithoutSpaces(hypothesis), rc = WithoutSpaces(reference);
-  // Scratch lists reused across rows: allocation dominated otherwise.
-  thread_local std::vector<CharKey> hk, rk, h, r;
-  SortedCharKeys(hc, &hk);
-  SortedCharKeys(rc, &rk);
-  for (int n = 1; n <= kChrfCharOrder; ++n) {
-    OrderNgrams(hk, n, &h);
-    OrderNgrams(rk, n, &r);
-    MergeMatchStats(h, r, &st[3 * (n - 1)]);
-  }
-  const std::vector<std::string> hw = ChrfWordTokens(hypothesis), rw = ChrfWordTokens(reference);
-  std::unordered_map<std::string_view, uint32_t> vocab;
-  auto ids = [&](const std::vector<std::string>& toks) {
-    std::vector<uint32_t> out;
-    for (const auto& t : toks) out.push_back(vocab.emplace(t, static_cast<uint32_t>(vocab.size())).first->second);
-    return out;
+  // sacrebleu removes whitespace before counting character n-grams.
+  thread_local std::u32string hyp_chars, ref_chars;
+  const std::u32string hyp = py::Decode(hypothesis), ref = py::Decode(reference);
+  auto without_spaces = [](const std::u32string& line, std::u32string* out) {
+    out->clear();
+    for (char32_t c : line)
+      if ((c > U' ' && c < 0x7f) || !py::IsSpace(c)) out->push_back(c);  // printable ASCII first: no call
   };
-  const std::vector<uint32_t> hi = ids(hw), ri = ids(rw);
-  for (int n = 1; n <= kChrfWordOrder; ++n) {
-    auto h = WordNgrams(hi, n), r = WordNgrams(ri, n);
-    AddMatchStats(h, r, &st[3 * (kChrfCharOrder + n - 1)]);
-  }
+  without_spaces(hyp, &hyp_chars);
+  without_spaces(ref, &ref_chars);
+  CharMatchStats(hyp_chars, ref_chars, st.data());
+  WordMatchStats(hyp, ref, &st[3 * kChrfCharOrder]);
   return st;
 }
 
@@ -195,7 +207,7 @@ ScoreResult ChrfScorer::Score(std::span<const ScoreItem> items, const ScoreOptio
   std::vector<ChrfStats> stats(items.size());
   // Rows are independent; the corpus sums are integers, so their order is moot.
   tbb::parallel_for(size_t{0}, items.size(), [&](size_t i) {
-    const std::string ref = GoldString(items[i]);
+    const std::string& ref = GoldString(items[i]);
     ItemResult& r = out.items[i];
     r.cleaned = extractor.Extract(FirstTurn(items[i], opts));
     stats[i] = ChrfSegmentStats(r.cleaned, ref);

@@ -3,6 +3,8 @@
 #include <map>
 #include <set>
 
+#include <tbb/parallel_for.h>
+
 #include "common/error.h"
 #include "common/pystr.h"
 #include "metrics/extract.h"
@@ -83,21 +85,22 @@ ScoreResult ClassificationScorer::Score(std::span<const ScoreItem> items, const 
 
   ScoreResult out;
   std::vector<std::string> y_pred;
-  y_pred.reserve(items.size());
   if (!labels.empty()) {
     LabelExtractor extractor(opts.answer_tag, labels);
-    for (size_t i = 0; i < items.size(); ++i) {
-      ItemResult r;
+    out.items.resize(items.size());
+    y_pred.resize(items.size());
+    // Rows are independent; the metrics below read them in order.
+    tbb::parallel_for(size_t{0}, items.size(), [&](size_t i) {
+      ItemResult& r = out.items[i];
       std::string extracted = extractor.Extract(FirstTurn(items[i], opts));
       auto hit = label_map.find(NormalizeLabelAnswer(extracted));
       std::string pred = hit == label_map.end() ? std::string(kNullLabel) : hit->second;
       // SEA-HELM's cleaned_responses holds the mapped label (or "null") for classification.
       r.cleaned = pred;
       r.individual_scores = {{"normalized_accuracy", pred == y_true[i] ? 1 : 0}};
-      r.details = {{"extracted", extracted}, {"prediction", pred}};
-      y_pred.push_back(std::move(pred));
-      out.items.push_back(std::move(r));
-    }
+      r.details = {{"extracted", std::move(extracted)}, {"prediction", pred}};
+      y_pred[i] = std::move(pred);
+    });
   }
   auto m = ComputeClassificationMetrics(y_true, y_pred, label_map.size());
   out.metrics = {{"accuracy", m.accuracy},

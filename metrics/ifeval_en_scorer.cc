@@ -8,6 +8,9 @@
 // ScoreItem.responses[0] is the answer. options.langid_model picks fastText for
 // the language checks (else CLD2).
 #include <algorithm>
+#include <exception>
+
+#include <tbb/parallel_for.h>
 
 #include "common/error.h"
 #include "common/pystr.h"
@@ -50,6 +53,54 @@ std::vector<std::string> LooseVariants(const std::string& r) {
   return {r, no_star(r), first, last, both, no_star(first), no_star(last), no_star(both)};
 }
 
+// One row's instruction counts; the scorer sums them in row order.
+struct RowCounts {
+  size_t n = 0, n_strict = 0, n_loose = 0;
+};
+
+RowCounts ScoreRow(const ScoreItem& item, const LanguageDetector& detector, ItemResult& r) {
+  const nlohmann::json& row = item.row;
+  const nlohmann::json* ids = nullptr;
+  if (row.contains("metadata") && row["metadata"].contains("instruction_id_list"))
+    ids = &row["metadata"]["instruction_id_list"];
+  else if (row.contains("instruction_id_list")) ids = &row["instruction_id_list"];
+  if (!ids || !ids->is_array()) throw Error("item " + item.id + ": row has no instruction_id_list");
+  const nlohmann::json kwargs_list = row.contains("kwargs") ? row["kwargs"] : nlohmann::json::array();
+  const std::string response = item.responses.empty() ? std::string() : item.responses[0];
+  const std::vector<std::string> variants = LooseVariants(response);
+  nlohmann::json strict_list = nlohmann::json::array(), loose_list = nlohmann::json::array();
+  size_t n_strict = 0, n_loose = 0;
+  for (size_t k = 0; k < ids->size(); ++k) {
+    const std::string id = (*ids)[k].get<std::string>();
+    nlohmann::json kwargs = nlohmann::json::object();
+    if (kwargs_list.is_array() && k < kwargs_list.size() && kwargs_list[k].is_object())
+      for (const auto& [key, v] : kwargs_list[k].items())
+        if (Truthy(v)) kwargs[key] = v;
+    auto follows = [&](const std::string& text) {
+      if (py::Strip(text).empty()) return false;
+      try {
+        return RunIfevalCheck(IfevalFamily::kEnglish, id,
+                              IfevalCheckInput{text, "en", kwargs, &detector, item.id});
+      } catch (const Error& e) {
+        throw Error("item " + item.id + ": " + e.what());
+      }
+    };
+    const bool strict = follows(response);
+    bool loose = strict;
+    for (size_t v = 1; !loose && v < variants.size(); ++v) loose = follows(variants[v]);
+    strict_list.push_back(strict);
+    loose_list.push_back(loose);
+    n_strict += strict;
+    n_loose += loose;
+  }
+  const size_t n = ids->size();
+  r.cleaned = response;
+  r.individual_scores = {{"prompt_level_strict_acc", n_strict == n ? 1 : 0}};
+  r.details = {{"follow_instruction_list_strict", strict_list}, {"follow_instruction_list_loose", loose_list},
+               {"prompt_level_loose_acc", n_loose == n ? 1 : 0}};
+  return {n, n_strict, n_loose};
+}
+
 class EnglishIfevalScorer : public Scorer {
  public:
   const ScorerInfo& info() const override {
@@ -64,57 +115,30 @@ class EnglishIfevalScorer : public Scorer {
   ScoreResult Score(std::span<const ScoreItem> items, const ScoreOptions& opts) const override {
     auto detector = DetectorFromOptions(opts.options);
     ScoreResult out;
+    out.items.resize(items.size());
+    // Rows are checked in parallel; a bad row still fails with the error of
+    // the first bad row, and the sums below run in row order.
+    std::vector<RowCounts> counts(items.size());
+    std::vector<std::exception_ptr> errors(items.size());
+    tbb::parallel_for(size_t{0}, items.size(), [&](size_t i) {
+      try {
+        counts[i] = ScoreRow(items[i], *detector, out.items[i]);
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
+    });
+    for (const auto& e : errors)
+      if (e) std::rethrow_exception(e);
     double prompt_strict = 0, prompt_loose = 0, inst_strict = 0, inst_loose = 0;
     long long pooled_strict = 0, pooled_loose = 0, pooled_total = 0;
-    for (const ScoreItem& item : items) {
-      const nlohmann::json& row = item.row;
-      const nlohmann::json* ids = nullptr;
-      if (row.contains("metadata") && row["metadata"].contains("instruction_id_list")) ids = &row["metadata"]["instruction_id_list"];
-      else if (row.contains("instruction_id_list")) ids = &row["instruction_id_list"];
-      if (!ids || !ids->is_array()) throw Error("item " + item.id + ": row has no instruction_id_list");
-      const nlohmann::json kwargs_list = row.contains("kwargs") ? row["kwargs"] : nlohmann::json::array();
-      const std::string response = item.responses.empty() ? std::string() : item.responses[0];
-      const std::vector<std::string> variants = LooseVariants(response);
-      nlohmann::json strict_list = nlohmann::json::array(), loose_list = nlohmann::json::array();
-      size_t n_strict = 0, n_loose = 0;
-      for (size_t k = 0; k < ids->size(); ++k) {
-        const std::string id = (*ids)[k].get<std::string>();
-        nlohmann::json kwargs = nlohmann::json::object();
-        if (kwargs_list.is_array() && k < kwargs_list.size() && kwargs_list[k].is_object())
-          for (const auto& [key, v] : kwargs_list[k].items())
-            if (Truthy(v)) kwargs[key] = v;
-        auto follows = [&](const std::string& text) {
-          if (py::Strip(text).empty()) return false;
-          try {
-            return RunIfevalCheck(IfevalFamily::kEnglish, id,
-                                  IfevalCheckInput{text, "en", kwargs, detector.get(), item.id});
-          } catch (const Error& e) {
-            throw Error("item " + item.id + ": " + e.what());
-          }
-        };
-        const bool strict = follows(response);
-        bool loose = strict;
-        for (size_t v = 1; !loose && v < variants.size(); ++v) loose = follows(variants[v]);
-        strict_list.push_back(strict);
-        loose_list.push_back(loose);
-        n_strict += strict;
-        n_loose += loose;
-      }
-      const size_t n = ids->size();
-      const bool all_strict = n_strict == n, all_loose = n_loose == n;
-      prompt_strict += all_strict;
-      prompt_loose += all_loose;
+    for (const auto& [n, n_strict, n_loose] : counts) {
+      prompt_strict += n_strict == n;
+      prompt_loose += n_loose == n;
       inst_strict += n ? static_cast<double>(n_strict) / n : 0.0;
       inst_loose += n ? static_cast<double>(n_loose) / n : 0.0;
       pooled_strict += static_cast<long long>(n_strict);
       pooled_loose += static_cast<long long>(n_loose);
       pooled_total += static_cast<long long>(n);
-      ItemResult r;
-      r.cleaned = response;
-      r.individual_scores = {{"prompt_level_strict_acc", all_strict ? 1 : 0}};
-      r.details = {{"follow_instruction_list_strict", strict_list}, {"follow_instruction_list_loose", loose_list},
-                   {"prompt_level_loose_acc", all_loose ? 1 : 0}};
-      out.items.push_back(std::move(r));
     }
     const double n = items.empty() ? 1.0 : static_cast<double>(items.size());
     out.metrics = {

@@ -6,7 +6,10 @@
 //   kwargs                a list holding one object (or the object itself); null values ignored
 // ScoreItem.responses[0] is the answer; a failed item scores with "" as upstream does.
 // ScoreOptions.lang is the task language; options.langid_model picks fastText (else CLD2).
+#include <exception>
 #include <map>
+
+#include <tbb/parallel_for.h>
 
 #include "common/error.h"
 #include "metrics/ifeval_registry.h"
@@ -40,6 +43,45 @@ bool SkipsNumberWords(const std::string& lang) {
   return lang == "th" || lang == "lo" || lang == "km" || lang == "my";
 }
 
+// One row's outcome; the scorer sums them in row order.
+struct RowOutcome {
+  std::string id;  // the instruction id
+  bool evaluated = false, result = false, correct_language = false;
+};
+
+RowOutcome ScoreRow(const ScoreItem& item, const ScoreOptions& opts, const LanguageDetector& detector,
+                    ItemResult& r) {
+  RowOutcome o;
+  const std::string response = item.responses.empty() ? std::string() : item.responses[0];
+  r.cleaned = response;
+  o.id = RowString(item.row, "metadata", "subcategory", item.id);
+  if (SkipsNumberWords(opts.lang) && o.id.find("number_words") != std::string::npos) {
+    r.individual_scores = {{"overall_lang_normalized_acc", nullptr}};
+    r.details = {{"instruction_id", o.id}, {"skipped", true}};
+    return o;
+  }
+  const nlohmann::json kwargs =
+      CleanKwargs(item.row.is_object() && item.row.contains("kwargs") ? item.row["kwargs"] : nlohmann::json(), item.id);
+  try {
+    o.result = RunIfevalCheck(IfevalFamily::kSea, o.id, IfevalCheckInput{response, opts.lang, kwargs, &detector, item.id});
+  } catch (const Error& e) {
+    throw Error("item " + item.id + ": " + e.what());
+  }
+  // The language gate: the task language, or the requested one for language:* rows.
+  std::string target = opts.lang;
+  const auto& meta = item.row["metadata"];
+  if (meta.contains("category") && meta["category"] == "language") target = KwString(kwargs, "response_language");
+  std::string flat = response;
+  for (char& c : flat) if (c == '\n') c = ' ';
+  const std::string detected = detector.Detect(flat).lang;
+  o.correct_language = (target == "id" || target == "ms") ? (detected == "id" || detected == "ms") : detected == target;
+  o.evaluated = true;
+  r.individual_scores = {{"overall_lang_normalized_acc", o.result && o.correct_language}};
+  r.details = {{"instruction_id", o.id}, {"result", o.result}, {"correct_language", o.correct_language},
+               {"detected_language", detected}};
+  return o;
+}
+
 class SeaIfevalScorer : public Scorer {
  public:
   const ScorerInfo& info() const override {
@@ -54,49 +96,30 @@ class SeaIfevalScorer : public Scorer {
     if (opts.lang.empty()) throw Error("ifeval: ScoreOptions.lang (the task language) is required");
     auto detector = DetectorFromOptions(opts.options);
     ScoreResult out;
+    out.items.resize(items.size());
+    // Rows are checked in parallel; a bad row still fails with the error of
+    // the first bad row, and the sums below run in row order.
+    std::vector<RowOutcome> outcomes(items.size());
+    std::vector<std::exception_ptr> errors(items.size());
+    tbb::parallel_for(size_t{0}, items.size(), [&](size_t i) {
+      try {
+        outcomes[i] = ScoreRow(items[i], opts, *detector, out.items[i]);
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
+    });
+    for (const auto& e : errors)
+      if (e) std::rethrow_exception(e);
     long long pass = 0, fail = 0, lang_ok = 0, normalized = 0, evaluated = 0;
     std::map<std::string, std::pair<long long, long long>> per_id;  // id -> (pass, total)
-    for (const ScoreItem& item : items) {
-      ItemResult r;
-      const std::string response = item.responses.empty() ? std::string() : item.responses[0];
-      r.cleaned = response;
-      const std::string id = RowString(item.row, "metadata", "subcategory", item.id);
-      if (SkipsNumberWords(opts.lang) && id.find("number_words") != std::string::npos) {
-        r.individual_scores = {{"overall_lang_normalized_acc", nullptr}};
-        r.details = {{"instruction_id", id}, {"skipped", true}};
-        out.items.push_back(std::move(r));
-        continue;
-      }
-      const nlohmann::json kwargs =
-          CleanKwargs(item.row.is_object() && item.row.contains("kwargs") ? item.row["kwargs"] : nlohmann::json(),
-                      item.id);
-      bool result = false;
-      try {
-        result = RunIfevalCheck(IfevalFamily::kSea, id,
-                                IfevalCheckInput{response, opts.lang, kwargs, detector.get(), item.id});
-      } catch (const Error& e) {
-        throw Error("item " + item.id + ": " + e.what());
-      }
-      // The language gate: the task language, or the requested one for language:* rows.
-      std::string target = opts.lang;
-      const auto& meta = item.row["metadata"];
-      if (meta.contains("category") && meta["category"] == "language") target = KwString(kwargs, "response_language");
-      std::string flat = response;
-      for (char& c : flat) if (c == '\n') c = ' ';
-      const std::string detected = detector->Detect(flat).lang;
-      const bool correct_language = (target == "id" || target == "ms") ? (detected == "id" || detected == "ms")
-                                                                       : detected == target;
-      const bool lang_normalized = result && correct_language;
+    for (const RowOutcome& o : outcomes) {
+      if (!o.evaluated) continue;
       ++evaluated;
-      (result ? pass : fail)++;
-      lang_ok += correct_language;
-      normalized += lang_normalized;
-      per_id[id].first += result;
-      per_id[id].second += 1;
-      r.individual_scores = {{"overall_lang_normalized_acc", lang_normalized}};
-      r.details = {{"instruction_id", id}, {"result", result}, {"correct_language", correct_language},
-                   {"detected_language", detected}};
-      out.items.push_back(std::move(r));
+      (o.result ? pass : fail)++;
+      lang_ok += o.correct_language;
+      normalized += o.result && o.correct_language;
+      per_id[o.id].first += o.result;
+      per_id[o.id].second += 1;
     }
     const long long count = pass + fail;
     nlohmann::json subcategories = nlohmann::json::object();

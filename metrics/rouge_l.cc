@@ -1,27 +1,66 @@
 #include "metrics/rouge_l.h"
 
 #include <algorithm>
-#include <random>
+#include <string_view>
+#include <utility>
 
 #include <tbb/parallel_for.h>
 
 #include "common/error.h"
 #include "metrics/extract.h"
+#include "metrics/mt19937_blocks.h"
 #include "metrics/qa_f1.h"
 #include "metrics/rouge_tokenize.h"
 #include "metrics/thai_segment.h"
 
 namespace bhasa::metrics {
 
+// Bit-parallel LCS (Allison-Dix, in Hyyro's form): bit i of `v` is 0 where
+// position i of `a` ends a new LCS length; each token of `b` updates every
+// position at once, v = (v + (v & m)) | (v & ~m), with m the positions of `a`
+// holding that token. The LCS is the number of zero bits. Multiword masks
+// carry the addition from word to word.
 size_t LcsLength(std::span<const std::string> a, std::span<const std::string> b) {
   if (a.empty() || b.empty()) return 0;
-  std::vector<size_t> prev(b.size() + 1, 0), cur(b.size() + 1, 0);
-  for (size_t i = 1; i <= a.size(); ++i) {
-    for (size_t j = 1; j <= b.size(); ++j)
-      cur[j] = a[i - 1] == b[j - 1] ? prev[j - 1] + 1 : std::max(prev[j], cur[j - 1]);
-    std::swap(prev, cur);
+  const size_t words = (a.size() + 63) / 64;
+  // a's tokens sorted, so b's tokens find theirs by binary search; one mask
+  // per distinct token. Scratch is reused per thread.
+  thread_local std::vector<std::pair<std::string_view, uint32_t>> sorted;
+  thread_local std::vector<uint64_t> masks, v;
+  sorted.clear();
+  for (size_t i = 0; i < a.size(); ++i) sorted.emplace_back(a[i], static_cast<uint32_t>(i));
+  std::sort(sorted.begin(), sorted.end());
+  masks.assign(a.size() * words, 0);  // row k: the positions of the k-th distinct token
+  size_t distinct = 0;
+  for (size_t i = 0; i < sorted.size(); ++i) {
+    if (i > 0 && sorted[i].first != sorted[i - 1].first) ++distinct;
+    const uint32_t pos = sorted[i].second;
+    masks[distinct * words + pos / 64] |= uint64_t{1} << (pos % 64);
+    sorted[i].second = static_cast<uint32_t>(distinct);  // now the row of its mask
   }
-  return prev[b.size()];
+  v.assign(words, ~uint64_t{0});
+  for (const auto& token : b) {
+    auto it = std::lower_bound(sorted.begin(), sorted.end(), std::string_view(token),
+                               [](const auto& e, std::string_view t) { return e.first < t; });
+    if (it == sorted.end() || it->first != token) continue;  // no match: v is unchanged
+    const uint64_t* m = &masks[it->second * words];
+    bool carry = false;
+    for (size_t w = 0; w < words; ++w) {
+      const uint64_t x = v[w] & m[w], y = v[w] & ~m[w];
+      uint64_t sum;
+      const bool c1 = __builtin_add_overflow(v[w], x, &sum);
+      const bool c2 = __builtin_add_overflow(sum, uint64_t{carry}, &sum);
+      carry = c1 || c2;
+      v[w] = sum | y;
+    }
+  }
+  size_t zeros = 0;
+  for (size_t w = 0; w < words; ++w) {
+    const size_t bits = w + 1 < words ? 64 : a.size() - 64 * w;
+    const uint64_t live = bits == 64 ? ~uint64_t{0} : (uint64_t{1} << bits) - 1;
+    zeros += static_cast<size_t>(__builtin_popcountll(~v[w] & live));
+  }
+  return zeros;
 }
 
 RougeScore ScoreLcs(std::span<const std::string> target, std::span<const std::string> prediction) {
@@ -38,7 +77,9 @@ RougeScore BootstrapMedian(std::span<const RougeScore> rows, int n_samples, uint
   RougeScore mid;
   const size_t n = rows.size();
   if (n == 0 || n_samples <= 0) return mid;
-  std::mt19937 gen(seed);  // numpy's legacy seed(4156) is init_genrand(4156)
+  Mt19937Blocks gen(seed);  // numpy's legacy seed(4156) is init_genrand(4156)
+  std::span<const uint32_t> block;
+  size_t used = 0;  // words of `block` consumed
   // numpy's randint(0, n): masked draws from the one stream, rejecting those
   // above n - 1. A batch of resamples is drawn serially (the stream has one
   // order), then each resample is summed on its own, in its draw order, so the
@@ -58,10 +99,15 @@ RougeScore BootstrapMedian(std::span<const RougeScore> rows, int n_samples, uint
       std::fill(draws.begin(), draws.end(), 0);  // one row: numpy draws nothing
     } else {
       // Branch-free rejection: a rejected draw is overwritten by the next.
+      // Each word gives at most one draw, so `need - got` words never overshoot.
       for (size_t got = 0; got < need;) {
-        const uint32_t v = static_cast<uint32_t>(gen()) & mask;
-        draws[got] = v;
-        got += v <= rng;
+        if (used == block.size()) block = gen.Next(), used = 0;
+        const size_t end = std::min(block.size(), used + (need - got));
+        for (; used < end; ++used) {
+          const uint32_t v = block[used] & mask;
+          draws[got] = v;
+          got += v <= rng;
+        }
       }
     }
     tbb::parallel_for(0, batch, [&](int b) {

@@ -1,5 +1,6 @@
 #include "metrics/rouge_tokenize.h"
 
+#include <array>
 #include <cstdio>
 
 #include <unicode/uchar.h>
@@ -12,7 +13,21 @@ namespace bhasa::metrics {
 
 namespace {
 
-uint32_t GcMask(char32_t c) { return U_GET_GC_MASK(static_cast<UChar32>(c)); }
+// General-category masks of the code points below U+1000 (Latin, Tamil, Thai
+// ...), looked up once per process (4,096 ICU lookups, about 50 us): ICU's
+// lookup per character was a tenth of ROUGE-L. A namespace-scope table, so
+// the inlined lookup has no initialization guard to test.
+constexpr char32_t kGcTableSize = 0x1000;
+
+const std::array<uint32_t, kGcTableSize> kGcMasks = [] {
+  std::array<uint32_t, kGcTableSize> t{};
+  for (char32_t i = 0; i < kGcTableSize; ++i) t[i] = U_GET_GC_MASK(static_cast<UChar32>(i));
+  return t;
+}();
+
+inline uint32_t GcMask(char32_t c) {
+  return c < kGcTableSize ? kGcMasks[c] : U_GET_GC_MASK(static_cast<UChar32>(c));
+}
 
 bool IsBertControl(char32_t c) {
   if (c == U'\t' || c == U'\n' || c == U'\r') return false;

@@ -1,6 +1,7 @@
 #include "metrics/thai_segment.h"
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <mutex>
 
@@ -31,9 +32,11 @@ constexpr const char32_t* kTccRules[] = {
 struct Node {
   enum Kind { kSet, kGroup, kLookahead } kind = kSet;
   std::vector<std::pair<char32_t, char32_t>> ranges;  // kSet / kLookahead
+  std::array<uint64_t, 2> thai_bits{};  // `ranges` over U+0E00-U+0E7F, where the text mostly is
   bool optional = false;
   std::vector<Node> children;  // kGroup
   bool Has(char32_t c) const {
+    if (const char32_t d = c - 0x0E00; d < 128) return (thai_bits[d >> 6] >> (d & 63)) & 1;
     for (auto [lo, hi] : ranges)
       if (c >= lo && c <= hi) return true;
     return false;
@@ -44,6 +47,9 @@ Node SetNode(std::vector<std::pair<char32_t, char32_t>> r, bool optional = false
   Node n;
   n.ranges = std::move(r);
   n.optional = optional;
+  for (auto [lo, hi] : n.ranges)
+    for (char32_t c = std::max<char32_t>(lo, 0x0E00); c <= std::min<char32_t>(hi, 0x0E7F); ++c)
+      n.thai_bits[(c - 0x0E00) >> 6] |= uint64_t{1} << ((c - 0x0E00) & 63);
   return n;
 }
 
@@ -135,6 +141,29 @@ const std::vector<std::vector<Node>>& TccPatterns() {
   return *kPatterns;
 }
 
+// Whether rule `pat` can match at a character `c` (false only when its
+// first node is a required set without c).
+bool MayStartWith(const std::vector<Node>& pat, char32_t c) {
+  const Node& first = pat.front();
+  return first.kind != Node::kSet || first.optional || first.Has(c);
+}
+
+// For each character of the Thai block, the rules that may start with it, in
+// rule order: most positions have two or three candidates out of 29.
+constexpr char32_t kThaiBlock = 0x0E00, kThaiBlockSize = 0x80;
+
+const std::array<std::vector<uint8_t>, kThaiBlockSize>& RulesByThaiChar() {
+  static const auto* kRules = [] {
+    auto* t = new std::array<std::vector<uint8_t>, kThaiBlockSize>;
+    const auto& patterns = TccPatterns();
+    for (char32_t c = 0; c < kThaiBlockSize; ++c)
+      for (size_t r = 0; r < patterns.size(); ++r)
+        if (MayStartWith(patterns[r], kThaiBlock + c)) (*t)[c].push_back(static_cast<uint8_t>(r));
+    return t;
+  }();
+  return *kRules;
+}
+
 // Length of the first TCC rule match at `pos`, or 0.
 size_t TccMatchAt(std::u32string_view text, size_t pos) {
   size_t end = 0;
@@ -142,10 +171,15 @@ size_t TccMatchAt(std::u32string_view text, size_t pos) {
     end = p;
     return true;
   };
-  for (const auto& pat : TccPatterns()) {
-    // Every rule starts with a required character set: most rules fail here.
-    const Node& first = pat.front();
-    if (first.kind == Node::kSet && !first.optional && (pos >= text.size() || !first.Has(text[pos]))) continue;
+  const auto& patterns = TccPatterns();
+  if (pos < text.size() && text[pos] - kThaiBlock < kThaiBlockSize) {
+    for (uint8_t r : RulesByThaiChar()[text[pos] - kThaiBlock])
+      if (MatchNodes(patterns[r], 0, pos, text, done)) return end - pos;
+    return 0;
+  }
+  for (const auto& pat : patterns) {
+    if (pos >= text.size() ? pat.front().kind == Node::kSet && !pat.front().optional : !MayStartWith(pat, text[pos]))
+      continue;
     if (MatchNodes(pat, 0, pos, text, done)) return end - pos;
   }
   return 0;
@@ -482,7 +516,11 @@ std::vector<std::string> NewmmSegmenter::Segment(std::string_view utf8) const {
       insert_pos(end_pos);
     }
   }
-  return RejoinFormattedNumbers(ToUtf8(text, cuts));
+  std::vector<std::string> tokens = ToUtf8(text, cuts);
+  // A formatted number starts with a digit; most texts have none, and then
+  // there is nothing to rejoin.
+  if (std::none_of(text.begin(), text.end(), IsPyDigit)) return tokens;
+  return RejoinFormattedNumbers(tokens);
 }
 
 std::shared_ptr<const ThaiSegmenter> ThaiSegmenterFor(const std::string& thai_dict_path) {

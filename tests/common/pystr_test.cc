@@ -31,6 +31,9 @@ TEST(PyStr, LowerIsFullUnicode) {
   EXPECT_EQ(Lower("TIÊU CỰC"), "tiêu cực");
   EXPECT_EQ(Lower("İ"), "i\u0307");  // full lowercasing, as Python
   EXPECT_EQ(Lower("ΟΔΟΣ"), "οδος");  // final sigma in context
+  // Thai has no case: ASCII and Thai text lowers without ICU, to what ICU gives.
+  EXPECT_EQ(Lower("คำตอบ: ABC ๑๒ ฿"), "คำตอบ: abc ๑๒ ฿");
+  EXPECT_EQ(Lower("คำ ÀB"), "คำ àb");  // another block: ICU
 }
 
 TEST(PyStr, StripCharsOnlyStripsListed) {

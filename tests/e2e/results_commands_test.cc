@@ -195,6 +195,22 @@ TEST(MetricCli, ScoresRowsAndStatesTheRowScale) {
   EXPECT_NE(err.find("unknown metric 'nosuch'"), std::string::npos) << err;
 }
 
+// Rows are parsed concurrently; the error is still that of the first bad line.
+TEST(MetricCli, NamesTheFirstBadLineOfAFileParsedInParallel) {
+  auto dir = testing::TempDir("e2e-metric-bad");
+  std::string rows;
+  for (int i = 1; i <= 4000; ++i) {
+    if (i == 1500) rows += "\n";  // a blank line still counts
+    if (i == 2000) rows += "{\"response\": 7, \"label\": \"Positif\"}\n";
+    else if (i == 3000) rows += "{\"response\": \"Jawaban: Positif\",\n";
+    else rows += "{\"response\": \"Jawaban: Positif\", \"label\": \"Positif\"}\n";
+  }
+  WriteFileAtomic(dir + "/rows.jsonl", rows);
+  std::string out, err;
+  EXPECT_EQ(Split(BhasaBinary() + " metric classification --json --input " + dir + "/rows.jsonl", dir, &out, &err), 2);
+  EXPECT_NE(err.find("rows.jsonl:2001: field 'response' must be a string or null"), std::string::npos) << err;
+}
+
 TEST(ListCli, NamesWhatItAcceptsAndAlignsMetrics) {
   std::string log;
   ASSERT_EQ(RunCommand(BhasaBinary() + " list --help", &log), 0);

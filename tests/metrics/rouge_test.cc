@@ -124,6 +124,33 @@ TEST(RougeL, LcsAndScores) {
   EXPECT_EQ(LcsLength(V{"a", "b", "c"}, V{"c", "b", "a"}), 1u);
 }
 
+// rouge_score's _lcs_table, cell by cell.
+size_t TableLcs(const V& a, const V& b) {
+  std::vector<std::vector<size_t>> t(a.size() + 1, std::vector<size_t>(b.size() + 1, 0));
+  for (size_t i = 1; i <= a.size(); ++i)
+    for (size_t j = 1; j <= b.size(); ++j)
+      t[i][j] = a[i - 1] == b[j - 1] ? t[i - 1][j - 1] + 1 : std::max(t[i - 1][j], t[i][j - 1]);
+  return t[a.size()][b.size()];
+}
+
+TEST(RougeL, BitParallelLcsEqualsTheTable) {
+  // Lengths around the 64-position word boundaries, few distinct tokens so
+  // that matches are dense.
+  std::mt19937 rng(11);
+  for (size_t la : {1u, 2u, 63u, 64u, 65u, 127u, 128u, 129u, 200u}) {
+    for (size_t lb : {1u, 5u, 64u, 70u, 150u}) {
+      for (int alphabet : {2, 5, 40}) {
+        std::uniform_int_distribution<int> tok(0, alphabet - 1);
+        V a(la), b(lb);
+        for (auto& t : a) t = "w" + std::to_string(tok(rng));
+        for (auto& t : b) t = "w" + std::to_string(tok(rng));
+        ASSERT_EQ(LcsLength(a, b), TableLcs(a, b)) << la << "x" << lb << " over " << alphabet;
+        ASSERT_EQ(LcsLength(b, a), TableLcs(a, b)) << lb << "x" << la << " over " << alphabet;
+      }
+    }
+  }
+}
+
 // A plain re-statement of rouge_score's BootstrapAggregator with numpy's
 // legacy RandomState draws, kept deliberately literal.
 RougeScore ReferenceBootstrap(const std::vector<RougeScore>& rows) {

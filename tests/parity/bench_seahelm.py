@@ -4,7 +4,8 @@
   bench_seahelm.py write DIR          10,000-row JSONL inputs for `bhasa metric`
   bench_seahelm.py score CASE FILE    SEA-HELM's metric class on FILE; prints its metrics as JSON
 
-CASE is one of the keys of CASES. Same reference environment as
+CASE is one of the keys of CASES. `write` also makes BHASA_ONLY_CASES
+(SEA-IFEval, MT-Bench verdicts), which `score` does not run. Same reference environment as
 gen_seahelm_fixtures.py (PYTHONPATH holding the SEA-HELM, sacrebleu, PyThaiNLP
 and pyonmttok snapshots). Timing commands: docs/metrics.md "Speed".
 """
@@ -29,6 +30,48 @@ CASES = {
     "rouge_th": ("nlg/abstractive_summarization", "th", "rouge_l", "บทสรุป:"),
     "classification_id": ("nlu/sentiment_analysis", "id", "classification", "Jawaban:"),
 }
+
+
+# Rows for scorers timed on bhasa's side only (the shapes of bench/ifeval_bench.cc).
+BHASA_ONLY_CASES = ["ifeval_id", "ifeval_en", "mtbench"]
+IFEVAL_CHECKS = [
+    ("length_constraints:number_words", {"relation": "at least", "num_words": 100}),
+    ("length_constraints:number_paragraphs", {"num_paragraphs": 3}),
+    ("detectable_content:postscript", {"postscript_marker": "P.S."}),
+    ("detectable_format:title", {}),
+    ("detectable_format:number_bullet_lists", {"num_bullets": 3}),
+    ("keywords:existence", {"keywords": ["nasi", "goreng"]}),
+    ("keywords:frequency", {"keyword": "saya", "relation": "at least", "frequency": 3}),
+    ("detectable_format:number_highlighted_sections", {"num_highlights": 2}),
+]
+IFEVAL_WORDS = ["saya", "suka", "makan", "nasi", "goreng", "di", "rumah", "bersama", "keluarga", "setiap",
+                "hari", "minggu"]
+
+
+def ifeval_response(rng):
+    text = "<<Judul>>\n"
+    for _ in range(3):
+        text += "".join(rng.choice(IFEVAL_WORDS) + (". " if w % 9 == 8 else " ") for w in range(40))
+        text += "\n* poin **penting**\n***\n"
+    return text + "P.S. terima kasih"
+
+
+def bhasa_only_row(case, i, rng):
+    if case == "ifeval_id":
+        check, kwargs = IFEVAL_CHECKS[i % len(IFEVAL_CHECKS)]
+        return {"response": ifeval_response(rng),
+                "metadata": {"category": check.split(":")[0], "subcategory": check}, "kwargs": [kwargs]}
+    if case == "ifeval_en":
+        return {"response": ifeval_response(rng),
+                "instruction_id_list": ["detectable_format:title", "punctuation:no_comma", "keywords:existence",
+                                        "length_constraints:number_words", "keywords:forbidden_words"],
+                "kwargs": [{}, {}, {"keywords": ["nasi"]}, {"relation": "at least", "num_words": 50},
+                           {"forbidden_words": ["goreng", "minggu"]}]}
+    verdicts = ["[[A]]", "[[B]]", "[[C]]", "none", "[[A]] [[B]]"]
+    judges = ["x" * 600 + " verdict: " + rng.choice(verdicts) for _ in range(4)]
+    return {"responses": ["r1", "r2"] + judges,
+            "metadata": {"category": ["writing", "roleplay", "math", "reasoning", "stem"][i % 5]},
+            "prompts": [{"text": "q1"}, {"text": "q2"}]}
 
 
 def sentence(rng, words, n, sep=" "):
@@ -59,6 +102,11 @@ def write(out_dir):
         with open(os.path.join(out_dir, case + ".jsonl"), "w", encoding="utf-8") as f:
             for i in range(ROWS):
                 f.write(json.dumps(dict(id=str(i), **make_row(case, rng)), ensure_ascii=False) + "\n")
+    for case in BHASA_ONLY_CASES:
+        rng = random.Random(7)
+        with open(os.path.join(out_dir, case + ".jsonl"), "w", encoding="utf-8") as f:
+            for i in range(ROWS):
+                f.write(json.dumps(dict(id=str(i), **bhasa_only_row(case, i, rng)), ensure_ascii=False) + "\n")
 
 
 def score(case, path):
