@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <cstring>
 #include <utility>
+#include <vector>
 
 #include "backends/native/quant_blocks.h"
 #include "backends/native/quant_impl.h"
@@ -387,6 +388,118 @@ void LegacyTiles(const void* const* rows, int n_rows, const void* const* acts, i
   RunTilesOrRow<LegacyTile<Off>::template Kernel, 4, 4, 8>(rows, n_rows, acts, n_acts, n, out, out_stride);
 }
 
+// ---- Legacy types from blocks prepared once per tile call ----
+//
+// The kernels above turn each weight block into unsigned bytes and a scale
+// vector, and each activation block into its offset sums and float scale,
+// once per pass of R rows x T activations. Over a whole tile call (many
+// passes) that work repeats; here it is done once per call into per-thread
+// buffers, so the inner loop is the single dot's own four operations
+// (VPDPBUSD, the scale product, the int-to-float conversion, the FMA), its
+// other operands plain loads. Same operations on the same values: the same
+// bits.
+
+struct alignas(64) PreparedPair {  // block i of two weight rows
+  uint8_t u[64];  // their bytes as unsigned (x + offset), row a first
+  float dx[16];   // their scales, 8 copies of row a's, then of row b's
+};
+struct alignas(32) PreparedAct {  // block i of one Q8_0 activation
+  int32_t neg[8];  // -offset * (the 4-byte sums of q)
+};
+
+// P pairs of rows (n_rows of them valid, 2P or 2P - 1) x T activations.
+template <int P, int T>
+void PreparedLegacyPass(const PreparedPair* w, const PreparedAct* a, const float* dy, const BlockQ8_0* const* y,
+                        int64_t nb, int n_rows, float* out, int64_t out_stride) {
+  __m512 acc[P][T];
+#pragma GCC unroll 16
+  for (int p = 0; p < P; ++p)
+#pragma GCC unroll 16
+    for (int t = 0; t < T; ++t) acc[p][t] = _mm512_setzero_ps();
+  for (int64_t i = 0; i < nb; ++i) {
+#pragma GCC unroll 16
+    for (int t = 0; t < T; ++t) {
+      const __m512i q = _mm512_broadcast_i64x4(Load(y[t][i].qs));
+      const __m512i neg = _mm512_broadcast_i64x4(Load(a[t * nb + i].neg));
+      const __m512 yd = _mm512_set1_ps(dy[t * nb + i]);
+#pragma GCC unroll 16
+      for (int p = 0; p < P; ++p) {
+        const PreparedPair& wp = w[p * nb + i];
+        const __m512i sums = _mm512_dpbusd_epi32(neg, Load512(wp.u), q);
+        acc[p][t] = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_loadu_ps(wp.dx), yd), _mm512_cvtepi32_ps(sums), acc[p][t]);
+      }
+    }
+  }
+#pragma GCC unroll 16
+  for (int p = 0; p < P; ++p)
+#pragma GCC unroll 16
+    for (int t = 0; t < T; ++t) {
+      out[t * out_stride + 2 * p] = HsumF32(LowHalf(acc[p][t]));
+      if (2 * p + 1 < n_rows) out[t * out_stride + 2 * p + 1] = HsumF32(HighHalf(acc[p][t]));
+    }
+}
+
+using PreparedPassFn = void (*)(const PreparedPair* w, const PreparedAct* a, const float* dy,
+                                const BlockQ8_0* const* y, int64_t nb, int n_rows, float* out, int64_t out_stride);
+
+template <int Pmax, int Tmax, int... I>
+constexpr std::array<PreparedPassFn, sizeof...(I)> PreparedPassTable(std::integer_sequence<int, I...>) {
+  return {&PreparedLegacyPass<I / Tmax + 1, I % Tmax + 1>...};
+}
+
+template <class Off>
+void PrepareRows(const void* const* rows, int n_rows, int64_t nb, PreparedPair* w) {
+  using Block = typename Off::Block;
+  for (int p = 0; 2 * p < n_rows; ++p) {
+    const Block* a = static_cast<const Block*>(rows[2 * p]);
+    const Block* b = static_cast<const Block*>(rows[std::min(2 * p + 1, n_rows - 1)]);
+    for (int64_t i = 0; i < nb; ++i) {
+      _mm512_storeu_si512(w[p * nb + i].u, Join(Off::Unsigned(a[i]), Off::Unsigned(b[i])));
+      _mm512_storeu_ps(w[p * nb + i].dx, Join(_mm256_set1_ps(Half(a[i].d)), _mm256_set1_ps(Half(b[i].d))));
+    }
+  }
+}
+
+template <class Off>
+void PrepareActs(const BlockQ8_0* const* y, int n_acts, int64_t nb, PreparedAct* a, float* dy) {
+  const __m256i offset = _mm256_set1_epi8(static_cast<char>(Off::kOffset));
+  for (int t = 0; t < n_acts; ++t)
+    for (int64_t i = 0; i < nb; ++i) {
+      const __m256i sums = _mm256_dpbusd_epi32(_mm256_setzero_si256(), offset, Load(y[t][i].qs));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(a[t * nb + i].neg), _mm256_sub_epi32(_mm256_setzero_si256(), sums));
+      dy[t * nb + i] = Half(y[t][i].d);
+    }
+}
+
+// Passes of up to 2 * Pmax rows x Tmax activations over the prepared blocks.
+// Below kMinActs activations the preparation would not pay for itself.
+template <class Off, int Pmax, int Tmax>
+void PreparedLegacyTiles(const void* const* rows, int n_rows, const void* const* acts, int n_acts, int64_t n,
+                         float* out, int64_t out_stride) {
+  constexpr int kMinActs = 4;
+  if (n_acts < kMinActs) return LegacyTiles<Off>(rows, n_rows, acts, n_acts, n, out, out_stride);
+  static constexpr auto kTable = PreparedPassTable<Pmax, Tmax>(std::make_integer_sequence<int, Pmax * Tmax>{});
+  const int64_t nb = n / kQK8_0;
+  const int n_pairs = (n_rows + 1) / 2;
+  thread_local std::vector<PreparedPair> w;
+  thread_local std::vector<PreparedAct> a;
+  thread_local std::vector<float> dy;
+  w.resize(static_cast<size_t>(n_pairs * nb));
+  a.resize(static_cast<size_t>(n_acts * nb));
+  dy.resize(static_cast<size_t>(n_acts * nb));
+  const auto* y = reinterpret_cast<const BlockQ8_0* const*>(acts);
+  PrepareRows<Off>(rows, n_rows, nb, w.data());
+  PrepareActs<Off>(y, n_acts, nb, a.data(), dy.data());
+  for (int t0 = 0; t0 < n_acts; t0 += Tmax) {
+    const int nt = std::min(Tmax, n_acts - t0);
+    for (int p0 = 0; p0 < n_pairs; p0 += Pmax) {
+      const int np = std::min(Pmax, n_pairs - p0);
+      kTable[(np - 1) * Tmax + nt - 1](w.data() + p0 * nb, a.data() + t0 * nb, dy.data() + t0 * nb, y + t0, nb,
+                                       std::min(2 * np, n_rows - 2 * p0), out + t0 * out_stride + 2 * p0, out_stride);
+    }
+  }
+}
+
 }  // namespace
 #pragma GCC pop_options
 
@@ -402,7 +515,7 @@ VecDotTileFn Avx512VecDotTile(GgmlType t) {
   if (!HasAvx512Vnni()) return nullptr;
   switch (t) {
     case GgmlType::F16: return RunTilesOrRow<F16Tile, 4, 4, 4>;
-    case GgmlType::Q8_0: return LegacyTiles<OffsetQ8_0>;
+    case GgmlType::Q8_0: return PreparedLegacyTiles<OffsetQ8_0, 4, 4>;
     case GgmlType::Q4_0: return LegacyTiles<OffsetQ4_0>;
     case GgmlType::Q5_0: return LegacyTiles<OffsetQ5_0>;
     case GgmlType::Q4_K: return RunTilesOrRow<Q4KTile, 2, 8, 4>;

@@ -59,7 +59,7 @@ TEST(CpuMatmul, BitExactWithDotsOnEveryTarget) {
         const int64_t cols = Cols(type);
         for (int64_t rows : {1, 9, 67}) {
           Weight w(type, rows, cols, static_cast<uint32_t>(rows * 13 + cols));
-          for (int64_t n_tok : {1, 2, 3, 7, 64, 65}) {
+          for (int64_t n_tok : {1, 2, 3, 4, 5, 6, 7, 64, 65}) {
             SCOPED_TRACE(std::string(TypeName(type)) + " rows " + std::to_string(rows) + " tokens " +
                          std::to_string(n_tok));
             const auto x = Random(n_tok * cols, 5 + static_cast<uint32_t>(n_tok), 1.0f);
