@@ -9,7 +9,8 @@
 //   bytes (x + offset) starting from -offset * (the activation's 4-byte
 //   sums), which gives the AVX2 code's int32 lane sums exactly;
 // - K-quants: the halves are two sub-blocks of one super-block; their integer
-//   sums are exact, so only their total enters the float step;
+//   sums are exact (VPDPWSSD adds the scaled 16-bit pair sums in any order),
+//   so only their total enters the float step;
 // - F16: the halves are the AVX2 code's two alternating accumulators.
 //
 // As in quant_simd_x86.cc, only functions with internal linkage are compiled
@@ -261,7 +262,7 @@ struct Q4KTile {
           const __m512i s = SpreadWords(sc16, 2 * j, 4);
 #pragma GCC unroll 16
           for (int t = 0; t < T; ++t)
-            acc[t] = _mm512_add_epi32(acc[t], _mm512_madd_epi16(_mm512_maddubs_epi16(q, Load512(y[t][i].qs + 64 * j)), s));
+            acc[t] = _mm512_dpwssd_epi32(acc[t], _mm512_maddubs_epi16(q, Load512(y[t][i].qs + 64 * j)), s);
         }
         __m512i msum[8];
 #pragma GCC unroll 16
@@ -329,7 +330,7 @@ struct Q6KTile {
 #pragma GCC unroll 16
             for (int t = 0; t < T; ++t) {
               const __m512i p = _mm512_maddubs_epi16(q[k], Load512(y[t][i].qs + 128 * half + 64 * k));
-              acc[t] = _mm512_add_epi32(acc[t], _mm512_madd_epi16(p, s));
+              acc[t] = _mm512_dpwssd_epi32(acc[t], p, s);
             }
           }
         }
