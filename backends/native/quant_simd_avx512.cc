@@ -515,7 +515,7 @@ bool HasAvx512Vnni() {
 VecDotTileFn Avx512VecDotTile(GgmlType t) {
   if (!HasAvx512Vnni()) return nullptr;
   switch (t) {
-    case GgmlType::F16: return RunTilesOrRow<F16Tile, 4, 4, 4>;
+    case GgmlType::F16: return RunTilesOrRow<F16Tile, 6, 4, 4>;
     case GgmlType::Q8_0: return PreparedLegacyTiles<OffsetQ8_0, 4, 4>;
     case GgmlType::Q4_0: return LegacyTiles<OffsetQ4_0>;
     case GgmlType::Q5_0: return LegacyTiles<OffsetQ5_0>;
