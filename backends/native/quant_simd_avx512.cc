@@ -195,15 +195,19 @@ struct F16Tile {
 
 // ---- K-quants: R rows x T <= 8 activations ----
 
+// Lane t of the result = the sum of the 8 int32 lanes of h[t] (exact).
+inline __m256i HsumI32x8(const __m256i* h) {
+  const __m256i h01 = _mm256_hadd_epi32(h[0], h[1]), h23 = _mm256_hadd_epi32(h[2], h[3]);
+  const __m256i h45 = _mm256_hadd_epi32(h[4], h[5]), h67 = _mm256_hadd_epi32(h[6], h[7]);
+  const __m256i h03 = _mm256_hadd_epi32(h01, h23), h47 = _mm256_hadd_epi32(h45, h67);
+  return _mm256_add_epi32(_mm256_permute2x128_si256(h03, h47, 0x20), _mm256_permute2x128_si256(h03, h47, 0x31));
+}
 // Lane t of the result = the sum of the 16 int32 lanes of v[t] (exact).
 inline __m256i HsumI32x8(const __m512i* v) {
   __m256i h[8];
 #pragma GCC unroll 8
   for (int t = 0; t < 8; ++t) h[t] = _mm256_add_epi32(_mm512_castsi512_si256(v[t]), _mm512_extracti64x4_epi64(v[t], 1));
-  const __m256i h01 = _mm256_hadd_epi32(h[0], h[1]), h23 = _mm256_hadd_epi32(h[2], h[3]);
-  const __m256i h45 = _mm256_hadd_epi32(h[4], h[5]), h67 = _mm256_hadd_epi32(h[6], h[7]);
-  const __m256i h03 = _mm256_hadd_epi32(h01, h23), h47 = _mm256_hadd_epi32(h45, h67);
-  return _mm256_add_epi32(_mm256_permute2x128_si256(h03, h47, 0x20), _mm256_permute2x128_si256(h03, h47, 0x31));
+  return HsumI32x8(h);
 }
 
 template <int T>
@@ -264,10 +268,10 @@ struct Q4KTile {
           for (int t = 0; t < T; ++t)
             acc[t] = _mm512_dpwssd_epi32(acc[t], _mm512_maddubs_epi16(q, Load512(y[t][i].qs + 64 * j)), s);
         }
-        __m512i msum[8];
+        __m256i msum[8];
 #pragma GCC unroll 16
         for (int t = 0; t < 8; ++t)
-          msum[t] = t < T ? _mm512_zextsi256_si512(_mm256_madd_epi16(Load(y[t][i].bsums), mins16)) : _mm512_setzero_si512();
+          msum[t] = t < T ? _mm256_madd_epi16(Load(y[t][i].bsums), mins16) : _mm256_setzero_si256();
         const __m256 isum = _mm256_cvtepi32_ps(HsumI32x8(acc));
         const __m256 summs = _mm256_cvtepi32_ps(HsumI32x8(msum));
         // DotQ45_K: sum += Half(d) * y.d * isum - Half(dmin) * y.d * summs.
