@@ -152,46 +152,66 @@ inline __m256 LoadF16x8(const uint16_t* p) {
   return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
 }
 
-template <int R, int T>
-struct F16Tile {
-  static void Run(const void* const* rows, const void* const* acts, int64_t n, float* out, int64_t out_stride) {
-    const uint16_t* x[R];
-    const uint16_t* y[T];
-#pragma GCC unroll 16
-    for (int r = 0; r < R; ++r) x[r] = static_cast<const uint16_t*>(rows[r]);
-#pragma GCC unroll 16
-    for (int t = 0; t < T; ++t) y[t] = static_cast<const uint16_t*>(acts[t]);
-    __m512 s[R][T];  // low half: DotHalf's s0, high half: its s1
-#pragma GCC unroll 16
-    for (int r = 0; r < R; ++r)
-#pragma GCC unroll 16
-      for (int t = 0; t < T; ++t) s[r][t] = _mm512_setzero_ps();
-    int64_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-      __m512 w[R];
-#pragma GCC unroll 16
-      for (int r = 0; r < R; ++r) w[r] = LoadF16x16(x[r] + i);
-#pragma GCC unroll 16
-      for (int t = 0; t < T; ++t) {
-        const __m512 a = LoadF16x16(y[t] + i);
-#pragma GCC unroll 16
-        for (int r = 0; r < R; ++r) s[r][t] = _mm512_fmadd_ps(w[r], a, s[r][t]);
-      }
-    }
-    const bool chunk = i + 8 <= n;
-#pragma GCC unroll 16
-    for (int r = 0; r < R; ++r) {
-#pragma GCC unroll 16
-      for (int t = 0; t < T; ++t) {
-        __m256 s0 = LowHalf(s[r][t]);
-        if (chunk) s0 = _mm256_fmadd_ps(LoadF16x8(x[r] + i), LoadF16x8(y[t] + i), s0);
-        float sum = HsumF32(_mm256_add_ps(s0, HighHalf(s[r][t])));
-        for (int64_t k = chunk ? i + 8 : i; k < n; ++k) sum += Half(x[r][k]) * Half(y[t][k]);
-        out[t * out_stride + r] = sum;
-      }
-    }
-  }
+// Weight rows as stored (f16) or converted once to f32 (F16PreparedTiles);
+// both give the kernel the same float values.
+struct HalfRows {
+  using Elem = uint16_t;
+  static __m512 Load16(const uint16_t* p) { return LoadF16x16(p); }
+  static __m256 Load8(const uint16_t* p) { return LoadF16x8(p); }
+  static float At(const uint16_t* p, int64_t k) { return Half(p[k]); }
 };
+struct FloatRows {
+  using Elem = float;
+  static __m512 Load16(const float* p) { return _mm512_loadu_ps(p); }
+  static __m256 Load8(const float* p) { return _mm256_loadu_ps(p); }
+  static float At(const float* p, int64_t k) { return p[k]; }
+};
+
+template <class W>
+struct F16TileOf {
+  template <int R, int T>
+  struct Kernel {
+    static void Run(const void* const* rows, const void* const* acts, int64_t n, float* out, int64_t out_stride) {
+      const typename W::Elem* x[R];
+      const uint16_t* y[T];
+#pragma GCC unroll 16
+      for (int r = 0; r < R; ++r) x[r] = static_cast<const typename W::Elem*>(rows[r]);
+#pragma GCC unroll 16
+      for (int t = 0; t < T; ++t) y[t] = static_cast<const uint16_t*>(acts[t]);
+      __m512 s[R][T];  // low half: DotHalf's s0, high half: its s1
+#pragma GCC unroll 16
+      for (int r = 0; r < R; ++r)
+#pragma GCC unroll 16
+        for (int t = 0; t < T; ++t) s[r][t] = _mm512_setzero_ps();
+      int64_t i = 0;
+      for (; i + 16 <= n; i += 16) {
+        __m512 w[R];
+#pragma GCC unroll 16
+        for (int r = 0; r < R; ++r) w[r] = W::Load16(x[r] + i);
+#pragma GCC unroll 16
+        for (int t = 0; t < T; ++t) {
+          const __m512 a = LoadF16x16(y[t] + i);
+#pragma GCC unroll 16
+          for (int r = 0; r < R; ++r) s[r][t] = _mm512_fmadd_ps(w[r], a, s[r][t]);
+        }
+      }
+      const bool chunk = i + 8 <= n;
+#pragma GCC unroll 16
+      for (int r = 0; r < R; ++r) {
+#pragma GCC unroll 16
+        for (int t = 0; t < T; ++t) {
+          __m256 s0 = LowHalf(s[r][t]);
+          if (chunk) s0 = _mm256_fmadd_ps(W::Load8(x[r] + i), LoadF16x8(y[t] + i), s0);
+          float sum = HsumF32(_mm256_add_ps(s0, HighHalf(s[r][t])));
+          for (int64_t k = chunk ? i + 8 : i; k < n; ++k) sum += W::At(x[r], k) * Half(y[t][k]);
+          out[t * out_stride + r] = sum;
+        }
+      }
+    }
+  };
+};
+template <int R, int T>
+using F16Tile = F16TileOf<HalfRows>::Kernel<R, T>;
 
 // ---- K-quants: R rows x T <= 8 activations ----
 
@@ -505,6 +525,32 @@ void PreparedLegacyTiles(const void* const* rows, int n_rows, const void* const*
   }
 }
 
+// F16 with two or more activations: each group of kF16Rows weight rows is
+// converted once to f32 (kF16Rows x n floats per thread, in L1 or L2) and
+// every activation then goes past it, so a pass converts only its
+// activations.
+constexpr int kF16Rows = 6, kF16Acts = 4;
+
+void F16PreparedTiles(const void* const* rows, int n_rows, const void* const* acts, int n_acts, int64_t n,
+                      float* out, int64_t out_stride) {
+  if (n_acts == 1) return RunTiles<F16Tile, 4, 1>(rows, n_rows, acts, 1, n, out, out_stride);
+  thread_local std::vector<float> buf;
+  buf.resize(static_cast<size_t>(kF16Rows * n));
+  const void* wf[kF16Rows];
+  for (int r0 = 0; r0 < n_rows; r0 += kF16Rows) {
+    const int nr = std::min(kF16Rows, n_rows - r0);
+    for (int r = 0; r < nr; ++r) {
+      const auto* x = static_cast<const uint16_t*>(rows[r0 + r]);
+      float* f = buf.data() + r * n;
+      int64_t i = 0;
+      for (; i + 16 <= n; i += 16) _mm512_storeu_ps(f + i, LoadF16x16(x + i));
+      for (; i < n; ++i) f[i] = Half(x[i]);
+      wf[r] = f;
+    }
+    RunTiles<F16TileOf<FloatRows>::Kernel, kF16Rows, kF16Acts>(wf, nr, acts, n_acts, n, out + r0, out_stride);
+  }
+}
+
 }  // namespace
 #pragma GCC pop_options
 
@@ -519,7 +565,7 @@ bool HasAvx512Vnni() {
 VecDotTileFn Avx512VecDotTile(GgmlType t) {
   if (!HasAvx512Vnni()) return nullptr;
   switch (t) {
-    case GgmlType::F16: return RunTilesOrRow<F16Tile, 6, 4, 4>;
+    case GgmlType::F16: return F16PreparedTiles;
     case GgmlType::Q8_0: return PreparedLegacyTiles<OffsetQ8_0, 4, 4>;
     case GgmlType::Q4_0: return LegacyTiles<OffsetQ4_0>;
     case GgmlType::Q5_0: return LegacyTiles<OffsetQ5_0>;
