@@ -82,6 +82,33 @@ TEST(CpuMatmul, BitExactWithDotsOnEveryTarget) {
   });
 }
 
+// Long rows take other paths: F16 past 2048 columns keeps its rows in f16
+// (shorter ones are converted to f32 first), and Q8_0's prepared blocks
+// span many blocks. Same sums either way.
+TEST(CpuMatmul, LongRowsBitExactWithDots) {
+  tbb::task_arena arena(2);
+  arena.execute([] {
+    ForEachVecDotTarget([] {
+      for (GgmlType type : {GgmlType::F16, GgmlType::Q8_0}) {
+        for (int64_t cols : {2048, 2048 + 32 + 9 * (type == GgmlType::F16)}) {
+          SCOPED_TRACE(std::string(TypeName(type)) + " cols " + std::to_string(cols));
+          const int64_t rows = 13, n_tok = 9;
+          Weight w(type, rows, cols, 7);
+          const auto x = Random(n_tok * cols, 11, 1.0f);
+          std::vector<float> got(rows * n_tok);
+          CpuKernels().matmul(w.info, x.data(), n_tok, got.data());
+          std::vector<uint8_t> act(RowBytes(VecDotType(type), cols));
+          for (int64_t t = 0; t < n_tok; ++t) {
+            QuantizeActivation(type, x.data() + t * cols, act.data(), cols);
+            for (int64_t r = 0; r < rows; ++r)
+              ASSERT_EQ(got[t * rows + r], VecDotBatched(type, w.info.Row(r), act.data(), cols)) << t << " " << r;
+          }
+        }
+      }
+    });
+  });
+}
+
 // The scalar target is the reference table itself.
 TEST(CpuMatmul, ScalarTargetEqualsReferenceTable) {
   ForceVecDotTarget("scalar");
