@@ -9,7 +9,8 @@
 //   bytes (x + offset) starting from -offset * (the activation's 4-byte
 //   sums), which gives the AVX2 code's int32 lane sums exactly;
 // - K-quants: the halves are two sub-blocks of one super-block; their integer
-//   sums are exact, so only their total enters the float step;
+//   sums are exact (VPDPWSSD adds the scaled 16-bit pair sums in any order),
+//   so only their total enters the float step;
 // - F16: the halves are the AVX2 code's two alternating accumulators.
 //
 // As in quant_simd_x86.cc, only functions with internal linkage are compiled
@@ -19,6 +20,7 @@
 #include <cstdint>
 #include <cstring>
 #include <utility>
+#include <vector>
 
 #include "backends/native/quant_blocks.h"
 #include "backends/native/quant_impl.h"
@@ -150,58 +152,82 @@ inline __m256 LoadF16x8(const uint16_t* p) {
   return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
 }
 
-template <int R, int T>
-struct F16Tile {
-  static void Run(const void* const* rows, const void* const* acts, int64_t n, float* out, int64_t out_stride) {
-    const uint16_t* x[R];
-    const uint16_t* y[T];
-#pragma GCC unroll 16
-    for (int r = 0; r < R; ++r) x[r] = static_cast<const uint16_t*>(rows[r]);
-#pragma GCC unroll 16
-    for (int t = 0; t < T; ++t) y[t] = static_cast<const uint16_t*>(acts[t]);
-    __m512 s[R][T];  // low half: DotHalf's s0, high half: its s1
-#pragma GCC unroll 16
-    for (int r = 0; r < R; ++r)
-#pragma GCC unroll 16
-      for (int t = 0; t < T; ++t) s[r][t] = _mm512_setzero_ps();
-    int64_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-      __m512 w[R];
-#pragma GCC unroll 16
-      for (int r = 0; r < R; ++r) w[r] = LoadF16x16(x[r] + i);
-#pragma GCC unroll 16
-      for (int t = 0; t < T; ++t) {
-        const __m512 a = LoadF16x16(y[t] + i);
-#pragma GCC unroll 16
-        for (int r = 0; r < R; ++r) s[r][t] = _mm512_fmadd_ps(w[r], a, s[r][t]);
-      }
-    }
-    const bool chunk = i + 8 <= n;
-#pragma GCC unroll 16
-    for (int r = 0; r < R; ++r) {
-#pragma GCC unroll 16
-      for (int t = 0; t < T; ++t) {
-        __m256 s0 = LowHalf(s[r][t]);
-        if (chunk) s0 = _mm256_fmadd_ps(LoadF16x8(x[r] + i), LoadF16x8(y[t] + i), s0);
-        float sum = HsumF32(_mm256_add_ps(s0, HighHalf(s[r][t])));
-        for (int64_t k = chunk ? i + 8 : i; k < n; ++k) sum += Half(x[r][k]) * Half(y[t][k]);
-        out[t * out_stride + r] = sum;
-      }
-    }
-  }
+// Weight rows as stored (f16) or converted once to f32 (F16PreparedTiles);
+// both give the kernel the same float values.
+struct HalfRows {
+  using Elem = uint16_t;
+  static __m512 Load16(const uint16_t* p) { return LoadF16x16(p); }
+  static __m256 Load8(const uint16_t* p) { return LoadF16x8(p); }
+  static float At(const uint16_t* p, int64_t k) { return Half(p[k]); }
 };
+struct FloatRows {
+  using Elem = float;
+  static __m512 Load16(const float* p) { return _mm512_loadu_ps(p); }
+  static __m256 Load8(const float* p) { return _mm256_loadu_ps(p); }
+  static float At(const float* p, int64_t k) { return p[k]; }
+};
+
+template <class W>
+struct F16TileOf {
+  template <int R, int T>
+  struct Kernel {
+    static void Run(const void* const* rows, const void* const* acts, int64_t n, float* out, int64_t out_stride) {
+      const typename W::Elem* x[R];
+      const uint16_t* y[T];
+#pragma GCC unroll 16
+      for (int r = 0; r < R; ++r) x[r] = static_cast<const typename W::Elem*>(rows[r]);
+#pragma GCC unroll 16
+      for (int t = 0; t < T; ++t) y[t] = static_cast<const uint16_t*>(acts[t]);
+      __m512 s[R][T];  // low half: DotHalf's s0, high half: its s1
+#pragma GCC unroll 16
+      for (int r = 0; r < R; ++r)
+#pragma GCC unroll 16
+        for (int t = 0; t < T; ++t) s[r][t] = _mm512_setzero_ps();
+      int64_t i = 0;
+      for (; i + 16 <= n; i += 16) {
+        __m512 w[R];
+#pragma GCC unroll 16
+        for (int r = 0; r < R; ++r) w[r] = W::Load16(x[r] + i);
+#pragma GCC unroll 16
+        for (int t = 0; t < T; ++t) {
+          const __m512 a = LoadF16x16(y[t] + i);
+#pragma GCC unroll 16
+          for (int r = 0; r < R; ++r) s[r][t] = _mm512_fmadd_ps(w[r], a, s[r][t]);
+        }
+      }
+      const bool chunk = i + 8 <= n;
+#pragma GCC unroll 16
+      for (int r = 0; r < R; ++r) {
+#pragma GCC unroll 16
+        for (int t = 0; t < T; ++t) {
+          __m256 s0 = LowHalf(s[r][t]);
+          if (chunk) s0 = _mm256_fmadd_ps(W::Load8(x[r] + i), LoadF16x8(y[t] + i), s0);
+          float sum = HsumF32(_mm256_add_ps(s0, HighHalf(s[r][t])));
+          for (int64_t k = chunk ? i + 8 : i; k < n; ++k) sum += W::At(x[r], k) * Half(y[t][k]);
+          out[t * out_stride + r] = sum;
+        }
+      }
+    }
+  };
+};
+template <int R, int T>
+using F16Tile = F16TileOf<HalfRows>::Kernel<R, T>;
 
 // ---- K-quants: R rows x T <= 8 activations ----
 
+// Lane t of the result = the sum of the 8 int32 lanes of h[t] (exact).
+inline __m256i HsumI32x8(const __m256i* h) {
+  const __m256i h01 = _mm256_hadd_epi32(h[0], h[1]), h23 = _mm256_hadd_epi32(h[2], h[3]);
+  const __m256i h45 = _mm256_hadd_epi32(h[4], h[5]), h67 = _mm256_hadd_epi32(h[6], h[7]);
+  const __m256i h03 = _mm256_hadd_epi32(h01, h23), h47 = _mm256_hadd_epi32(h45, h67);
+  return _mm256_add_epi32(_mm256_permute2x128_si256(h03, h47, 0x20), _mm256_permute2x128_si256(h03, h47, 0x31));
+}
 // Lane t of the result = the sum of the 16 int32 lanes of v[t] (exact).
 inline __m256i HsumI32x8(const __m512i* v) {
   __m256i h[8];
 #pragma GCC unroll 8
   for (int t = 0; t < 8; ++t) h[t] = _mm256_add_epi32(_mm512_castsi512_si256(v[t]), _mm512_extracti64x4_epi64(v[t], 1));
-  const __m256i h01 = _mm256_hadd_epi32(h[0], h[1]), h23 = _mm256_hadd_epi32(h[2], h[3]);
-  const __m256i h45 = _mm256_hadd_epi32(h[4], h[5]), h67 = _mm256_hadd_epi32(h[6], h[7]);
-  const __m256i h03 = _mm256_hadd_epi32(h01, h23), h47 = _mm256_hadd_epi32(h45, h67);
-  return _mm256_add_epi32(_mm256_permute2x128_si256(h03, h47, 0x20), _mm256_permute2x128_si256(h03, h47, 0x31));
+  return HsumI32x8(h);
 }
 
 template <int T>
@@ -260,12 +286,12 @@ struct Q4KTile {
           const __m512i s = SpreadWords(sc16, 2 * j, 4);
 #pragma GCC unroll 16
           for (int t = 0; t < T; ++t)
-            acc[t] = _mm512_add_epi32(acc[t], _mm512_madd_epi16(_mm512_maddubs_epi16(q, Load512(y[t][i].qs + 64 * j)), s));
+            acc[t] = _mm512_dpwssd_epi32(acc[t], _mm512_maddubs_epi16(q, Load512(y[t][i].qs + 64 * j)), s);
         }
-        __m512i msum[8];
+        __m256i msum[8];
 #pragma GCC unroll 16
         for (int t = 0; t < 8; ++t)
-          msum[t] = t < T ? _mm512_zextsi256_si512(_mm256_madd_epi16(Load(y[t][i].bsums), mins16)) : _mm512_setzero_si512();
+          msum[t] = t < T ? _mm256_madd_epi16(Load(y[t][i].bsums), mins16) : _mm256_setzero_si256();
         const __m256 isum = _mm256_cvtepi32_ps(HsumI32x8(acc));
         const __m256 summs = _mm256_cvtepi32_ps(HsumI32x8(msum));
         // DotQ45_K: sum += Half(d) * y.d * isum - Half(dmin) * y.d * summs.
@@ -328,7 +354,7 @@ struct Q6KTile {
 #pragma GCC unroll 16
             for (int t = 0; t < T; ++t) {
               const __m512i p = _mm512_maddubs_epi16(q[k], Load512(y[t][i].qs + 128 * half + 64 * k));
-              acc[t] = _mm512_add_epi32(acc[t], _mm512_madd_epi16(p, s));
+              acc[t] = _mm512_dpwssd_epi32(acc[t], p, s);
             }
           }
         }
@@ -387,6 +413,149 @@ void LegacyTiles(const void* const* rows, int n_rows, const void* const* acts, i
   RunTilesOrRow<LegacyTile<Off>::template Kernel, 4, 4, 8>(rows, n_rows, acts, n_acts, n, out, out_stride);
 }
 
+// ---- Legacy types from blocks prepared once per tile call ----
+//
+// The kernels above turn each weight block into unsigned bytes and a scale
+// vector, and each activation block into its offset sums and float scale,
+// once per pass of R rows x T activations. Over a whole tile call (many
+// passes) that work repeats; here it is done once per call into per-thread
+// buffers, so the inner loop is the single dot's own four operations
+// (VPDPBUSD, the scale product, the int-to-float conversion, the FMA), its
+// other operands plain loads. Same operations on the same values: the same
+// bits.
+
+struct alignas(64) PreparedPair {  // block i of two weight rows
+  uint8_t u[64];  // their bytes as unsigned (x + offset), row a first
+  float dx[16];   // their scales, 8 copies of row a's, then of row b's
+};
+struct alignas(32) PreparedAct {  // block i of one Q8_0 activation
+  int32_t neg[8];  // -offset * (the 4-byte sums of q)
+};
+
+// P pairs of rows (n_rows of them valid, 2P or 2P - 1) x T activations.
+template <int P, int T>
+void PreparedLegacyPass(const PreparedPair* w, const PreparedAct* a, const float* dy, const BlockQ8_0* const* y,
+                        int64_t nb, int n_rows, float* out, int64_t out_stride) {
+  __m512 acc[P][T];
+#pragma GCC unroll 16
+  for (int p = 0; p < P; ++p)
+#pragma GCC unroll 16
+    for (int t = 0; t < T; ++t) acc[p][t] = _mm512_setzero_ps();
+  for (int64_t i = 0; i < nb; ++i) {
+#pragma GCC unroll 16
+    for (int t = 0; t < T; ++t) {
+      const __m512i q = _mm512_broadcast_i64x4(Load(y[t][i].qs));
+      const __m512i neg = _mm512_broadcast_i64x4(Load(a[t * nb + i].neg));
+      const __m512 yd = _mm512_set1_ps(dy[t * nb + i]);
+#pragma GCC unroll 16
+      for (int p = 0; p < P; ++p) {
+        const PreparedPair& wp = w[p * nb + i];
+        const __m512i sums = _mm512_dpbusd_epi32(neg, Load512(wp.u), q);
+        acc[p][t] = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_loadu_ps(wp.dx), yd), _mm512_cvtepi32_ps(sums), acc[p][t]);
+      }
+    }
+  }
+#pragma GCC unroll 16
+  for (int p = 0; p < P; ++p)
+#pragma GCC unroll 16
+    for (int t = 0; t < T; ++t) {
+      out[t * out_stride + 2 * p] = HsumF32(LowHalf(acc[p][t]));
+      if (2 * p + 1 < n_rows) out[t * out_stride + 2 * p + 1] = HsumF32(HighHalf(acc[p][t]));
+    }
+}
+
+using PreparedPassFn = void (*)(const PreparedPair* w, const PreparedAct* a, const float* dy,
+                                const BlockQ8_0* const* y, int64_t nb, int n_rows, float* out, int64_t out_stride);
+
+template <int Pmax, int Tmax, int... I>
+constexpr std::array<PreparedPassFn, sizeof...(I)> PreparedPassTable(std::integer_sequence<int, I...>) {
+  return {&PreparedLegacyPass<I / Tmax + 1, I % Tmax + 1>...};
+}
+
+template <class Off>
+void PrepareRows(const void* const* rows, int n_rows, int64_t nb, PreparedPair* w) {
+  using Block = typename Off::Block;
+  for (int p = 0; 2 * p < n_rows; ++p) {
+    const Block* a = static_cast<const Block*>(rows[2 * p]);
+    const Block* b = static_cast<const Block*>(rows[std::min(2 * p + 1, n_rows - 1)]);
+    for (int64_t i = 0; i < nb; ++i) {
+      _mm512_storeu_si512(w[p * nb + i].u, Join(Off::Unsigned(a[i]), Off::Unsigned(b[i])));
+      _mm512_storeu_ps(w[p * nb + i].dx, Join(_mm256_set1_ps(Half(a[i].d)), _mm256_set1_ps(Half(b[i].d))));
+    }
+  }
+}
+
+template <class Off>
+void PrepareActs(const BlockQ8_0* const* y, int n_acts, int64_t nb, PreparedAct* a, float* dy) {
+  const __m256i offset = _mm256_set1_epi8(static_cast<char>(Off::kOffset));
+  for (int t = 0; t < n_acts; ++t)
+    for (int64_t i = 0; i < nb; ++i) {
+      const __m256i sums = _mm256_dpbusd_epi32(_mm256_setzero_si256(), offset, Load(y[t][i].qs));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(a[t * nb + i].neg), _mm256_sub_epi32(_mm256_setzero_si256(), sums));
+      dy[t * nb + i] = Half(y[t][i].d);
+    }
+}
+
+// Passes of up to 2 * Pmax rows x Tmax activations over the prepared blocks.
+// Below kMinActs activations the preparation would not pay for itself.
+template <class Off, int Pmax, int Tmax>
+void PreparedLegacyTiles(const void* const* rows, int n_rows, const void* const* acts, int n_acts, int64_t n,
+                         float* out, int64_t out_stride) {
+  constexpr int kMinActs = 4;
+  if (n_acts < kMinActs) return LegacyTiles<Off>(rows, n_rows, acts, n_acts, n, out, out_stride);
+  static constexpr auto kTable = PreparedPassTable<Pmax, Tmax>(std::make_integer_sequence<int, Pmax * Tmax>{});
+  const int64_t nb = n / kQK8_0;
+  const int n_pairs = (n_rows + 1) / 2;
+  thread_local std::vector<PreparedPair> w;
+  thread_local std::vector<PreparedAct> a;
+  thread_local std::vector<float> dy;
+  w.resize(static_cast<size_t>(n_pairs * nb));
+  a.resize(static_cast<size_t>(n_acts * nb));
+  dy.resize(static_cast<size_t>(n_acts * nb));
+  const auto* y = reinterpret_cast<const BlockQ8_0* const*>(acts);
+  PrepareRows<Off>(rows, n_rows, nb, w.data());
+  PrepareActs<Off>(y, n_acts, nb, a.data(), dy.data());
+  for (int t0 = 0; t0 < n_acts; t0 += Tmax) {
+    const int nt = std::min(Tmax, n_acts - t0);
+    for (int p0 = 0; p0 < n_pairs; p0 += Pmax) {
+      const int np = std::min(Pmax, n_pairs - p0);
+      kTable[(np - 1) * Tmax + nt - 1](w.data() + p0 * nb, a.data() + t0 * nb, dy.data() + t0 * nb, y + t0, nb,
+                                       std::min(2 * np, n_rows - 2 * p0), out + t0 * out_stride + 2 * p0, out_stride);
+    }
+  }
+}
+
+// F16 with two or more activations: each group of kF16Rows weight rows is
+// converted once to f32 (kF16Rows x n floats per thread, in L1) and
+// every activation then goes past it, so a pass converts only its
+// activations.
+constexpr int kF16Rows = 6, kF16Acts = 4;
+constexpr int64_t kF16MaxPreparedBytes = 48 << 10;
+
+void F16PreparedTiles(const void* const* rows, int n_rows, const void* const* acts, int n_acts, int64_t n,
+                      float* out, int64_t out_stride) {
+  if (n_acts == 1) return RunTiles<F16Tile, 4, 1>(rows, n_rows, acts, 1, n, out, out_stride);
+  // Past L1, re-reading f32 rows from L2 costs more than converting f16 ones
+  // (measured: 2048 columns gain, 8192 lose).
+  if (kF16Rows * n * static_cast<int64_t>(sizeof(float)) > kF16MaxPreparedBytes)
+    return RunTiles<F16Tile, kF16Rows, kF16Acts>(rows, n_rows, acts, n_acts, n, out, out_stride);
+  thread_local std::vector<float> buf;
+  buf.resize(static_cast<size_t>(kF16Rows * n));
+  const void* wf[kF16Rows];
+  for (int r0 = 0; r0 < n_rows; r0 += kF16Rows) {
+    const int nr = std::min(kF16Rows, n_rows - r0);
+    for (int r = 0; r < nr; ++r) {
+      const auto* x = static_cast<const uint16_t*>(rows[r0 + r]);
+      float* f = buf.data() + r * n;
+      int64_t i = 0;
+      for (; i + 16 <= n; i += 16) _mm512_storeu_ps(f + i, LoadF16x16(x + i));
+      for (; i < n; ++i) f[i] = Half(x[i]);
+      wf[r] = f;
+    }
+    RunTiles<F16TileOf<FloatRows>::Kernel, kF16Rows, kF16Acts>(wf, nr, acts, n_acts, n, out + r0, out_stride);
+  }
+}
+
 }  // namespace
 #pragma GCC pop_options
 
@@ -401,8 +570,8 @@ bool HasAvx512Vnni() {
 VecDotTileFn Avx512VecDotTile(GgmlType t) {
   if (!HasAvx512Vnni()) return nullptr;
   switch (t) {
-    case GgmlType::F16: return RunTilesOrRow<F16Tile, 4, 4, 4>;
-    case GgmlType::Q8_0: return LegacyTiles<OffsetQ8_0>;
+    case GgmlType::F16: return F16PreparedTiles;
+    case GgmlType::Q8_0: return PreparedLegacyTiles<OffsetQ8_0, 4, 4>;
     case GgmlType::Q4_0: return LegacyTiles<OffsetQ4_0>;
     case GgmlType::Q5_0: return LegacyTiles<OffsetQ5_0>;
     case GgmlType::Q4_K: return RunTilesOrRow<Q4KTile, 2, 8, 4>;

@@ -59,7 +59,7 @@ TEST(CpuMatmul, BitExactWithDotsOnEveryTarget) {
         const int64_t cols = Cols(type);
         for (int64_t rows : {1, 9, 67}) {
           Weight w(type, rows, cols, static_cast<uint32_t>(rows * 13 + cols));
-          for (int64_t n_tok : {1, 2, 3, 7, 64, 65}) {
+          for (int64_t n_tok : {1, 2, 3, 4, 5, 6, 7, 64, 65}) {
             SCOPED_TRACE(std::string(TypeName(type)) + " rows " + std::to_string(rows) + " tokens " +
                          std::to_string(n_tok));
             const auto x = Random(n_tok * cols, 5 + static_cast<uint32_t>(n_tok), 1.0f);
@@ -75,6 +75,33 @@ TEST(CpuMatmul, BitExactWithDotsOnEveryTarget) {
                 ASSERT_EQ(got[t * rows + r], want) << "token " << t << " row " << r;
               }
             }
+          }
+        }
+      }
+    });
+  });
+}
+
+// Long rows take other paths: F16 past 2048 columns keeps its rows in f16
+// (shorter ones are converted to f32 first), and Q8_0's prepared blocks
+// span many blocks. Same sums either way.
+TEST(CpuMatmul, LongRowsBitExactWithDots) {
+  tbb::task_arena arena(2);
+  arena.execute([] {
+    ForEachVecDotTarget([] {
+      for (GgmlType type : {GgmlType::F16, GgmlType::Q8_0}) {
+        for (int64_t cols : {2048, 2048 + 32 + 9 * (type == GgmlType::F16)}) {
+          SCOPED_TRACE(std::string(TypeName(type)) + " cols " + std::to_string(cols));
+          const int64_t rows = 13, n_tok = 9;
+          Weight w(type, rows, cols, 7);
+          const auto x = Random(n_tok * cols, 11, 1.0f);
+          std::vector<float> got(rows * n_tok);
+          CpuKernels().matmul(w.info, x.data(), n_tok, got.data());
+          std::vector<uint8_t> act(RowBytes(VecDotType(type), cols));
+          for (int64_t t = 0; t < n_tok; ++t) {
+            QuantizeActivation(type, x.data() + t * cols, act.data(), cols);
+            for (int64_t r = 0; r < rows; ++r)
+              ASSERT_EQ(got[t * rows + r], VecDotBatched(type, w.info.Row(r), act.data(), cols)) << t << " " << r;
           }
         }
       }

@@ -13,8 +13,10 @@ namespace {
 // so tasks only need to be long enough to amortize scheduling.
 constexpr int64_t kRowsPerTaskOne = 64;
 // Rows per task for a prompt: the block's weight rows stay in L1 while every
-// token's converted activation (in L2) goes past them in tiles.
-constexpr int64_t kRowsPerTask = 16;
+// token's converted activation (in L2) goes past them in tiles. A multiple of
+// every tile kernel's row count (2, 4, 6, 8), so no block ends in a narrower
+// kernel.
+constexpr int64_t kRowsPerTask = 24;
 constexpr int64_t kTokenTile = 64;
 
 // One block of rows [r0, r1) against every token.
