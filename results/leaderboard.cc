@@ -95,7 +95,10 @@ std::string CsvNumber(const OJson& v) { return v.is_number() ? v.dump() : ""; }
 std::string LeaderboardCsv(const OJson& leaderboard) {
   std::string out = "model,level,lang,competency,name,mean,stderr,n_runs,incomplete,estimator\n";
   const std::string estimator = CsvField(leaderboard.value("estimator", std::string(kLeaderboardEstimator)));
-  for (const auto& [model, m] : leaderboard.at("models").items()) {
+  for (const auto& item : leaderboard.at("models").items()) {
+    // Named, not a structured binding: the lambda below captures it (clang < 16 cannot).
+    const std::string& model = item.key();
+    const OJson& m = item.value();
     auto row = [&](const std::string& level, const std::string& lang, const std::string& comp, const std::string& name,
                    const OJson& node, const std::string& n_runs) {
       if (!node.is_object()) return;

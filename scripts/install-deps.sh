@@ -15,9 +15,10 @@ packages=(
 # (nodesource, nvm) with its own npm is as good.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then packages+=(nodejs npm); fi
 if [[ "${BHASA_WITH_BROWSER:-0}" == 1 ]]; then packages+=(chromium); fi
-# scripts/fuzz.sh: clang with libFuzzer and the sanitizer runtimes;
-# scripts/soak-kill.sh: jq.
-if [[ "${BHASA_WITH_FUZZ:-0}" == 1 ]]; then packages+=(clang libclang-rt-dev jq); fi
+# scripts/fuzz.sh: clang, libFuzzer and the sanitizer runtimes (libclang-rt-dev,
+# which clang only recommends), llvm-symbolizer (llvm) so that reports name
+# file and line; scripts/soak-kill.sh: jq.
+if [[ "${BHASA_WITH_FUZZ:-0}" == 1 ]]; then packages+=(clang libclang-rt-dev llvm jq); fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds bhasa in ./build (Release) and runs the whole test suite with ctest;
 # with BHASA_SANITIZE_SUITE=1, builds it again in ./build-asan under ASan+UBSan
-# and runs the suite there too.
+# and runs the suite there too; then runs every fuzz target for
+# BHASA_FUZZ_SECONDS (default 15; 0 skips) with scripts/fuzz.sh.
 # Tests that need ../shared (llama.cpp fixtures, SEA-HELM configs) skip with a
 # message when it is absent.
 set -euo pipefail
@@ -22,4 +23,12 @@ if [[ ${BHASA_SANITIZE_SUITE:-0} == 1 ]]; then
   cmake --build build-asan -j"$jobs"
   ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1 UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --test-dir build-asan --output-on-failure -j"$jobs" --timeout 1800 "$@"
+fi
+
+# A short bounded run of every libFuzzer target (clang, ASan+UBSan, in
+# ./build-fuzz; no CUDA, no benchmarks) from the committed seeds: a crash,
+# leak, hang or sanitizer report fails here and names its reproducer file.
+fuzz_seconds=${BHASA_FUZZ_SECONDS:-15}
+if ((fuzz_seconds > 0)); then
+  BHASA_FUZZ_JOBS=$jobs bash scripts/fuzz.sh "$fuzz_seconds"
 fi

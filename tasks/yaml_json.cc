@@ -52,32 +52,55 @@ const std::string& CheckedText(const YAML::Node& n, const std::string& source) {
   return s;
 }
 
-nlohmann::json Convert(const YAML::Node& n, const std::string& source) {
-  switch (n.Type()) {
-    case YAML::NodeType::Null: return nullptr;
-    case YAML::NodeType::Scalar: CheckedText(n, source); return Scalar(n, source);
-    case YAML::NodeType::Sequence: {
-      nlohmann::json a = nlohmann::json::array();
-      for (const auto& c : n) a.push_back(Convert(c, source));
-      return a;
-    }
-    case YAML::NodeType::Map: {
-      nlohmann::json o = nlohmann::json::object();
-      for (const auto& kv : n) {
-        if (!kv.first.IsScalar()) throw FileError(source, kv.first.Mark().line + 1, "a mapping key must be a plain value");
-        o[CheckedText(kv.first, source)] = Convert(kv.second, source);
+// Bounds on the JSON a YAML text may expand to. An alias inside its own
+// anchor makes a cycle (yaml-cpp follows it for ever), and aliases of aliases
+// grow exponentially; task files are a few levels deep and a few thousand
+// values large.
+constexpr int kMaxDepth = 64;
+constexpr size_t kMaxValues = 1'000'000;
+
+class Converter {
+ public:
+  explicit Converter(const std::string& source) : source_(source) {}
+
+  nlohmann::json Convert(const YAML::Node& n, int depth = 0) {
+    int line = n.Mark().line >= 0 ? n.Mark().line + 1 : 0;
+    if (depth > kMaxDepth)
+      throw FileError(source_, line, "nested more than " + std::to_string(kMaxDepth) +
+                                         " levels deep (an alias inside its own anchor?)");
+    if (++values_ > kMaxValues)
+      throw FileError(source_, line, "more than " + std::to_string(kMaxValues) + " values once aliases are expanded");
+    switch (n.Type()) {
+      case YAML::NodeType::Null: return nullptr;
+      case YAML::NodeType::Scalar: CheckedText(n, source_); return Scalar(n, source_);
+      case YAML::NodeType::Sequence: {
+        nlohmann::json a = nlohmann::json::array();
+        for (const auto& c : n) a.push_back(Convert(c, depth + 1));
+        return a;
       }
-      return o;
+      case YAML::NodeType::Map: {
+        nlohmann::json o = nlohmann::json::object();
+        for (const auto& kv : n) {
+          if (!kv.first.IsScalar())
+            throw FileError(source_, kv.first.Mark().line + 1, "a mapping key must be a plain value");
+          o[CheckedText(kv.first, source_)] = Convert(kv.second, depth + 1);
+        }
+        return o;
+      }
+      default: return nullptr;
     }
-    default: return nullptr;
   }
-}
+
+ private:
+  const std::string& source_;
+  size_t values_ = 0;
+};
 
 }  // namespace
 
 nlohmann::json ParseYaml(const std::string& text, const std::string& source_name) {
   try {
-    return Convert(YAML::Load(text), source_name);
+    return Converter(source_name).Convert(YAML::Load(text));
   } catch (const YAML::Exception& e) {
     throw FileError(source_name, e.mark.line >= 0 ? e.mark.line + 1 : 0, "invalid YAML: " + e.msg);
   }

@@ -485,6 +485,11 @@ bool Truthy(const json& v) {
 
 std::string PyDump(const json& v);
 
+// JSON text of a scalar. A string may hold bytes that are not UTF-8 (the
+// template source is raw bytes from a model file): they become U+FFFD, as
+// Python's bytes.decode(errors="replace") would have made them.
+std::string JsonText(const json& v) { return v.dump(-1, ' ', false, json::error_handler_t::replace); }
+
 std::string ToStr(const json& v) {
   if (IsUndef(v)) return "";
   if (v.is_string()) return v.get<std::string>();
@@ -498,7 +503,7 @@ std::string ToStr(const json& v) {
     if (std::isfinite(d) && s.find_first_of(".e") == std::string::npos) s += ".0";
     return s;
   }
-  if (v.is_number()) return v.dump();
+  if (v.is_number()) return JsonText(v);
   return PyDump(v);
 }
 
@@ -512,10 +517,10 @@ std::string PyDump(const json& v) {
   if (v.is_object()) {
     std::string s = "{";
     bool first = true;
-    for (auto it = v.begin(); it != v.end(); ++it, first = false) s += (first ? "" : ", ") + json(it.key()).dump() + ": " + PyDump(*it);
+    for (auto it = v.begin(); it != v.end(); ++it, first = false) s += (first ? "" : ", ") + JsonText(it.key()) + ": " + PyDump(*it);
     return s + "}";
   }
-  return IsUndef(v) ? "null" : v.dump();
+  return IsUndef(v) ? "null" : JsonText(v);
 }
 
 class Renderer {
@@ -611,7 +616,7 @@ json Renderer::Eval(const Expr& e, int line) {
         std::u32string cps = obj.is_string() ? py::Decode(obj.get<std::string>()) : U"";
         int64_t size = obj.is_array() ? static_cast<int64_t>(obj.size()) : static_cast<int64_t>(cps.size());
         int64_t i = Index(key, size, line);
-        if (i < 0 || i >= size) Fail(line, "index " + key.dump() + " out of range");
+        if (i < 0 || i >= size) Fail(line, "index " + JsonText(key) + " out of range");
         return obj.is_array() ? obj[i] : json(py::Encode(cps.substr(i, 1)));
       }
       return Undefined();

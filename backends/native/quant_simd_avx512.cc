@@ -25,7 +25,9 @@
 #include "backends/native/quant_blocks.h"
 #include "backends/native/quant_impl.h"
 
-#if defined(__x86_64__) && defined(__GNUC__)
+// GCC only, as in quant_simd_x86.cc: clang ignores `#pragma GCC target`, so a
+// clang build (e.g. the fuzz targets) has no AVX-512 tiles.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 // GCC 12 warns inside its own AVX-512 intrinsics (their deliberately
 // undefined vectors) once they are inlined here.
 #pragma GCC diagnostic ignored "-Wuninitialized"

@@ -83,6 +83,15 @@ TEST(Jinja, ErrorsNameTheLine) {
   }
 }
 
+// A template is raw bytes from a model file: a string literal that is not
+// UTF-8 renders as itself, and with U+FFFD where it is written as JSON (a
+// printed list, tojson), never as a JSON exception.
+TEST(Jinja, StringsThatAreNotUtf8) {
+  EXPECT_EQ(R("{{ 'a\x8b" "b' }}"), "a\x8b" "b");
+  EXPECT_EQ(R("{{ ['a\x8b" "b'] }}"), "[\"a\uFFFDb\"]");
+  EXPECT_EQ(R("{{ {'k\xff': 1} | tojson }}"), "{\"k\uFFFD\": 1}");
+}
+
 json Context(const std::vector<Message>& msgs, bool gen, const std::string& bos) {
   json m = json::array();
   for (const Message& x : msgs) m.push_back({{"role", x.role}, {"content", x.content}});
