@@ -102,6 +102,23 @@ namespace {
 
 template <typename Pred>
 std::string StripIf(std::string_view s, bool left, bool right, Pred pred) {
+  // Valid UTF-8 (nearly always): the result is a byte range of the input, found
+  // without decoding the middle. Invalid bytes must come back as U+FFFD.
+  if (IsValidUtf8(s)) {
+    size_t b = 0, e = s.size();
+    char32_t cp;
+    if (left)
+      for (size_t n; b < e && (n = SeqLen(s, b, &cp)) && pred(cp);) b += n;
+    if (right)
+      while (e > b) {
+        size_t start = e - 1;
+        while (start > b && (static_cast<unsigned char>(s[start]) & 0xC0) == 0x80) --start;
+        SeqLen(s, start, &cp);
+        if (!pred(cp)) break;
+        e = start;
+      }
+    return std::string(s.substr(b, e - b));
+  }
   std::u32string u = Decode(s);
   size_t b = 0, e = u.size();
   if (left) while (b < e && pred(u[b])) ++b;
@@ -110,6 +127,13 @@ std::string StripIf(std::string_view s, bool left, bool right, Pred pred) {
 }
 
 }  // namespace
+
+bool IsBlank(std::string_view s) {
+  char32_t cp;
+  for (size_t i = 0, n; i < s.size(); i += n)
+    if (!(n = SeqLen(s, i, &cp)) || !IsSpace(cp)) return false;  // a bad byte reads as U+FFFD
+  return true;
+}
 
 std::string Strip(std::string_view s) { return StripIf(s, true, true, IsSpace); }
 std::string LStrip(std::string_view s) { return StripIf(s, true, false, IsSpace); }
