@@ -87,7 +87,12 @@ RowCounts ScoreRow(const ScoreItem& item, const LanguageDetector& detector, Item
     const bool strict = follows(response);
     bool loose = strict;
     if (!loose && variants.empty()) variants = LooseVariants(response);
-    for (size_t v = 1; !loose && v < variants.size(); ++v) loose = follows(variants[v]);
+    // A variant equal to an earlier one (no '*' to remove, one line) has
+    // already failed: checks are pure functions of the text.
+    for (size_t v = 1; !loose && v < variants.size(); ++v)
+      if (std::find(variants.begin(), variants.begin() + static_cast<std::ptrdiff_t>(v), variants[v]) ==
+          variants.begin() + static_cast<std::ptrdiff_t>(v))
+        loose = follows(variants[v]);
     strict_list.push_back(strict);
     loose_list.push_back(loose);
     n_strict += strict;
