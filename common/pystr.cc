@@ -1,5 +1,8 @@
 #include "common/pystr.h"
 
+#include <cstdint>
+#include <cstring>
+
 #include <unicode/unistr.h>
 #include <unicode/locid.h>
 #include <unicode/locid.h>
@@ -74,6 +77,12 @@ std::string Encode(std::u32string_view s) {
 
 size_t FindInvalidUtf8(std::string_view s) {
   for (size_t i = 0; i < s.size();) {
+    // ASCII runs, eight bytes at a time.
+    uint64_t word;
+    if (i + 8 <= s.size() && (std::memcpy(&word, s.data() + i, 8), (word & 0x8080808080808080ull) == 0)) {
+      i += 8;
+      continue;
+    }
     char32_t cp;
     size_t n = SeqLen(s, i, &cp);
     if (n == 0) return i;
