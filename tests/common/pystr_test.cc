@@ -24,6 +24,14 @@ TEST(PyStr, StripOfInvalidUtf8ReplacesBadBytesAsPythonDecodeDoes) {
   EXPECT_EQ(StripChars("\u00ab\u00aba\u00bb", U"\u00ab\u00bb"), "a");
 }
 
+TEST(PyStr, Utf8ValidationPastLongAsciiRuns) {
+  const std::string ascii(21, 'a');
+  EXPECT_EQ(FindInvalidUtf8(ascii + "\xff"), 21u);
+  EXPECT_EQ(FindInvalidUtf8(ascii + "\xc3\xa9" + ascii + "\xe0\xb8" + ascii), 44u);
+  EXPECT_TRUE(IsValidUtf8(ascii + "\u0e01" + ascii));
+  EXPECT_EQ(Strip(ascii + "\xff "), ascii + "\uFFFD");
+}
+
 TEST(PyStr, IsBlankEqualsStripIsEmpty) {
   for (std::string_view s : {"", " ", "\t\n\u3000\u2003", " a ", "\u200b", "\xff", " \xc3", "\u00a0x"})
     EXPECT_EQ(IsBlank(s), Strip(s).empty()) << s;

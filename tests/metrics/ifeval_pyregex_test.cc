@@ -99,6 +99,10 @@ TEST(IfevalPyRegex, ReusedMatchersAndConversionsGiveFreshResults) {
   for (int& w : wrong) threads.emplace_back([&w, &check_all] { w = check_all(); });
   for (auto& t : threads) t.join();
   for (int w : wrong) EXPECT_EQ(w, 0);
+  // ASCII and non-ASCII texts convert alike (offsets in Split, \b next to a mark).
+  EXPECT_EQ(PyRegex(R"(\s?\*\*\*\s?)").Split("one long ascii paragraph\n***\ntwo"),
+            (std::vector<std::string>{"one long ascii paragraph", "two"}));
+  EXPECT_EQ(PyRegex(R"(\s?\*\*\*\s?)").Split("ย่อหน้าแรก\n***\nสอง"), (std::vector<std::string>{"ย่อหน้าแรก", "สอง"}));
   // A text equal in content but at another address, and an edited buffer.
   std::string buf = "kata";
   EXPECT_TRUE(word.Search(buf));
