@@ -1,5 +1,8 @@
 #include "common/pystr.h"
 
+#include <cstdint>
+#include <cstring>
+
 #include <unicode/unistr.h>
 #include <unicode/locid.h>
 #include <unicode/locid.h>
@@ -74,6 +77,12 @@ std::string Encode(std::u32string_view s) {
 
 size_t FindInvalidUtf8(std::string_view s) {
   for (size_t i = 0; i < s.size();) {
+    // ASCII runs, eight bytes at a time.
+    uint64_t word;
+    if (i + 8 <= s.size() && (std::memcpy(&word, s.data() + i, 8), (word & 0x8080808080808080ull) == 0)) {
+      i += 8;
+      continue;
+    }
     char32_t cp;
     size_t n = SeqLen(s, i, &cp);
     if (n == 0) return i;
@@ -102,6 +111,23 @@ namespace {
 
 template <typename Pred>
 std::string StripIf(std::string_view s, bool left, bool right, Pred pred) {
+  // Valid UTF-8 (nearly always): the result is a byte range of the input, found
+  // without decoding the middle. Invalid bytes must come back as U+FFFD.
+  if (IsValidUtf8(s)) {
+    size_t b = 0, e = s.size();
+    char32_t cp;
+    if (left)
+      for (size_t n; b < e && (n = SeqLen(s, b, &cp)) && pred(cp);) b += n;
+    if (right)
+      while (e > b) {
+        size_t start = e - 1;
+        while (start > b && (static_cast<unsigned char>(s[start]) & 0xC0) == 0x80) --start;
+        SeqLen(s, start, &cp);
+        if (!pred(cp)) break;
+        e = start;
+      }
+    return std::string(s.substr(b, e - b));
+  }
   std::u32string u = Decode(s);
   size_t b = 0, e = u.size();
   if (left) while (b < e && pred(u[b])) ++b;
@@ -110,6 +136,13 @@ std::string StripIf(std::string_view s, bool left, bool right, Pred pred) {
 }
 
 }  // namespace
+
+bool IsBlank(std::string_view s) {
+  char32_t cp;
+  for (size_t i = 0, n; i < s.size(); i += n)
+    if (!(n = SeqLen(s, i, &cp)) || !IsSpace(cp)) return false;  // a bad byte reads as U+FFFD
+  return true;
+}
 
 std::string Strip(std::string_view s) { return StripIf(s, true, true, IsSpace); }
 std::string LStrip(std::string_view s) { return StripIf(s, true, false, IsSpace); }

@@ -19,6 +19,8 @@ size_t FindInvalidUtf8(std::string_view s);
 // Python's str.isspace() for one code point (Unicode White_Space plus the
 // bidi B/S/WS separators U+001C..U+001F; not U+200B).
 bool IsSpace(char32_t c);
+// s.strip() == "" (empty or all whitespace), without building the stripped copy.
+bool IsBlank(std::string_view s);
 // str.strip() / lstrip() / rstrip() with no argument.
 std::string Strip(std::string_view s);
 std::string LStrip(std::string_view s);

@@ -28,7 +28,7 @@ bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.s
 bool EndsWith(std::string_view s, std::string_view p) {
   return s.size() >= p.size() && s.substr(s.size() - p.size()) == p;
 }
-bool Blank(std::string_view s) { return py::Strip(s).empty(); }
+bool Blank(std::string_view s) { return py::IsBlank(s); }
 
 std::vector<std::string> SplitLiteral(std::string_view s, std::string_view sep) {
   std::vector<std::string> out;

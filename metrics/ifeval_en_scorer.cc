@@ -33,24 +33,22 @@ bool Truthy(const nlohmann::json& v) {
   return !v.empty();
 }
 
-// The 8 loose-mode variants, in upstream order.
-std::vector<std::string> LooseVariants(const std::string& r) {
-  std::vector<std::string> lines;
-  size_t pos = 0;
-  for (size_t k; (k = r.find('\n', pos)) != std::string::npos; pos = k + 1) lines.push_back(r.substr(pos, k - pos));
-  lines.push_back(r.substr(pos));
-  auto join = [&](size_t b, size_t e) {
-    std::string out;
-    for (size_t i = b; i < e; ++i) out += (i > b ? "\n" : "") + lines[i];
-    return py::Strip(out);
-  };
-  const size_t n = lines.size();
-  const std::string first = join(1, n), last = join(0, n - 1), both = n >= 2 ? join(1, n - 1) : std::string();
+// The 8 loose-mode variants, in upstream order. Upstream splits on "\n" and
+// rejoins all lines but the first and/or the last: byte ranges of `r`.
+std::vector<std::string> LooseVariants(std::string_view r) {
+  const size_t first_nl = r.find('\n'), last_nl = r.rfind('\n');
+  std::string_view first, last, both;  // empty when there are too few lines
+  if (first_nl != std::string_view::npos) {
+    first = r.substr(first_nl + 1);
+    last = r.substr(0, last_nl);
+    if (last_nl > first_nl) both = r.substr(first_nl + 1, last_nl - first_nl - 1);
+  }
   auto no_star = [](std::string s) {
-    s.erase(std::remove(s.begin(), s.end(), '*'), s.end());
+    std::erase(s, '*');
     return s;
   };
-  return {r, no_star(r), first, last, both, no_star(first), no_star(last), no_star(both)};
+  std::string f = py::Strip(first), l = py::Strip(last), b = py::Strip(both);
+  return {std::string(r), no_star(std::string(r)), f, l, b, no_star(f), no_star(l), no_star(b)};
 }
 
 // One row's instruction counts; the scorer sums them in row order.
@@ -67,7 +65,8 @@ RowCounts ScoreRow(const ScoreItem& item, const LanguageDetector& detector, Item
   if (!ids || !ids->is_array()) throw Error("item " + item.id + ": row has no instruction_id_list");
   const nlohmann::json kwargs_list = row.contains("kwargs") ? row["kwargs"] : nlohmann::json::array();
   const std::string response = item.responses.empty() ? std::string() : item.responses[0];
-  const std::vector<std::string> variants = LooseVariants(response);
+  // The loose variants are built only once some instruction fails strictly.
+  std::vector<std::string> variants;
   nlohmann::json strict_list = nlohmann::json::array(), loose_list = nlohmann::json::array();
   size_t n_strict = 0, n_loose = 0;
   for (size_t k = 0; k < ids->size(); ++k) {
@@ -77,7 +76,7 @@ RowCounts ScoreRow(const ScoreItem& item, const LanguageDetector& detector, Item
       for (const auto& [key, v] : kwargs_list[k].items())
         if (Truthy(v)) kwargs[key] = v;
     auto follows = [&](const std::string& text) {
-      if (py::Strip(text).empty()) return false;
+      if (py::IsBlank(text)) return false;
       try {
         return RunIfevalCheck(IfevalFamily::kEnglish, id,
                               IfevalCheckInput{text, "en", kwargs, &detector, item.id});
@@ -87,7 +86,13 @@ RowCounts ScoreRow(const ScoreItem& item, const LanguageDetector& detector, Item
     };
     const bool strict = follows(response);
     bool loose = strict;
-    for (size_t v = 1; !loose && v < variants.size(); ++v) loose = follows(variants[v]);
+    if (!loose && variants.empty()) variants = LooseVariants(response);
+    // A variant equal to an earlier one (no '*' to remove, one line) has
+    // already failed: checks are pure functions of the text.
+    for (size_t v = 1; !loose && v < variants.size(); ++v)
+      if (std::find(variants.begin(), variants.begin() + static_cast<std::ptrdiff_t>(v), variants[v]) ==
+          variants.begin() + static_cast<std::ptrdiff_t>(v))
+        loose = follows(variants[v]);
     strict_list.push_back(strict);
     loose_list.push_back(loose);
     n_strict += strict;

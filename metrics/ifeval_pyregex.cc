@@ -1,10 +1,13 @@
 #include "metrics/ifeval_pyregex.h"
 
+#include <algorithm>
+#include <array>
 #include <map>
 #include <mutex>
 
 #include <cstdio>
 
+#include <tbb/enumerable_thread_specific.h>
 #include <unicode/regex.h>
 #include <unicode/unistr.h>
 #include <unicode/utypes.h>
@@ -244,6 +247,19 @@ icu::UnicodeString U(std::string_view s) {
   return icu::UnicodeString::fromUTF8(icu::StringPiece(s.data(), static_cast<int32_t>(s.size())));
 }
 
+// U(s) with a widening loop for ASCII text, which ICU's general converter is
+// several times slower at.
+icu::UnicodeString Utf16Of(std::string_view s) {
+  if (!std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; })) return U(s);
+  icu::UnicodeString out;
+  const auto n = static_cast<int32_t>(s.size());
+  char16_t* buf = out.getBuffer(n);
+  if (!buf) return U(s);
+  for (int32_t i = 0; i < n; ++i) buf[i] = static_cast<char16_t>(s[static_cast<size_t>(i)]);
+  out.releaseBuffer(n);
+  return out;
+}
+
 std::string Utf8(const icu::UnicodeString& u) {
   std::string out;
   u.toUTF8String(out);
@@ -256,10 +272,16 @@ std::string TranslatePythonRegex(std::string_view pattern, int flags) {
   return Translator(pattern, (flags & PyRegex::kIgnoreCase) != 0).Run();
 }
 
+// One matcher per thread and pattern: creating an ICU matcher allocates its
+// backtracking stack, which cost more than most matches.
+struct PyRegex::Matchers {
+  tbb::enumerable_thread_specific<std::unique_ptr<icu::RegexMatcher>> per_thread;
+};
+
 // IGNORECASE lives in the translated pattern (Python's simple folding), so
 // ICU always matches case-sensitively.
 PyRegex::PyRegex(std::string_view pattern, int flags)
-    : source_(pattern), icu_pattern_(TranslatePythonRegex(pattern, flags)) {
+    : source_(pattern), icu_pattern_(TranslatePythonRegex(pattern, flags)), matchers_(std::make_unique<Matchers>()) {
   uint32_t icu_flags = UREGEX_UNIX_LINES;
   if (flags & kMultiline) icu_flags |= UREGEX_MULTILINE;
   if (flags & kDotAll) icu_flags |= UREGEX_DOTALL;
@@ -276,37 +298,65 @@ PyRegex& PyRegex::operator=(PyRegex&&) noexcept = default;
 
 namespace {
 
-// Runs `fn(matcher)` for each successive match (non-overlapping, leftmost).
-template <typename Fn>
-void ForEachMatch(const icu::RegexPattern& pattern, const icu::UnicodeString& text, Fn fn) {
-  UErrorCode status = U_ZERO_ERROR;
-  std::unique_ptr<icu::RegexMatcher> m(pattern.matcher(text, status));
-  if (U_FAILURE(status)) throw Error(std::string("regex matcher: ") + u_errorName(status));
-  while (m->find(status) && U_SUCCESS(status)) fn(*m);
-  if (U_FAILURE(status)) throw Error(std::string("regex match: ") + u_errorName(status));
+// The UTF-16 form of `text`. A row's checks run many patterns over the same
+// few texts (the response and its loose variants, once per keyword), so each
+// thread keeps its last conversions; a reference stays valid until this
+// thread has converted kSlots other texts.
+const icu::UnicodeString& Utf16(std::string_view text) {
+  constexpr size_t kSlots = 16;
+  struct Slot {
+    std::string text;
+    icu::UnicodeString utf16;
+    bool filled = false;
+  };
+  thread_local std::array<Slot, kSlots> slots;
+  thread_local size_t next = 0;
+  for (Slot& s : slots)
+    if (s.filled && s.text == text) return s.utf16;
+  Slot& s = slots[next];
+  next = (next + 1) % kSlots;
+  s.text.assign(text);
+  s.utf16 = Utf16Of(text);
+  s.filled = true;
+  return s.utf16;
 }
 
 }  // namespace
 
-bool PyRegex::Search(std::string_view text) const {
+icu::RegexMatcher& PyRegex::MatcherOn(const icu::UnicodeString& text) const {
+  std::unique_ptr<icu::RegexMatcher>& m = matchers_->per_thread.local();
   UErrorCode status = U_ZERO_ERROR;
-  const icu::UnicodeString u = U(text);
-  std::unique_ptr<icu::RegexMatcher> m(pattern_->matcher(u, status));
-  if (U_FAILURE(status)) throw Error(std::string("regex matcher: ") + u_errorName(status));
-  const bool found = m->find(status);
+  if (!m) m.reset(pattern_->matcher(text, status));
+  else m->reset(text);
+  if (U_FAILURE(status) || !m) throw Error(std::string("regex matcher: ") + u_errorName(status));
+  return *m;
+}
+
+template <typename Fn>
+void PyRegex::ForEachMatch(const icu::UnicodeString& text, Fn fn) const {
+  icu::RegexMatcher& m = MatcherOn(text);
+  UErrorCode status = U_ZERO_ERROR;
+  while (m.find(status) && U_SUCCESS(status)) fn(m);
+  if (U_FAILURE(status)) throw Error(std::string("regex match: ") + u_errorName(status));
+}
+
+bool PyRegex::Search(std::string_view text) const {
+  icu::RegexMatcher& m = MatcherOn(Utf16(text));
+  UErrorCode status = U_ZERO_ERROR;
+  const bool found = m.find(status);
   if (U_FAILURE(status)) throw Error(std::string("regex match: ") + u_errorName(status));
   return found;
 }
 
 size_t PyRegex::Count(std::string_view text) const {
   size_t n = 0;
-  ForEachMatch(*pattern_, U(text), [&](icu::RegexMatcher&) { ++n; });
+  ForEachMatch(Utf16(text), [&](icu::RegexMatcher&) { ++n; });
   return n;
 }
 
 std::vector<std::string> PyRegex::FindAll(std::string_view text) const {
   std::vector<std::string> out;
-  ForEachMatch(*pattern_, U(text), [&](icu::RegexMatcher& m) {
+  ForEachMatch(Utf16(text), [&](icu::RegexMatcher& m) {
     UErrorCode st = U_ZERO_ERROR;
     out.push_back(Utf8(m.group(st)));
   });
@@ -314,10 +364,10 @@ std::vector<std::string> PyRegex::FindAll(std::string_view text) const {
 }
 
 std::vector<std::string> PyRegex::Split(std::string_view text) const {
-  const icu::UnicodeString u = U(text);
+  const icu::UnicodeString& u = Utf16(text);
   std::vector<std::string> out;
   int32_t last = 0;
-  ForEachMatch(*pattern_, u, [&](icu::RegexMatcher& m) {
+  ForEachMatch(u, [&](icu::RegexMatcher& m) {
     UErrorCode st = U_ZERO_ERROR;
     const int32_t s = m.start(st), e = m.end(st);
     out.push_back(Utf8(icu::UnicodeString(u, last, s - last)));
@@ -329,12 +379,17 @@ std::vector<std::string> PyRegex::Split(std::string_view text) const {
 }
 
 const PyRegex& PyRegex::Cached(std::string_view pattern, int flags) {
+  // Each thread first looks in its own index, so hits take no lock.
+  thread_local std::array<std::map<std::string, const PyRegex*, std::less<>>, 8> local;  // by flags
+  auto& index = local.at(static_cast<size_t>(flags));
+  if (auto hit = index.find(pattern); hit != index.end()) return *hit->second;
   static std::mutex mu;
   static std::map<std::pair<std::string, int>, std::unique_ptr<PyRegex>> cache;
   std::lock_guard lock(mu);
   auto key = std::make_pair(std::string(pattern), flags);
   auto it = cache.find(key);
   if (it == cache.end()) it = cache.emplace(key, std::make_unique<PyRegex>(pattern, flags)).first;
+  index.emplace(std::string(pattern), it->second.get());
   return *it->second;
 }
 

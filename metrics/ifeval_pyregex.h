@@ -16,7 +16,8 @@
 // remaining differences: an IGNORECASE backreference compares case-sensitively,
 // and in MULTILINE mode '^' does not match at the very end of a text ending in '\n'.
 //
-// Thread-safety: a constructed PyRegex is immutable and may be shared.
+// Thread-safety: a constructed PyRegex is immutable and may be shared; each
+// thread matches with its own ICU matcher.
 // Failure: an invalid pattern throws bhasa::Error naming the pattern (SEA-HELM
 // would raise re.error and fail the task).
 #pragma once
@@ -29,7 +30,9 @@
 #include <unicode/uversion.h>
 
 U_NAMESPACE_BEGIN
+class RegexMatcher;
 class RegexPattern;
+class UnicodeString;
 U_NAMESPACE_END
 
 namespace bhasa::metrics {
@@ -61,9 +64,16 @@ class PyRegex {
   const std::string& icu_pattern() const { return icu_pattern_; }
 
  private:
+  struct Matchers;
+  // This thread's matcher, reset to `text` (which must outlive its use).
+  icu::RegexMatcher& MatcherOn(const icu::UnicodeString& text) const;
+  template <typename Fn>
+  void ForEachMatch(const icu::UnicodeString& text, Fn fn) const;
+
   std::string source_;
   std::string icu_pattern_;
   std::unique_ptr<icu::RegexPattern> pattern_;
+  std::unique_ptr<Matchers> matchers_;
 };
 
 // Translates Python `re` syntax to ICU regex syntax (see above), with the

@@ -4,6 +4,7 @@
 
 #include <unicode/uchar.h>
 #include <unicode/uniset.h>
+#include <unicode/utf8.h>
 #include <unicode/unistr.h>
 
 #include "common/error.h"
@@ -52,8 +53,13 @@ bool IsPyDecimal(char32_t c) { return u_charType(c) == U_DECIMAL_DIGIT_NUMBER; }
 size_t CountPyWords(std::string_view text) {
   size_t n = 0;
   bool in_word = false;
-  for (char32_t c : py::Decode(text)) {
-    const bool w = IsPyWordChar(c);
+  // Streamed: any ill-formed sequence reads as U+FFFD, a non-word character.
+  const auto* s = reinterpret_cast<const uint8_t*>(text.data());
+  const auto len = static_cast<int32_t>(text.size());
+  for (int32_t i = 0; i < len;) {
+    UChar32 c;
+    U8_NEXT(s, i, len, c);
+    const bool w = c >= 0 && IsPyWordChar(static_cast<char32_t>(c));
     if (w && !in_word) ++n;
     in_word = w;
   }

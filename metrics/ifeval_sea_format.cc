@@ -18,7 +18,7 @@ bool IsNoSpaceLang(std::string_view lang) {
   return lang == "th" || lang == "lo" || lang == "km" || lang == "my";
 }
 
-bool NonBlank(std::string_view s) { return !py::Strip(s).empty(); }
+bool NonBlank(std::string_view s) { return !py::IsBlank(s); }
 
 bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 bool EndsWith(std::string_view s, std::string_view p) {

@@ -53,7 +53,7 @@ const RegisterIfevalCheck kEndChecker(kSea, "startend:end_checker",
 const RegisterIfevalCheck kQuotation(kSea, "startend:quotation",
     {{}, {}, [](const IfevalCheckInput& in) {
        const std::string t = py::Strip(in.response);
-       return StartsWith(t, "\"") && EndsWith(t, "\"") && !py::Strip(py::StripChars(t, U"\"")).empty();
+       return StartsWith(t, "\"") && EndsWith(t, "\"") && !py::IsBlank(py::StripChars(t, U"\""));
      }});
 
 // 15. Every keyword present.
@@ -98,7 +98,7 @@ const RegisterIfevalCheck kRepeatPrompt(kSea, "combination:repeat_prompt",
     {{"prompt_to_repeat"}, {}, [](const IfevalCheckInput& in) {
        const std::string t = py::Lower(py::Strip(in.response));
        const std::string p = py::Lower(py::Strip(KwString(in.kwargs, "prompt_to_repeat")));
-       return StartsWith(t, p) && !py::Strip(std::string_view(t).substr(p.size())).empty();
+       return StartsWith(t, p) && !py::IsBlank(std::string_view(t).substr(p.size()));
      }});
 
 // 20. Exactly two non-blank parts around "******"; they may be identical.

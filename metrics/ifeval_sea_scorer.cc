@@ -8,6 +8,8 @@
 // ScoreOptions.lang is the task language; options.langid_model picks fastText (else CLD2).
 #include <exception>
 #include <map>
+#include <optional>
+#include <string_view>
 
 #include <tbb/parallel_for.h>
 
@@ -43,14 +45,35 @@ bool SkipsNumberWords(const std::string& lang) {
   return lang == "th" || lang == "lo" || lang == "km" || lang == "my";
 }
 
+// The row's detector, remembering its last answer: a language:response_language
+// row checks the same text (newlines as spaces) that the language gate reads.
+class RowDetector : public LanguageDetector {
+ public:
+  explicit RowDetector(const LanguageDetector& inner) : inner_(inner) {}
+  LangGuess Detect(std::string_view text) const override {
+    if (!last_text_ || *last_text_ != text) {
+      last_guess_ = inner_.Detect(text);
+      last_text_ = std::string(text);
+    }
+    return last_guess_;
+  }
+  std::string name() const override { return inner_.name(); }
+
+ private:
+  const LanguageDetector& inner_;
+  mutable std::optional<std::string> last_text_;
+  mutable LangGuess last_guess_;
+};
+
 // One row's outcome; the scorer sums them in row order.
 struct RowOutcome {
   std::string id;  // the instruction id
   bool evaluated = false, result = false, correct_language = false;
 };
 
-RowOutcome ScoreRow(const ScoreItem& item, const ScoreOptions& opts, const LanguageDetector& detector,
+RowOutcome ScoreRow(const ScoreItem& item, const ScoreOptions& opts, const LanguageDetector& shared_detector,
                     ItemResult& r) {
+  const RowDetector detector(shared_detector);
   RowOutcome o;
   const std::string response = item.responses.empty() ? std::string() : item.responses[0];
   r.cleaned = response;

@@ -36,7 +36,9 @@ class Cld2Detector : public LanguageDetector {
  public:
   LangGuess Detect(std::string_view text) const override {
     // CLD2 requires valid UTF-8; re-encoding turns bad bytes into U+FFFD.
-    const std::string clean = py::Encode(py::Decode(text));
+    std::string repaired;
+    if (!py::IsValidUtf8(text)) text = repaired = py::Encode(py::Decode(text));
+    const std::string_view clean = text;
     CLD2::Language lang3[3];
     int percent3[3];
     int text_bytes = 0;

@@ -16,6 +16,27 @@ TEST(PyStr, StripRemovesUnicodeWhitespaceButNotZeroWidthSpace) {
   EXPECT_EQ(RStrip("  a  "), "  a");
 }
 
+TEST(PyStr, StripOfInvalidUtf8ReplacesBadBytesAsPythonDecodeDoes) {
+  // The fast path slices valid UTF-8; invalid bytes still come back as U+FFFD.
+  EXPECT_EQ(Strip(" a\xff \u3000"), "a\uFFFD");
+  EXPECT_EQ(Strip("\u3000\u00e9 x\u2003"), "\u00e9 x");
+  EXPECT_EQ(RStrip("\u0e01\u0e34\u00a0"), "\u0e01\u0e34");
+  EXPECT_EQ(StripChars("\u00ab\u00aba\u00bb", U"\u00ab\u00bb"), "a");
+}
+
+TEST(PyStr, Utf8ValidationPastLongAsciiRuns) {
+  const std::string ascii(21, 'a');
+  EXPECT_EQ(FindInvalidUtf8(ascii + "\xff"), 21u);
+  EXPECT_EQ(FindInvalidUtf8(ascii + "\xc3\xa9" + ascii + "\xe0\xb8" + ascii), 44u);
+  EXPECT_TRUE(IsValidUtf8(ascii + "\u0e01" + ascii));
+  EXPECT_EQ(Strip(ascii + "\xff "), ascii + "\uFFFD");
+}
+
+TEST(PyStr, IsBlankEqualsStripIsEmpty) {
+  for (std::string_view s : {"", " ", "\t\n\u3000\u2003", " a ", "\u200b", "\xff", " \xc3", "\u00a0x"})
+    EXPECT_EQ(IsBlank(s), Strip(s).empty()) << s;
+}
+
 TEST(PyStr, SplitOnRunsOfWhitespace) {
   auto v = Split("  a\u00a0b\n\nc  ");
   ASSERT_EQ(v.size(), 3u);

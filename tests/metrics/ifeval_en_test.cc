@@ -48,6 +48,27 @@ TEST(IfevalEnVectors, TitleAndQuotationStrictLoose) {
   EXPECT_DOUBLE_EQ(r.metrics["inst_level_strict_acc"].get<double>(), 0.5);
 }
 
+// Each loose variant (first line, last line or both removed; '*' removed) on
+// its own, for responses of one, two and three lines.
+TEST(IfevalEnScorer, LooseVariantsPerLineCount) {
+  const std::vector<std::pair<std::string, bool>> cases = {
+      {"\"one line\"", true},         {"x\"one line\"", false},     {"*\"starred\"*", true},
+      {"Intro:\n\"q\"", true},         {"\"q\"\nBye", true},          {"a\n\"q\"\nb", true},
+      {"a\n*\"q\"*\nb", true},        {"a\nb\n\"q\"\nc\nd", false}, {"a\nb", false},
+      {"\n\"q\"\n", true},            {"\"q\n\"", true}};
+  std::vector<ScoreItem> items;
+  for (const auto& [response, _] : cases) {
+    ScoreItem item;
+    item.id = std::to_string(items.size());
+    item.responses = {response};
+    item.row = {{"instruction_id_list", {"startend:quotation"}}, {"kwargs", {nlohmann::json::object()}}};
+    items.push_back(item);
+  }
+  auto r = MakeScorer("ifeval_en")->Score(items, ScoreOptions{"en", "", nlohmann::json::object()});
+  for (size_t i = 0; i < cases.size(); ++i)
+    EXPECT_EQ(r.items[i].details["follow_instruction_list_loose"][0].get<bool>(), cases[i].second) << cases[i].first;
+}
+
 // ---- pass / fail per id ----
 TEST(IfevalEn, Keywords) {
   EXPECT_TRUE(Check("keywords:existence", "The Economists", {{"keywords", {"economist"}}}));  // no boundaries

@@ -1,4 +1,7 @@
 // PyRegex, the Python-`re` helpers and the json.loads acceptance test.
+#include <thread>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "common/error.h"
@@ -66,6 +69,45 @@ TEST(IfevalPyRegex, FindAllAndSplit) {
   EXPECT_EQ(PyRegex("(-)").Split("a-b"), (std::vector<std::string>{"a", "-", "b"}));
   EXPECT_EQ(PyRegex("x").Split(""), (std::vector<std::string>{""}));
   EXPECT_EQ(PyRegex("3").Count("3, 13, 33, 2023"), 5u);
+}
+
+TEST(IfevalPyText, CountPyWordsTreatsBadBytesAsSeparators) {
+  EXPECT_EQ(CountPyWords("ab\xff" "cd"), 2u);
+  EXPECT_EQ(CountPyWords("ab\xe0\xb8" "cd"), 2u);      // a truncated sequence
+  EXPECT_EQ(CountPyWords("\xed\xa0\x80x"), 1u);       // a surrogate is not a letter
+  EXPECT_EQ(CountPyWords("x\xc3"), 1u);
+}
+
+// Each thread reuses its matcher and its recent UTF-16 conversions; results
+// must not depend on what the thread matched before, nor on other threads.
+TEST(IfevalPyRegex, ReusedMatchersAndConversionsGiveFreshResults) {
+  const PyRegex word(R"(\bkata\b)", PyRegex::kIgnoreCase);
+  std::vector<std::string> texts;
+  for (int i = 0; i < 40; ++i) texts.push_back(std::string(i, 'x') + (i % 3 ? " KATA " : " katak ") + std::to_string(i));
+  auto check_all = [&] {
+    int wrong = 0;
+    for (int round = 0; round < 3; ++round)
+      for (size_t i = 0; i < texts.size(); ++i) {
+        wrong += word.Search(texts[i]) != (i % 3 != 0);
+        wrong += word.Count(texts[i]) != (i % 3 ? 1u : 0u);
+        wrong += PyRegex::Cached(R"(\d+)").FindAll(texts[i]).at(0) != std::to_string(i);
+      }
+    return wrong;
+  };
+  std::vector<int> wrong(4);
+  std::vector<std::thread> threads;
+  for (int& w : wrong) threads.emplace_back([&w, &check_all] { w = check_all(); });
+  for (auto& t : threads) t.join();
+  for (int w : wrong) EXPECT_EQ(w, 0);
+  // ASCII and non-ASCII texts convert alike (offsets in Split, \b next to a mark).
+  EXPECT_EQ(PyRegex(R"(\s?\*\*\*\s?)").Split("one long ascii paragraph\n***\ntwo"),
+            (std::vector<std::string>{"one long ascii paragraph", "two"}));
+  EXPECT_EQ(PyRegex(R"(\s?\*\*\*\s?)").Split("ย่อหน้าแรก\n***\nสอง"), (std::vector<std::string>{"ย่อหน้าแรก", "สอง"}));
+  // A text equal in content but at another address, and an edited buffer.
+  std::string buf = "kata";
+  EXPECT_TRUE(word.Search(buf));
+  buf[0] = 'b';
+  EXPECT_FALSE(word.Search(buf));
 }
 
 TEST(IfevalPyJson, PythonAcceptance) {

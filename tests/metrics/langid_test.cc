@@ -30,6 +30,16 @@ TEST(Langid, Cld2ClearSentences) {
   EXPECT_NO_THROW(d->Detect("bad \xFF\xFE utf8"));
 }
 
+TEST(Langid, Cld2ReadsInvalidBytesAsReplacementCharacters) {
+  auto d = MakeCld2Detector();
+  const std::string text = "Saya suka makan nasi goreng bersama keluarga setiap hari minggu di rumah.";
+  const auto bad = d->Detect(text + "\xff\xc3 " + text);
+  const auto replaced = d->Detect(text + "\uFFFD\uFFFD " + text);
+  EXPECT_EQ(bad.lang, replaced.lang);
+  EXPECT_EQ(bad.confidence, replaced.confidence);
+  EXPECT_NE(bad.lang, "un");
+}
+
 TEST(Langid, FastLangdetectNormalisation) {
   EXPECT_EQ(FastLangdetectNormalize("HELLO WORLD"), "hello world");          // isupper
   EXPECT_EQ(FastLangdetectNormalize("HELLO WORLd"), "hello world");          // 9 of 10 ASCII letters upper

