@@ -142,7 +142,7 @@ std::vector<uint8_t> GgufWriter::Serialize() const {
     // leave its bytes out rather than allocate up to it.
     if (tensors_[i].offset && at + tensors_[i].bytes.size() > (uint64_t{1} << 28)) continue;
     if (out.size() < at + tensors_[i].bytes.size()) out.resize(at + tensors_[i].bytes.size(), 0);
-    std::memcpy(out.data() + at, tensors_[i].bytes.data(), tensors_[i].bytes.size());
+    std::copy(tensors_[i].bytes.begin(), tensors_[i].bytes.end(), out.begin() + at);  // empty: no memcpy(null)
   }
   if (!tensors_.empty()) Pad(&out, align);
   return out;

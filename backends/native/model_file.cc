@@ -7,6 +7,7 @@
 
 #include "backends/native/gguf_reader.h"
 #include "backends/native/mapped_file.h"
+#include "backends/native/row_alignment.h"
 #include "backends/native/safetensors.h"
 #include "common/error.h"
 
@@ -93,6 +94,15 @@ ModelFile::ModelFile(Parts parts) : parts_(std::move(parts)) {
   for (size_t i = 0; i < parts_.tensors.size(); ++i)
     if (!index_.emplace(parts_.tensors[i].name, i).second)
       Fail("duplicate tensor '" + parts_.tensors[i].name + "'");
+  // A file may start a tensor at any byte (GGUF general.alignment 1, a
+  // safetensors offset); the kernels load whole floats and fp16 scales, so
+  // such a tensor is read from an aligned copy instead of the mapping.
+  for (TensorInfo& t : parts_.tensors) {
+    if (reinterpret_cast<uintptr_t>(t.data) % RowAlignment(t.type) == 0) continue;
+    auto& copy = parts_.derived.emplace_back(std::make_unique_for_overwrite<float[]>((t.bytes + 3) / 4));
+    std::memcpy(copy.get(), t.data, t.bytes);
+    t.data = reinterpret_cast<const uint8_t*>(copy.get());
+  }
 }
 
 ModelFile::~ModelFile() = default;

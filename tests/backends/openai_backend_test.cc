@@ -309,7 +309,8 @@ TEST(OpenAiBackendTest, NoKeyNoAuthorizationHeader) {
   FaultServer server([](const SeenRequest& r, int) { return EchoReply(r); });
   auto backend = MakeBackend("openai", Options(server.url()));
   GenerateAll(*backend, ChatRequests(1));
-  for (const auto& [name, value] : server.seen().at(0).headers) EXPECT_NE(name, "Authorization");
+  const auto seen = server.seen();  // a copy: a range-for over a temporary's member dangles
+  for (const auto& [name, value] : seen.at(0).headers) EXPECT_NE(name, "Authorization");
 }
 
 TEST(OpenAiBackendTest, ContinueFinalMessageExtraBody) {

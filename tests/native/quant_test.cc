@@ -10,6 +10,7 @@
 
 #include "backends/native/ggml_types.h"
 #include "backends/native/quant_blocks.h"
+#include "backends/native/row_alignment.h"
 #include "common/error.h"
 #include "tests/native/vecdot_targets.h"
 
@@ -208,15 +209,17 @@ TEST(VecDot, SimdMatchesRefAtAwkwardSizes) {
       if (bs == 1) sizes = {1, 2, 7, 8, 15, 16, 17, 31, 33, 63, 65, 255, 257, 1000};
       else sizes = {bs, 2 * bs, 3 * bs, 5 * bs, 7 * bs, 17 * bs};
       for (int64_t n : sizes) {
+        // Rows aligned only as far as RowAlignment promises, not to a vector.
         for (int misalign = 0; misalign < 2; ++misalign) {
           SCOPED_TRACE(std::string(TypeName(t)) + " n=" + std::to_string(n) + " misalign=" + std::to_string(misalign));
           auto w = Quant(t, RandomRow(n, 300 + n, 0.05f));
           auto x = RandomRow(n, 400 + n);
-          std::vector<uint8_t> wbuf(w.size() + 1), abuf(RowBytes(VecDotType(t), n) + 1);
-          std::memcpy(wbuf.data() + misalign, w.data(), w.size());
-          QuantizeActivation(t, x.data(), abuf.data() + misalign, n);
-          const float ref = VecDotRef(t, wbuf.data() + misalign, abuf.data() + misalign, n);
-          const float fast = VecDot(t, wbuf.data() + misalign, abuf.data() + misalign, n);
+          const size_t ws = misalign * RowAlignment(t), as = misalign * RowAlignment(VecDotType(t));
+          std::vector<uint8_t> wbuf(w.size() + 4), abuf(RowBytes(VecDotType(t), n) + 4);
+          std::memcpy(wbuf.data() + ws, w.data(), w.size());
+          QuantizeActivation(t, x.data(), abuf.data() + as, n);
+          const float ref = VecDotRef(t, wbuf.data() + ws, abuf.data() + as, n);
+          const float fast = VecDot(t, wbuf.data() + ws, abuf.data() + as, n);
           EXPECT_NEAR(fast, ref, 2e-5 * std::sqrt(double(n)) * (1 + std::fabs(ref))) << VecDotTarget();
         }
       }
@@ -265,22 +268,24 @@ TEST(VecDot, Bf16LaneOrderOddFirst) {
 
 // A tile of dots equals VecDotBatched per output, bit for bit, at every tile
 // edge (rows and activations not multiples of the kernel's tile), with rows
-// and activations scattered and misaligned, and writes nothing else. Types
+// and activations scattered and aligned only as far as RowAlignment promises,
+// and writes nothing else. Types
 // without a tile kernel return false and leave the output alone.
 void CheckTile(GgmlType t, int64_t n) {
-  const size_t w_bytes = RowBytes(t, n), a_bytes = RowBytes(VecDotType(t), n);
+  const size_t w_bytes = RowBytes(t, n) + 12, a_bytes = RowBytes(VecDotType(t), n) + 20;
+  const size_t w_align = RowAlignment(t), a_align = RowAlignment(VecDotType(t));
   for (int misalign = 0; misalign < 2; ++misalign) {
     // Up to 13 rows and 9 activations, each at its own offset.
-    std::vector<uint8_t> wbuf(13 * (w_bytes + 3)), abuf(9 * (a_bytes + 5));
+    std::vector<uint8_t> wbuf(13 * w_bytes), abuf(9 * a_bytes);
     std::vector<const void*> rows(13), acts(9);
     for (int i = 0; i < 13; ++i) {
-      uint8_t* p = wbuf.data() + i * (w_bytes + 3) + (misalign ? 1 + i % 3 : 0);
+      uint8_t* p = wbuf.data() + i * w_bytes + (misalign ? (1 + i % 3) * w_align : 0);
       auto q = Quant(t, RandomRow(n, 700 + 31 * i, 0.05f));
       std::memcpy(p, q.data(), q.size());
       rows[12 - i] = p;  // not in memory order
     }
     for (int j = 0; j < 9; ++j) {
-      uint8_t* p = abuf.data() + j * (a_bytes + 5) + (misalign ? 1 + j % 5 : 0);
+      uint8_t* p = abuf.data() + j * a_bytes + (misalign ? (1 + j % 5) * a_align : 0);
       QuantizeActivation(t, RandomRow(n, 900 + 17 * j).data(), p, n);
       acts[j] = p;
     }
