@@ -35,15 +35,7 @@ Forward::Forward(const Model& model, const Kernels& kernels) : model_(model), ke
 float* Forward::Data(Buf b) { return b == Buf::kLogits ? logits_ : scratch_[static_cast<size_t>(b)].data(); }
 
 int64_t Forward::Width(Buf b) const {
-  const auto& hp = model_.hparams();
-  switch (b) {
-    case Buf::kX: case Buf::kH: return hp.n_embd;
-    case Buf::kQ: case Buf::kAttn: return hp.q_dim();
-    case Buf::kK: case Buf::kV: return hp.kv_dim();
-    case Buf::kGate: case Buf::kUp: return hp.n_ff;
-    case Buf::kLogits: return hp.n_vocab;
-  }
-  return 0;
+  return BufWidth(model_.hparams(), b);
 }
 
 void Forward::Run(std::span<const SeqChunk> batch, std::vector<float>& logits) {

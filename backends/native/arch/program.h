@@ -17,9 +17,20 @@
 
 namespace bhasa::native {
 
-// Activation buffers, one row per token; widths are in Forward.
+// Activation buffers, one row per token, BufWidth floats wide.
 // kLogits stays last: it is the caller's output, every other one is scratch.
 enum class Buf { kX, kH, kQ, kK, kV, kAttn, kGate, kUp, kLogits };
+
+inline int64_t BufWidth(const Hparams& hp, Buf b) {
+  switch (b) {
+    case Buf::kX: case Buf::kH: return hp.n_embd;
+    case Buf::kQ: case Buf::kAttn: return hp.q_dim();
+    case Buf::kK: case Buf::kV: return hp.kv_dim();
+    case Buf::kGate: case Buf::kUp: return hp.n_ff;
+    case Buf::kLogits: return hp.n_vocab;
+  }
+  return 0;
+}
 
 enum class Op {
   kEmbed,           // dst = token_embd rows of the batch's tokens

@@ -195,15 +195,7 @@ CudaForward::CudaForward(const Model& model, const DeviceForwardOptions& options
 }
 
 int64_t CudaForward::Width(Buf b) const {
-  const Hparams& hp = model_.hparams();
-  switch (b) {
-    case Buf::kX: case Buf::kH: return hp.n_embd;
-    case Buf::kQ: case Buf::kAttn: return hp.q_dim();
-    case Buf::kK: case Buf::kV: return hp.kv_dim();
-    case Buf::kGate: case Buf::kUp: return hp.n_ff;
-    case Buf::kLogits: return hp.n_vocab;
-  }
-  return 0;
+  return BufWidth(model_.hparams(), b);
 }
 
 const DeviceMatrix& CudaForward::Matrix(const TensorInfo& w) const {

@@ -4,20 +4,13 @@
 #include <cmath>
 
 #include "backends/native/cuda/cuda_check.h"
+#include "backends/native/cuda/grid_stride.cuh"
 #include "backends/native/cuda/weight_elem.cuh"
 
 namespace bhasa::native::cuda {
 namespace {
 
-constexpr int kThreads = 256;
-
-unsigned Blocks(int64_t n) {
-  const int64_t b = (n + kThreads - 1) / kThreads;
-  return static_cast<unsigned>(b < 65535 ? (b > 0 ? b : 1) : 65535);
-}
-
-#define BHASA_GRID_STRIDE(i, n) \
-  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < (n); i += int64_t{gridDim.x} * blockDim.x)
+constexpr int kThreads = kGridThreads;
 
 __global__ void RmsNormKernel(const float* x, const float* weight, int64_t n, float eps, float* out) {
   __shared__ float partial[kThreads / 32];
@@ -109,37 +102,37 @@ void Rope(float* x, int64_t n_tokens, int64_t n_heads, int64_t head_dim, const i
   if (pairs <= 0) return;
   // Computed on the host with std::pow, as the CPU rope cache does.
   const float theta_scale = std::pow(p.freq_base, -2.0f / static_cast<float>(p.rope_dim));
-  RopeKernel<<<Blocks(pairs), kThreads, 0, stream>>>(x, n_tokens, n_heads, head_dim, pos, p, theta_scale);
+  RopeKernel<<<GridBlocks(pairs), kThreads, 0, stream>>>(x, n_tokens, n_heads, head_dim, pos, p, theta_scale);
   Launched("RoPE launch", what);
 }
 
 void Swiglu(const float* gate, const float* up, int64_t n, float* out, cudaStream_t stream, const std::string& what) {
   if (n <= 0) return;
-  SwigluKernel<<<Blocks(n), kThreads, 0, stream>>>(gate, up, n, out);
+  SwigluKernel<<<GridBlocks(n), kThreads, 0, stream>>>(gate, up, n, out);
   Launched("SwiGLU launch", what);
 }
 
 void Geglu(const float* gate, const float* up, int64_t n, float* out, cudaStream_t stream, const std::string& what) {
   if (n <= 0) return;
-  GegluKernel<<<Blocks(n), kThreads, 0, stream>>>(gate, up, n, out);
+  GegluKernel<<<GridBlocks(n), kThreads, 0, stream>>>(gate, up, n, out);
   Launched("GeGLU launch", what);
 }
 
 void Scale(float* x, int64_t n, float s, cudaStream_t stream, const std::string& what) {
   if (n <= 0) return;
-  ScaleKernel<<<Blocks(n), kThreads, 0, stream>>>(x, n, s);
+  ScaleKernel<<<GridBlocks(n), kThreads, 0, stream>>>(x, n, s);
   Launched("scale launch", what);
 }
 
 void Softcap(float* x, int64_t n, float cap, cudaStream_t stream, const std::string& what) {
   if (n <= 0) return;
-  SoftcapKernel<<<Blocks(n), kThreads, 0, stream>>>(x, n, cap);
+  SoftcapKernel<<<GridBlocks(n), kThreads, 0, stream>>>(x, n, cap);
   Launched("soft-cap launch", what);
 }
 
 void Add(float* acc, const float* x, int64_t n, cudaStream_t stream, const std::string& what) {
   if (n <= 0) return;
-  AddKernel<<<Blocks(n), kThreads, 0, stream>>>(acc, x, n);
+  AddKernel<<<GridBlocks(n), kThreads, 0, stream>>>(acc, x, n);
   Launched("add launch", what);
 }
 

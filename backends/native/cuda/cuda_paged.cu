@@ -6,20 +6,13 @@
 #include <cub/device/device_segmented_radix_sort.cuh>
 
 #include "backends/native/cuda/cuda_check.h"
+#include "backends/native/cuda/grid_stride.cuh"
 #include "backends/native/cuda/cuda_sample.h"
 
 namespace bhasa::native::cuda {
 namespace {
 
-constexpr int kThreads = 256;
-
-unsigned Blocks(int64_t n) {
-  const int64_t b = (n + kThreads - 1) / kThreads;
-  return static_cast<unsigned>(b < 65535 ? (b > 0 ? b : 1) : 65535);
-}
-
-#define BHASA_GRID_STRIDE(i, n) \
-  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < (n); i += int64_t{gridDim.x} * blockDim.x)
+constexpr int kThreads = kGridThreads;
 
 __global__ void StoreKvKernel(const float* k, const float* v, const int32_t* slots, int64_t n, int64_t kv_dim,
                               __half* kc, __half* vc) {
@@ -119,7 +112,7 @@ SortScratch Layout(void* base, int64_t n_rows, int64_t n_vocab) {
 void StoreKv(const float* k, const float* v, const int32_t* slots, int64_t n, int64_t kv_dim, void* k_cache,
              void* v_cache, cudaStream_t stream, const std::string& what) {
   if (n <= 0) return;
-  StoreKvKernel<<<Blocks(n * kv_dim), kThreads, 0, stream>>>(k, v, slots, n, kv_dim, static_cast<__half*>(k_cache),
+  StoreKvKernel<<<GridBlocks(n * kv_dim), kThreads, 0, stream>>>(k, v, slots, n, kv_dim, static_cast<__half*>(k_cache),
                                                               static_cast<__half*>(v_cache));
   Check(cudaGetLastError(), "store-kv launch", what);
 }
@@ -127,14 +120,14 @@ void StoreKv(const float* k, const float* v, const int32_t* slots, int64_t n, in
 void GatherRows(const float* src, const int32_t* rows, int64_t n, int64_t width, float* dst, cudaStream_t stream,
                 const std::string& what) {
   if (n <= 0) return;
-  GatherRowsKernel<<<Blocks(n * width), kThreads, 0, stream>>>(src, rows, n, width, dst);
+  GatherRowsKernel<<<GridBlocks(n * width), kThreads, 0, stream>>>(src, rows, n, width, dst);
   Check(cudaGetLastError(), "gather-rows launch", what);
 }
 
 void AddRowVector(float* x, const float* vec, int64_t n_rows, int64_t width, cudaStream_t stream,
                   const std::string& what) {
   if (n_rows <= 0) return;
-  AddRowVectorKernel<<<Blocks(n_rows * width), kThreads, 0, stream>>>(x, vec, n_rows * width, width);
+  AddRowVectorKernel<<<GridBlocks(n_rows * width), kThreads, 0, stream>>>(x, vec, n_rows * width, width);
   Check(cudaGetLastError(), "add-row-vector launch", what);
 }
 
@@ -157,7 +150,7 @@ void SampleRows(const float* logits, int64_t n_rows, int64_t n_vocab, const RowS
                                                            static_cast<int>(n_rows), s.offsets, s.offsets + 1, 0,
                                                            static_cast<int>(sizeof(float) * 8), stream),
         "cub::DeviceSegmentedRadixSort::SortPairsDescending", what);
-  PickKernel<<<Blocks(n_rows), kThreads, 0, stream>>>(s.keys_out, s.ids_out, s.nan_count, n_rows, n_vocab, samples,
+  PickKernel<<<GridBlocks(n_rows), kThreads, 0, stream>>>(s.keys_out, s.ids_out, s.nan_count, n_rows, n_vocab, samples,
                                                       ids);
   Check(cudaGetLastError(), "pick launch", what);
 }
