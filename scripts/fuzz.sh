@@ -14,6 +14,7 @@
 #
 # Environment: BHASA_FUZZ_BIN=DIR runs the fuzz_<target> binaries there and
 # builds nothing; BHASA_FUZZ_RUNS=N also stops each target after N executions;
+# BHASA_FUZZ_CI=1 makes the run repeatable (see ci_runs below);
 # BHASA_FUZZ_JOBS=N compiles with N jobs (default 2); BHASA_FUZZ_DIR=DIR puts
 # the build, corpora and findings in DIR instead of ./build-fuzz.
 set -euo pipefail
@@ -64,6 +65,24 @@ max_len() {
   esac
 }
 
+# CI mode: the same inputs on every run, so that a commit which passed once
+# passes again: a fixed seed and a fixed number of executions per target
+# (about 15 s each on a 2-core machine); SECONDS becomes a cap for slow
+# machines, four times over. Longer fuzzing is a local job (goal: 1M each).
+ci_runs() {
+  case $1 in
+    gguf) echo 100000 ;;
+    openai_reply) echo 80000 ;;
+    safetensors) echo 45000 ;;
+    parquet | results) echo 25000 ;;
+    task_yaml) echo 20000 ;;
+    tokenizer) echo 18000 ;;
+    serve_http) echo 8000 ;;
+    chat_template) echo 6000 ;;
+    *) echo 4000 ;;  # dataset
+  esac
+}
+
 # One libFuzzer statistic from a log (-print_final_stats=1).
 stat() { grep -o "stat::$1: *[0-9]*" "$2" | grep -o '[0-9]*$' | tail -1; }
 
@@ -76,13 +95,15 @@ for t in "${targets[@]}"; do
   [[ -f fuzz/dict/$t.dict ]] && dict=(-dict="fuzz/dict/$t.dict")
   [[ -d fuzz/regressions/$t ]] && regressions=(fuzz/regressions/$t)
   [[ -n ${BHASA_FUZZ_RUNS:-} ]] && runs=(-runs="$BHASA_FUZZ_RUNS")
+  limit=$seconds
+  [[ ${BHASA_FUZZ_CI:-0} == 1 ]] && runs=(-seed=1 -runs="$(ci_runs "$t")") limit=$((seconds * 4))
   log=$out/$t.log
   before=$(find "$findings" -type f | wc -l)
-  echo "== fuzz_$t: ${seconds}s (log: $log)"
+  echo "== fuzz_$t: ${runs[*]:-${seconds}s} (log: $log)"
   rc=0
   # -rss_limit_mb: ASan's shadow memory plus the biggest legitimate input.
   ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1 \
-    "$bin/fuzz_$t" "${dict[@]}" "${runs[@]}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 \
+    "$bin/fuzz_$t" "${dict[@]}" "${runs[@]}" -max_total_time="$limit" -timeout=10 -rss_limit_mb=4096 \
     -max_len="$(max_len "$t")" -print_final_stats=1 -artifact_prefix="$findings/" \
     "$corpus" "$root/fuzz/corpus/$t" "$seeds" "${regressions[@]}" >"$log" 2>&1 || rc=$?
   found=$(($(find "$findings" -type f | wc -l) - before))
@@ -97,7 +118,9 @@ for t in "${targets[@]}"; do
   fi
 done
 echo
-echo "== fuzz summary (${seconds}s per target${BHASA_FUZZ_RUNS:+, at most $BHASA_FUZZ_RUNS runs}; logs, corpora and findings in $out)"
+mode="${seconds}s per target${BHASA_FUZZ_RUNS:+, at most $BHASA_FUZZ_RUNS runs}"
+[[ ${BHASA_FUZZ_CI:-0} == 1 ]] && mode="CI: seed 1, fixed runs per target, at most $((seconds * 4))s each"
+echo "== fuzz summary ($mode; logs, corpora and findings in $out)"
 printf '%-14s %12s %8s %10s %8s %5s\n' target executions exec/s new_units crashes exit
 printf '%s\n' "${rows[@]}"
 exit "$failed"

@@ -28,9 +28,10 @@ if [[ ${BHASA_SANITIZE_SUITE:-0} == 1 ]]; then
 fi
 
 # A short bounded run of every libFuzzer target (clang, ASan+UBSan, in
-# ./build-fuzz; no CUDA, no benchmarks) from the committed seeds: a crash,
-# leak, hang or sanitizer report fails here and names its reproducer file.
+# ./build-fuzz; no CUDA, no benchmarks) from the committed seeds, repeatable
+# (fixed seed and executions: BHASA_FUZZ_CI): a crash, leak, hang or
+# sanitizer report fails here and names its reproducer file.
 fuzz_seconds=${BHASA_FUZZ_SECONDS:-15}
 if ((fuzz_seconds > 0)); then
-  BHASA_FUZZ_JOBS=$jobs bash scripts/fuzz.sh "$fuzz_seconds"
+  BHASA_FUZZ_CI=${BHASA_FUZZ_CI:-1} BHASA_FUZZ_JOBS=$jobs bash scripts/fuzz.sh "$fuzz_seconds"
 fi

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 
 #include "common/error.h"
 #include "common/pystr.h"
@@ -20,6 +21,13 @@ bool IsUndef(const json& v) { return v.is_discarded(); }
 [[noreturn]] void Fail(int line, const std::string& msg) {
   throw Error("chat template line " + std::to_string(line) + ": " + msg);
 }
+
+// Limits that no chat template comes near, so that a hostile or broken one
+// ends in an error instead of a stack overflow, a hang or all the memory.
+constexpr int kMaxNesting = 100;               // brackets, "not"s, "-"s; blocks inside blocks
+constexpr size_t kMaxTokensPerTag = 2048;      // bounds an expression tree's depth
+constexpr size_t kMaxStringBytes = 16 << 20;   // any value or the rendered text
+constexpr uint64_t kMaxRenderWork = 64 << 20;  // see Renderer::Charge
 
 // ---- expression tokens ----------------------------------------------------
 
@@ -127,9 +135,12 @@ ExprPtr Literal(json v) {
 
 class Parser {
  public:
-  Parser(std::vector<Tok> toks, int line) : t_(std::move(toks)), line_(line) {}
+  Parser(std::vector<Tok> toks, int line) : t_(std::move(toks)), line_(line) {
+    if (t_.size() > kMaxTokensPerTag) Fail(line_, "a tag of more than " + std::to_string(kMaxTokensPerTag) + " tokens");
+  }
 
   ExprPtr Expression() {
+    Nest nest(this);
     ExprPtr e = Or();
     if (!IsName("if")) return e;
     ++p_;
@@ -153,6 +164,15 @@ class Parser {
   }
 
  private:
+  // Counts the parser's recursion: brackets, "not not ...", "- - ...".
+  struct Nest {
+    explicit Nest(Parser* p) : p(p) {
+      if (++p->depth_ > kMaxNesting) Fail(p->line_, "expression nested too deeply");
+    }
+    ~Nest() { --p->depth_; }
+    Parser* p;
+  };
+
   ExprPtr Or() {
     ExprPtr l = And();
     while (IsName("or")) { ++p_; l = Make(Expr::kOr, "", std::move(l), And()); }
@@ -165,6 +185,7 @@ class Parser {
   }
   ExprPtr Not() {
     if (!IsName("not")) return Compare();
+    Nest nest(this);
     ++p_;
     return Make(Expr::kNot, "", Not());
   }
@@ -211,6 +232,7 @@ class Parser {
     return l;
   }
   ExprPtr Unary() {
+    Nest nest(this);
     if (IsOp("-")) return ++p_, Make(Expr::kNeg, "", Unary());
     ExprPtr e = Postfix(Primary());
     while (IsOp("|")) {
@@ -298,6 +320,7 @@ class Parser {
   std::vector<Tok> t_;
   size_t p_ = 0;
   int line_;
+  int depth_ = 0;
 };
 
 }  // namespace
@@ -424,6 +447,9 @@ class Builder {
 
  private:
   std::unique_ptr<Node> Statement(const std::string& kw, Parser& p, int line) {
+    // An error ends the whole parse, so depth_ needs no unwinding on the way out.
+    const bool block = kw == "if" || kw == "for";
+    if (block && ++depth_ > kMaxNesting) Fail(line, "blocks nested more than " + std::to_string(kMaxNesting) + " deep");
     auto n = std::make_unique<Node>();
     n->line = line;
     std::string end;
@@ -465,11 +491,13 @@ class Builder {
     } else {
       Fail(line, "unsupported statement \"" + kw + "\"");
     }
+    depth_ -= block;
     return n;
   }
 
   std::vector<Seg> segs_;
   size_t pos_ = 0;
+  int depth_ = 0;
 };
 
 // ---- evaluation -----------------------------------------------------------------
@@ -530,8 +558,8 @@ class Renderer {
   void Exec(const Node& n) {
     switch (n.kind) {
       case Node::kSeq: for (const auto& k : n.kids) Exec(*k); break;
-      case Node::kText: out += n.text; break;
-      case Node::kOut: out += ToStr(Eval(*n.exprs[0], n.line)); break;
+      case Node::kText: Emit(n.text, n.line); break;
+      case Node::kOut: Emit(ToStr(Eval(*n.exprs[0], n.line)), n.line); break;
       case Node::kIf:
         for (size_t i = 0; i < n.exprs.size(); ++i)
           if (Truthy(Eval(*n.exprs[i], n.line))) return Exec(*n.kids[i]);
@@ -551,6 +579,33 @@ class Renderer {
   std::string out;
 
  private:
+  void Emit(const std::string& text, int line) {
+    Charge(kStepCost + text.size() / 4, line);
+    out += text;
+    if (out.size() > kMaxStringBytes) Fail(line, "rendered text longer than " + std::to_string(kMaxStringBytes >> 20) + " MiB");
+  }
+
+  // Rendering cost: every evaluation and statement costs kStepCost, a loop
+  // iteration kIterationCost, and each value made or copied a quarter of its
+  // bytes. A chat of a thousand turns costs a few million; a template that
+  // loops or copies without end is stopped at kMaxRenderWork.
+  static constexpr uint64_t kStepCost = 64, kIterationCost = 1024;
+  void Charge(uint64_t units, int line) {
+    work_ += units;
+    if (work_ > kMaxRenderWork) Fail(line, "rendering stopped: the template loops or copies far more than any chat needs");
+  }
+  // The bytes a value holds (strings, plus 16 per element), all levels down;
+  // a value nested deeper than any template builds is an error, since
+  // copying and printing it recurse.
+  static uint64_t Size(const json& v, int line, int depth = 0) {
+    if (v.is_string()) return v.get_ref<const std::string&>().size();
+    if (!v.is_array() && !v.is_object()) return 0;
+    if (depth == kMaxNesting) Fail(line, "a value nested more than " + std::to_string(kMaxNesting) + " deep");
+    uint64_t size = 16 * v.size();
+    for (const json& x : v) size += Size(x, line, depth + 1);
+    return size;
+  }
+
   json* Find(const std::string& name) {
     for (auto it = scopes_.rbegin(); it != scopes_.rend(); ++it)
       if (auto f = it->find(name); f != it->end()) return &*f;
@@ -569,6 +624,7 @@ class Renderer {
       return;
     }
     for (size_t i = 0; i < items.size(); ++i) {
+      Charge(kIterationCost, n.line);
       json scope = json::object();
       if (n.names.size() == 1) scope[n.names[0]] = items[i];
       else {
@@ -584,12 +640,20 @@ class Renderer {
     }
   }
 
-  json Eval(const Expr& e, int line);
+  json Eval(const Expr& e, int line) {
+    json v = Evaluate(e, line);
+    const uint64_t size = Size(v, line);
+    if (v.is_string() && size > kMaxStringBytes) Fail(line, "a string longer than " + std::to_string(kMaxStringBytes >> 20) + " MiB");
+    Charge(kStepCost + size / 4, line);
+    return v;
+  }
+  json Evaluate(const Expr& e, int line);
   json Call(const Expr& e, int line);
   json Filter(const Expr& e, int line);
   bool Test(const Expr& e, int line);
 
   std::vector<json> scopes_;
+  uint64_t work_ = 0;
 };
 
 int64_t Index(const json& v, int64_t size, int line) {
@@ -598,7 +662,7 @@ int64_t Index(const json& v, int64_t size, int line) {
   return i < 0 ? i + size : i;
 }
 
-json Renderer::Eval(const Expr& e, int line) {
+json Renderer::Evaluate(const Expr& e, int line) {
   switch (e.kind) {
     case Expr::kLit: return e.lit;
     case Expr::kVar: {
@@ -638,7 +702,10 @@ json Renderer::Eval(const Expr& e, int line) {
     case Expr::kTest: return Test(e, line) != e.negate;
     case Expr::kNeg: {
       json v = Eval(*e.args[0], line);
-      if (v.is_number_integer()) return -v.get<int64_t>();
+      if (v.is_number_integer()) {
+        if (v.get<int64_t>() == INT64_MIN) Fail(line, "integer overflow in -(" + std::to_string(INT64_MIN) + ")");
+        return -v.get<int64_t>();
+      }
       if (v.is_number()) return -v.get<double>();
       Fail(line, "cannot negate " + ToStr(v));
     }
@@ -678,11 +745,15 @@ json Renderer::Eval(const Expr& e, int line) {
   }
   if (!l.is_number() || !r.is_number()) Fail(line, "operator " + op + " needs numbers (got " + ToStr(l) + ", " + ToStr(r) + ")");
   if (l.is_number_integer() && r.is_number_integer() && op != "/") {
-    int64_t a = l.get<int64_t>(), b = r.get<int64_t>();
+    int64_t a = l.get<int64_t>(), b = r.get<int64_t>(), v = 0;
     if ((op == "//" || op == "%") && b == 0) Fail(line, "division by zero");
-    if (op == "+") return a + b;
-    if (op == "-") return a - b;
-    if (op == "*") return a * b;
+    // Python's ints do not overflow; ours are 64-bit, so going past is an error.
+    const bool over = op == "+"   ? __builtin_add_overflow(a, b, &v)
+                      : op == "-" ? __builtin_sub_overflow(a, b, &v)
+                      : op == "*" ? __builtin_mul_overflow(a, b, &v)
+                                  : a == INT64_MIN && b == -1;
+    if (over) Fail(line, "integer overflow in " + std::to_string(a) + " " + op + " " + std::to_string(b));
+    if (op == "+" || op == "-" || op == "*") return v;
     int64_t q = a / b - ((a % b != 0) && ((a < 0) != (b < 0)));  // Python floor division
     if (op == "//") return q;
     if (op == "%") return a - q * b;
@@ -712,7 +783,7 @@ json Renderer::Call(const Expr& e, int line) {
       };
       const int64_t from = args.size() > 1 ? bound(0) : 0, to = args.size() > 1 ? bound(1) : bound(0);
       // A chat template counts messages; a range this long is a broken template, not a loop to run.
-      constexpr uint64_t kMaxRange = 1'000'000;
+      constexpr uint64_t kMaxRange = 100'000;
       if (to > from && static_cast<uint64_t>(to) - static_cast<uint64_t>(from) > kMaxRange)
         Fail(line, "range() of more than " + std::to_string(kMaxRange) + " items");
       json l = json::array();

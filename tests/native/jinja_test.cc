@@ -83,6 +83,56 @@ TEST(Jinja, ErrorsNameTheLine) {
   }
 }
 
+std::string ErrorOf(const std::string& src, const json& ctx = json::object()) {
+  try {
+    R(src, ctx);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+// A hostile template ends in an error naming the line, not in a hang, a
+// stack overflow or all the memory (each of these was a fuzzing finding or
+// one step from it).
+TEST(Jinja, LimitsStopHostileTemplates) {
+  // A long loop: stopped by the work budget long before its end.
+  EXPECT_NE(ErrorOf("{% for i in range(90000) %}x{% endfor %}").find("rendering stopped"), std::string::npos);
+  EXPECT_NE(ErrorOf("{% for i in range(9000) %}{% for j in range(9000) %}{% endfor %}{% endfor %}").find("line 1"),
+            std::string::npos);
+  // A string doubled until it would not fit in memory.
+  EXPECT_NE(ErrorOf("{% set ns = namespace(s='ab') %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}")
+                .find("16 MiB"),
+            std::string::npos);
+  // Nesting deep enough to exhaust the stack.
+  EXPECT_NE(ErrorOf("{{ " + std::string(1000, '(') + "1" + std::string(1000, ')') + " }}").find("nested too deeply"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("{{ " + std::string(1500, '-') + "1 }}").find("nested too deeply"), std::string::npos);
+  std::string ifs;
+  for (int i = 0; i < 500; ++i) ifs += "{% if true %}";
+  EXPECT_NE(ErrorOf(ifs).find("blocks nested more than"), std::string::npos);
+  std::string sum = "{{ 1";
+  for (int i = 0; i < 3000; ++i) sum += " + 1";
+  EXPECT_NE(ErrorOf(sum + " }}").find("tokens"), std::string::npos);
+  // Python's ints are unbounded; ours stop with an error instead of wrapping.
+  EXPECT_NE(ErrorOf("{{ 9223372036854775807 + 1 }}").find("integer overflow"), std::string::npos);
+  EXPECT_NE(ErrorOf("{{ 4611686018427387904 * 2 }}").find("integer overflow"), std::string::npos);
+  EXPECT_NE(ErrorOf("{{ -x }}", {{"x", INT64_MIN}}).find("integer overflow"), std::string::npos);
+  EXPECT_NE(ErrorOf("{{ x // -1 }}", {{"x", INT64_MIN}}).find("integer overflow"), std::string::npos);
+}
+
+// The limits leave room for any real chat: a thousand turns of a kilobyte each.
+TEST(Jinja, LimitsLeaveRoomForLongChats) {
+  json msgs = json::array();
+  for (int i = 0; i < 1000; ++i) msgs.push_back({{"role", i % 2 ? "assistant" : "user"}, {"content", std::string(1000, 'a')}});
+  const std::string tmpl =
+      "{% for m in messages %}{% if loop.first %}{{ bos_token }}{% endif %}<|start_header_id|>{{ m['role'] }}"
+      "<|end_header_id|>\n\n{{ m['content'] | trim }}<|eot_id|>{% endfor %}";
+  const std::string out = R(tmpl, {{"messages", msgs}, {"bos_token", "<s>"}});
+  EXPECT_EQ(out.size(), 3 + 1000 * (1000 + std::string("<|start_header_id|><|end_header_id|>\n\n<|eot_id|>").size()) +
+                            500 * (std::string("user").size() + std::string("assistant").size()));
+}
+
 // A template is raw bytes from a model file: a string literal that is not
 // UTF-8 renders as itself, and with U+FFFD where it is written as JSON (a
 // printed list, tojson), never as a JSON exception.
