@@ -182,10 +182,11 @@ class ServeLimitsTest : public ::testing::Test {
   std::string log_path_;
 };
 
-// Polls `done` for up to 5 s: a request is logged and counted just after its
-// reply is written, so the client may see the reply a moment before.
+// Polls `done` for up to 30 s: a request is logged and counted just after its
+// reply is written, so the client may see the reply a moment before (a
+// moment that grows long on a loaded machine or in a sanitized build).
 bool Eventually(const std::function<bool()>& done) {
-  for (int i = 0; i < 500; ++i) {
+  for (int i = 0; i < 3000; ++i) {
     if (done()) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
