@@ -646,6 +646,7 @@ bool HasAvx2() {
 
 std::vector<SimdTarget> SupportedTargets() {
   std::vector<SimdTarget> targets;
+  if (HasAvx2() && HasAmx()) targets.push_back(SimdTarget::kAmx);
   if (HasAvx2() && HasAvx512Vnni()) targets.push_back(SimdTarget::kAvx512Vnni);
   if (HasAvx2()) targets.push_back(SimdTarget::kAvx2);
   targets.push_back(SimdTarget::kScalar);
@@ -678,7 +679,7 @@ VecDotFn SimdVecDotBatched(GgmlType t) {
 VecDotTileFn SimdVecDotTile(GgmlType t) {
   const SimdTarget target = CurrentTarget();
   if (target == SimdTarget::kScalar) return nullptr;
-  if (target == SimdTarget::kAvx512Vnni)
+  if (UsesAvx512(target))
     if (VecDotTileFn fn = Avx512VecDotTile(t)) return fn;
   switch (t) {
     case GgmlType::F32: return FloatTiles<F32Elems>;
