@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "backends/native/quant_blocks.h"
@@ -230,18 +231,166 @@ void RunAmx(const void* const* rows, int n_rows, const uint8_t* acts, int64_t st
   }
 }
 
+// ---- Q4_K: the integer total of a super-block, then DotQ45_K's float step ----
+
+constexpr int kSubBlocks = kQK_K / kQK4_0;  // 8 sub-blocks of 32
+
+// One super-block of 16 rows, packed: the 8 sub-blocks' values (0..15) in B
+// tile order, then per sub-block the 16 rows' scales (int32) and mins (the
+// min in both int16 halves, for VPMADDWD with two 16-value bsums), then d
+// and dmin as floats.
+struct alignas(64) PackedQ4K {
+  int8_t values[kSubBlocks][kPackedBlockBytes];
+  int32_t scales[kSubBlocks][kTile];
+  int32_t mins[kSubBlocks][kTile];
+  float d[kTile], dmin[kTile];
+};
+
+void PackRowsQ4K(const void* const* rows, int n_rows, int64_t nb, PackedQ4K* packed) {
+  const __m512i row_dwords = _mm512_setr_epi32(0, 8, 16, 24, 32, 40, 48, 56, 64, 72, 80, 88, 96, 104, 112, 120);
+  const __m256i m4 = _mm256_set1_epi8(0x0F);
+  for (int g = 0; g * kTile < n_rows; ++g) {
+    const int nr = std::min(kTile, n_rows - g * kTile);
+    for (int64_t i = 0; i < nb; ++i) {
+      PackedQ4K& p = packed[g * nb + i];
+      alignas(64) int32_t values[kSubBlocks][kTile][kQK4_0 / 4] = {};
+      for (int r = 0; r < kTile; ++r) {
+        if (r >= nr) {
+          for (int s = 0; s < kSubBlocks; ++s) p.scales[s][r] = p.mins[s][r] = 0;
+          p.d[r] = p.dmin[r] = 0.0f;
+          continue;
+        }
+        const BlockQ4_K& x = static_cast<const BlockQ4_K*>(rows[g * kTile + r])[i];
+        for (int j = 0; j < kSubBlocks / 2; ++j) {
+          const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qs + 32 * j));
+          _mm256_store_si256(reinterpret_cast<__m256i*>(values[2 * j][r]), _mm256_and_si256(q, m4));
+          _mm256_store_si256(reinterpret_cast<__m256i*>(values[2 * j + 1][r]),
+                             _mm256_and_si256(_mm256_srli_epi16(q, 4), m4));
+        }
+        for (int s = 0; s < kSubBlocks; ++s) {
+          uint8_t sc, m;
+          ScaleMinK4(s, x.scales, &sc, &m);
+          p.scales[s][r] = sc;
+          p.mins[s][r] = m | (m << 16);
+        }
+        p.d[r] = _cvtsh_ss(x.d);
+        p.dmin[r] = _cvtsh_ss(x.dmin);
+      }
+      for (int s = 0; s < kSubBlocks; ++s)
+        for (int k4 = 0; k4 < kQK4_0 / 4; ++k4)
+          _mm512_store_si512(p.values[s] + k4 * 64, _mm512_i32gather_epi32(
+                                                        _mm512_add_epi32(row_dwords, _mm512_set1_epi32(k4)), values[s], 4));
+    }
+  }
+}
+
+// Sub-blocks s0 .. s0 + 3 of a super-block into c[s0 .. s0 + 3].
+inline void SubBlockSums(const uint8_t* a, int64_t stride, const PackedQ4K& p, int s0, int32_t (*c)[kTile][kTile]) {
+  _tile_zero(0);
+  _tile_zero(1);
+  _tile_zero(2);
+  _tile_zero(3);
+  _tile_loadd(4, a + s0 * kQK4_0, stride);
+  _tile_loadd(6, p.values[s0], 64);
+  _tile_dpbssd(0, 4, 6);
+  _tile_loadd(5, a + (s0 + 1) * kQK4_0, stride);
+  _tile_loadd(7, p.values[s0 + 1], 64);
+  _tile_dpbssd(1, 5, 7);
+  _tile_loadd(4, a + (s0 + 2) * kQK4_0, stride);
+  _tile_loadd(6, p.values[s0 + 2], 64);
+  _tile_dpbssd(2, 4, 6);
+  _tile_loadd(5, a + (s0 + 3) * kQK4_0, stride);
+  _tile_loadd(7, p.values[s0 + 3], 64);
+  _tile_dpbssd(3, 5, 7);
+  _tile_stored(0, c[s0], 64);
+  _tile_stored(1, c[s0 + 1], 64);
+  _tile_stored(2, c[s0 + 2], 64);
+  _tile_stored(3, c[s0 + 3], 64);
+}
+
+// 16 tokens (Q8_K rows at a stride) x one packed group of 16 rows.
+void TileQ4K16x16(const uint8_t* acts, int64_t stride, const PackedQ4K* packed, int64_t nb, float* out,
+                  int64_t out_stride, int n_out) {
+  __m512 acc[kTile];
+#pragma GCC unroll 16
+  for (int t = 0; t < kTile; ++t) acc[t] = _mm512_setzero_ps();
+  alignas(64) int32_t c[kSubBlocks][kTile][kTile];
+  for (int64_t i = 0; i < nb; ++i) {
+    const PackedQ4K& p = packed[i];
+    const uint8_t* block = acts + i * sizeof(BlockQ8_K);
+    SubBlockSums(block + offsetof(BlockQ8_K, qs), stride, p, 0, c);
+    SubBlockSums(block + offsetof(BlockQ8_K, qs), stride, p, 4, c);
+    const __m512 dw = _mm512_load_ps(p.d), dmin = _mm512_load_ps(p.dmin);
+#pragma GCC unroll 2
+    for (int t = 0; t < kTile; ++t) {
+      const BlockQ8_K& y = *reinterpret_cast<const BlockQ8_K*>(block + t * stride);
+      __m512i isum = _mm512_setzero_si512(), summs = _mm512_setzero_si512();
+#pragma GCC unroll 8
+      for (int s = 0; s < kSubBlocks; ++s) {
+        const __m512i scale = _mm512_load_si512(p.scales[s]), min = _mm512_load_si512(p.mins[s]);
+        isum = _mm512_add_epi32(isum, _mm512_mullo_epi32(_mm512_load_si512(c[s][t]), scale));
+        int32_t bsums;  // the sub-block's two 16-value sums
+        std::memcpy(&bsums, y.bsums + 2 * s, 4);
+        summs = _mm512_add_epi32(summs, _mm512_madd_epi16(min, _mm512_set1_epi32(bsums)));
+      }
+      // DotQ45_K: sum += Half(d) * y.d * isum - Half(dmin) * y.d * summs.
+      const __m512 yd = _mm512_set1_ps(y.d);
+      const __m512 a = _mm512_mul_ps(_mm512_mul_ps(dw, yd), _mm512_cvtepi32_ps(isum));
+      const __m512 b = _mm512_mul_ps(_mm512_mul_ps(dmin, yd), _mm512_cvtepi32_ps(summs));
+      acc[t] = _mm512_add_ps(acc[t], _mm512_sub_ps(a, b));
+    }
+  }
+  const __mmask16 mask = static_cast<__mmask16>((1u << n_out) - 1);
+#pragma GCC unroll 16
+  for (int t = 0; t < kTile; ++t) _mm512_mask_storeu_ps(out + t * out_stride, mask, acc[t]);
+}
+
+void RunAmxQ4K(const void* const* rows, int n_rows, const uint8_t* acts, int64_t stride, int n_acts, int64_t n,
+               float* out, int64_t out_stride) {
+  const int64_t nb = n / kQK_K, groups = (n_rows + kTile - 1) / kTile;
+  thread_local std::vector<Line> scratch;
+  PackedQ4K* packed = Grow<PackedQ4K>(scratch, groups * nb);
+  PackRowsQ4K(rows, n_rows, nb, packed);
+  __asm__ __volatile__("" ::: "memory");  // as in RunAmx
+  TileSession session;
+  for (int t0 = 0; t0 < n_acts; t0 += kTile) {
+    const int first = std::min(t0, n_acts - kTile);
+    for (int64_t g = 0; g < groups; ++g)
+      TileQ4K16x16(acts + first * stride, stride, packed + g * nb, nb, out + first * out_stride + g * kTile,
+                   out_stride, static_cast<int>(std::min<int64_t>(kTile, n_rows - g * kTile)));
+  }
+}
+
+// The activations' common stride when there are at least kAmxMinActs of them,
+// each at least `row_bytes` apart in one buffer; 0 otherwise.
+int64_t UniformStride(const void* const* acts, int n_acts, int64_t row_bytes) {
+  if (n_acts < kAmxMinActs) return 0;
+  const auto* first = static_cast<const uint8_t*>(acts[0]);
+  const int64_t stride = static_cast<const uint8_t*>(acts[1]) - first;
+  if (stride < row_bytes || stride > INT32_MAX / kTile) return 0;
+  for (int t = 2; t < n_acts; ++t)
+    if (static_cast<const uint8_t*>(acts[t]) != first + t * stride) return 0;
+  return stride;
+}
+
 }  // namespace
 #pragma GCC pop_options
 
 bool AmxTileQ4_0x8(const void* const* rows, int n_rows, const void* const* acts, int n_acts, int64_t n, float* out,
                    int64_t out_stride) {
-  if (!HasAmx() || n_acts < kAmxMinActs || n_rows <= 0) return false;
-  const auto* first = static_cast<const uint8_t*>(acts[0]);
-  const int64_t stride = static_cast<const uint8_t*>(acts[1]) - first;
-  if (stride < static_cast<int64_t>(n / kQK4_0 * sizeof(BlockQ8_0)) || stride > INT32_MAX / kTile) return false;
-  for (int t = 2; t < n_acts; ++t)
-    if (static_cast<const uint8_t*>(acts[t]) != first + t * stride) return false;
-  RunAmx(rows, n_rows, first, stride, n_acts, n, out, out_stride);
+  if (!HasAmx() || n_rows <= 0) return false;
+  const int64_t stride = UniformStride(acts, n_acts, n / kQK4_0 * sizeof(BlockQ8_0));
+  if (stride == 0) return false;
+  RunAmx(rows, n_rows, static_cast<const uint8_t*>(acts[0]), stride, n_acts, n, out, out_stride);
+  return true;
+}
+
+bool AmxTileQ4_K(const void* const* rows, int n_rows, const void* const* acts, int n_acts, int64_t n, float* out,
+                 int64_t out_stride) {
+  if (!HasAmx() || n_rows <= 0) return false;
+  const int64_t stride = UniformStride(acts, n_acts, n / kQK_K * sizeof(BlockQ8_K));
+  if (stride == 0) return false;
+  RunAmxQ4K(rows, n_rows, static_cast<const uint8_t*>(acts[0]), stride, n_acts, n, out, out_stride);
   return true;
 }
 
@@ -249,6 +398,7 @@ bool AmxTileQ4_0x8(const void* const* rows, int n_rows, const void* const* acts,
 
 bool HasAmx() { return false; }
 bool AmxTileQ4_0x8(const void* const*, int, const void* const*, int, int64_t, float*, int64_t) { return false; }
+bool AmxTileQ4_K(const void* const*, int, const void* const*, int, int64_t, float*, int64_t) { return false; }
 
 #endif
 

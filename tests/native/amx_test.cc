@@ -116,6 +116,39 @@ TEST(Amx, ExtremeValuesEqualScalarSum) {
     for (int r = 0; r < n_rows; ++r) ASSERT_EQ(Bits(out[t * n_rows + r]), Bits(VecDotQ4_0x8(rows[r], acts[t], n)));
 }
 
+// Q4_K: sub-block sums from the tiles, their scaled integer total, then
+// DotQ45_K's float step; against the scalar target's dots.
+TEST(Amx, Q4KTileEqualsScalarDots) {
+  SKIP_WITHOUT_AMX();
+  for (int64_t n : {256, 512, 1280}) {
+    for (int n_rows : {1, 17, 40}) {
+      for (int n_acts : {16, 23}) {
+        SCOPED_TRACE("n " + std::to_string(n) + " rows " + std::to_string(n_rows) + " acts " +
+                     std::to_string(n_acts));
+        const uint32_t seed = static_cast<uint32_t>(n + n_rows * 5 + n_acts);
+        const auto w = Quantized(GgmlType::Q4_K, n_rows, n, seed, false);
+        const auto a = Quantized(GgmlType::Q4_K, n_acts, n, seed + 1, true);
+        const size_t wb = RowBytes(GgmlType::Q4_K, n), ab = RowBytes(GgmlType::Q8_K, n);
+        std::vector<const void*> rows(n_rows), acts(n_acts);
+        for (int r = 0; r < n_rows; ++r) rows[r] = w.data() + (n_rows - 1 - r) * wb;
+        for (int t = 0; t < n_acts; ++t) acts[t] = a.data() + t * ab;
+        ForceVecDotTarget("scalar");
+        std::vector<float> want(n_acts * n_rows);
+        for (int t = 0; t < n_acts; ++t)
+          for (int r = 0; r < n_rows; ++r) want[t * n_rows + r] = VecDotBatched(GgmlType::Q4_K, rows[r], acts[t], n);
+        ForceAmx amx;
+        const int64_t stride = n_rows + 3;
+        std::vector<float> out(n_acts * stride, -7.5f);
+        ASSERT_TRUE(quant::AmxTileQ4_K(rows.data(), n_rows, acts.data(), n_acts, n, out.data(), stride));
+        for (int t = 0; t < n_acts; ++t) {
+          for (int r = 0; r < n_rows; ++r) ASSERT_EQ(Bits(out[t * stride + r]), Bits(want[t * n_rows + r])) << t << " " << r;
+          for (int64_t r = n_rows; r < stride; ++r) ASSERT_EQ(out[t * stride + r], -7.5f);
+        }
+      }
+    }
+  }
+}
+
 // Below 16 activations, or with activations not at one stride, the AMX
 // target runs the AVX-512 tiles: same bits, and AmxTileQ4_0x8 declines.
 TEST(Amx, DeclinesFewOrScatteredActivations) {
@@ -142,34 +175,36 @@ TEST(Amx, DeclinesFewOrScatteredActivations) {
   }
 }
 
-// The CPU matmul sends prompts of interleaved Q4_0 matrices through the
-// tiles (32 rows and all tokens per call); every output is still the scalar
-// sum, for row counts that end in half a tile and token counts around 16.
+// The CPU matmul sends prompts of interleaved Q4_0 and of Q4_K matrices
+// through the tiles (32 rows and all tokens per call); every output is still
+// the scalar sum, for row counts that end in half a tile and token counts
+// around 16.
 TEST(Amx, MatmulEqualsScalarSum) {
   SKIP_WITHOUT_AMX();
-  ForceAmx amx;
   tbb::task_arena arena(2);
   arena.execute([] {
-    const int64_t cols = 7 * 32;
-    for (int64_t rows : {8, 40, 96}) {
-      const auto w = Quantized(GgmlType::Q4_0, rows, cols, static_cast<uint32_t>(rows), false);
-      TensorInfo info;
-      info.name = "w";
-      info.type = GgmlType::Q4_0;
-      info.ne = {cols, rows};
-      info.data = w.data();
-      info.bytes = w.size();
-      for (int64_t n_tok : {15, 16, 17, 64, 77}) {
-        SCOPED_TRACE("rows " + std::to_string(rows) + " tokens " + std::to_string(n_tok));
-        const auto x = Random(n_tok * cols, static_cast<uint32_t>(n_tok), 1.0f);
-        std::vector<float> got(rows * n_tok + 1, 12345.0f);  // a sentinel past the end
-        CpuKernels().matmul(info, x.data(), n_tok, got.data());
-        ASSERT_EQ(got.back(), 12345.0f);
-        std::vector<uint8_t> act(RowBytes(GgmlType::Q8_0, cols));
-        for (int64_t t = 0; t < n_tok; ++t) {
-          QuantizeActivation(GgmlType::Q4_0, x.data() + t * cols, act.data(), cols);
-          for (int64_t r = 0; r < rows; ++r)
-            ASSERT_EQ(Bits(got[t * rows + r]), Bits(VecDotQ4_0x8(info.Row(r), act.data(), cols))) << t << " " << r;
+    for (GgmlType type : {GgmlType::Q4_0, GgmlType::Q4_K}) {
+      const int64_t cols = type == GgmlType::Q4_0 ? 7 * 32 : 3 * 256;
+      for (int64_t rows : {8, 40, 96}) {
+        const auto w = Quantized(type, rows, cols, static_cast<uint32_t>(rows), false);
+        TensorInfo info;
+        info.name = "w";
+        info.type = type;
+        info.ne = {cols, rows};
+        info.data = w.data();
+        info.bytes = w.size();
+        for (int64_t n_tok : {15, 16, 17, 64, 77}) {
+          SCOPED_TRACE(std::string(TypeName(type)) + " rows " + std::to_string(rows) + " tokens " +
+                       std::to_string(n_tok));
+          const auto x = Random(n_tok * cols, static_cast<uint32_t>(n_tok), 1.0f);
+          ForceVecDotTarget("scalar");
+          std::vector<float> want(rows * n_tok);
+          CpuKernels().matmul(info, x.data(), n_tok, want.data());
+          ForceAmx amx;
+          std::vector<float> got(rows * n_tok + 1, 12345.0f);  // a sentinel past the end
+          CpuKernels().matmul(info, x.data(), n_tok, got.data());
+          ASSERT_EQ(got.back(), 12345.0f);
+          for (int64_t i = 0; i < rows * n_tok; ++i) ASSERT_EQ(Bits(got[i]), Bits(want[i])) << i;
         }
       }
     }

@@ -19,12 +19,14 @@ constexpr int64_t kRowsPerTaskOne = 64;
 // kernel.
 constexpr int64_t kRowsPerTask = 24;
 constexpr int64_t kTokenTile = 64;
-// Interleaved Q4_0 on AMX: 16 x 16 tiles whose call repacks its rows once, so
-// a block is two tiles of rows and every token goes through in one call.
+// Interleaved Q4_0 and Q4_K on AMX: 16 x 16 tiles whose call repacks its
+// rows once, so a block is two tiles of rows and every token goes through in
+// one call.
 constexpr int64_t kAmxRowsPerTask = 32;
 
-bool Q4_0x8OnAmx(const TensorInfo& w, int64_t n_tokens) {
-  return n_tokens >= 16 && UsesInterleavedQ4_0(w.type, w.rows()) && std::string_view(VecDotTarget()) == "AMX";
+bool OnAmx(const TensorInfo& w, int64_t n_tokens) {
+  return n_tokens >= 16 && (UsesInterleavedQ4_0(w.type, w.rows()) || w.type == GgmlType::Q4_K) &&
+         std::string_view(VecDotTarget()) == "AMX";
 }
 
 // One block of rows [r0, r1) against every token.
@@ -66,7 +68,7 @@ void CpuMatmul(const TensorInfo& w, const float* x, int64_t n_tokens, float* out
     QuantizeActivation(w.type, x + t * cols, act.data() + t * act_bytes, cols);
     acts[t] = act.data() + t * act_bytes;
   });
-  const bool amx = Q4_0x8OnAmx(w, n_tokens);
+  const bool amx = OnAmx(w, n_tokens);
   const int64_t block = amx ? kAmxRowsPerTask : n_tokens == 1 ? kRowsPerTaskOne : kRowsPerTask;
   const int64_t token_tile = amx ? n_tokens : kTokenTile;
   tbb::parallel_for(tbb::blocked_range<int64_t>(0, rows, block), [&](const tbb::blocked_range<int64_t>& r) {
