@@ -86,10 +86,10 @@ constexpr TileConfig MakeTileConfig() {
 }
 alignas(64) constexpr TileConfig kTileConfig = MakeTileConfig();
 
-// Loads the tile configuration for the duration of one call.
+// Loads a tile configuration for the duration of one call.
 class TileSession {
  public:
-  TileSession() { _tile_loadconfig(&kTileConfig); }
+  explicit TileSession(const TileConfig& config) { _tile_loadconfig(&config); }
   ~TileSession() { _tile_release(); }
   TileSession(const TileSession&) = delete;
   TileSession& operator=(const TileSession&) = delete;
@@ -216,7 +216,7 @@ void RunAmx(const void* const* rows, int n_rows, const uint8_t* acts, int64_t st
   // The tile loads below are asm that reads the packed rows behind the
   // compiler's back: keep the stores above before them.
   __asm__ __volatile__("" ::: "memory");
-  TileSession session;
+  TileSession session(kTileConfig);
   for (int t0 = 0; t0 < n_acts; t0 += kTile) {
     // A short last group overlaps the one before: it recomputes (the same
     // bits for) a few tokens rather than reading past the last one.
@@ -232,80 +232,86 @@ void RunAmx(const void* const* rows, int n_rows, const uint8_t* acts, int64_t st
 }
 
 // ---- Q4_K: the integer total of a super-block, then DotQ45_K's float step ----
+//
+// DotQ45_K's isum = sum over sub-blocks s of sc_s * (q . y over s), with
+// 6-bit scales sc_s and values q in 0..15. Each product sc_s * q (<= 945) is
+// split into bytes as 32 * hi + lo (hi <= 29, lo <= 31), so two tile products
+// over the whole super-block give isum = 32 * (hi . y) + (lo . y) exactly,
+// with no per-sub-block sums to scale; a third, with each sub-block's min in
+// place of its values, gives summs = sum of m_s * (the sub-block's y sum).
 
-constexpr int kSubBlocks = kQK_K / kQK4_0;  // 8 sub-blocks of 32
+constexpr int kKSteps = kQK_K / 64;  // K = 64 bytes per tile product
+constexpr int kSubBlocksK = kQK_K / kQK4_0;
 
-// One super-block of 16 rows, packed: the 8 sub-blocks' values (0..15) in B
-// tile order, then per sub-block the 16 rows' scales (int32) and mins (the
-// min in both int16 halves, for VPMADDWD with two 16-value bsums), then d
-// and dmin as floats.
+// One super-block of 16 rows, packed as B tiles: per K step, 16 tile rows of
+// 16 weight rows x 4 bytes.
 struct alignas(64) PackedQ4K {
-  int8_t values[kSubBlocks][kPackedBlockBytes];
-  int32_t scales[kSubBlocks][kTile];
-  int32_t mins[kSubBlocks][kTile];
+  int8_t hi[kKSteps][kTile][64];
+  int8_t lo[kKSteps][kTile][64];
+  int8_t mins[kKSteps][kTile][64];
   float d[kTile], dmin[kTile];
 };
 
+// Palette 1: tmm0-2 the hi, lo and min sums (16 x 16 int32), tmm3 A (16
+// tokens x 64 bytes), tmm4-6 the hi, lo and min B tiles.
+constexpr TileConfig MakeQ4KTileConfig() {
+  TileConfig c{};
+  c.palette = 1;
+  for (int t = 0; t < 7; ++t) c.colsb[t] = 64, c.rows[t] = kTile;
+  return c;
+}
+alignas(64) constexpr TileConfig kQ4KTileConfig = MakeQ4KTileConfig();
+
 void PackRowsQ4K(const void* const* rows, int n_rows, int64_t nb, PackedQ4K* packed) {
-  const __m512i row_dwords = _mm512_setr_epi32(0, 8, 16, 24, 32, 40, 48, 56, 64, 72, 80, 88, 96, 104, 112, 120);
+  const __m512i row_dwords = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                                _mm512_set1_epi32(kQK_K / 4));
   const __m256i m4 = _mm256_set1_epi8(0x0F);
+  const __m512i repeat4 = _mm512_set1_epi32(0x01010101), low5 = _mm512_set1_epi16(31);
   for (int g = 0; g * kTile < n_rows; ++g) {
     const int nr = std::min(kTile, n_rows - g * kTile);
     for (int64_t i = 0; i < nb; ++i) {
       PackedQ4K& p = packed[g * nb + i];
-      alignas(64) int32_t values[kSubBlocks][kTile][kQK4_0 / 4] = {};
+      alignas(64) uint8_t q[kTile][kQK_K] = {};           // row r's values in k order
+      alignas(64) int32_t sc[kSubBlocksK][kTile] = {}, mn[kSubBlocksK][kTile] = {};
       for (int r = 0; r < kTile; ++r) {
-        if (r >= nr) {
-          for (int s = 0; s < kSubBlocks; ++s) p.scales[s][r] = p.mins[s][r] = 0;
-          p.d[r] = p.dmin[r] = 0.0f;
-          continue;
-        }
+        p.d[r] = p.dmin[r] = 0.0f;
+        if (r >= nr) continue;
         const BlockQ4_K& x = static_cast<const BlockQ4_K*>(rows[g * kTile + r])[i];
-        for (int j = 0; j < kSubBlocks / 2; ++j) {
-          const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qs + 32 * j));
-          _mm256_store_si256(reinterpret_cast<__m256i*>(values[2 * j][r]), _mm256_and_si256(q, m4));
-          _mm256_store_si256(reinterpret_cast<__m256i*>(values[2 * j + 1][r]),
-                             _mm256_and_si256(_mm256_srli_epi16(q, 4), m4));
+        for (int j = 0; j < kQK_K / 64; ++j) {
+          const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qs + 32 * j));
+          _mm256_store_si256(reinterpret_cast<__m256i*>(q[r] + 64 * j), _mm256_and_si256(b, m4));
+          _mm256_store_si256(reinterpret_cast<__m256i*>(q[r] + 64 * j + 32), _mm256_and_si256(_mm256_srli_epi16(b, 4), m4));
         }
-        for (int s = 0; s < kSubBlocks; ++s) {
-          uint8_t sc, m;
-          ScaleMinK4(s, x.scales, &sc, &m);
-          p.scales[s][r] = sc;
-          p.mins[s][r] = m | (m << 16);
+        for (int s = 0; s < kSubBlocksK; ++s) {
+          uint8_t scale, min;
+          ScaleMinK4(s, x.scales, &scale, &min);
+          sc[s][r] = scale;
+          mn[s][r] = min;
         }
         p.d[r] = _cvtsh_ss(x.d);
         p.dmin[r] = _cvtsh_ss(x.dmin);
       }
-      for (int s = 0; s < kSubBlocks; ++s)
-        for (int k4 = 0; k4 < kQK4_0 / 4; ++k4)
-          _mm512_store_si512(p.values[s] + k4 * 64, _mm512_i32gather_epi32(
-                                                        _mm512_add_epi32(row_dwords, _mm512_set1_epi32(k4)), values[s], 4));
+      for (int ks = 0; ks < kKSteps; ++ks) {
+        for (int k4 = 0; k4 < kTile; ++k4) {
+          const int sub = (64 * ks + 4 * k4) / kQK4_0;
+          // Each row's scale and min in its 4 bytes of the tile row.
+          const __m512i scales = _mm512_mullo_epi32(_mm512_load_si512(sc[sub]), repeat4);
+          const __m512i v = _mm512_i32gather_epi32(_mm512_add_epi32(row_dwords, _mm512_set1_epi32(16 * ks + k4)), q, 4);
+          __m256i hi[2], lo[2];
+          for (int h = 0; h < 2; ++h) {
+            const __m256i vh = h ? _mm512_extracti64x4_epi64(v, 1) : _mm512_castsi512_si256(v);
+            const __m256i sh = h ? _mm512_extracti64x4_epi64(scales, 1) : _mm512_castsi512_si256(scales);
+            const __m512i prod = _mm512_mullo_epi16(_mm512_cvtepu8_epi16(vh), _mm512_cvtepu8_epi16(sh));
+            hi[h] = _mm512_cvtepi16_epi8(_mm512_srli_epi16(prod, 5));
+            lo[h] = _mm512_cvtepi16_epi8(_mm512_and_si512(prod, low5));
+          }
+          _mm512_store_si512(p.hi[ks][k4], _mm512_inserti64x4(_mm512_castsi256_si512(hi[0]), hi[1], 1));
+          _mm512_store_si512(p.lo[ks][k4], _mm512_inserti64x4(_mm512_castsi256_si512(lo[0]), lo[1], 1));
+          _mm512_store_si512(p.mins[ks][k4], _mm512_mullo_epi32(_mm512_load_si512(mn[sub]), repeat4));
+        }
+      }
     }
   }
-}
-
-// Sub-blocks s0 .. s0 + 3 of a super-block into c[s0 .. s0 + 3].
-inline void SubBlockSums(const uint8_t* a, int64_t stride, const PackedQ4K& p, int s0, int32_t (*c)[kTile][kTile]) {
-  _tile_zero(0);
-  _tile_zero(1);
-  _tile_zero(2);
-  _tile_zero(3);
-  _tile_loadd(4, a + s0 * kQK4_0, stride);
-  _tile_loadd(6, p.values[s0], 64);
-  _tile_dpbssd(0, 4, 6);
-  _tile_loadd(5, a + (s0 + 1) * kQK4_0, stride);
-  _tile_loadd(7, p.values[s0 + 1], 64);
-  _tile_dpbssd(1, 5, 7);
-  _tile_loadd(4, a + (s0 + 2) * kQK4_0, stride);
-  _tile_loadd(6, p.values[s0 + 2], 64);
-  _tile_dpbssd(2, 4, 6);
-  _tile_loadd(5, a + (s0 + 3) * kQK4_0, stride);
-  _tile_loadd(7, p.values[s0 + 3], 64);
-  _tile_dpbssd(3, 5, 7);
-  _tile_stored(0, c[s0], 64);
-  _tile_stored(1, c[s0 + 1], 64);
-  _tile_stored(2, c[s0 + 2], 64);
-  _tile_stored(3, c[s0 + 3], 64);
 }
 
 // 16 tokens (Q8_K rows at a stride) x one packed group of 16 rows.
@@ -314,27 +320,33 @@ void TileQ4K16x16(const uint8_t* acts, int64_t stride, const PackedQ4K* packed, 
   __m512 acc[kTile];
 #pragma GCC unroll 16
   for (int t = 0; t < kTile; ++t) acc[t] = _mm512_setzero_ps();
-  alignas(64) int32_t c[kSubBlocks][kTile][kTile];
+  alignas(64) int32_t c[3][kTile][kTile];
   for (int64_t i = 0; i < nb; ++i) {
     const PackedQ4K& p = packed[i];
     const uint8_t* block = acts + i * sizeof(BlockQ8_K);
-    SubBlockSums(block + offsetof(BlockQ8_K, qs), stride, p, 0, c);
-    SubBlockSums(block + offsetof(BlockQ8_K, qs), stride, p, 4, c);
+    _tile_zero(0);
+    _tile_zero(1);
+    _tile_zero(2);
+#pragma GCC unroll 4
+    for (int ks = 0; ks < kKSteps; ++ks) {
+      _tile_loadd(3, block + offsetof(BlockQ8_K, qs) + 64 * ks, stride);
+      _tile_loadd(4, p.hi[ks], 64);
+      _tile_loadd(5, p.lo[ks], 64);
+      _tile_loadd(6, p.mins[ks], 64);
+      _tile_dpbssd(0, 3, 4);
+      _tile_dpbssd(1, 3, 5);
+      _tile_dpbssd(2, 3, 6);
+    }
+    _tile_stored(0, c[0], 64);
+    _tile_stored(1, c[1], 64);
+    _tile_stored(2, c[2], 64);
     const __m512 dw = _mm512_load_ps(p.d), dmin = _mm512_load_ps(p.dmin);
-#pragma GCC unroll 2
+#pragma GCC unroll 16
     for (int t = 0; t < kTile; ++t) {
-      const BlockQ8_K& y = *reinterpret_cast<const BlockQ8_K*>(block + t * stride);
-      __m512i isum = _mm512_setzero_si512(), summs = _mm512_setzero_si512();
-#pragma GCC unroll 8
-      for (int s = 0; s < kSubBlocks; ++s) {
-        const __m512i scale = _mm512_load_si512(p.scales[s]), min = _mm512_load_si512(p.mins[s]);
-        isum = _mm512_add_epi32(isum, _mm512_mullo_epi32(_mm512_load_si512(c[s][t]), scale));
-        int32_t bsums;  // the sub-block's two 16-value sums
-        std::memcpy(&bsums, y.bsums + 2 * s, 4);
-        summs = _mm512_add_epi32(summs, _mm512_madd_epi16(min, _mm512_set1_epi32(bsums)));
-      }
+      const __m512i isum = _mm512_add_epi32(_mm512_slli_epi32(_mm512_load_si512(c[0][t]), 5), _mm512_load_si512(c[1][t]));
+      const __m512i summs = _mm512_load_si512(c[2][t]);
       // DotQ45_K: sum += Half(d) * y.d * isum - Half(dmin) * y.d * summs.
-      const __m512 yd = _mm512_set1_ps(y.d);
+      const __m512 yd = _mm512_set1_ps(reinterpret_cast<const BlockQ8_K*>(block + t * stride)->d);
       const __m512 a = _mm512_mul_ps(_mm512_mul_ps(dw, yd), _mm512_cvtepi32_ps(isum));
       const __m512 b = _mm512_mul_ps(_mm512_mul_ps(dmin, yd), _mm512_cvtepi32_ps(summs));
       acc[t] = _mm512_add_ps(acc[t], _mm512_sub_ps(a, b));
@@ -352,7 +364,7 @@ void RunAmxQ4K(const void* const* rows, int n_rows, const uint8_t* acts, int64_t
   PackedQ4K* packed = Grow<PackedQ4K>(scratch, groups * nb);
   PackRowsQ4K(rows, n_rows, nb, packed);
   __asm__ __volatile__("" ::: "memory");  // as in RunAmx
-  TileSession session;
+  TileSession session(kQ4KTileConfig);
   for (int t0 = 0; t0 < n_acts; t0 += kTile) {
     const int first = std::min(t0, n_acts - kTile);
     for (int64_t g = 0; g < groups; ++g)
