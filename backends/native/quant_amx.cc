@@ -231,125 +231,188 @@ void RunAmx(const void* const* rows, int n_rows, const uint8_t* acts, int64_t st
   }
 }
 
-// ---- Q4_K: the integer total of a super-block, then DotQ45_K's float step ----
+// ---- K-quants: the integer total of a super-block, then the float step ----
 //
-// DotQ45_K's isum = sum over sub-blocks s of sc_s * (q . y over s), with
-// 6-bit scales sc_s and values q in 0..15. Each product sc_s * q (<= 945) is
-// split into bytes as 32 * hi + lo (hi <= 29, lo <= 31), so two tile products
-// over the whole super-block give isum = 32 * (hi . y) + (lo . y) exactly,
-// with no per-sub-block sums to scale; a third, with each sub-block's min in
-// place of its values, gives summs = sum of m_s * (the sub-block's y sum).
+// DotQ45_K's and DotQ6_K's isum = sum over sub-blocks s of sc_s * (q . y over
+// s). Each product sc_s * q is split into bytes as 2^shift * hi + lo (Q4_K:
+// sc <= 63, q in 0..15, shift 5; Q6_K: sc in -128..127, q in -32..31, shift
+// 6; hi and lo fit int8 either way), so two tile products over the whole
+// super-block give isum = 2^shift * (hi . y) + (lo . y) exactly, with no
+// per-sub-block sums to scale. For Q4_K a third product, with each
+// sub-block's min in place of its values, gives summs = sum of m_s * (the
+// sub-block's y sum).
 
 constexpr int kKSteps = kQK_K / 64;  // K = 64 bytes per tile product
-constexpr int kSubBlocksK = kQK_K / kQK4_0;
 
 // One super-block of 16 rows, packed as B tiles: per K step, 16 tile rows of
 // 16 weight rows x 4 bytes.
-struct alignas(64) PackedQ4K {
+struct alignas(64) PackedK {
   int8_t hi[kKSteps][kTile][64];
   int8_t lo[kKSteps][kTile][64];
-  int8_t mins[kKSteps][kTile][64];
+  int8_t mins[kKSteps][kTile][64];  // Q4_K only
   float d[kTile], dmin[kTile];
 };
 
+// A super-block of 16 rows unpacked: values in k order, scales and mins per
+// sub-block.
+template <int kSubBlocks>
+struct UnpackedK {
+  alignas(64) int8_t q[kTile][kQK_K] = {};
+  alignas(64) int32_t sc[kSubBlocks][kTile] = {}, mn[kSubBlocks][kTile] = {};
+};
+
+struct Q4KFormat {
+  using Block = BlockQ4_K;
+  static constexpr int kSubBlocks = 8, kShift = 5;
+  static constexpr bool kMins = true;
+  static void Unpack(const Block& x, int r, UnpackedK<kSubBlocks>& u, PackedK& p) {
+    const __m256i m4 = _mm256_set1_epi8(0x0F);
+    for (int j = 0; j < kQK_K / 64; ++j) {
+      const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qs + 32 * j));
+      _mm256_store_si256(reinterpret_cast<__m256i*>(u.q[r] + 64 * j), _mm256_and_si256(b, m4));
+      _mm256_store_si256(reinterpret_cast<__m256i*>(u.q[r] + 64 * j + 32),
+                         _mm256_and_si256(_mm256_srli_epi16(b, 4), m4));
+    }
+    for (int s = 0; s < kSubBlocks; ++s) {
+      uint8_t scale, min;
+      ScaleMinK4(s, x.scales, &scale, &min);
+      u.sc[s][r] = scale;
+      u.mn[s][r] = min;
+    }
+    p.d[r] = _cvtsh_ss(x.d);
+    p.dmin[r] = _cvtsh_ss(x.dmin);
+  }
+};
+
+struct Q6KFormat {
+  using Block = BlockQ6_K;
+  static constexpr int kSubBlocks = 16, kShift = 6;
+  static constexpr bool kMins = false;
+  // UnpackQ6K, 32 values at a time.
+  static void Unpack(const Block& x, int r, UnpackedK<kSubBlocks>& u, PackedK& p) {
+    const __m256i m4 = _mm256_set1_epi8(0x0F), m2 = _mm256_set1_epi8(0x30), off = _mm256_set1_epi8(32);
+    for (int n = 0; n < kQK_K; n += 128) {
+      const __m256i ql0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.ql + n / 2));
+      const __m256i ql1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.ql + n / 2 + 32));
+      const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qh + n / 4));
+      // Bits 2k, 2k + 1 of qh → bits 4, 5.
+      const __m256i h0 = _mm256_and_si256(_mm256_slli_epi16(qh, 4), m2);
+      const __m256i h1 = _mm256_and_si256(_mm256_slli_epi16(qh, 2), m2);
+      const __m256i h2 = _mm256_and_si256(qh, m2);
+      const __m256i h3 = _mm256_and_si256(_mm256_srli_epi16(qh, 2), m2);
+      const __m256i v[4] = {_mm256_or_si256(_mm256_and_si256(ql0, m4), h0),
+                            _mm256_or_si256(_mm256_and_si256(ql1, m4), h1),
+                            _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql0, 4), m4), h2),
+                            _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), m4), h3)};
+      for (int k = 0; k < 4; ++k)
+        _mm256_store_si256(reinterpret_cast<__m256i*>(u.q[r] + n + 32 * k), _mm256_sub_epi8(v[k], off));
+    }
+    for (int s = 0; s < kSubBlocks; ++s) u.sc[s][r] = x.scales[s];
+    p.d[r] = _cvtsh_ss(x.d);
+    p.dmin[r] = 0.0f;
+  }
+};
+
+// The products sc * q split into hi and lo bytes (and the mins) in B tile order.
+template <class F>
+void ToTiles(const UnpackedK<F::kSubBlocks>& u, PackedK& p) {
+  constexpr int kSubLen = kQK_K / F::kSubBlocks;
+  const __m512i row_dwords = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                                _mm512_set1_epi32(kQK_K / 4));
+  const __m512i repeat4 = _mm512_set1_epi32(0x01010101), byte = _mm512_set1_epi32(0xFF);
+  const __m512i low = _mm512_set1_epi16((1 << F::kShift) - 1);
+  for (int ks = 0; ks < kKSteps; ++ks) {
+    for (int k4 = 0; k4 < kTile; ++k4) {
+      const int sub = (64 * ks + 4 * k4) / kSubLen;
+      // Each row's scale in its 4 bytes of the tile row.
+      const __m512i scales = _mm512_mullo_epi32(_mm512_and_si512(_mm512_load_si512(u.sc[sub]), byte), repeat4);
+      const __m512i v = _mm512_i32gather_epi32(_mm512_add_epi32(row_dwords, _mm512_set1_epi32(16 * ks + k4)), u.q, 4);
+      __m256i hi[2], lo[2];
+      for (int h = 0; h < 2; ++h) {
+        const __m256i vh = h ? _mm512_extracti64x4_epi64(v, 1) : _mm512_castsi512_si256(v);
+        const __m256i sh = h ? _mm512_extracti64x4_epi64(scales, 1) : _mm512_castsi512_si256(scales);
+        const __m512i prod = _mm512_mullo_epi16(_mm512_cvtepi8_epi16(vh), _mm512_cvtepi8_epi16(sh));
+        hi[h] = _mm512_cvtepi16_epi8(_mm512_srai_epi16(prod, F::kShift));
+        lo[h] = _mm512_cvtepi16_epi8(_mm512_and_si512(prod, low));
+      }
+      _mm512_store_si512(p.hi[ks][k4], _mm512_inserti64x4(_mm512_castsi256_si512(hi[0]), hi[1], 1));
+      _mm512_store_si512(p.lo[ks][k4], _mm512_inserti64x4(_mm512_castsi256_si512(lo[0]), lo[1], 1));
+      if constexpr (F::kMins)
+        _mm512_store_si512(p.mins[ks][k4], _mm512_mullo_epi32(_mm512_load_si512(u.mn[sub]), repeat4));
+    }
+  }
+}
+
+template <class F>
+void PackRowsK(const void* const* rows, int n_rows, int64_t nb, PackedK* packed) {
+  for (int g = 0; g * kTile < n_rows; ++g) {
+    const int nr = std::min(kTile, n_rows - g * kTile);
+    for (int64_t i = 0; i < nb; ++i) {
+      PackedK& p = packed[g * nb + i];
+      UnpackedK<F::kSubBlocks> u;
+      for (int r = 0; r < kTile; ++r) {
+        p.d[r] = p.dmin[r] = 0.0f;
+        if (r < nr) F::Unpack(static_cast<const typename F::Block*>(rows[g * kTile + r])[i], r, u, p);
+      }
+      ToTiles<F>(u, p);
+    }
+  }
+}
+
 // Palette 1: tmm0-2 the hi, lo and min sums (16 x 16 int32), tmm3 A (16
 // tokens x 64 bytes), tmm4-6 the hi, lo and min B tiles.
-constexpr TileConfig MakeQ4KTileConfig() {
+constexpr TileConfig MakeKTileConfig() {
   TileConfig c{};
   c.palette = 1;
   for (int t = 0; t < 7; ++t) c.colsb[t] = 64, c.rows[t] = kTile;
   return c;
 }
-alignas(64) constexpr TileConfig kQ4KTileConfig = MakeQ4KTileConfig();
-
-void PackRowsQ4K(const void* const* rows, int n_rows, int64_t nb, PackedQ4K* packed) {
-  const __m512i row_dwords = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
-                                                _mm512_set1_epi32(kQK_K / 4));
-  const __m256i m4 = _mm256_set1_epi8(0x0F);
-  const __m512i repeat4 = _mm512_set1_epi32(0x01010101), low5 = _mm512_set1_epi16(31);
-  for (int g = 0; g * kTile < n_rows; ++g) {
-    const int nr = std::min(kTile, n_rows - g * kTile);
-    for (int64_t i = 0; i < nb; ++i) {
-      PackedQ4K& p = packed[g * nb + i];
-      alignas(64) uint8_t q[kTile][kQK_K] = {};           // row r's values in k order
-      alignas(64) int32_t sc[kSubBlocksK][kTile] = {}, mn[kSubBlocksK][kTile] = {};
-      for (int r = 0; r < kTile; ++r) {
-        p.d[r] = p.dmin[r] = 0.0f;
-        if (r >= nr) continue;
-        const BlockQ4_K& x = static_cast<const BlockQ4_K*>(rows[g * kTile + r])[i];
-        for (int j = 0; j < kQK_K / 64; ++j) {
-          const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qs + 32 * j));
-          _mm256_store_si256(reinterpret_cast<__m256i*>(q[r] + 64 * j), _mm256_and_si256(b, m4));
-          _mm256_store_si256(reinterpret_cast<__m256i*>(q[r] + 64 * j + 32), _mm256_and_si256(_mm256_srli_epi16(b, 4), m4));
-        }
-        for (int s = 0; s < kSubBlocksK; ++s) {
-          uint8_t scale, min;
-          ScaleMinK4(s, x.scales, &scale, &min);
-          sc[s][r] = scale;
-          mn[s][r] = min;
-        }
-        p.d[r] = _cvtsh_ss(x.d);
-        p.dmin[r] = _cvtsh_ss(x.dmin);
-      }
-      for (int ks = 0; ks < kKSteps; ++ks) {
-        for (int k4 = 0; k4 < kTile; ++k4) {
-          const int sub = (64 * ks + 4 * k4) / kQK4_0;
-          // Each row's scale and min in its 4 bytes of the tile row.
-          const __m512i scales = _mm512_mullo_epi32(_mm512_load_si512(sc[sub]), repeat4);
-          const __m512i v = _mm512_i32gather_epi32(_mm512_add_epi32(row_dwords, _mm512_set1_epi32(16 * ks + k4)), q, 4);
-          __m256i hi[2], lo[2];
-          for (int h = 0; h < 2; ++h) {
-            const __m256i vh = h ? _mm512_extracti64x4_epi64(v, 1) : _mm512_castsi512_si256(v);
-            const __m256i sh = h ? _mm512_extracti64x4_epi64(scales, 1) : _mm512_castsi512_si256(scales);
-            const __m512i prod = _mm512_mullo_epi16(_mm512_cvtepu8_epi16(vh), _mm512_cvtepu8_epi16(sh));
-            hi[h] = _mm512_cvtepi16_epi8(_mm512_srli_epi16(prod, 5));
-            lo[h] = _mm512_cvtepi16_epi8(_mm512_and_si512(prod, low5));
-          }
-          _mm512_store_si512(p.hi[ks][k4], _mm512_inserti64x4(_mm512_castsi256_si512(hi[0]), hi[1], 1));
-          _mm512_store_si512(p.lo[ks][k4], _mm512_inserti64x4(_mm512_castsi256_si512(lo[0]), lo[1], 1));
-          _mm512_store_si512(p.mins[ks][k4], _mm512_mullo_epi32(_mm512_load_si512(mn[sub]), repeat4));
-        }
-      }
-    }
-  }
-}
+alignas(64) constexpr TileConfig kKTileConfig = MakeKTileConfig();
 
 // 16 tokens (Q8_K rows at a stride) x one packed group of 16 rows.
-void TileQ4K16x16(const uint8_t* acts, int64_t stride, const PackedQ4K* packed, int64_t nb, float* out,
-                  int64_t out_stride, int n_out) {
+template <class F>
+void TileK16x16(const uint8_t* acts, int64_t stride, const PackedK* packed, int64_t nb, float* out,
+                int64_t out_stride, int n_out) {
   __m512 acc[kTile];
 #pragma GCC unroll 16
   for (int t = 0; t < kTile; ++t) acc[t] = _mm512_setzero_ps();
   alignas(64) int32_t c[3][kTile][kTile];
   for (int64_t i = 0; i < nb; ++i) {
-    const PackedQ4K& p = packed[i];
+    const PackedK& p = packed[i];
     const uint8_t* block = acts + i * sizeof(BlockQ8_K);
     _tile_zero(0);
     _tile_zero(1);
-    _tile_zero(2);
+    if constexpr (F::kMins) _tile_zero(2);
 #pragma GCC unroll 4
     for (int ks = 0; ks < kKSteps; ++ks) {
       _tile_loadd(3, block + offsetof(BlockQ8_K, qs) + 64 * ks, stride);
       _tile_loadd(4, p.hi[ks], 64);
       _tile_loadd(5, p.lo[ks], 64);
-      _tile_loadd(6, p.mins[ks], 64);
       _tile_dpbssd(0, 3, 4);
       _tile_dpbssd(1, 3, 5);
-      _tile_dpbssd(2, 3, 6);
+      if constexpr (F::kMins) {
+        _tile_loadd(6, p.mins[ks], 64);
+        _tile_dpbssd(2, 3, 6);
+      }
     }
     _tile_stored(0, c[0], 64);
     _tile_stored(1, c[1], 64);
-    _tile_stored(2, c[2], 64);
+    if constexpr (F::kMins) _tile_stored(2, c[2], 64);
     const __m512 dw = _mm512_load_ps(p.d), dmin = _mm512_load_ps(p.dmin);
 #pragma GCC unroll 16
     for (int t = 0; t < kTile; ++t) {
-      const __m512i isum = _mm512_add_epi32(_mm512_slli_epi32(_mm512_load_si512(c[0][t]), 5), _mm512_load_si512(c[1][t]));
-      const __m512i summs = _mm512_load_si512(c[2][t]);
-      // DotQ45_K: sum += Half(d) * y.d * isum - Half(dmin) * y.d * summs.
+      const __m512i isum =
+          _mm512_add_epi32(_mm512_slli_epi32(_mm512_load_si512(c[0][t]), F::kShift), _mm512_load_si512(c[1][t]));
       const __m512 yd = _mm512_set1_ps(reinterpret_cast<const BlockQ8_K*>(block + t * stride)->d);
       const __m512 a = _mm512_mul_ps(_mm512_mul_ps(dw, yd), _mm512_cvtepi32_ps(isum));
-      const __m512 b = _mm512_mul_ps(_mm512_mul_ps(dmin, yd), _mm512_cvtepi32_ps(summs));
-      acc[t] = _mm512_add_ps(acc[t], _mm512_sub_ps(a, b));
+      if constexpr (F::kMins) {
+        // DotQ45_K: sum += Half(d) * y.d * isum - Half(dmin) * y.d * summs.
+        const __m512 b = _mm512_mul_ps(_mm512_mul_ps(dmin, yd), _mm512_cvtepi32_ps(_mm512_load_si512(c[2][t])));
+        acc[t] = _mm512_add_ps(acc[t], _mm512_sub_ps(a, b));
+      } else {
+        // DotQ6_K: sum += Half(d) * y.d * isum.
+        acc[t] = _mm512_add_ps(acc[t], a);
+      }
     }
   }
   const __mmask16 mask = static_cast<__mmask16>((1u << n_out) - 1);
@@ -357,19 +420,20 @@ void TileQ4K16x16(const uint8_t* acts, int64_t stride, const PackedQ4K* packed, 
   for (int t = 0; t < kTile; ++t) _mm512_mask_storeu_ps(out + t * out_stride, mask, acc[t]);
 }
 
-void RunAmxQ4K(const void* const* rows, int n_rows, const uint8_t* acts, int64_t stride, int n_acts, int64_t n,
-               float* out, int64_t out_stride) {
+template <class F>
+void RunAmxK(const void* const* rows, int n_rows, const uint8_t* acts, int64_t stride, int n_acts, int64_t n,
+             float* out, int64_t out_stride) {
   const int64_t nb = n / kQK_K, groups = (n_rows + kTile - 1) / kTile;
   thread_local std::vector<Line> scratch;
-  PackedQ4K* packed = Grow<PackedQ4K>(scratch, groups * nb);
-  PackRowsQ4K(rows, n_rows, nb, packed);
+  PackedK* packed = Grow<PackedK>(scratch, groups * nb);
+  PackRowsK<F>(rows, n_rows, nb, packed);
   __asm__ __volatile__("" ::: "memory");  // as in RunAmx
-  TileSession session(kQ4KTileConfig);
+  TileSession session(kKTileConfig);
   for (int t0 = 0; t0 < n_acts; t0 += kTile) {
     const int first = std::min(t0, n_acts - kTile);
     for (int64_t g = 0; g < groups; ++g)
-      TileQ4K16x16(acts + first * stride, stride, packed + g * nb, nb, out + first * out_stride + g * kTile,
-                   out_stride, static_cast<int>(std::min<int64_t>(kTile, n_rows - g * kTile)));
+      TileK16x16<F>(acts + first * stride, stride, packed + g * nb, nb, out + first * out_stride + g * kTile,
+                    out_stride, static_cast<int>(std::min<int64_t>(kTile, n_rows - g * kTile)));
   }
 }
 
@@ -397,12 +461,16 @@ bool AmxTileQ4_0x8(const void* const* rows, int n_rows, const void* const* acts,
   return true;
 }
 
-bool AmxTileQ4_K(const void* const* rows, int n_rows, const void* const* acts, int n_acts, int64_t n, float* out,
-                 int64_t out_stride) {
-  if (!HasAmx() || n_rows <= 0) return false;
+bool AmxTileK(GgmlType type, const void* const* rows, int n_rows, const void* const* acts, int n_acts, int64_t n,
+              float* out, int64_t out_stride) {
+  if (!HasAmx() || n_rows <= 0 || (type != GgmlType::Q4_K && type != GgmlType::Q6_K)) return false;
   const int64_t stride = UniformStride(acts, n_acts, n / kQK_K * sizeof(BlockQ8_K));
   if (stride == 0) return false;
-  RunAmxQ4K(rows, n_rows, static_cast<const uint8_t*>(acts[0]), stride, n_acts, n, out, out_stride);
+  const auto* first = static_cast<const uint8_t*>(acts[0]);
+  if (type == GgmlType::Q4_K)
+    RunAmxK<Q4KFormat>(rows, n_rows, first, stride, n_acts, n, out, out_stride);
+  else
+    RunAmxK<Q6KFormat>(rows, n_rows, first, stride, n_acts, n, out, out_stride);
   return true;
 }
 
@@ -410,7 +478,7 @@ bool AmxTileQ4_K(const void* const* rows, int n_rows, const void* const* acts, i
 
 bool HasAmx() { return false; }
 bool AmxTileQ4_0x8(const void* const*, int, const void* const*, int, int64_t, float*, int64_t) { return false; }
-bool AmxTileQ4_K(const void* const*, int, const void* const*, int, int64_t, float*, int64_t) { return false; }
+bool AmxTileK(GgmlType, const void* const*, int, const void* const*, int, int64_t, float*, int64_t) { return false; }
 
 #endif
 

@@ -61,11 +61,12 @@ bool HasAmx();
 constexpr int kAmxMinActs = 16;
 bool AmxTileQ4_0x8(const void* const* rows, int n_rows, const void* const* acts, int n_acts, int64_t n, float* out,
                    int64_t out_stride);
-// The Q4_K tile (VecDotTile's contract) on AMX, bit-identical to DotQ45_K:
-// sub-block sums from the tiles, their scaled integer total, DotQ45_K's float
-// step. Same conditions as AmxTileQ4_0x8.
-bool AmxTileQ4_K(const void* const* rows, int n_rows, const void* const* acts, int n_acts, int64_t n, float* out,
-                 int64_t out_stride);
+// The Q4_K and Q6_K tiles (VecDotTile's contract) on AMX, bit-identical to
+// DotQ45_K and DotQ6_K: each super-block's integer total from the tiles, then
+// the dot's float step. Same conditions as AmxTileQ4_0x8 (false for other
+// types).
+bool AmxTileK(GgmlType type, const void* const* rows, int n_rows, const void* const* acts, int n_acts, int64_t n,
+              float* out, int64_t out_stride);
 
 // Q4_0 in the order of ggml's repacked kernels (UsesInterleavedQ4_0 in
 // ggml_types.h), quant_q4_0x8.cc: one output, and a tile of them on the

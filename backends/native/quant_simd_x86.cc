@@ -678,11 +678,12 @@ VecDotFn SimdVecDotBatched(GgmlType t) {
 
 namespace {
 
-// AMX where the call suits it (AmxTileQ4_K), else the AVX-512 tile.
-void AmxOrAvx512Q4_K(const void* const* rows, int n_rows, const void* const* acts, int n_acts, int64_t n, float* out,
-                     int64_t out_stride) {
-  if (!AmxTileQ4_K(rows, n_rows, acts, n_acts, n, out, out_stride))
-    Avx512VecDotTile(GgmlType::Q4_K)(rows, n_rows, acts, n_acts, n, out, out_stride);
+// AMX where the call suits it (AmxTileK), else the AVX-512 tile.
+template <GgmlType kType>
+void AmxOrAvx512(const void* const* rows, int n_rows, const void* const* acts, int n_acts, int64_t n, float* out,
+                 int64_t out_stride) {
+  if (!AmxTileK(kType, rows, n_rows, acts, n_acts, n, out, out_stride))
+    Avx512VecDotTile(kType)(rows, n_rows, acts, n_acts, n, out, out_stride);
 }
 
 }  // namespace
@@ -690,7 +691,8 @@ void AmxOrAvx512Q4_K(const void* const* rows, int n_rows, const void* const* act
 VecDotTileFn SimdVecDotTile(GgmlType t) {
   const SimdTarget target = CurrentTarget();
   if (target == SimdTarget::kScalar) return nullptr;
-  if (target == SimdTarget::kAmx && t == GgmlType::Q4_K) return AmxOrAvx512Q4_K;
+  if (target == SimdTarget::kAmx && t == GgmlType::Q4_K) return AmxOrAvx512<GgmlType::Q4_K>;
+  if (target == SimdTarget::kAmx && t == GgmlType::Q6_K) return AmxOrAvx512<GgmlType::Q6_K>;
   if (UsesAvx512(target))
     if (VecDotTileFn fn = Avx512VecDotTile(t)) return fn;
   switch (t) {

@@ -116,37 +116,81 @@ TEST(Amx, ExtremeValuesEqualScalarSum) {
     for (int r = 0; r < n_rows; ++r) ASSERT_EQ(Bits(out[t * n_rows + r]), Bits(VecDotQ4_0x8(rows[r], acts[t], n)));
 }
 
-// Q4_K: sub-block sums from the tiles, their scaled integer total, then
-// DotQ45_K's float step; against the scalar target's dots.
-TEST(Amx, Q4KTileEqualsScalarDots) {
+// Q4_K and Q6_K: each super-block's integer total from the tiles, then the
+// dot's float step; against the scalar target's dots.
+TEST(Amx, KQuantTilesEqualScalarDots) {
   SKIP_WITHOUT_AMX();
-  for (int64_t n : {256, 512, 1280}) {
-    for (int n_rows : {1, 17, 40}) {
-      for (int n_acts : {16, 23}) {
-        SCOPED_TRACE("n " + std::to_string(n) + " rows " + std::to_string(n_rows) + " acts " +
-                     std::to_string(n_acts));
-        const uint32_t seed = static_cast<uint32_t>(n + n_rows * 5 + n_acts);
-        const auto w = Quantized(GgmlType::Q4_K, n_rows, n, seed, false);
-        const auto a = Quantized(GgmlType::Q4_K, n_acts, n, seed + 1, true);
-        const size_t wb = RowBytes(GgmlType::Q4_K, n), ab = RowBytes(GgmlType::Q8_K, n);
-        std::vector<const void*> rows(n_rows), acts(n_acts);
-        for (int r = 0; r < n_rows; ++r) rows[r] = w.data() + (n_rows - 1 - r) * wb;
-        for (int t = 0; t < n_acts; ++t) acts[t] = a.data() + t * ab;
-        ForceVecDotTarget("scalar");
-        std::vector<float> want(n_acts * n_rows);
-        for (int t = 0; t < n_acts; ++t)
-          for (int r = 0; r < n_rows; ++r) want[t * n_rows + r] = VecDotBatched(GgmlType::Q4_K, rows[r], acts[t], n);
-        ForceAmx amx;
-        const int64_t stride = n_rows + 3;
-        std::vector<float> out(n_acts * stride, -7.5f);
-        ASSERT_TRUE(quant::AmxTileQ4_K(rows.data(), n_rows, acts.data(), n_acts, n, out.data(), stride));
-        for (int t = 0; t < n_acts; ++t) {
-          for (int r = 0; r < n_rows; ++r) ASSERT_EQ(Bits(out[t * stride + r]), Bits(want[t * n_rows + r])) << t << " " << r;
-          for (int64_t r = n_rows; r < stride; ++r) ASSERT_EQ(out[t * stride + r], -7.5f);
+  for (GgmlType type : {GgmlType::Q4_K, GgmlType::Q6_K}) {
+    for (int64_t n : {256, 512, 1280}) {
+      for (int n_rows : {1, 17, 40}) {
+        for (int n_acts : {16, 23}) {
+          SCOPED_TRACE(std::string(TypeName(type)) + " n " + std::to_string(n) + " rows " + std::to_string(n_rows) +
+                       " acts " + std::to_string(n_acts));
+          const uint32_t seed = static_cast<uint32_t>(n + n_rows * 5 + n_acts);
+          const auto w = Quantized(type, n_rows, n, seed, false);
+          const auto a = Quantized(type, n_acts, n, seed + 1, true);
+          const size_t wb = RowBytes(type, n), ab = RowBytes(GgmlType::Q8_K, n);
+          std::vector<const void*> rows(n_rows), acts(n_acts);
+          for (int r = 0; r < n_rows; ++r) rows[r] = w.data() + (n_rows - 1 - r) * wb;
+          for (int t = 0; t < n_acts; ++t) acts[t] = a.data() + t * ab;
+          ForceVecDotTarget("scalar");
+          std::vector<float> want(n_acts * n_rows);
+          for (int t = 0; t < n_acts; ++t)
+            for (int r = 0; r < n_rows; ++r) want[t * n_rows + r] = VecDotBatched(type, rows[r], acts[t], n);
+          ForceAmx amx;
+          const int64_t stride = n_rows + 3;
+          std::vector<float> out(n_acts * stride, -7.5f);
+          ASSERT_TRUE(quant::AmxTileK(type, rows.data(), n_rows, acts.data(), n_acts, n, out.data(), stride));
+          for (int t = 0; t < n_acts; ++t) {
+            for (int r = 0; r < n_rows; ++r)
+              ASSERT_EQ(Bits(out[t * stride + r]), Bits(want[t * n_rows + r])) << t << " " << r;
+            for (int64_t r = n_rows; r < stride; ++r) ASSERT_EQ(out[t * stride + r], -7.5f);
+          }
         }
       }
     }
   }
+}
+
+// Q6_K's extreme products: scale -128 times value -32 is 4096, whose high
+// byte (64) is the largest the split makes; against the scalar dot.
+TEST(Amx, Q6KExtremeProductsEqualScalarDot) {
+  SKIP_WITHOUT_AMX();
+  const int64_t n = 512;
+  const int n_rows = 16, n_acts = 16;
+  const size_t wb = RowBytes(GgmlType::Q6_K, n), ab = RowBytes(GgmlType::Q8_K, n);
+  // BlockQ6_K: ql (128 bytes), qh (64), scales (16, int8), fp16 d. Zero bits
+  // are the value -32.
+  std::vector<uint8_t> w(wb * n_rows, 0);
+  for (int b = 0; b < n_rows * n / 256; ++b) {
+    uint8_t* block = w.data() + b * 210;
+    for (int j = 0; j < 16; ++j) block[192 + j] = (b + j) % 3 ? 0x80 : 0x7F;  // -128 or 127
+    block[208] = 0x00, block[209] = 0x3C;                                      // 1.0
+  }
+  // BlockQ8_K: float d, 256 int8, 16 int16 sums of 16.
+  std::vector<uint8_t> a(ab * n_acts, 0);
+  for (int b = 0; b < n_acts * n / 256; ++b) {
+    uint8_t* block = a.data() + b * 292;
+    const float d = 0.5f;
+    std::memcpy(block, &d, 4);
+    for (int k = 0; k < 256; ++k) block[4 + k] = static_cast<uint8_t>((k + b) % 2 ? 127 : -128);
+    for (int j = 0; j < 16; ++j) {
+      int16_t sum = 0;
+      for (int k = 0; k < 16; ++k) sum = static_cast<int16_t>(sum + static_cast<int8_t>(block[4 + 16 * j + k]));
+      std::memcpy(block + 260 + 2 * j, &sum, 2);
+    }
+  }
+  std::vector<const void*> rows(n_rows), acts(n_acts);
+  for (int r = 0; r < n_rows; ++r) rows[r] = w.data() + r * wb;
+  for (int t = 0; t < n_acts; ++t) acts[t] = a.data() + t * ab;
+  ForceVecDotTarget("scalar");
+  std::vector<float> want(n_acts * n_rows);
+  for (int t = 0; t < n_acts; ++t)
+    for (int r = 0; r < n_rows; ++r) want[t * n_rows + r] = VecDotBatched(GgmlType::Q6_K, rows[r], acts[t], n);
+  ForceAmx amx;
+  std::vector<float> out(n_acts * n_rows);
+  ASSERT_TRUE(quant::AmxTileK(GgmlType::Q6_K, rows.data(), n_rows, acts.data(), n_acts, n, out.data(), n_rows));
+  for (int i = 0; i < n_acts * n_rows; ++i) ASSERT_EQ(Bits(out[i]), Bits(want[i])) << i;
 }
 
 // Below 16 activations, or with activations not at one stride, the AMX
@@ -175,7 +219,7 @@ TEST(Amx, DeclinesFewOrScatteredActivations) {
   }
 }
 
-// The CPU matmul sends prompts of interleaved Q4_0 and of Q4_K matrices
+// The CPU matmul sends prompts of interleaved Q4_0, Q4_K and Q6_K matrices
 // through the tiles (32 rows and all tokens per call); every output is still
 // the scalar sum, for row counts that end in half a tile and token counts
 // around 16.
@@ -183,7 +227,7 @@ TEST(Amx, MatmulEqualsScalarSum) {
   SKIP_WITHOUT_AMX();
   tbb::task_arena arena(2);
   arena.execute([] {
-    for (GgmlType type : {GgmlType::Q4_0, GgmlType::Q4_K}) {
+    for (GgmlType type : {GgmlType::Q4_0, GgmlType::Q4_K, GgmlType::Q6_K}) {
       const int64_t cols = type == GgmlType::Q4_0 ? 7 * 32 : 3 * 256;
       for (int64_t rows : {8, 40, 96}) {
         const auto w = Quantized(type, rows, cols, static_cast<uint32_t>(rows), false);

@@ -19,14 +19,14 @@ constexpr int64_t kRowsPerTaskOne = 64;
 // kernel.
 constexpr int64_t kRowsPerTask = 24;
 constexpr int64_t kTokenTile = 64;
-// Interleaved Q4_0 and Q4_K on AMX: 16 x 16 tiles whose call repacks its
-// rows once, so a block is two tiles of rows and every token goes through in
-// one call.
+// Interleaved Q4_0, Q4_K and Q6_K on AMX: 16 x 16 tiles whose call repacks
+// its rows once, so a block is two tiles of rows and every token goes through
+// in one call.
 constexpr int64_t kAmxRowsPerTask = 32;
 
 bool OnAmx(const TensorInfo& w, int64_t n_tokens) {
-  return n_tokens >= 16 && (UsesInterleavedQ4_0(w.type, w.rows()) || w.type == GgmlType::Q4_K) &&
-         std::string_view(VecDotTarget()) == "AMX";
+  const bool amx_type = UsesInterleavedQ4_0(w.type, w.rows()) || w.type == GgmlType::Q4_K || w.type == GgmlType::Q6_K;
+  return amx_type && n_tokens >= 16 && std::string_view(VecDotTarget()) == "AMX";
 }
 
 // One block of rows [r0, r1) against every token.
