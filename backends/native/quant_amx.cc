@@ -1,9 +1,9 @@
 // AMX-INT8 tiles for the Q4_0 sum of ggml's repacked kernels (DotQ4_0x8 in
-// quant_q4_0x8.cc). One TDPBSSD multiplies 16 activations by 16 weight rows
-// over K = 32 bytes, one block, so each int32 of its result is an output's
-// exact integer block sum; the float step stays the scalar one, in block
-// order: acc = fma(float(sum), d_w * d_a, acc). So the tiles give the bits of
-// DotQ4_0x8, and of every other target.
+// quant_q4_0x8.cc) and for Q4_K and Q6_K (below). One TDPBSSD multiplies 16
+// activations by 16 weight rows over K = 32 bytes, one block, so each int32
+// of its result is an output's exact integer block sum; the float step stays
+// the scalar one, in block order: acc = fma(float(sum), d_w * d_a, acc). So
+// the tiles give the bits of DotQ4_0x8, and of every other target.
 //
 // Layout: the activations are read in place (Q8_0 rows at one stride: the A
 // tile's 16 rows are 16 tokens' block qs). The weights are repacked once per

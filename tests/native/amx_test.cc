@@ -1,6 +1,7 @@
-// The AMX-INT8 tiles of the interleaved Q4_0 sum against its scalar twin
-// (VecDotQ4_0x8), bit for bit, at sizes around the 16 x 16 tiles and the
-// 4-block unroll; the matmul that routes prompts to them; and the fallbacks.
+// The AMX-INT8 tiles against their scalar twins, bit for bit: the
+// interleaved Q4_0 sum (VecDotQ4_0x8) at sizes around the 16 x 16 tiles and
+// the 4-block unroll, Q4_K and Q6_K (the scalar target's dots); the matmul
+// that routes prompts to them; and the fallbacks.
 // Skipped where the CPU lacks AMX or Linux refuses the tile data.
 #include <cstdint>
 #include <cstring>
