@@ -1,11 +1,14 @@
 // Type table, fp16/bf16 conversion and dispatch to the per-family kernels.
 #include "backends/native/ggml_types.h"
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <string_view>
 
 #include "backends/native/quant_impl.h"
 #include "common/error.h"
@@ -173,19 +176,24 @@ namespace {
 
 const char* Name(SimdTarget t) {
   switch (t) {
+    case SimdTarget::kAmx: return "AMX";
     case SimdTarget::kAvx512Vnni: return "AVX512VNNI";
     case SimdTarget::kAvx2: return "AVX2";
     default: return "scalar";
   }
 }
 
-// The supported target called `name`; "" is the best one.
+bool SameName(std::string_view a, std::string_view b) {
+  return std::ranges::equal(a, b, [](char x, char y) { return std::tolower(x) == std::tolower(y); });
+}
+
+// The supported target called `name` (any case); "" is the best one.
 SimdTarget Named(const std::string& name, const char* source) {
   const auto targets = SupportedTargets();
   if (name.empty()) return targets.front();
   std::string known;
   for (SimdTarget t : targets) {
-    if (name == Name(t)) return t;
+    if (SameName(name, Name(t))) return t;
     known += std::string(known.empty() ? "" : ", ") + Name(t);
   }
   throw Error(std::string(source) + ": unknown or unsupported SIMD target '" + name + "' (this CPU runs: " + known +

@@ -105,13 +105,15 @@ float VecDotQ4_0x8(const void* weight_row, const void* act, int64_t n);
 void VecDotTileQ4_0x8(const void* const* rows, int n_rows, const void* const* acts, int n_acts, int64_t n,
                       float* out, int64_t out_stride);
 // Name of the SIMD target VecDot and VecDotTile dispatch to now
-// ("AVX512VNNI", "AVX2", "scalar").
+// ("AMX", "AVX512VNNI", "AVX2", "scalar"; AMX runs the AVX-512 VNNI kernels
+// and, for VecDotTileQ4_0x8 over 16 or more activations in one buffer at one
+// stride, AMX-INT8 tiles).
 const char* VecDotTarget();
 // The targets this CPU and build can run, best first, "scalar" last. The
 // best is used unless the environment variable BHASA_VECDOT_TARGET names
 // another one at the first call, or ForceVecDotTarget picks one (tests and
 // benchmarks run each target on one machine; "" restores the best). Throws
-// Error for a name not in the list. Every target gives the same results for
+// Error for a name not in the list (names match in any case). Every target gives the same results for
 // VecDotTile and, except "scalar", for VecDot.
 std::vector<std::string> VecDotTargets();
 void ForceVecDotTarget(const std::string& name);

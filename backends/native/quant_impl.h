@@ -31,7 +31,9 @@ float DotBF16Batched(const void* w, const void* act, int64_t n);
 float ReduceLanes16(const float* v);
 
 // The SIMD target the functions below dispatch to (see VecDotTargets).
-enum class SimdTarget { kScalar, kAvx2, kAvx512Vnni };
+// kAmx runs the AVX-512 VNNI kernels, and AMX tiles where it has them.
+enum class SimdTarget { kScalar, kAvx2, kAvx512Vnni, kAmx };
+inline bool UsesAvx512(SimdTarget t) { return t == SimdTarget::kAvx512Vnni || t == SimdTarget::kAmx; }
 std::vector<SimdTarget> SupportedTargets();  // best first, kScalar last
 SimdTarget CurrentTarget();
 
@@ -49,6 +51,22 @@ VecDotTileFn SimdVecDotTile(GgmlType t);
 // AVX-512 F/BW/VL/DQ/VNNI or the type has no such tile.
 bool HasAvx512Vnni();
 VecDotTileFn Avx512VecDotTile(GgmlType t);
+
+// AMX-INT8 (quant_amx.cc): the CPU has AMX-TILE, AMX-INT8 and AVX-512 VNNI,
+// and Linux granted this process the tile data (asked once, at the first call).
+bool HasAmx();
+// TileQ4_0x8 on AMX tiles, bit-identical to DotQ4_0x8: true when it ran;
+// false, with nothing written, without AMX, below kAmxMinActs activations or
+// when the activations are not at one stride (one buffer, as CpuMatmul's).
+constexpr int kAmxMinActs = 16;
+bool AmxTileQ4_0x8(const void* const* rows, int n_rows, const void* const* acts, int n_acts, int64_t n, float* out,
+                   int64_t out_stride);
+// The Q4_K and Q6_K tiles (VecDotTile's contract) on AMX, bit-identical to
+// DotQ45_K and DotQ6_K: each super-block's integer total from the tiles, then
+// the dot's float step. Same conditions as AmxTileQ4_0x8 (false for other
+// types).
+bool AmxTileK(GgmlType type, const void* const* rows, int n_rows, const void* const* acts, int n_acts, int64_t n,
+              float* out, int64_t out_stride);
 
 // Q4_0 in the order of ggml's repacked kernels (UsesInterleavedQ4_0 in
 // ggml_types.h), quant_q4_0x8.cc: one output, and a tile of them on the

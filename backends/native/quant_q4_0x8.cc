@@ -206,6 +206,9 @@ void TileQ4_0x8(const void* const* rows, int n_rows, const void* const* acts, in
                 int64_t out_stride) {
 #if BHASA_X86_SIMD
   switch (CurrentTarget()) {
+    case SimdTarget::kAmx:
+      if (AmxTileQ4_0x8(rows, n_rows, acts, n_acts, n, out, out_stride)) return;
+      [[fallthrough]];
     case SimdTarget::kAvx512Vnni: return WalkTile<6>(kVnniKernels, rows, n_rows, acts, n_acts, n, out, out_stride);
     case SimdTarget::kAvx2: return WalkTile<4>(kAvx2Kernels, rows, n_rows, acts, n_acts, n, out, out_stride);
     case SimdTarget::kScalar: break;

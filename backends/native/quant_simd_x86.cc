@@ -646,6 +646,7 @@ bool HasAvx2() {
 
 std::vector<SimdTarget> SupportedTargets() {
   std::vector<SimdTarget> targets;
+  if (HasAvx2() && HasAmx()) targets.push_back(SimdTarget::kAmx);
   if (HasAvx2() && HasAvx512Vnni()) targets.push_back(SimdTarget::kAvx512Vnni);
   if (HasAvx2()) targets.push_back(SimdTarget::kAvx2);
   targets.push_back(SimdTarget::kScalar);
@@ -675,10 +676,24 @@ VecDotFn SimdVecDotBatched(GgmlType t) {
   return t == GgmlType::BF16 ? DotBF16InBatch : SimdVecDot(t);
 }
 
+namespace {
+
+// AMX where the call suits it (AmxTileK), else the AVX-512 tile.
+template <GgmlType kType>
+void AmxOrAvx512(const void* const* rows, int n_rows, const void* const* acts, int n_acts, int64_t n, float* out,
+                 int64_t out_stride) {
+  if (!AmxTileK(kType, rows, n_rows, acts, n_acts, n, out, out_stride))
+    Avx512VecDotTile(kType)(rows, n_rows, acts, n_acts, n, out, out_stride);
+}
+
+}  // namespace
+
 VecDotTileFn SimdVecDotTile(GgmlType t) {
   const SimdTarget target = CurrentTarget();
   if (target == SimdTarget::kScalar) return nullptr;
-  if (target == SimdTarget::kAvx512Vnni)
+  if (target == SimdTarget::kAmx && t == GgmlType::Q4_K) return AmxOrAvx512<GgmlType::Q4_K>;
+  if (target == SimdTarget::kAmx && t == GgmlType::Q6_K) return AmxOrAvx512<GgmlType::Q6_K>;
+  if (UsesAvx512(target))
     if (VecDotTileFn fn = Avx512VecDotTile(t)) return fn;
   switch (t) {
     case GgmlType::F32: return FloatTiles<F32Elems>;

@@ -1,6 +1,7 @@
 #include "backends/native/cpu/cpu_matmul.h"
 
 #include <algorithm>
+#include <string_view>
 #include <vector>
 
 #include <tbb/blocked_range.h>
@@ -18,9 +19,19 @@ constexpr int64_t kRowsPerTaskOne = 64;
 // kernel.
 constexpr int64_t kRowsPerTask = 24;
 constexpr int64_t kTokenTile = 64;
+// Interleaved Q4_0, Q4_K and Q6_K on AMX: 16 x 16 tiles whose call repacks
+// its rows once, so a block is two tiles of rows and every token goes through
+// in one call.
+constexpr int64_t kAmxRowsPerTask = 32;
+
+bool OnAmx(const TensorInfo& w, int64_t n_tokens) {
+  const bool amx_type = UsesInterleavedQ4_0(w.type, w.rows()) || w.type == GgmlType::Q4_K || w.type == GgmlType::Q6_K;
+  return amx_type && n_tokens >= 16 && std::string_view(VecDotTarget()) == "AMX";
+}
 
 // One block of rows [r0, r1) against every token.
-void MatmulRows(const TensorInfo& w, int64_t r0, int64_t r1, const std::vector<const void*>& acts, float* out) {
+void MatmulRows(const TensorInfo& w, int64_t r0, int64_t r1, const std::vector<const void*>& acts, int64_t token_tile,
+                float* out) {
   const int64_t rows = w.rows(), cols = w.cols(), n_tokens = static_cast<int64_t>(acts.size());
   const void* row_ptrs[kRowsPerTaskOne];
   for (int64_t row = r0; row < r1; ++row) row_ptrs[row - r0] = w.Row(row);
@@ -29,8 +40,8 @@ void MatmulRows(const TensorInfo& w, int64_t r0, int64_t r1, const std::vector<c
   // (kernels.h); every other type has one order and a tile kernel.
   const bool tiled = w.type != GgmlType::BF16 || n_tokens >= 2;
   const bool interleaved = UsesInterleavedQ4_0(w.type, rows);
-  for (int64_t t0 = 0; t0 < n_tokens; t0 += kTokenTile) {
-    const int64_t t1 = std::min(n_tokens, t0 + kTokenTile);
+  for (int64_t t0 = 0; t0 < n_tokens; t0 += token_tile) {
+    const int64_t t1 = std::min(n_tokens, t0 + token_tile);
     if (interleaved) {
       VecDotTileQ4_0x8(row_ptrs, n_rows, acts.data() + t0, static_cast<int>(t1 - t0), cols, out + t0 * rows + r0,
                        rows);
@@ -57,9 +68,12 @@ void CpuMatmul(const TensorInfo& w, const float* x, int64_t n_tokens, float* out
     QuantizeActivation(w.type, x + t * cols, act.data() + t * act_bytes, cols);
     acts[t] = act.data() + t * act_bytes;
   });
-  const int64_t block = n_tokens == 1 ? kRowsPerTaskOne : kRowsPerTask;
+  const bool amx = OnAmx(w, n_tokens);
+  const int64_t block = amx ? kAmxRowsPerTask : n_tokens == 1 ? kRowsPerTaskOne : kRowsPerTask;
+  const int64_t token_tile = amx ? n_tokens : kTokenTile;
   tbb::parallel_for(tbb::blocked_range<int64_t>(0, rows, block), [&](const tbb::blocked_range<int64_t>& r) {
-    for (int64_t r0 = r.begin(); r0 < r.end(); r0 += block) MatmulRows(w, r0, std::min(r.end(), r0 + block), acts, out);
+    for (int64_t r0 = r.begin(); r0 < r.end(); r0 += block)
+      MatmulRows(w, r0, std::min(r.end(), r0 + block), acts, token_tile, out);
   });
 }
 
