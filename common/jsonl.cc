@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <mutex>
 
@@ -131,6 +132,15 @@ void JsonlAppender::Append(const nlohmann::json& j) {
 
 std::string DumpJson(const nlohmann::json& j, int indent) {
   return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+void AppendJson(std::string& out, const nlohmann::json& j, int indent, int depth) {
+  // What basic_json::dump does, with a starting indent and the caller's string.
+  using Serializer = nlohmann::detail::serializer<nlohmann::json>;
+  Serializer s(nlohmann::detail::output_adapter<char, std::string>(out), ' ',
+               nlohmann::json::error_handler_t::replace);
+  const auto step = static_cast<unsigned>(std::max(indent, 0));
+  s.dump(j, indent >= 0, false, step, step * static_cast<unsigned>(depth));
 }
 
 }  // namespace bhasa

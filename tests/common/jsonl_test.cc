@@ -71,5 +71,20 @@ TEST(Jsonl, DumpReplacesInvalidUtf8) {
   EXPECT_NO_THROW(DumpJson(j));
 }
 
+// A row appended two levels deep reads as it does inside a whole-tree dump.
+TEST(Jsonl, AppendJsonNestsLikeAWholeDump) {
+  const nlohmann::json row = {{"b", {1, 2}}, {"a", "x\xffy"}, {"c", {{"d", nlohmann::json::object()}}}};
+  const nlohmann::json whole = {{"items", {row}}};
+  std::string out = "{\n  \"items\": [\n    ";
+  AppendJson(out, row, 2, 2);
+  out += "\n  ]\n}";
+  EXPECT_EQ(out, DumpJson(whole, 2));
+  EXPECT_NE(out.find("x\xef\xbf\xbdy"), std::string::npos);  // U+FFFD for the invalid byte
+
+  std::string flat = "[";
+  AppendJson(flat, row, -1, 3);
+  EXPECT_EQ(flat, "[" + DumpJson(row));
+}
+
 }  // namespace
 }  // namespace bhasa
