@@ -3,11 +3,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <mutex>
 
 #include "common/error.h"
 #include "common/fs.h"
+#include "common/pystr.h"
 
 namespace bhasa {
 
@@ -141,6 +143,38 @@ void AppendJson(std::string& out, const nlohmann::json& j, int indent, int depth
                nlohmann::json::error_handler_t::replace);
   const auto step = static_cast<unsigned>(std::max(indent, 0));
   s.dump(j, indent >= 0, false, step, step * static_cast<unsigned>(depth));
+}
+
+void AppendJsonString(std::string& out, std::string_view s) {
+  // Invalid UTF-8 takes nlohmann's path for its exact replacement rules.
+  if (!py::IsValidUtf8(s)) {
+    AppendJson(out, nlohmann::json(std::string(s)), -1, 0);
+    return;
+  }
+  out += '"';
+  size_t run = 0;  // start of the bytes not yet copied
+  for (size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s, run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\t': out += "\\t"; break;
+      case '\n': out += "\\n"; break;
+      case '\f': out += "\\f"; break;
+      case '\r': out += "\\r"; break;
+      default: {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\u%04x", c);
+        out += buf;
+      }
+    }
+  }
+  out.append(s, run);
+  out += '"';
 }
 
 }  // namespace bhasa

@@ -66,4 +66,8 @@ std::string DumpJson(const nlohmann::json& j, int indent = -1);
 // spaces further right. Writes in place, with no intermediate string.
 void AppendJson(std::string& out, const nlohmann::json& j, int indent, int depth);
 
+// Appends `s` as the JSON string literal DumpJson(nlohmann::json(s)) writes,
+// copying runs that need no escape instead of decoding every character.
+void AppendJsonString(std::string& out, std::string_view s);
+
 }  // namespace bhasa

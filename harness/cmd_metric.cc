@@ -117,14 +117,20 @@ void PrintJsonWithItems(const nlohmann::json& head, std::span<const metrics::Sco
   std::vector<std::string> rendered(results.size());
   tbb::parallel_for(size_t{0}, results.size(), [&](size_t i) {
     auto& r = results[i];
-    nlohmann::json row = nlohmann::json::object();
-    row["id"] = items[i].id;
-    row["cleaned"] = std::move(r.cleaned);
-    row["individual_scores"] = std::move(r.individual_scores);
-    if (!r.details.is_null()) row["details"] = std::move(r.details);
+    nlohmann::json rest = nlohmann::json::object();
+    rest["id"] = items[i].id;
+    rest["individual_scores"] = std::move(r.individual_scores);
+    if (!r.details.is_null()) rest["details"] = std::move(r.details);
+    // "cleaned", the row's long text, sorts first: it is escaped on the fast
+    // path, and the rest of the row (two levels deeper than a top-level dump)
+    // continues after it without its opening brace.
     std::string& out = rendered[i];
-    out = i == 0 ? "\n    " : ",\n    ";
-    AppendJson(out, row, 2, 2);  // two levels deeper than a top-level dump
+    out = i == 0 ? "\n    {\n      \"cleaned\": " : ",\n    {\n      \"cleaned\": ";
+    AppendJsonString(out, r.cleaned);
+    out += ',';
+    const size_t brace = out.size();
+    AppendJson(out, rest, 2, 2);
+    out.erase(brace, 1);
   });
   // stdout is fully buffered when it is not a terminal: the pieces go out in
   // large writes without first becoming one string.

@@ -86,5 +86,20 @@ TEST(Jsonl, AppendJsonNestsLikeAWholeDump) {
   EXPECT_EQ(flat, "[" + DumpJson(row));
 }
 
+// Every escape, multi-byte characters, DEL, and invalid bytes (replaced) as
+// nlohmann writes them.
+TEST(Jsonl, AppendJsonStringWritesWhatDumpWrites) {
+  std::string controls;
+  for (int c = 0; c < 0x20; ++c) controls += static_cast<char>(c);
+  const std::vector<std::string> cases = {
+      "", "plain", controls, "q\"b\\s/\x7f", "\xe0\xb8\x81\xe0\xb8\xb2 \xf0\x9f\x98\x80 \xc3\xa9",
+      "bad \xff mid", "\xed\xa0\x80 surrogate", "\xc0\xaf overlong", "cut \xe0\xb8", "line\nnext\r\n\ttab"};
+  for (const auto& s : cases) {
+    std::string out = "x";
+    AppendJsonString(out, s);
+    EXPECT_EQ(out, "x" + DumpJson(nlohmann::json(s))) << DumpJson(nlohmann::json(s));
+  }
+}
+
 }  // namespace
 }  // namespace bhasa
