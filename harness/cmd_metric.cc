@@ -108,34 +108,37 @@ std::string FormatValue(const nlohmann::json& v) {
   return v.is_string() ? v.get<std::string>() : v.dump();
 }
 
+// Appends one item of "items" as DumpJson(·, 2) prints it inside the whole,
+// moving the result's fields. "cleaned", the row's long text, sorts first: it
+// is escaped on the fast path, and the rest of the row (two levels deeper than
+// a top-level dump) continues after it without its opening brace.
+void AppendItem(std::string& out, const metrics::ScoreItem& item, metrics::ItemResult& r, bool first) {
+  nlohmann::json rest = nlohmann::json::object();
+  rest["id"] = item.id;
+  rest["individual_scores"] = std::move(r.individual_scores);
+  if (!r.details.is_null()) rest["details"] = std::move(r.details);
+  out += first ? "\n    {\n      \"cleaned\": " : ",\n    {\n      \"cleaned\": ";
+  AppendJsonString(out, r.cleaned);
+  out += ',';
+  const size_t brace = out.size();
+  AppendJson(out, rest, 2, 2);
+  out.erase(brace, 1);
+}
+
 // Prints `head` plus "items" (one object per row) as DumpJson(·, 2) would print
-// the whole, but renders one item at a time: 10,000 rows never become one tree.
-// "items" sorts before every key of `head`, so it comes first. The results are
-// moved into the printed rows.
+// the whole, but renders a block of rows at a time: 10,000 rows never become
+// one tree, and each block leaves in one write. "items" sorts before every key
+// of `head`, so it comes first. The results are moved into the printed rows.
 void PrintJsonWithItems(const nlohmann::json& head, std::span<const metrics::ScoreItem> items,
                         std::span<metrics::ItemResult> results) {
-  std::vector<std::string> rendered(results.size());
-  tbb::parallel_for(size_t{0}, results.size(), [&](size_t i) {
-    auto& r = results[i];
-    nlohmann::json rest = nlohmann::json::object();
-    rest["id"] = items[i].id;
-    rest["individual_scores"] = std::move(r.individual_scores);
-    if (!r.details.is_null()) rest["details"] = std::move(r.details);
-    // "cleaned", the row's long text, sorts first: it is escaped on the fast
-    // path, and the rest of the row (two levels deeper than a top-level dump)
-    // continues after it without its opening brace.
-    std::string& out = rendered[i];
-    out = i == 0 ? "\n    {\n      \"cleaned\": " : ",\n    {\n      \"cleaned\": ";
-    AppendJsonString(out, r.cleaned);
-    out += ',';
-    const size_t brace = out.size();
-    AppendJson(out, rest, 2, 2);
-    out.erase(brace, 1);
+  constexpr size_t kRowsPerBlock = 256;
+  std::vector<std::string> blocks((results.size() + kRowsPerBlock - 1) / kRowsPerBlock);
+  tbb::parallel_for(size_t{0}, blocks.size(), [&](size_t b) {
+    const size_t end = std::min(results.size(), (b + 1) * kRowsPerBlock);
+    for (size_t i = b * kRowsPerBlock; i < end; ++i) AppendItem(blocks[b], items[i], results[i], i == 0);
   });
-  // stdout is fully buffered when it is not a terminal: the pieces go out in
-  // large writes without first becoming one string.
   std::fputs("{\n  \"items\": [", stdout);
-  for (const auto& r : rendered) std::fwrite(r.data(), 1, r.size(), stdout);
+  for (const auto& block : blocks) std::fwrite(block.data(), 1, block.size(), stdout);
   std::fputs(results.empty() ? "]," : "\n  ],", stdout);
   const std::string rest = DumpJson(head, 2);  // "{\n  ..." : continue after the brace
   std::fwrite(rest.data() + 1, 1, rest.size() - 1, stdout);
