@@ -108,29 +108,29 @@ std::string FormatValue(const nlohmann::json& v) {
   return v.is_string() ? v.get<std::string>() : v.dump();
 }
 
-// Appends one item of "items" as DumpJson(·, 2) prints it inside the whole,
-// moving the result's fields. "cleaned", the row's long text, sorts first: it
-// is escaped on the fast path, and the rest of the row (two levels deeper than
-// a top-level dump) continues after it without its opening brace.
-void AppendItem(std::string& out, const metrics::ScoreItem& item, metrics::ItemResult& r, bool first) {
-  nlohmann::json rest = nlohmann::json::object();
-  rest["id"] = item.id;
-  rest["individual_scores"] = std::move(r.individual_scores);
-  if (!r.details.is_null()) rest["details"] = std::move(r.details);
+// Appends one item of "items" as DumpJson(·, 2) prints it inside the whole:
+// its keys in nlohmann's (sorted) order, each value dumped in place at its
+// depth, the long texts ("cleaned", "id") on AppendJsonString's fast path.
+void AppendItem(std::string& out, const metrics::ScoreItem& item, const metrics::ItemResult& r, bool first) {
   out += first ? "\n    {\n      \"cleaned\": " : ",\n    {\n      \"cleaned\": ";
   AppendJsonString(out, r.cleaned);
-  out += ',';
-  const size_t brace = out.size();
-  AppendJson(out, rest, 2, 2);
-  out.erase(brace, 1);
+  if (!r.details.is_null()) {
+    out += ",\n      \"details\": ";
+    AppendJson(out, r.details, 2, 3);
+  }
+  out += ",\n      \"id\": ";
+  AppendJsonString(out, item.id);
+  out += ",\n      \"individual_scores\": ";
+  AppendJson(out, r.individual_scores, 2, 3);
+  out += "\n    }";
 }
 
 // Prints `head` plus "items" (one object per row) as DumpJson(·, 2) would print
 // the whole, but renders a block of rows at a time: 10,000 rows never become
 // one tree, and each block leaves in one write. "items" sorts before every key
-// of `head`, so it comes first. The results are moved into the printed rows.
+// of `head`, so it comes first.
 void PrintJsonWithItems(const nlohmann::json& head, std::span<const metrics::ScoreItem> items,
-                        std::span<metrics::ItemResult> results) {
+                        std::span<const metrics::ItemResult> results) {
   constexpr size_t kRowsPerBlock = 256;
   std::vector<std::string> blocks((results.size() + kRowsPerBlock - 1) / kRowsPerBlock);
   tbb::parallel_for(size_t{0}, blocks.size(), [&](size_t b) {
