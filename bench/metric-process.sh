@@ -6,13 +6,17 @@
 # read from bench/metric-process-python.tsv (where they came from is written
 # there). Cases without a Python figure are timed on bhasa's side only.
 #
-# usage: bench/metric-process.sh [BHASA]
+# usage: bench/metric-process.sh [BHASA [BEFORE]]
+# With BEFORE (another build), the two run alternately, REPS times each per
+# case, the table gains BEFORE's medians, and each case's --json output of
+# the two is compared with cmp (a difference fails the script).
 # Environment: REPS (5), BHASA_SHARED_DIR (../shared beside the checkout:
 # thai-dict/words_th.txt for the Thai cases, which are left out without it).
 # Takes about a minute on a two-core machine with a load average of 10.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bhasa=${1:-$root/build/bhasa}
+before=${2:-}
 reps=${REPS:-5}
 dict=${BHASA_SHARED_DIR:-$root/../shared}/thai-dict/words_th.txt
 work=$(mktemp -d)
@@ -37,22 +41,42 @@ args_for() {
 python_s() { awk -v c="$1" '$1 == c { print $2 }' "$root/bench/metric-process-python.tsv"; }
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-echo "bhasa: $bhasa; $reps runs per case; load: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores)"
-printf '%-18s %9s %9s %9s %8s\n' case python_s wall_s cpu_s ratio
+echo "bhasa: $bhasa${before:+; before: $before}; $reps runs per case; load: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores)"
+if [[ -n $before ]]; then
+  printf '%-18s %9s %9s %9s %9s %9s %8s\n' case python_s before_w before_c wall_s cpu_s ratio
+else
+  printf '%-18s %9s %9s %9s %8s\n' case python_s wall_s cpu_s ratio
+fi
 TIMEFORMAT='%R %U %S'
+# run BINARY CASE TIMES OUT: one timed run, appended to TIMES.
+run() {
+  # shellcheck disable=SC2046  # the arguments are split on purpose
+  { time "$1" metric $(args_for "$2") --input "$work/$2.jsonl" --json > "$4"; } 2>> "$3"
+}
 for c in classification_id qa_id qa_th chrf_id rouge_id rouge_th ifeval_id ifeval_en mtbench; do
   if [[ $c == *_th && ! -f $dict ]]; then
     printf '%-18s skipped: %s is absent\n' "$c" "$dict"
     continue
   fi
   : > "$work/times"
+  : > "$work/times_before"
   for _ in $(seq "$reps"); do
-    # shellcheck disable=SC2046  # the arguments are split on purpose
-    { time "$bhasa" metric $(args_for "$c") --input "$work/$c.jsonl" --json > /dev/null; } 2>> "$work/times"
+    if [[ -n $before ]]; then run "$before" "$c" "$work/times_before" "$work/out_before.json"; fi
+    run "$bhasa" "$c" "$work/times" "$work/out.json"
   done
+  if [[ -n $before ]] && ! cmp -s "$work/out_before.json" "$work/out.json"; then
+    echo "$c: the --json outputs of $before and $bhasa differ" >&2
+    exit 1
+  fi
   wall=$(awk '{ print $1 }' "$work/times" | median)
   cpu=$(awk '{ print $2 + $3 }' "$work/times" | median)
   py=$(python_s "$c")
   ratio=$([[ -n $py ]] && awk -v p="$py" -v w="$wall" 'BEGIN { printf "%.0fx", p / w }' || echo "-")
-  printf '%-18s %9s %9.3f %9.3f %8s\n' "$c" "${py:--}" "$wall" "$cpu" "$ratio"
+  if [[ -n $before ]]; then
+    bwall=$(awk '{ print $1 }' "$work/times_before" | median)
+    bcpu=$(awk '{ print $2 + $3 }' "$work/times_before" | median)
+    printf '%-18s %9s %9.3f %9.3f %9.3f %9.3f %8s\n' "$c" "${py:--}" "$bwall" "$bcpu" "$wall" "$cpu" "$ratio"
+  else
+    printf '%-18s %9s %9.3f %9.3f %8s\n' "$c" "${py:--}" "$wall" "$cpu" "$ratio"
+  fi
 done

@@ -2,11 +2,16 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <mutex>
 
+#include <simdjson.h>
+
 #include "common/error.h"
 #include "common/fs.h"
+#include "common/pystr.h"
 
 namespace bhasa {
 
@@ -21,6 +26,45 @@ Error MalformedLineError(const std::string& path, long line, const nlohmann::jso
 
 Error NotAnObjectError(const std::string& path, long line, const nlohmann::json& j, const std::string& note) {
   return FileError(path, line, "expected a JSON object, got " + std::string(j.type_name()) + note);
+}
+
+nlohmann::json ToJson(simdjson::dom::element e) {
+  using Type = simdjson::dom::element_type;
+  switch (e.type()) {
+    case Type::ARRAY: {
+      nlohmann::json a = nlohmann::json::array();
+      const simdjson::dom::array elements = e.get_array().value_unsafe();
+      for (simdjson::dom::element x : elements) a.push_back(ToJson(x));
+      return a;
+    }
+    case Type::OBJECT: {
+      nlohmann::json o = nlohmann::json::object();
+      const simdjson::dom::object fields = e.get_object().value_unsafe();
+      for (const auto [key, value] : fields) o[std::string(key)] = ToJson(value);  // a repeated key: the last wins
+      return o;
+    }
+    case Type::INT64: {  // nlohmann keeps a literal without a minus sign unsigned
+      const int64_t v = e.get_int64().value_unsafe();
+      return v >= 0 ? nlohmann::json(static_cast<uint64_t>(v)) : nlohmann::json(v);
+    }
+    case Type::UINT64: return e.get_uint64().value_unsafe();
+    case Type::DOUBLE: return e.get_double().value_unsafe();
+    case Type::STRING: return std::string(e.get_string().value_unsafe());
+    case Type::BOOL: return e.get_bool().value_unsafe();
+    case Type::NULL_VALUE: break;
+  }
+  return nullptr;
+}
+
+// nlohmann::json::parse(line), through simdjson when it accepts the line (some
+// three times faster on these rows, the same tree); anything simdjson refuses
+// (bad JSON, integers past 64 bits, deep nesting, a byte-order mark) goes to
+// nlohmann, which gives its own value or error.
+nlohmann::json Parse(std::string_view line) {
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::element e;
+  if (parser.parse(line.data(), line.size()).get(e) == simdjson::SUCCESS) return ToJson(e);
+  return nlohmann::json::parse(line);
 }
 
 // `note` is appended to the message of a malformed line.
@@ -41,7 +85,7 @@ void ReadLines(const std::string& path, const std::function<void(nlohmann::json&
     if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
     nlohmann::json j;
     try {
-      j = nlohmann::json::parse(line);
+      j = Parse(line);
     } catch (const nlohmann::json::exception& e) {
       if (tolerate_torn_tail && last_unterminated) {
         if (torn_tail) *torn_tail = true;
@@ -83,7 +127,7 @@ std::vector<JsonlLine> JsonlLines(std::string_view content) {
 nlohmann::json ParseJsonlLine(const std::string& path, const JsonlLine& line) {
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(line.text);
+    j = Parse(line.text);
   } catch (const nlohmann::json::exception& e) {
     throw MalformedLineError(path, line.number, e, "");
   }
@@ -131,6 +175,47 @@ void JsonlAppender::Append(const nlohmann::json& j) {
 
 std::string DumpJson(const nlohmann::json& j, int indent) {
   return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+void AppendJson(std::string& out, const nlohmann::json& j, int indent, int depth) {
+  // What basic_json::dump does, with a starting indent and the caller's string.
+  using Serializer = nlohmann::detail::serializer<nlohmann::json>;
+  Serializer s(nlohmann::detail::output_adapter<char, std::string>(out), ' ',
+               nlohmann::json::error_handler_t::replace);
+  const auto step = static_cast<unsigned>(std::max(indent, 0));
+  s.dump(j, indent >= 0, false, step, step * static_cast<unsigned>(depth));
+}
+
+void AppendJsonString(std::string& out, std::string_view s) {
+  // Invalid UTF-8 takes nlohmann's path for its exact replacement rules.
+  if (!py::IsValidUtf8(s)) {
+    AppendJson(out, nlohmann::json(std::string(s)), -1, 0);
+    return;
+  }
+  out += '"';
+  size_t run = 0;  // start of the bytes not yet copied
+  for (size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s, run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\t': out += "\\t"; break;
+      case '\n': out += "\\n"; break;
+      case '\f': out += "\\f"; break;
+      case '\r': out += "\\r"; break;
+      default: {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\u%04x", c);
+        out += buf;
+      }
+    }
+  }
+  out.append(s, run);
+  out += '"';
 }
 
 }  // namespace bhasa

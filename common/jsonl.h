@@ -61,4 +61,13 @@ class JsonlAppender {
 // JSON dump that replaces invalid UTF-8 instead of throwing.
 std::string DumpJson(const nlohmann::json& j, int indent = -1);
 
+// Appends DumpJson(j, indent) to `out` as it would read nested `depth` indents
+// deep in a larger dump: every line after the first starts `depth * indent`
+// spaces further right. Writes in place, with no intermediate string.
+void AppendJson(std::string& out, const nlohmann::json& j, int indent, int depth);
+
+// Appends `s` as the JSON string literal DumpJson(nlohmann::json(s)) writes,
+// copying runs that need no escape instead of decoding every character.
+void AppendJsonString(std::string& out, std::string_view s);
+
 }  // namespace bhasa

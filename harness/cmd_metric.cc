@@ -21,38 +21,40 @@
 namespace bhasa {
 namespace {
 
-// One JSONL row -> ScoreItem. Field errors name path:line and the field.
+// One JSONL row -> ScoreItem. Field errors name path:line and the field. The
+// id, responses and gold answer move out of the row: scorers read them from
+// the item, and the row only for its other fields.
 metrics::ScoreItem RowToItem(const std::string& path, long line, nlohmann::json& row) {
   metrics::ScoreItem item;
-  if (row.contains("id") && !row["id"].is_null())
-    item.id = row["id"].is_string() ? row["id"].get<std::string>() : row["id"].dump();
+  if (const auto id = row.find("id"); id != row.end() && !id->is_null())
+    item.id = id->is_string() ? std::move(id->get_ref<std::string&>()) : id->dump();
   else
     item.id = "line " + std::to_string(line);
 
-  auto take_response = [&](const nlohmann::json& v, const std::string& field) {
+  auto take_response = [&](nlohmann::json& v, const std::string& field) {
     if (v.is_null()) {  // a failed generation (SEA-HELM's replace_error_responses)
       item.failed = true;
-      item.responses.push_back("");
+      item.responses.emplace_back();
     } else if (v.is_string()) {
-      item.responses.push_back(v.get<std::string>());
+      item.responses.push_back(std::move(v.get_ref<std::string&>()));
     } else {
       throw FileError(path, line, "field '" + field + "' must be a string or null, got " + v.type_name());
     }
   };
-  if (row.contains("responses")) {
-    const auto& rs = row["responses"];
-    if (!rs.is_array()) throw FileError(path, line, "field 'responses' must be a list of strings");
-    for (const auto& r : rs) take_response(r, "responses[]");
-  } else if (row.contains("response")) {
-    take_response(row["response"], "response");
+  if (const auto rs = row.find("responses"); rs != row.end()) {
+    if (!rs->is_array()) throw FileError(path, line, "field 'responses' must be a list of strings");
+    item.responses.reserve(rs->size());
+    for (auto& r : *rs) take_response(r, "responses[]");
+  } else if (const auto r = row.find("response"); r != row.end()) {
+    take_response(*r, "response");
   } else if (row.contains("cumulative_logprob")) {  // the logprobs scorer reads no text
-    item.responses.push_back("");
+    item.responses.emplace_back();
   } else {
     throw FileError(path, line, "missing field 'response' (a string) or 'responses' (a list of strings)");
   }
   if (item.responses.empty()) {
     item.failed = true;
-    item.responses.push_back("");
+    item.responses.emplace_back();
   }
   if (row.contains("failed") && row["failed"].is_boolean() && row["failed"].get<bool>()) item.failed = true;
   if (const auto lp = row.find("cumulative_logprob"); lp != row.end() && !lp->is_null()) {
@@ -60,8 +62,8 @@ metrics::ScoreItem RowToItem(const std::string& path, long line, nlohmann::json&
     item.logprob = lp->get<double>();
   }
   for (const char* field : {"label", "reference", "answers"}) {
-    if (row.contains(field)) {
-      item.label = row[field];
+    if (const auto gold = row.find(field); gold != row.end()) {
+      item.label = std::move(*gold);
       break;
     }
   }
@@ -106,35 +108,41 @@ std::string FormatValue(const nlohmann::json& v) {
   return v.is_string() ? v.get<std::string>() : v.dump();
 }
 
+// Appends one item of "items" as DumpJson(·, 2) prints it inside the whole:
+// its keys in nlohmann's (sorted) order, each value dumped in place at its
+// depth, the long texts ("cleaned", "id") on AppendJsonString's fast path.
+void AppendItem(std::string& out, const metrics::ScoreItem& item, const metrics::ItemResult& r, bool first) {
+  out += first ? "\n    {\n      \"cleaned\": " : ",\n    {\n      \"cleaned\": ";
+  AppendJsonString(out, r.cleaned);
+  if (!r.details.is_null()) {
+    out += ",\n      \"details\": ";
+    AppendJson(out, r.details, 2, 3);
+  }
+  out += ",\n      \"id\": ";
+  AppendJsonString(out, item.id);
+  out += ",\n      \"individual_scores\": ";
+  AppendJson(out, r.individual_scores, 2, 3);
+  out += "\n    }";
+}
+
 // Prints `head` plus "items" (one object per row) as DumpJson(·, 2) would print
-// the whole, but renders one item at a time: 10,000 rows never become one tree.
-// "items" sorts before every key of `head`, so it comes first.
+// the whole, but renders a block of rows at a time: 10,000 rows never become
+// one tree, and each block leaves in one write. "items" sorts before every key
+// of `head`, so it comes first.
 void PrintJsonWithItems(const nlohmann::json& head, std::span<const metrics::ScoreItem> items,
                         std::span<const metrics::ItemResult> results) {
-  std::vector<std::string> rendered(results.size());
-  tbb::parallel_for(size_t{0}, results.size(), [&](size_t i) {
-    const auto& r = results[i];
-    nlohmann::json row = {{"id", items[i].id}, {"cleaned", r.cleaned}, {"individual_scores", r.individual_scores}};
-    if (!r.details.is_null()) row["details"] = r.details;
-    std::string& out = rendered[i];
-    out = i == 0 ? "\n    " : ",\n    ";
-    // Two levels deeper than a top-level dump; a dump holds no raw newline inside strings.
-    const std::string dump = DumpJson(row, 2);
-    out.reserve(out.size() + dump.size() + dump.size() / 8);
-    for (size_t pos = 0; pos < dump.size();) {
-      const size_t nl = std::min(dump.find('\n', pos), dump.size() - 1);
-      out.append(dump, pos, nl + 1 - pos);
-      if (dump[nl] == '\n') out += "    ";
-      pos = nl + 1;
-    }
+  constexpr size_t kRowsPerBlock = 256;
+  std::vector<std::string> blocks((results.size() + kRowsPerBlock - 1) / kRowsPerBlock);
+  tbb::parallel_for(size_t{0}, blocks.size(), [&](size_t b) {
+    const size_t end = std::min(results.size(), (b + 1) * kRowsPerBlock);
+    for (size_t i = b * kRowsPerBlock; i < end; ++i) AppendItem(blocks[b], items[i], results[i], i == 0);
   });
-  std::string out = "{\n  \"items\": [";
-  for (const auto& r : rendered) out += r;
-  out += results.empty() ? "]," : "\n  ],";
+  std::fputs("{\n  \"items\": [", stdout);
+  for (const auto& block : blocks) std::fwrite(block.data(), 1, block.size(), stdout);
+  std::fputs(results.empty() ? "]," : "\n  ],", stdout);
   const std::string rest = DumpJson(head, 2);  // "{\n  ..." : continue after the brace
-  out.append(rest, 1);
-  out += '\n';
-  std::fwrite(out.data(), 1, out.size(), stdout);
+  std::fwrite(rest.data() + 1, 1, rest.size() - 1, stdout);
+  std::fputc('\n', stdout);
 }
 
 int MetricCommand(std::span<const std::string> args) {

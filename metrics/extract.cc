@@ -1,6 +1,9 @@
 #include "metrics/extract.h"
 
+#include <climits>
+
 #include <re2/re2.h>
+#include <unicode/utf8.h>
 
 #include "common/error.h"
 #include "common/pystr.h"
@@ -52,11 +55,27 @@ std::string FirstTurn(const ScoreItem& item, const ScoreOptions& opts) {
 }
 
 RestOfLineExtractor::RestOfLineExtractor(std::string_view tag)
-    : re_(Compile(re2::RE2::QuoteMeta(re2::StringPiece(tag.data(), tag.size())) + "[" + kPyWhitespaceClass + "`*]*(.*)", true)) {}
+    : tag_(tag),
+      re_(Compile(re2::RE2::QuoteMeta(re2::StringPiece(tag.data(), tag.size())) + "[" + kPyWhitespaceClass + "`*]*(.*)", true)) {}
 RestOfLineExtractor::~RestOfLineExtractor() = default;
 
 std::optional<std::string> RestOfLineExtractor::Match(std::string_view text) const {
-  return Group1(*re_, text);
+  // On valid UTF-8 (all text read from JSON) the pattern is a literal search
+  // and two scans, done here without the regex engine: the leftmost tag, then
+  // the longest run of [\s`*], then the rest of the line. Other bytes keep the
+  // regex's own handling.
+  if (text.size() > INT32_MAX || !py::IsValidUtf8(text) || !py::IsValidUtf8(tag_)) return Group1(*re_, text);
+  const size_t at = text.find(tag_);
+  if (at == std::string_view::npos) return std::nullopt;
+  const auto end = static_cast<int32_t>(text.size());
+  auto start = static_cast<int32_t>(at + tag_.size());
+  for (int32_t next = start; next < end; start = next) {
+    UChar32 c;
+    U8_NEXT(text.data(), next, end, c);
+    if (c != '`' && c != '*' && !py::IsSpace(static_cast<char32_t>(c))) break;
+  }
+  const std::string_view rest = text.substr(static_cast<size_t>(start));
+  return std::string(rest.substr(0, rest.find('\n')));
 }
 
 std::string RestOfLineExtractor::Extract(std::string_view text) const {

@@ -43,6 +43,7 @@ class RestOfLineExtractor {
   std::string Extract(std::string_view text) const;
 
  private:
+  std::string tag_;
   std::unique_ptr<re2::RE2> re_;
 };
 

@@ -54,6 +54,9 @@ std::u16string FullFold(UChar32 c) {
 // is the first character of it ('ß' -> 'S'), so such characters are cased.
 bool IsCased(char32_t c) {
   const auto i = static_cast<UChar32>(c);
+  // Case_Sensitive holds every source of a simple or full case mapping: the
+  // cheap test that spares the table's scan a full uppercasing per code point.
+  if (!u_hasBinaryProperty(i, UCHAR_CASE_SENSITIVE)) return false;
   if (u_tolower(i) != i || u_toupper(i) != i) return true;
   const std::u16string up = FullUpper(i);
   return !up.empty() && static_cast<UChar32>(up[0]) != i && up != Utf16(i);

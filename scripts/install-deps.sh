@@ -5,9 +5,9 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config git
-  libboost-dev nlohmann-json3-dev libicu-dev libre2-dev libtbb-dev
+  libboost-dev nlohmann-json3-dev libsimdjson-dev libicu-dev libre2-dev libtbb-dev
   libyaml-cpp-dev libssl-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libhwy-dev libcld2-dev libfasttext-dev
+  libhwy-dev libcld2-dev libfasttext-dev libmimalloc-dev
   libzstd-dev libsnappy-dev zlib1g-dev
   jq time
 )

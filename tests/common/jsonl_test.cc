@@ -71,5 +71,66 @@ TEST(Jsonl, DumpReplacesInvalidUtf8) {
   EXPECT_NO_THROW(DumpJson(j));
 }
 
+// Lines go through simdjson when it accepts them and nlohmann otherwise: the
+// tree, number types included, is nlohmann's either way, and so are errors.
+TEST(Jsonl, ParsedLinesEqualNlohmannsTrees) {
+  const std::string deep = std::string(2000, '[') + std::string(2000, ']');
+  const std::vector<std::string> lines = {
+      R"({"a": 0, "b": -0, "c": 5, "d": -5, "e": 18446744073709551615, "f": 18446744073709551616})",
+      R"({"g": 1.0, "h": -0.0, "i": 1e2, "j": 0.1, "l": 2.2250738585072014e-308})",
+      R"({"s": "\u00e9\ud83d\ude00\n\"\\\/", "t": "\u0000", "u": true, "v": null, "w": [], "x": {}})",
+      R"({"dup": 1, "dup": 2, "nested": {"z": [1, "two", {"three": [false]}]}})",
+      "\xef\xbb\xbf{\"bom\": 1}", "{\"deep\": " + deep + "}", "  {\"padded\": 1}  \t"};
+  for (const auto& text : lines) {
+    const nlohmann::json want = nlohmann::json::parse(text);
+    const nlohmann::json got = ParseJsonlLine("f.jsonl", {text, 1});
+    EXPECT_EQ(got, want) << text.substr(0, 80);
+    EXPECT_EQ(DumpJson(got), DumpJson(want));
+    if (want.contains("c")) {
+      // "b" (-0) is 0 either way; only its integer type differs (unsigned here).
+      for (const char* k : {"a", "c", "d", "e", "f"}) EXPECT_EQ(got[k].type(), want[k].type()) << k;
+      EXPECT_TRUE(got["c"].is_number_unsigned());
+    }
+  }
+  for (const std::string bad : {R"({"a": "\ud800"})", R"({"a": "\udc00"})", "{\"a\": \"\xff\"}", "{\"a\": 01}", R"({"k": 1e400})", "[1]"}) {
+    try {
+      ParseJsonlLine("f.jsonl", {bad, 7});
+      ADD_FAILURE() << bad;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("f.jsonl:7"), std::string::npos) << e.what();
+    }
+  }
+}
+
+// A row appended two levels deep reads as it does inside a whole-tree dump.
+TEST(Jsonl, AppendJsonNestsLikeAWholeDump) {
+  const nlohmann::json row = {{"b", {1, 2}}, {"a", "x\xffy"}, {"c", {{"d", nlohmann::json::object()}}}};
+  const nlohmann::json whole = {{"items", {row}}};
+  std::string out = "{\n  \"items\": [\n    ";
+  AppendJson(out, row, 2, 2);
+  out += "\n  ]\n}";
+  EXPECT_EQ(out, DumpJson(whole, 2));
+  EXPECT_NE(out.find("x\xef\xbf\xbdy"), std::string::npos);  // U+FFFD for the invalid byte
+
+  std::string flat = "[";
+  AppendJson(flat, row, -1, 3);
+  EXPECT_EQ(flat, "[" + DumpJson(row));
+}
+
+// Every escape, multi-byte characters, DEL, and invalid bytes (replaced) as
+// nlohmann writes them.
+TEST(Jsonl, AppendJsonStringWritesWhatDumpWrites) {
+  std::string controls;
+  for (int c = 0; c < 0x20; ++c) controls += static_cast<char>(c);
+  const std::vector<std::string> cases = {
+      "", "plain", controls, "q\"b\\s/\x7f", "\xe0\xb8\x81\xe0\xb8\xb2 \xf0\x9f\x98\x80 \xc3\xa9",
+      "bad \xff mid", "\xed\xa0\x80 surrogate", "\xc0\xaf overlong", "cut \xe0\xb8", "line\nnext\r\n\ttab"};
+  for (const auto& s : cases) {
+    std::string out = "x";
+    AppendJsonString(out, s);
+    EXPECT_EQ(out, "x" + DumpJson(nlohmann::json(s))) << DumpJson(nlohmann::json(s));
+  }
+}
+
 }  // namespace
 }  // namespace bhasa

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/jsonl.h"
 #include "common/pystr.h"
 #include "metrics/classification.h"
 #include "metrics/scorer.h"
@@ -60,6 +61,33 @@ TEST(RestOfLineExtractor, EscapedTagEquivalentToRawForSeaHelmTags) {
       std::string g;
       ASSERT_TRUE(re2::RE2::PartialMatch(text, raw, &g));
       ASSERT_EQ(ex.Match(text).value_or("<none>"), g) << tag << " | " << r;
+    }
+  }
+}
+
+// The scan that stands in for the regex on valid UTF-8 agrees with the
+// pattern on every character of \s, on `*, on repeated and empty tags, and
+// (through the regex itself) on invalid bytes before or after the tag.
+TEST(RestOfLineExtractor, ScanAgreesWithThePattern) {
+  std::vector<std::string> suffixes = {"", "\n", "\r\n x", "`*`\n\n**y** z\nw", "\u200b v", "Jawaban: twice",
+                                       "\xff after", " a\xc3", "\xe2\x80 cut"};
+  for (char32_t c = 0; c < 0x3001; ++c) {
+    if (!py::IsSpace(c) && c != 'a' && c != 0x200B) continue;
+    std::string s;
+    py::AppendUtf8(s, c);
+    suffixes.push_back(s + "`" + s + "end" + s);
+  }
+  for (const std::string tag : {"Jawaban:", ""}) {
+    re2::RE2 raw(re2::RE2::QuoteMeta(tag) + "[" + kPyWhitespaceClass + "`*]*(.*)");
+    ASSERT_TRUE(raw.ok());
+    RestOfLineExtractor ex(tag);
+    for (const std::string prefix : {"", "pre ", "\xfe ", "Jawaban"}) {
+      for (const auto& suffix : suffixes) {
+        const std::string text = prefix + tag + suffix;
+        std::string g;
+        const bool found = re2::RE2::PartialMatch(text, raw, &g);
+        EXPECT_EQ(ex.Match(text).value_or("<none>"), found ? g : "<none>") << DumpJson(nlohmann::json(text));
+      }
     }
   }
 }
