@@ -15,6 +15,8 @@
 # Environment: BHASA_FUZZ_BIN=DIR runs the fuzz_<target> binaries there and
 # builds nothing; BHASA_FUZZ_RUNS=N also stops each target after N executions;
 # BHASA_FUZZ_CI=1 makes the run repeatable (see ci_runs below);
+# BHASA_FUZZ_TIMEOUT=S counts an input as a hang after S seconds (default 10;
+# raise it for a run niced on a busy machine, where a starved process looks hung);
 # BHASA_FUZZ_JOBS=N compiles with N jobs (default 2); BHASA_FUZZ_DIR=DIR puts
 # the build, corpora and findings in DIR instead of ./build-fuzz.
 set -euo pipefail
@@ -103,7 +105,7 @@ for t in "${targets[@]}"; do
   rc=0
   # -rss_limit_mb: ASan's shadow memory plus the biggest legitimate input.
   ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1 \
-    "$bin/fuzz_$t" "${dict[@]}" "${runs[@]}" -max_total_time="$limit" -timeout=10 -rss_limit_mb=4096 \
+    "$bin/fuzz_$t" "${dict[@]}" "${runs[@]}" -max_total_time="$limit" -timeout="${BHASA_FUZZ_TIMEOUT:-10}" -rss_limit_mb=4096 \
     -max_len="$(max_len "$t")" -print_final_stats=1 -artifact_prefix="$findings/" \
     "$corpus" "$root/fuzz/corpus/$t" "$seeds" "${regressions[@]}" >"$log" 2>&1 || rc=$?
   found=$(($(find "$findings" -type f | wc -l) - before))
