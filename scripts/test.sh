@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds bhasa in ./build (Release) and runs the whole test suite with ctest;
-# with BHASA_SANITIZE_SUITE=1, builds it again in ./build-asan under ASan+UBSan
-# and runs the suite there too; then runs every fuzz target for
-# BHASA_FUZZ_SECONDS (default 15; 0 skips) with scripts/fuzz.sh.
+# then fuzzes every libFuzzer target briefly and repeatably with scripts/fuzz.sh
+# (BHASA_FUZZ_SECONDS, default 15; 0 skips); last, with BHASA_SANITIZE_SUITE=1
+# (as CI sets it), builds again in ./build-asan under ASan+UBSan and runs the
+# whole suite there too.
 # Tests that need ../shared (llama.cpp fixtures, SEA-HELM configs) skip with a
 # message when it is absent.
 set -euo pipefail
@@ -12,6 +13,15 @@ jobs=$(nproc 2>/dev/null || echo 2)
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DBHASA_BENCH=ON ${BHASA_CMAKE_ARGS:-}
 cmake --build build -j"$jobs"
 ctest --test-dir build --output-on-failure -j"$jobs" --timeout 900 "$@"
+
+# A short bounded run of every libFuzzer target (clang, ASan+UBSan, in
+# ./build-fuzz; no CUDA, no benchmarks) from the committed seeds, repeatable
+# (fixed seed and executions: BHASA_FUZZ_CI): a crash, leak, hang or
+# sanitizer report fails here and names its reproducer file.
+fuzz_seconds=${BHASA_FUZZ_SECONDS:-15}
+if ((fuzz_seconds > 0)); then
+  BHASA_FUZZ_CI=${BHASA_FUZZ_CI:-1} BHASA_FUZZ_JOBS=$jobs bash scripts/fuzz.sh "$fuzz_seconds"
+fi
 
 # The same suite again under AddressSanitizer + UndefinedBehaviorSanitizer
 # (any report fails its test: -fno-sanitize-recover=all, halt_on_error). No CUDA
@@ -25,13 +35,4 @@ if [[ ${BHASA_SANITIZE_SUITE:-0} == 1 ]]; then
   ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1:check_initialization_order=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build-asan --output-on-failure -j"$jobs" --timeout 1800 "$@"
-fi
-
-# A short bounded run of every libFuzzer target (clang, ASan+UBSan, in
-# ./build-fuzz; no CUDA, no benchmarks) from the committed seeds, repeatable
-# (fixed seed and executions: BHASA_FUZZ_CI): a crash, leak, hang or
-# sanitizer report fails here and names its reproducer file.
-fuzz_seconds=${BHASA_FUZZ_SECONDS:-15}
-if ((fuzz_seconds > 0)); then
-  BHASA_FUZZ_CI=${BHASA_FUZZ_CI:-1} BHASA_FUZZ_JOBS=$jobs bash scripts/fuzz.sh "$fuzz_seconds"
 fi
