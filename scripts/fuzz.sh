@@ -68,9 +68,10 @@ max_len() {
 }
 
 # CI mode: nearly the same inputs on every run (libFuzzer still keeps inputs
-# by the coverage they add), so that a commit which passed once passes again: a fixed seed and a fixed number of executions per target
-# (about 15 s each on a 2-core machine); SECONDS becomes a cap for slow
-# machines, four times over. Longer fuzzing is a local job (goal: 1M each).
+# by the coverage they add), so that a commit which passed once passes again:
+# a fixed seed and a fixed number of executions per target (about 15 s each
+# on a 2-core machine); SECONDS becomes a cap for slow machines, four times
+# over. Longer fuzzing is a local job (goal: 1M each).
 ci_runs() {
   case $1 in
     gguf) echo 100000 ;;
