@@ -151,6 +151,34 @@ TEST(RougeL, BitParallelLcsEqualsTheTable) {
   }
 }
 
+TEST(RougeL, TokenBufferScoresEqualTheTableOnStringTokens) {
+  // The scorer's path: tokens as runs of one reused buffer, compared as code
+  // points. Its LCS must equal the table's over the UTF-8 tokens, row after row.
+  const std::vector<std::string> alphabet = {"a", "b", "ab", " ", " ", ".", "\u00b2", "\u0301", "\u4e2d",
+                                             "\u00e9", "1", "\U0001F600", "\u0e01", "\uffed"};
+  std::mt19937 rng(21);
+  RougeTokens target, prediction;  // reused, as the scorer reuses them
+  for (int trial = 0; trial < 2000; ++trial) {
+    std::string ref, pred;
+    for (size_t k = rng() % 60; k > 0; --k) ref += alphabet[rng() % alphabet.size()];
+    for (size_t k = rng() % 60; k > 0; --k) pred += alphabet[rng() % alphabet.size()];
+    const V ref_tokens = RougeTokenize(ref, "id", nullptr), pred_tokens = RougeTokenize(pred, "id", nullptr);
+    RougeTokenize(ref, "id", nullptr, &target);
+    RougeTokenize(pred, "id", nullptr, &prediction);
+    ASSERT_EQ(target.size(), ref_tokens.size()) << "trial " << trial;
+    for (size_t i = 0; i < target.size(); ++i) ASSERT_EQ(py::Encode(target[i]), ref_tokens[i]) << "trial " << trial;
+    const size_t lcs = TableLcs(ref_tokens, pred_tokens);
+    const RougeScore s = ScoreLcs(target, prediction), want = ScoreLcs(ref_tokens, pred_tokens);
+    ASSERT_EQ(LcsLength(ref_tokens, pred_tokens), lcs) << "trial " << trial;
+    ASSERT_EQ(s.precision, want.precision) << "trial " << trial;
+    ASSERT_EQ(s.recall, want.recall) << "trial " << trial;
+    ASSERT_EQ(s.fmeasure, want.fmeasure) << "trial " << trial;
+    if (!prediction.empty()) {
+      ASSERT_EQ(s.precision, static_cast<double>(lcs) / prediction.size()) << "trial " << trial;
+    }
+  }
+}
+
 // A plain re-statement of rouge_score's BootstrapAggregator with numpy's
 // legacy RandomState draws, kept deliberately literal.
 RougeScore ReferenceBootstrap(const std::vector<RougeScore>& rows) {
