@@ -333,8 +333,9 @@ struct NewmmSegmenter::Trie {
   std::vector<uint32_t> child_node;
   std::vector<uint8_t> is_end;
 
+  // `words` sorted already (DecodeWords) are not sorted again.
   explicit Trie(std::vector<std::u32string> words) {
-    std::sort(words.begin(), words.end());
+    if (!std::is_sorted(words.begin(), words.end())) std::sort(words.begin(), words.end());
     struct Pending {
       size_t lo, hi, depth;  // the words [lo, hi) share this node's prefix of `depth` characters
     };
@@ -377,12 +378,22 @@ struct NewmmSegmenter::Trie {
 
 namespace {
 
-std::vector<std::u32string> DecodeWords(const std::vector<std::string>& words) {
+// The words stripped (str.strip()), decoded, empty ones left out. They are
+// sorted as bytes first, which for UTF-8 is code point order and compares
+// with memcmp, so the trie gets them sorted unless stripping or invalid
+// bytes changed the order.
+std::vector<std::u32string> DecodeWords(std::vector<std::string_view> words) {
+  std::sort(words.begin(), words.end());
   std::vector<std::u32string> out;
   out.reserve(words.size());
-  for (const auto& w : words) {
-    std::string s = py::Strip(w);
-    if (!s.empty()) out.push_back(py::Decode(s));
+  for (const auto w : words) {
+    std::u32string u = py::Decode(w);
+    size_t b = 0, e = u.size();
+    while (b < e && py::IsSpace(u[b])) ++b;
+    while (e > b && py::IsSpace(u[e - 1])) --e;
+    if (e == b) continue;
+    if (b > 0 || e < u.size()) u = u.substr(b, e - b);
+    out.push_back(std::move(u));
   }
   return out;
 }
@@ -390,22 +401,24 @@ std::vector<std::u32string> DecodeWords(const std::vector<std::string>& words) {
 }  // namespace
 
 NewmmSegmenter::NewmmSegmenter(const std::vector<std::string>& words)
-    : trie_(std::make_unique<Trie>(DecodeWords(words))) {}
+    : trie_(std::make_unique<Trie>(DecodeWords({words.begin(), words.end()}))) {}
+NewmmSegmenter::NewmmSegmenter(std::unique_ptr<Trie> trie) : trie_(std::move(trie)) {}
 NewmmSegmenter::~NewmmSegmenter() = default;
 
 std::unique_ptr<NewmmSegmenter> NewmmSegmenter::FromFile(const std::string& path) {
   std::string data = ReadFile(path);
   if (size_t bad = py::FindInvalidUtf8(data); bad != std::string::npos)
     throw FileError(path, 0, "invalid UTF-8 at byte " + std::to_string(bad) + " in the Thai word list");
-  std::vector<std::string> words;
+  std::vector<std::string_view> lines;
+  const std::string_view all(data);
   size_t start = 0;
-  while (start <= data.size()) {
-    size_t nl = data.find('\n', start);
-    if (nl == std::string::npos) nl = data.size();
-    words.push_back(data.substr(start, nl - start));
+  while (start <= all.size()) {
+    size_t nl = all.find('\n', start);
+    if (nl == std::string_view::npos) nl = all.size();
+    lines.push_back(all.substr(start, nl - start));
     start = nl + 1;
   }
-  return std::make_unique<NewmmSegmenter>(words);
+  return std::unique_ptr<NewmmSegmenter>(new NewmmSegmenter(std::make_unique<Trie>(DecodeWords(std::move(lines)))));
 }
 
 std::vector<std::string> NewmmSegmenter::Segment(std::string_view utf8) const {

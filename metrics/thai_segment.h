@@ -35,6 +35,7 @@ class NewmmSegmenter : public ThaiSegmenter {
 
  private:
   struct Trie;
+  explicit NewmmSegmenter(std::unique_ptr<Trie> trie);
   std::unique_ptr<Trie> trie_;
 };
 
