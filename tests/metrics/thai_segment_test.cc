@@ -1,6 +1,8 @@
 // Thai segmenters (pythainlp newmm rules; ICU default).
 #include "metrics/thai_segment.h"
 
+#include <fstream>
+
 #include <gtest/gtest.h>
 
 #include "common/error.h"
@@ -31,6 +33,20 @@ TEST(Newmm, DictionaryWords) {
   NewmmSegmenter seg({"ฉัน", "ไป", "กิน", "ข้าว"});
   EXPECT_EQ(seg.Segment("ฉันไปกินข้าว"), (V{"ฉัน", "ไป", "กิน", "ข้าว"}));
   EXPECT_EQ(seg.Segment(""), V{});
+}
+
+TEST(Newmm, WordsAreStrippedAndOrderedWhateverTheListOrder) {
+  // Stripping moves " ไป" and "\tข้าว" after "ฉัน" and "กิน" in code point
+  // order, and a bad byte sorts differently as bytes than as U+FFFD: the
+  // trie must still see every word, in order.
+  NewmmSegmenter seg({"ฉัน", " ไป", "กิน", "\tข้าว", "ข้าว ", "", "  ", "\xff"});
+  EXPECT_EQ(seg.Segment("ฉันไปกินข้าว"), (V{"ฉัน", "ไป", "กิน", "ข้าว"}));
+  const std::string path = ::testing::TempDir() + "/thai_words_unsorted.txt";
+  {
+    std::ofstream f(path);
+    f << "ไป\n ข้าว\nกิน\n\nฉัน\t\n";
+  }
+  EXPECT_EQ(NewmmSegmenter::FromFile(path)->Segment("ฉันไปกินข้าว"), (V{"ฉัน", "ไป", "กิน", "ข้าว"}));
 }
 
 TEST(Newmm, AmbiguityResolvedByFewestWordsThenOrder) {
