@@ -93,11 +93,24 @@ std::string ThaiDictOption(const ScoreOptions& opts) {
 
 namespace {
 
+// " ".join(segment(text)). Valid UTF-8 goes through the segmenter's token
+// ends; other text as it is, since ICU replaces bad bytes in its own way.
 std::string JoinSegments(const ThaiSegmenter& seg, std::string_view text) {
+  if (!py::IsValidUtf8(text)) {
+    std::string out;
+    for (const auto& t : seg.Segment(text)) {
+      if (!out.empty()) out.push_back(' ');
+      out += t;
+    }
+    return out;
+  }
+  const std::u32string chars = py::Decode(text);
+  thread_local std::vector<size_t> ends;
+  seg.TokenEnds(chars, &ends);
   std::string out;
-  for (const auto& t : seg.Segment(text)) {
-    if (!out.empty()) out.push_back(' ');
-    out += t;
+  for (size_t i = 0, prev = 0; i < ends.size(); prev = ends[i++]) {
+    if (i > 0) out.push_back(' ');
+    for (size_t k = prev; k < ends[i]; ++k) py::AppendUtf8(out, chars[k]);
   }
   return out;
 }

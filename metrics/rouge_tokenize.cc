@@ -312,7 +312,14 @@ void RougeTokenize(std::string_view raw, std::string_view lang, const ThaiSegmen
   };
   if (lang == "th") {
     if (!thai) throw Error("ROUGE-L for th needs a Thai segmenter");
-    add_utf8(thai->Segment(py::Encode(text)));
+    thread_local std::vector<size_t> ends;
+    thai->TokenEnds(text, &ends);
+    segmented = !ends.empty();
+    for (size_t i = 0, prev = 0; i < ends.size(); prev = ends[i++]) {
+      if (ends[i] == prev) continue;
+      out->spans.emplace_back(out->chars.size(), ends[i] - prev);
+      out->chars.append(std::u32string_view(text).substr(prev, ends[i] - prev));
+    }
   } else if (lang == "my") {
     add_utf8(BurmeseSyllables(py::Encode(text)));
   }

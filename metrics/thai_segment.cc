@@ -4,6 +4,7 @@
 #include <array>
 #include <map>
 #include <mutex>
+#include <span>
 
 #include <unicode/brkiter.h>
 #include <unicode/uchar.h>
@@ -243,15 +244,15 @@ std::vector<size_t> TccEnds(std::u32string_view text) {
   return ends;
 }
 
-std::vector<std::string> RejoinFormattedNumbers(const std::vector<std::string>& tokens) {
-  std::u32string original;
-  std::vector<size_t> lens;
-  for (const auto& t : tokens) {
-    auto u = py::Decode(t);
-    lens.push_back(u.size());
-    original += u;
-  }
-  // Matches of (\d+[.,:])+\d+, left to right, non-overlapping.
+namespace {
+
+// pythainlp rejoin_formatted_num over tokens given by their lengths in the
+// joined text `original`: calls take(i) for each token i in order, and
+// close() after the last token of each output token (an output token may
+// take none, as in the original).
+template <class Take, class Close>
+void MergeFormattedNumbers(std::u32string_view original, std::span<const size_t> lens, Take take, Close close) {
+  // Matches of (\d+[.,:])+\d+, leftmost and greedy as re.finditer.
   std::vector<std::pair<size_t, size_t>> matches;
   for (size_t i = 0; i < original.size();) {
     if (!IsPyDigit(original[i])) {
@@ -268,26 +269,65 @@ std::vector<std::string> RejoinFormattedNumbers(const std::vector<std::string>& 
       i += run;
     }
   }
-  std::vector<std::string> out;
   size_t pos = 0, idx = 0, m = 0;
-  while (idx < tokens.size() && m < matches.size()) {
+  while (idx < lens.size() && m < matches.size()) {
     if (pos >= matches[m].first) {
-      std::string joined;
-      while (pos < matches[m].second && idx < tokens.size()) {
-        joined += tokens[idx];
+      while (pos < matches[m].second && idx < lens.size()) {
+        take(idx);
         pos += lens[idx];
         ++idx;
       }
-      out.push_back(std::move(joined));
+      close();
       ++m;
     } else {
-      out.push_back(tokens[idx]);
+      take(idx);
+      close();
       pos += lens[idx];
       ++idx;
     }
   }
-  for (; idx < tokens.size(); ++idx) out.push_back(tokens[idx]);
+  for (; idx < lens.size(); ++idx) {
+    take(idx);
+    close();
+  }
+}
+
+// RejoinFormattedNumbers on the token ends (code points) of `text`.
+void RejoinFormattedNumberEnds(std::u32string_view text, std::vector<size_t>* ends) {
+  thread_local std::vector<size_t> lens, merged;
+  lens.clear();
+  for (size_t i = 0, prev = 0; i < ends->size(); prev = (*ends)[i++]) lens.push_back((*ends)[i] - prev);
+  merged.clear();
+  size_t end = 0;
+  MergeFormattedNumbers(text, lens, [&](size_t i) { end += lens[i]; }, [&] { merged.push_back(end); });
+  ends->swap(merged);
+}
+
+}  // namespace
+
+std::vector<std::string> RejoinFormattedNumbers(const std::vector<std::string>& tokens) {
+  std::u32string original;
+  std::vector<size_t> lens;
+  for (const auto& t : tokens) {
+    auto u = py::Decode(t);
+    lens.push_back(u.size());
+    original += u;
+  }
+  std::vector<std::string> out;
+  std::string joined;
+  MergeFormattedNumbers(
+      original, lens, [&](size_t i) { joined += tokens[i]; },
+      [&] {
+        out.push_back(std::move(joined));
+        joined.clear();
+      });
   return out;
+}
+
+void ThaiSegmenter::TokenEnds(std::u32string_view text, std::vector<size_t>* ends) const {
+  ends->clear();
+  size_t end = 0;
+  for (const auto& t : Segment(py::Encode(text))) ends->push_back(end += py::Decode(t).size());
 }
 
 // ---- ICU ---------------------------------------------------------------------
@@ -422,8 +462,15 @@ std::unique_ptr<NewmmSegmenter> NewmmSegmenter::FromFile(const std::string& path
 }
 
 std::vector<std::string> NewmmSegmenter::Segment(std::string_view utf8) const {
-  if (utf8.empty()) return {};
   const std::u32string text = py::Decode(utf8);
+  std::vector<size_t> ends;
+  TokenEnds(text, &ends);
+  return ToUtf8(text, ends);
+}
+
+void NewmmSegmenter::TokenEnds(std::u32string_view text, std::vector<size_t>* cuts) const {
+  cuts->clear();
+  if (text.empty()) return;
   const size_t n = text.size();
   // Scratch reused across calls on this thread: segmentation runs per row and
   // would otherwise spend much of its time allocating these.
@@ -446,7 +493,6 @@ std::vector<std::string> NewmmSegmenter::Segment(std::string_view utf8) const {
   auto& lens = scratch.lens;
   auto& lens2 = scratch.lens2;
 
-  std::vector<size_t> cuts;
   // Positions still to expand, ascending and distinct (a handful at a time).
   std::vector<size_t> pos_list{0};
   auto insert_pos = [&](size_t p) {
@@ -494,7 +540,7 @@ std::vector<std::string> NewmmSegmenter::Segment(std::string_view utf8) const {
     }
     if (pos_list.size() == 1) {
       for (size_t p : bfs_path(end_pos, *pos_list.begin())) {
-        cuts.push_back(p);
+        cuts->push_back(p);
         end_pos = p;
       }
       graph_size = 0;
@@ -525,15 +571,13 @@ std::vector<std::string> NewmmSegmenter::Segment(std::string_view utf8) const {
       }
       graph[begin].push_back(end_pos);
       ++graph_size;
-      cuts.push_back(end_pos);
+      cuts->push_back(end_pos);
       insert_pos(end_pos);
     }
   }
-  std::vector<std::string> tokens = ToUtf8(text, cuts);
   // A formatted number starts with a digit; most texts have none, and then
   // there is nothing to rejoin.
-  if (std::none_of(text.begin(), text.end(), IsPyDigit)) return tokens;
-  return RejoinFormattedNumbers(tokens);
+  if (std::any_of(text.begin(), text.end(), IsPyDigit)) RejoinFormattedNumberEnds(text, cuts);
 }
 
 std::shared_ptr<const ThaiSegmenter> ThaiSegmenterFor(const std::string& thai_dict_path) {

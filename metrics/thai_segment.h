@@ -16,6 +16,9 @@ class ThaiSegmenter {
   virtual ~ThaiSegmenter() = default;
   // Tokens whose concatenation is `text`; [] for "". Thread-safe.
   virtual std::vector<std::string> Segment(std::string_view text) const = 0;
+  // The same tokens of the decoded text, as the end offset (in code points)
+  // of each in `text`, into `ends`. This default goes through Segment.
+  virtual void TokenEnds(std::u32string_view text, std::vector<size_t>* ends) const;
 };
 
 // ICU's dictionary-based Thai word BreakIterator (the default when no word
@@ -32,6 +35,7 @@ class NewmmSegmenter : public ThaiSegmenter {
   // One word per line (UTF-8). Throws bhasa::Error naming the path.
   static std::unique_ptr<NewmmSegmenter> FromFile(const std::string& path);
   std::vector<std::string> Segment(std::string_view text) const override;
+  void TokenEnds(std::u32string_view text, std::vector<size_t>* ends) const override;
 
  private:
   struct Trie;

@@ -2,6 +2,7 @@
 #include "metrics/thai_segment.h"
 
 #include <fstream>
+#include <random>
 
 #include <gtest/gtest.h>
 
@@ -83,6 +84,30 @@ TEST(RejoinFormattedNumbers, PythainlpDocExample) {
             (V{"เวลา", " ", "12:00น", " ", "1,234.5", " ", "x"}));
   EXPECT_EQ(RejoinFormattedNumbers({"127", ".", "0", ".", "0", ".", "1"}), (V{"127.0.0.1"}));
   EXPECT_EQ(RejoinFormattedNumbers({"12", ":"}), (V{"12", ":"}));
+}
+
+TEST(Newmm, TokenEndsAreTheSegmentsOnRandomTextWithNumbers) {
+  // Scorers read token ends (code points) instead of token strings: they
+  // must be the segments' ends, formatted numbers rejoined, for newmm and for
+  // the default that goes through Segment (ICU).
+  NewmmSegmenter newmm({"ฉัน", "ไป", "กิน", "ข้าว", "เวลา", "น"});
+  const auto icu = MakeIcuThaiSegmenter();
+  const std::vector<std::string> pieces = {"ฉัน", "ไป", "กิน", "ข้าว", "เวลา", "น", "1", "23", ":", ".", ",", " ",
+                                           "x", "\u0e51", "ๆ", "\n"};
+  std::mt19937 rng(17);
+  std::vector<size_t> ends;
+  for (int trial = 0; trial < 1000; ++trial) {
+    std::string text;
+    for (size_t k = rng() % 12; k > 0; --k) text += pieces[rng() % pieces.size()];
+    for (const ThaiSegmenter* seg : std::vector<const ThaiSegmenter*>{&newmm, icu.get()}) {
+      std::vector<size_t> want;
+      size_t end = 0;
+      for (const auto& t : seg->Segment(text)) want.push_back(end += py::Decode(t).size());
+      seg->TokenEnds(py::Decode(text), &ends);
+      ASSERT_EQ(ends, want) << text;
+    }
+  }
+  EXPECT_EQ(newmm.Segment("เวลา 12:30น 1,234.5"), (V{"เวลา", " ", "12:30", "น", " ", "1,234.5"}));
 }
 
 TEST(IcuThai, SegmentsAndKeepsSpaces) {
