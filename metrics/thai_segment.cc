@@ -186,6 +186,50 @@ size_t TccMatchAt(std::u32string_view text, size_t pos) {
   return 0;
 }
 
+// How far a TCC match at a position can read: the longest rule, plus the
+// character and the end-of-text test of a lookahead after it.
+size_t TccReach() {
+  struct Width {
+    static size_t Of(const std::vector<Node>& nodes) {
+      size_t w = 0;
+      for (const Node& n : nodes) w += n.kind == Node::kSet ? 1 : n.kind == Node::kGroup ? Of(n.children) : 0;
+      return w;
+    }
+  };
+  size_t reach = 0;
+  for (const auto& pat : TccPatterns()) reach = std::max(reach, Width::Of(pat) + 2);
+  return reach;
+}
+
+// TccMatchAt through a per-thread cache keyed by the characters within reach
+// of `pos`: the same syllables recur all through a text. Every rule's set
+// lies in the Thai block, so the key keeps each Thai character, '\n' (the
+// lookahead's end-of-text test reads it) and "anything else" as 8 bits.
+size_t CachedTccMatchAt(std::u32string_view text, size_t pos) {
+  using Key = unsigned __int128;
+  static const size_t kReach = TccReach();
+  if (kReach > sizeof(Key)) return TccMatchAt(text, pos);
+  Key key = 0;
+  for (size_t i = pos; i < pos + kReach; ++i) {
+    unsigned cls = 0;  // past the end
+    if (i < text.size()) {
+      const char32_t d = text[i] - kThaiBlock;
+      cls = d < kThaiBlockSize ? d + 1 : text[i] == U'\n' ? kThaiBlockSize + 1 : kThaiBlockSize + 2;
+    }
+    key = key << 8 | cls;
+  }
+  struct Entry {
+    Key key = 0;  // never a real key: the character at pos is there
+    size_t length = 0;
+  };
+  constexpr unsigned kCacheBits = 14;
+  thread_local std::vector<Entry> cache(size_t{1} << kCacheBits);
+  const uint64_t folded = static_cast<uint64_t>(key) ^ (static_cast<uint64_t>(key >> 64) * 0x9e3779b97f4a7c15ull);
+  Entry& e = cache[(folded * 0xd6e8feb86659fd93ull) >> (64 - kCacheBits)];
+  if (e.key != key) e = Entry{key, TccMatchAt(text, pos)};
+  return e.length;
+}
+
 // ---- newmm helpers ----------------------------------------------------------
 
 bool IsPyDigit(char32_t c) { return u_charType(static_cast<UChar32>(c)) == U_DECIMAL_DIGIT_NUMBER; }
@@ -233,11 +277,11 @@ std::vector<std::string> ToUtf8(std::u32string_view text, const std::vector<size
 
 }  // namespace
 
-std::vector<size_t> TccEnds(std::u32string_view text) {
+std::vector<size_t> TccEnds(std::u32string_view text, bool cached) {
   std::vector<size_t> ends;
   size_t p = 0;
   while (p < text.size()) {
-    size_t n = TccMatchAt(text, p);
+    size_t n = cached ? CachedTccMatchAt(text, p) : TccMatchAt(text, p);
     p += n ? n : 1;
     ends.push_back(p);
   }

@@ -50,7 +50,9 @@ std::shared_ptr<const ThaiSegmenter> ThaiSegmenterFor(const std::string& thai_di
 
 // End offsets (in code points) of the Thai Character Clusters of `text`, as
 // pythainlp tcc_p.tcc_pos computes them. Exposed for tests.
-std::vector<size_t> TccEnds(std::u32string_view text);
+// `cached` (the default) looks matches up in a per-thread cache; false
+// matches every position afresh (tests compare the two).
+std::vector<size_t> TccEnds(std::u32string_view text, bool cached = true);
 
 // pythainlp rejoin_formatted_num: re-merges tokens covering a match of
 // `(\d+[.,:])+\d+` in the joined text.

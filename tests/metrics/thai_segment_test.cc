@@ -30,6 +30,48 @@ TEST(Tcc, ClustersFollowPythainlpRules) {
   EXPECT_EQ(TccEnds(py::Decode("abc")), (std::vector<size_t>{1, 2, 3}));
 }
 
+TEST(Tcc, CachedMatchesEqualFreshOnesOnRandomText) {
+  // The cache keys a position by the characters within a match's reach, with
+  // every non-Thai character but '\n' alike. Texts are made of the longest
+  // rules written out (c: a consonant, t: a tone mark or none, k: a final
+  // group or none, L: the lookahead's character, [..]: one of the set), cut
+  // anywhere, and of random characters, so that many positions share their
+  // first characters and differ further on.
+  const std::vector<std::u32string> rules = {U"เccีtยะk", U"เccีtยLk", U"เcctาะk", U"เc[ิีุู]tยLk", U"cัtวะk",
+                                             U"เcิcck", U"c[ะ-ู]tk", U"ct[ะาำ]k"};
+  const std::vector<std::u32string> consonants = {U"ก", U"ด", U"ร"}, tones = {U"", U"่", U"้"},
+                                    finals = {U"", U"ก", U"กร์", U"ดุ์", U"กิ", U"ร"}, lookaheads = {U"ก", U"เ", U"า", U"\n"};
+  std::u32string others = U"\n a1\u0e51";
+  for (char32_t c = 0x0E01; c <= 0x0E4E; ++c) others.push_back(c);
+  std::mt19937 rng(23);
+  auto pick = [&](const std::vector<std::u32string>& v) { return v[rng() % v.size()]; };
+  auto written_out = [&](const std::u32string& rule) {
+    std::u32string out;
+    for (size_t i = 0; i < rule.size(); ++i) {
+      if (rule[i] == U'c') out += pick(consonants);
+      else if (rule[i] == U't') out += pick(tones);
+      else if (rule[i] == U'k') out += pick(finals);
+      else if (rule[i] == U'L') out += pick(lookaheads);
+      else if (rule[i] == U'[') {
+        const size_t close = rule.find(U']', i);
+        std::u32string set = rule.substr(i + 1, close - i - 1);
+        if (set.size() == 3 && set[1] == U'-') set = {set[0], set[2]};
+        out.push_back(set[rng() % set.size()]);
+        i = close;
+      } else {
+        out.push_back(rule[i]);
+      }
+    }
+    return out;
+  };
+  for (int trial = 0; trial < 20000; ++trial) {
+    std::u32string text;
+    for (size_t k = 1 + rng() % 3; k > 0; --k) text += rng() % 4 ? written_out(pick(rules)) : std::u32string(1, others[rng() % others.size()]);
+    text.resize(rng() % (text.size() + 1));
+    ASSERT_EQ(TccEnds(text), TccEnds(text, false)) << py::Encode(text);
+  }
+}
+
 TEST(Newmm, DictionaryWords) {
   NewmmSegmenter seg({"ฉัน", "ไป", "กิน", "ข้าว"});
   EXPECT_EQ(seg.Segment("ฉันไปกินข้าว"), (V{"ฉัน", "ไป", "กิน", "ข้าว"}));
