@@ -202,33 +202,63 @@ size_t TccReach() {
 }
 
 // TccMatchAt through a per-thread cache keyed by the characters within reach
-// of `pos`: the same syllables recur all through a text. Every rule's set
-// lies in the Thai block, so the key keeps each Thai character, '\n' (the
-// lookahead's end-of-text test reads it) and "anything else" as 8 bits.
-size_t CachedTccMatchAt(std::u32string_view text, size_t pos) {
+// of the position: the same syllables recur all through a text. Every rule's
+// set lies in the Thai block, so the key keeps each Thai character, '\n' (the
+// lookahead's end-of-text test reads it) and "anything else" as 8 bits. The
+// key slides along the text with the position.
+class CachedTcc {
+ public:
   using Key = unsigned __int128;
-  static const size_t kReach = TccReach();
-  if (kReach > sizeof(Key)) return TccMatchAt(text, pos);
-  Key key = 0;
-  for (size_t i = pos; i < pos + kReach; ++i) {
-    unsigned cls = 0;  // past the end
-    if (i < text.size()) {
-      const char32_t d = text[i] - kThaiBlock;
-      cls = d < kThaiBlockSize ? d + 1 : text[i] == U'\n' ? kThaiBlockSize + 1 : kThaiBlockSize + 2;
-    }
-    key = key << 8 | cls;
+  static bool Usable() { return Reach() * 8 <= sizeof(Key) * 8; }
+
+  explicit CachedTcc(std::u32string_view text) : text_(text) {
+    for (size_t i = 0; i < Reach(); ++i) Push(i);
   }
+
+  // TccMatchAt(text, pos), pos being where the key stands.
+  size_t MatchHere() const {
+    thread_local std::vector<Entry> cache(size_t{1} << kCacheBits);
+    const uint64_t folded = static_cast<uint64_t>(key_) ^ (static_cast<uint64_t>(key_ >> 64) * 0x9e3779b97f4a7c15ull);
+    Entry& e = cache[(folded * 0xd6e8feb86659fd93ull) >> (64 - kCacheBits)];
+    if (e.key != key_) e = Entry{key_, TccMatchAt(text_, pos_)};
+    return e.length;
+  }
+
+  void Advance(size_t n) {
+    for (size_t i = 0; i < n; ++i) Push(pos_ + Reach() + i);
+    pos_ += n;
+  }
+
+ private:
   struct Entry {
-    Key key = 0;  // never a real key: the character at pos is there
+    Key key = 0;  // never a real key: the character at the position is there
     size_t length = 0;
   };
-  constexpr unsigned kCacheBits = 14;
-  thread_local std::vector<Entry> cache(size_t{1} << kCacheBits);
-  const uint64_t folded = static_cast<uint64_t>(key) ^ (static_cast<uint64_t>(key >> 64) * 0x9e3779b97f4a7c15ull);
-  Entry& e = cache[(folded * 0xd6e8feb86659fd93ull) >> (64 - kCacheBits)];
-  if (e.key != key) e = Entry{key, TccMatchAt(text, pos)};
-  return e.length;
-}
+  static constexpr unsigned kCacheBits = 12;
+
+  static size_t Reach() {
+    static const size_t kReach = TccReach();
+    return kReach;
+  }
+
+  void Push(size_t i) {
+    unsigned cls = 0;  // past the end
+    if (i < text_.size()) {
+      const char32_t d = text_[i] - kThaiBlock;
+      cls = d < kThaiBlockSize ? d + 1 : text_[i] == U'\n' ? kThaiBlockSize + 1 : kThaiBlockSize + 2;
+    }
+    key_ = (key_ << 8 | cls) & Mask();
+  }
+
+  static Key Mask() {
+    static const Key kMask = Reach() * 8 >= 128 ? ~Key{0} : (Key{1} << (Reach() * 8)) - 1;
+    return kMask;
+  }
+
+  std::u32string_view text_;
+  size_t pos_ = 0;
+  Key key_ = 0;
+};
 
 // ---- newmm helpers ----------------------------------------------------------
 
@@ -279,11 +309,18 @@ std::vector<std::string> ToUtf8(std::u32string_view text, const std::vector<size
 
 std::vector<size_t> TccEnds(std::u32string_view text, bool cached) {
   std::vector<size_t> ends;
-  size_t p = 0;
-  while (p < text.size()) {
-    size_t n = cached ? CachedTccMatchAt(text, p) : TccMatchAt(text, p);
-    p += n ? n : 1;
-    ends.push_back(p);
+  if (cached && CachedTcc::Usable()) {
+    CachedTcc tcc(text);
+    for (size_t p = 0; p < text.size();) {
+      const size_t n = std::max<size_t>(tcc.MatchHere(), 1);
+      tcc.Advance(n);
+      ends.push_back(p += n);
+    }
+    return ends;
+  }
+  for (size_t p = 0; p < text.size();) {
+    const size_t n = TccMatchAt(text, p);
+    ends.push_back(p += n ? n : 1);
   }
   return ends;
 }
