@@ -444,15 +444,14 @@ std::unique_ptr<ThaiSegmenter> MakeIcuThaiSegmenter() { return std::make_unique<
 
 // ---- newmm -------------------------------------------------------------------
 
-// Children of each node in one sorted range, so that the per-character
-// lookups of segmentation are binary searches over contiguous memory. Built
-// breadth-first from the sorted word list: node k's children are appended
-// when k is visited, which keeps every node's range contiguous.
+// Built breadth-first from the sorted word list, so node k's children are
+// appended when k is visited and every node's children are one contiguous,
+// sorted range of edges. Edge e leads to node e + 1 (each node but the root
+// is made by its edge), and carries whether that node ends a word: a step of
+// the per-character walk reads the node's range and one edge, nothing else.
 struct NewmmSegmenter::Trie {
-  std::vector<uint32_t> first;  // children of node k: [first[k], first[k + 1])
-  std::vector<char32_t> child_char;
-  std::vector<uint32_t> child_node;
-  std::vector<uint8_t> is_end;
+  std::vector<uint32_t> first;  // edges out of node k: [first[k], first[k + 1])
+  std::vector<uint32_t> edges;  // the edge's character << 1 | (its node ends a word)
 
   // `words` sorted already (DecodeWords) are not sorted again.
   explicit Trie(std::vector<std::u32string> words) {
@@ -469,17 +468,16 @@ struct NewmmSegmenter::Trie {
         end = true;
         ++lo;
       }
-      is_end.push_back(end ? 1 : 0);
+      if (end && k > 0) edges[k - 1] |= 1;
       while (lo < hi) {
         const char32_t c = words[lo][depth];
         size_t next = lo + 1;
         while (next < hi && words[next][depth] == c) ++next;
-        child_char.push_back(c);
-        child_node.push_back(static_cast<uint32_t>(nodes.size()));
+        edges.push_back(static_cast<uint32_t>(c) << 1);
         nodes.push_back({lo, next, depth + 1});
         lo = next;
       }
-      first.push_back(static_cast<uint32_t>(child_char.size()));
+      first.push_back(static_cast<uint32_t>(edges.size()));
     }
   }
 
@@ -488,11 +486,12 @@ struct NewmmSegmenter::Trie {
     out->clear();
     uint32_t cur = 0;
     for (size_t i = pos; i < text.size(); ++i) {
-      const auto lo = child_char.begin() + first[cur], hi = child_char.begin() + first[cur + 1];
-      const auto it = std::lower_bound(lo, hi, text[i]);
-      if (it == hi || *it != text[i]) break;
-      cur = child_node[static_cast<size_t>(it - child_char.begin())];
-      if (is_end[cur]) out->push_back(i + 1 - pos);
+      const uint32_t key = static_cast<uint32_t>(text[i]) << 1;
+      const auto lo = edges.begin() + first[cur], hi = edges.begin() + first[cur + 1];
+      const auto it = std::lower_bound(lo, hi, key);  // the edge of text[i], whichever its low bit
+      if (it == hi || (*it >> 1) != text[i]) break;
+      cur = static_cast<uint32_t>(it - edges.begin()) + 1;
+      if (*it & 1) out->push_back(i + 1 - pos);
     }
   }
 };
