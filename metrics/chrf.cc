@@ -71,15 +71,18 @@ void CharMatchStats(const std::u32string& hyp, const std::u32string& ref, long l
   for (size_t n = 1; n <= kChrfCharOrder; ++n) OrderStats(hyp.size(), ref.size(), n, matches[n - 1], &out[3 * (n - 1)]);
 }
 
+// py::IsSpace, printable ASCII answered without the call.
+inline bool IsSpaceQuick(char32_t c) { return !(c > U' ' && c < 0x7f) && py::IsSpace(c); }
+
 // sacrebleu's CHRF._remove_punctuation on str.split(): a word of two or
 // more characters sheds one ASCII punctuation character, the last one, or
 // else the first.
 void WordSpans(std::u32string_view line, std::vector<std::u32string_view>* out) {
   out->clear();
   for (size_t i = 0; i < line.size();) {
-    while (i < line.size() && py::IsSpace(line[i])) ++i;
+    while (i < line.size() && IsSpaceQuick(line[i])) ++i;
     size_t j = i;
-    while (j < line.size() && !py::IsSpace(line[j])) ++j;
+    while (j < line.size() && !IsSpaceQuick(line[j])) ++j;
     const std::u32string_view w = line.substr(i, j - i);
     i = j;
     if (w.empty()) continue;
@@ -159,7 +162,7 @@ ChrfStats ChrfSegmentStats(std::string_view hypothesis, std::string_view referen
   auto without_spaces = [](const std::u32string& line, std::u32string* out) {
     out->clear();
     for (char32_t c : line)
-      if ((c > U' ' && c < 0x7f) || !py::IsSpace(c)) out->push_back(c);  // printable ASCII first: no call
+      if (!IsSpaceQuick(c)) out->push_back(c);
   };
   without_spaces(hyp, &hyp_chars);
   without_spaces(ref, &ref_chars);
