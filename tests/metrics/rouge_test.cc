@@ -260,6 +260,46 @@ TEST(RougeLScorer, EndToEnd) {
   EXPECT_DOUBLE_EQ(r.metrics["normalized_rougel_f1"].get<double>(), r.metrics["rougel_f1"].get<double>());
 }
 
+TEST(RougeLScorer, ParallelRowsEqualASerialPassOnRandomRows) {
+  // Rows are scored in parallel with per-thread token buffers; each row and
+  // the bootstrap over the rows in order must be those of a serial pass
+  // over the string tokens, with the table's LCS.
+  const std::vector<std::string> words = {"a", "b", "ab", "10²", "é", "\u4e2d\u6587", "x.", "(y)", "\u0301z", "ￍ"};
+  std::mt19937 rng(31);
+  auto text = [&] {
+    std::string s;
+    for (size_t k = rng() % 25; k > 0; --k) s += words[rng() % words.size()] + " ";
+    return s;
+  };
+  std::vector<ScoreItem> items(3000);
+  for (size_t i = 0; i < items.size(); ++i) {
+    items[i].id = std::to_string(i);
+    items[i].responses = {"Rangkuman: " + text()};
+    items[i].label = text();
+  }
+  ScoreOptions opts;
+  opts.answer_tag = "Rangkuman:";
+  opts.lang = "id";
+  const auto r = RougeLScorer().Score(items, opts);
+  std::vector<RougeScore> rows;
+  for (size_t i = 0; i < items.size(); ++i) {
+    const V target = RougeTokenize(items[i].label.get<std::string>(), "id", nullptr);
+    const V pred = RougeTokenize(r.items[i].cleaned, "id", nullptr);
+    RougeScore s;
+    if (!target.empty() && !pred.empty()) {
+      const double lcs = static_cast<double>(TableLcs(target, pred));
+      s.precision = lcs / pred.size();
+      s.recall = lcs / target.size();
+      s.fmeasure = s.precision + s.recall > 0 ? 2 * s.precision * s.recall / (s.precision + s.recall) : 0.0;
+    }
+    rows.push_back(s);
+    ASSERT_EQ(r.items[i].individual_scores["normalized_rougel_f1"].get<double>(), 100.0 * s.fmeasure) << "row " << i;
+    ASSERT_EQ(r.items[i].details["rougel_recall"].get<double>(), 100.0 * s.recall) << "row " << i;
+  }
+  EXPECT_EQ(r.metrics["rougel_f1"].get<double>(), 100.0 * BootstrapMedian(rows).fmeasure);
+  EXPECT_EQ(r.metrics["rougel_precision"].get<double>(), 100.0 * BootstrapMedian(rows).precision);
+}
+
 TEST(RougeLScorer, ThaiWithWordList) {
   std::string dict = testing::TempDir("rouge_th") + "/words.txt";
   std::ofstream(dict) << "ฉัน\nไป\nกิน\nข้าว\n";
