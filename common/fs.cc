@@ -1,8 +1,8 @@
 #include "common/fs.h"
 
+#include <array>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "common/error.h"
 
@@ -16,10 +16,20 @@ std::string ReadFile(const std::string& path) {
   if (fs::is_directory(path, ec)) throw Error(path + ": is a directory, expected a file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(path + ": cannot open for reading");
-  std::ostringstream ss;
-  ss << in.rdbuf();
+  // One read into a string of the file's size: copying the stream into a
+  // stringstream grew and copied multi-megabyte inputs several times. What
+  // the size does not cover (a file still growing, a pipe) is read in blocks.
+  std::string out;
+  if (const auto size = fs::file_size(path, ec); !ec) {
+    out.resize(size);
+    in.read(out.data(), static_cast<std::streamsize>(out.size()));
+    out.resize(static_cast<size_t>(in.gcount()));
+  }
+  std::array<char, 1 << 16> block;
+  while (in.read(block.data(), block.size()) || in.gcount() > 0)
+    out.append(block.data(), static_cast<size_t>(in.gcount()));
   if (in.bad()) throw Error(path + ": read error");
-  return ss.str();
+  return out;
 }
 
 bool FileExists(const std::string& path) {

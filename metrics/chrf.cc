@@ -1,6 +1,7 @@
 #include "metrics/chrf.h"
 
 #include <algorithm>
+#include <array>
 #include <utility>
 
 #include <tbb/parallel_for.h>
@@ -24,39 +25,54 @@ void OrderStats(size_t hyp_len, size_t ref_len, size_t n, long long matches, lon
 }
 
 // Character n-grams of order n at position i pack the n characters from i
-// (code point + 1, 21 bits each, first character highest). The first
+// (code point + 1, kBits bits each, first character highest). The first
 // character is never 0, so the keys of different orders never collide and
-// one multiset serves all six orders.
-constexpr unsigned kCharBits = 21;
-static_assert(kChrfCharOrder * kCharBits <= 128);
+// one multiset serves all six orders. Lines whose code points all fit in 10
+// bits (Latin, most of the text scored) pack into 64-bit keys.
+constexpr unsigned kWideCharBits = 21, kNarrowCharBits = 10;
+static_assert(kChrfCharOrder * kWideCharBits <= 128 && kChrfCharOrder * kNarrowCharBits <= 64);
 
 // Matches are symmetric, so the shorter line's n-grams are added and the
 // longer line's taken. An n-gram that was never added cannot be the prefix
 // of one that was, so the orders above it at that position are skipped.
-void CharMatchStats(const std::u32string& hyp, const std::u32string& ref, long long* out) {
-  const std::u32string& added = hyp.size() <= ref.size() ? hyp : ref;
-  const std::u32string& taken = hyp.size() <= ref.size() ? ref : hyp;
-  thread_local NgramMultiset ngrams;  // reused across rows: no allocation per row
+template <class Key, unsigned kBits>
+void CharMatches(const std::u32string& added, const std::u32string& taken, std::array<long long, kChrfCharOrder>* matches) {
+  thread_local NgramMultiset<Key> ngrams;  // reused across rows: no allocation per row
   ngrams.Reset(added.size() * kChrfCharOrder);
   for (size_t i = 0; i < added.size(); ++i) {
-    NgramMultiset::Key k = 0;
+    Key k = 0;
     for (size_t n = 0; n < kChrfCharOrder && i + n < added.size(); ++n) {
-      k = (k << kCharBits) | (static_cast<NgramMultiset::Key>(added[i + n]) + 1);
+      k = (k << kBits) | (static_cast<Key>(added[i + n]) + 1);
       ngrams.Add(k);
     }
   }
-  std::array<long long, kChrfCharOrder> matches{};
   for (size_t i = 0; i < taken.size(); ++i) {
-    NgramMultiset::Key k = 0;
+    Key k = 0;
     for (size_t n = 0; n < kChrfCharOrder && i + n < taken.size(); ++n) {
-      k = (k << kCharBits) | (static_cast<NgramMultiset::Key>(taken[i + n]) + 1);
+      k = (k << kBits) | (static_cast<Key>(taken[i + n]) + 1);
       const auto t = ngrams.Take(k);
-      if (t == NgramMultiset::Taken::kNeverAdded) break;
-      matches[n] += t == NgramMultiset::Taken::kOne;
+      if (t == NgramMultiset<Key>::Taken::kNeverAdded) break;
+      (*matches)[n] += t == NgramMultiset<Key>::Taken::kOne;
     }
   }
+}
+
+void CharMatchStats(const std::u32string& hyp, const std::u32string& ref, long long* out) {
+  const std::u32string& added = hyp.size() <= ref.size() ? hyp : ref;
+  const std::u32string& taken = hyp.size() <= ref.size() ? ref : hyp;
+  auto narrow = [](const std::u32string& line) {
+    return std::all_of(line.begin(), line.end(), [](char32_t c) { return c + 1 < (char32_t{1} << kNarrowCharBits); });
+  };
+  std::array<long long, kChrfCharOrder> matches{};
+  if (narrow(added) && narrow(taken))
+    CharMatches<uint64_t, kNarrowCharBits>(added, taken, &matches);
+  else
+    CharMatches<unsigned __int128, kWideCharBits>(added, taken, &matches);
   for (size_t n = 1; n <= kChrfCharOrder; ++n) OrderStats(hyp.size(), ref.size(), n, matches[n - 1], &out[3 * (n - 1)]);
 }
+
+// py::IsSpace, printable ASCII answered without the call.
+inline bool IsSpaceQuick(char32_t c) { return !(c > U' ' && c < 0x7f) && py::IsSpace(c); }
 
 // sacrebleu's CHRF._remove_punctuation on str.split(): a word of two or
 // more characters sheds one ASCII punctuation character, the last one, or
@@ -64,9 +80,9 @@ void CharMatchStats(const std::u32string& hyp, const std::u32string& ref, long l
 void WordSpans(std::u32string_view line, std::vector<std::u32string_view>* out) {
   out->clear();
   for (size_t i = 0; i < line.size();) {
-    while (i < line.size() && py::IsSpace(line[i])) ++i;
+    while (i < line.size() && IsSpaceQuick(line[i])) ++i;
     size_t j = i;
-    while (j < line.size() && !py::IsSpace(line[j])) ++j;
+    while (j < line.size() && !IsSpaceQuick(line[j])) ++j;
     const std::u32string_view w = line.substr(i, j - i);
     i = j;
     if (w.empty()) continue;
@@ -90,7 +106,7 @@ void WordMatchStats(std::u32string_view hyp, std::u32string_view ref, long long*
   thread_local std::vector<std::u32string_view> hw, rw;
   thread_local std::vector<std::pair<std::u32string_view, uint32_t>> by_word;
   thread_local std::vector<uint64_t> ids;  // hw's ids, then rw's
-  thread_local NgramMultiset hyp_ngrams;
+  thread_local NgramMultiset<uint64_t> hyp_ngrams;  // bigrams pack two 32-bit ids
   WordSpans(hyp, &hw);
   WordSpans(ref, &rw);
   by_word.clear();
@@ -111,8 +127,9 @@ void WordMatchStats(std::u32string_view hyp, std::u32string_view ref, long long*
   }
   long long unigrams = 0, bigrams = 0;
   for (size_t i = 0; i < r.size(); ++i) {
-    unigrams += hyp_ngrams.Take(r[i]) == NgramMultiset::Taken::kOne;
-    if (i + 1 < r.size()) bigrams += hyp_ngrams.Take(r[i] << 32 | r[i + 1]) == NgramMultiset::Taken::kOne;
+    using Taken = NgramMultiset<uint64_t>::Taken;
+    unigrams += hyp_ngrams.Take(r[i]) == Taken::kOne;
+    if (i + 1 < r.size()) bigrams += hyp_ngrams.Take(r[i] << 32 | r[i + 1]) == Taken::kOne;
   }
   OrderStats(h.size(), r.size(), 1, unigrams, &out[0]);
   OrderStats(h.size(), r.size(), 2, bigrams, &out[3]);
@@ -145,7 +162,7 @@ ChrfStats ChrfSegmentStats(std::string_view hypothesis, std::string_view referen
   auto without_spaces = [](const std::u32string& line, std::u32string* out) {
     out->clear();
     for (char32_t c : line)
-      if ((c > U' ' && c < 0x7f) || !py::IsSpace(c)) out->push_back(c);  // printable ASCII first: no call
+      if (!IsSpaceQuick(c)) out->push_back(c);
   };
   without_spaces(hyp, &hyp_chars);
   without_spaces(ref, &ref_chars);

@@ -3,7 +3,9 @@
 // if any is left, so the number taken is sum(min(hyp count, ref count)), as
 // sacrebleu's Counter intersection. Open addressing over a table reused
 // from row to row: a slot belongs to the current row only when it carries
-// the row's stamp, so starting a row clears nothing.
+// the row's stamp, so starting a row clears nothing. Key is unsigned
+// __int128 for the widest n-grams, or uint64_t, whose slots take half the
+// room and whose hashing is one multiplication.
 #pragma once
 
 #include <algorithm>
@@ -13,9 +15,10 @@
 
 namespace bhasa::metrics {
 
+template <class KeyType>
 class NgramMultiset {
  public:
-  using Key = unsigned __int128;
+  using Key = KeyType;
 
   // Empties the set and makes room for `max_keys` additions.
   void Reset(size_t max_keys) {
@@ -59,7 +62,8 @@ class NgramMultiset {
   // The slot holding `k`, or the empty (stale) slot where it would go.
   Slot& Find(Key k) {
     // Multiplicative hashing: the top bits of the product index the table.
-    const uint64_t folded = static_cast<uint64_t>(k) ^ (static_cast<uint64_t>(k >> 64) * 0x9e3779b97f4a7c15ull);
+    uint64_t folded = static_cast<uint64_t>(k);
+    if constexpr (sizeof(Key) > sizeof(uint64_t)) folded ^= static_cast<uint64_t>(k >> 64) * 0x9e3779b97f4a7c15ull;
     for (size_t i = (folded * 0xd6e8feb86659fd93ull) >> shift_;; i = (i + 1) & mask_)
       if (slots_[i].stamp != stamp_ || slots_[i].key == k) return slots_[i];
   }

@@ -1,7 +1,6 @@
 #include "metrics/qa_f1.h"
 
 #include <algorithm>
-#include <map>
 
 #include <tbb/parallel_for.h>
 
@@ -12,33 +11,62 @@
 
 namespace bhasa::metrics {
 
-std::string NormalizeAnswer(std::string_view s) {
+namespace {
+
+// lower() without string.punctuation, as code points.
+std::u32string LowerWithoutPunct(std::string_view s) {
   std::u32string lowered = py::Decode(py::Lower(s));
   std::erase_if(lowered, [](char32_t c) { return py::IsAsciiPunct(c); });
-  return py::CollapseWhitespace(py::Encode(lowered));
+  return lowered;
 }
 
-double TokenF1(std::string_view prediction, std::string_view gold) {
-  auto pred = py::Split(NormalizeAnswer(prediction));
-  auto ref = py::Split(NormalizeAnswer(gold));
-  std::map<std::string, long> ref_counts;
-  for (const auto& t : ref) ++ref_counts[t];
+// normalize_answer(s).split(): the words of LowerWithoutPunct(s). Joined by
+// single spaces they are normalize_answer(s), so two answers normalize
+// equally exactly when their words are equal.
+std::vector<std::string> NormalizedWords(std::string_view s) {
+  const std::u32string text = LowerWithoutPunct(s);
+  std::vector<std::string> words;
+  for (size_t i = 0; i < text.size();) {
+    while (i < text.size() && py::IsSpace(text[i])) ++i;
+    size_t j = i;
+    while (j < text.size() && !py::IsSpace(text[j])) ++j;
+    if (j > i) words.push_back(py::Encode(std::u32string_view(text).substr(i, j - i)));
+    i = j;
+  }
+  return words;
+}
+
+// SQuAD's F1 over two word lists: the common words are the multiset
+// intersection, sum over words of min(count in pred, count in gold).
+double WordsF1(std::vector<std::string> pred, std::vector<std::string> gold) {
+  std::sort(pred.begin(), pred.end());
+  std::sort(gold.begin(), gold.end());
   long common = 0;
-  for (const auto& t : pred) {
-    auto it = ref_counts.find(t);
-    if (it != ref_counts.end() && it->second > 0) {
-      --it->second;
-      ++common;
+  for (auto p = pred.begin(), g = gold.begin(); p != pred.end() && g != gold.end();) {
+    if (*p < *g) {
+      ++p;
+    } else if (*g < *p) {
+      ++g;
+    } else {
+      ++common, ++p, ++g;
     }
   }
   if (common == 0) return 0.0;
   double p = static_cast<double>(common) / pred.size();
-  double r = static_cast<double>(common) / ref.size();
+  double r = static_cast<double>(common) / gold.size();
   return 2 * p * r / (p + r);
 }
 
+}  // namespace
+
+std::string NormalizeAnswer(std::string_view s) { return py::CollapseWhitespace(py::Encode(LowerWithoutPunct(s))); }
+
+double TokenF1(std::string_view prediction, std::string_view gold) {
+  return WordsF1(NormalizedWords(prediction), NormalizedWords(gold));
+}
+
 bool ExactMatch(std::string_view prediction, std::string_view gold) {
-  return NormalizeAnswer(prediction) == NormalizeAnswer(gold);
+  return NormalizedWords(prediction) == NormalizedWords(gold);
 }
 
 std::vector<std::string> GoldAnswers(const ScoreItem& item) {
@@ -65,11 +93,24 @@ std::string ThaiDictOption(const ScoreOptions& opts) {
 
 namespace {
 
+// " ".join(segment(text)). Valid UTF-8 goes through the segmenter's token
+// ends; other text as it is, since ICU replaces bad bytes in its own way.
 std::string JoinSegments(const ThaiSegmenter& seg, std::string_view text) {
+  if (!py::IsValidUtf8(text)) {
+    std::string out;
+    for (const auto& t : seg.Segment(text)) {
+      if (!out.empty()) out.push_back(' ');
+      out += t;
+    }
+    return out;
+  }
+  const std::u32string chars = py::Decode(text);
+  thread_local std::vector<size_t> ends;
+  seg.TokenEnds(chars, &ends);
   std::string out;
-  for (const auto& t : seg.Segment(text)) {
-    if (!out.empty()) out.push_back(' ');
-    out += t;
+  for (size_t i = 0, prev = 0; i < ends.size(); prev = ends[i++]) {
+    if (i > 0) out.push_back(' ');
+    for (size_t k = prev; k < ends[i]; ++k) py::AppendUtf8(out, chars[k]);
   }
   return out;
 }
@@ -106,15 +147,18 @@ ScoreResult QaScorer::Score(std::span<const ScoreItem> items, const ScoreOptions
     ItemResult& r = out.items[i];
     RowScore& s = scores[i];
     r.cleaned = extractor.Extract(FirstTurn(items[i], opts));
+    // Each answer is normalized once, for both F1 and exact match.
     if (thai) {  // quirk Q2: the first gold answer only
-      std::string pred = JoinSegments(*thai, r.cleaned);
-      std::string gold = JoinSegments(*thai, golds[i][0]);
-      s.f1 = TokenF1(pred, gold);
-      s.em = ExactMatch(pred, gold);
+      const auto pred = NormalizedWords(JoinSegments(*thai, r.cleaned));
+      const auto gold = NormalizedWords(JoinSegments(*thai, golds[i][0]));
+      s.f1 = WordsF1(pred, gold);
+      s.em = pred == gold;
     } else {
+      const auto pred = NormalizedWords(r.cleaned);
       for (const auto& g : golds[i]) {
-        s.f1 = std::max(s.f1, TokenF1(r.cleaned, g));
-        s.em = s.em || ExactMatch(r.cleaned, g);
+        const auto gold = NormalizedWords(g);
+        s.f1 = std::max(s.f1, WordsF1(pred, gold));
+        s.em = s.em || pred == gold;
       }
     }
     s.found = StripDotsLower(r.cleaned).find(StripDotsLower(golds[i][0])) != std::string::npos;

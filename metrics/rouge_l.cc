@@ -1,6 +1,7 @@
 #include "metrics/rouge_l.h"
 
 #include <algorithm>
+#include <bit>
 #include <string_view>
 #include <utility>
 
@@ -15,35 +16,60 @@
 
 namespace bhasa::metrics {
 
+namespace {
+
+template <class View>
+uint64_t TokenHash(View t) {
+  uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a over the characters
+  for (const auto c : t) h = (h ^ static_cast<uint64_t>(c)) * 0x100000001b3ull;
+  return h;
+}
+
 // Bit-parallel LCS (Allison-Dix, in Hyyro's form): bit i of `v` is 0 where
 // position i of `a` ends a new LCS length; each token of `b` updates every
 // position at once, v = (v + (v & m)) | (v & ~m), with m the positions of `a`
 // holding that token. The LCS is the number of zero bits. Multiword masks
-// carry the addition from word to word.
-size_t LcsLength(std::span<const std::string> a, std::span<const std::string> b) {
+// carry the addition from word to word. View is how a token compares.
+template <class View, class Tokens>
+size_t Lcs(const Tokens& a, const Tokens& b) {
   if (a.empty() || b.empty()) return 0;
   const size_t words = (a.size() + 63) / 64;
-  // a's tokens sorted, so b's tokens find theirs by binary search; one mask
-  // per distinct token. Scratch is reused per thread.
-  thread_local std::vector<std::pair<std::string_view, uint32_t>> sorted;
+  // a's distinct tokens in an open-addressing table (load at most 1/2), each
+  // with the row of its mask; b's tokens look theirs up. Scratch is reused
+  // per thread.
+  struct Slot {
+    uint64_t hash;
+    uint32_t token;  // where in `a` the token first occurs
+    uint32_t row;    // kEmpty: a free slot
+  };
+  constexpr uint32_t kEmpty = ~uint32_t{0};
+  thread_local std::vector<Slot> table;
   thread_local std::vector<uint64_t> masks, v;
-  sorted.clear();
-  for (size_t i = 0; i < a.size(); ++i) sorted.emplace_back(a[i], static_cast<uint32_t>(i));
-  std::sort(sorted.begin(), sorted.end());
+  table.assign(std::bit_ceil(std::max<size_t>(16, 2 * a.size())), Slot{0, 0, kEmpty});
+  const unsigned shift = 64 - static_cast<unsigned>(std::countr_zero(table.size()));
+  const size_t slot_mask = table.size() - 1;
+  // The slot holding `t`, or the free slot where it would go.
+  auto find = [&](View t, uint64_t h) -> Slot& {
+    for (size_t i = (h * 0x9e3779b97f4a7c15ull) >> shift;; i = (i + 1) & slot_mask) {
+      Slot& s = table[i];
+      if (s.row == kEmpty || (s.hash == h && View(a[s.token]) == t)) return s;
+    }
+  };
   masks.assign(a.size() * words, 0);  // row k: the positions of the k-th distinct token
-  size_t distinct = 0;
-  for (size_t i = 0; i < sorted.size(); ++i) {
-    if (i > 0 && sorted[i].first != sorted[i - 1].first) ++distinct;
-    const uint32_t pos = sorted[i].second;
-    masks[distinct * words + pos / 64] |= uint64_t{1} << (pos % 64);
-    sorted[i].second = static_cast<uint32_t>(distinct);  // now the row of its mask
+  uint32_t distinct = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    const View t(a[i]);
+    const uint64_t h = TokenHash(t);
+    Slot& s = find(t, h);
+    if (s.row == kEmpty) s = Slot{h, static_cast<uint32_t>(i), distinct++};
+    masks[s.row * words + i / 64] |= uint64_t{1} << (i % 64);
   }
   v.assign(words, ~uint64_t{0});
-  for (const auto& token : b) {
-    auto it = std::lower_bound(sorted.begin(), sorted.end(), std::string_view(token),
-                               [](const auto& e, std::string_view t) { return e.first < t; });
-    if (it == sorted.end() || it->first != token) continue;  // no match: v is unchanged
-    const uint64_t* m = &masks[it->second * words];
+  for (size_t j = 0; j < b.size(); ++j) {
+    const View t(b[j]);
+    const Slot& s = find(t, TokenHash(t));
+    if (s.row == kEmpty) continue;  // no match: v is unchanged
+    const uint64_t* m = &masks[s.row * words];
     bool carry = false;
     for (size_t w = 0; w < words; ++w) {
       const uint64_t x = v[w] & m[w], y = v[w] & ~m[w];
@@ -63,14 +89,28 @@ size_t LcsLength(std::span<const std::string> a, std::span<const std::string> b)
   return zeros;
 }
 
-RougeScore ScoreLcs(std::span<const std::string> target, std::span<const std::string> prediction) {
+RougeScore FromLcs(size_t lcs_length, size_t target_size, size_t prediction_size) {
   RougeScore s;
-  if (target.empty() || prediction.empty()) return s;
-  double lcs = static_cast<double>(LcsLength(target, prediction));
-  s.precision = lcs / prediction.size();
-  s.recall = lcs / target.size();
+  if (target_size == 0 || prediction_size == 0) return s;
+  const double lcs = static_cast<double>(lcs_length);
+  s.precision = lcs / prediction_size;
+  s.recall = lcs / target_size;
   s.fmeasure = s.precision + s.recall > 0 ? 2 * s.precision * s.recall / (s.precision + s.recall) : 0.0;
   return s;
+}
+
+}  // namespace
+
+size_t LcsLength(std::span<const std::string> a, std::span<const std::string> b) {
+  return Lcs<std::string_view>(a, b);
+}
+
+RougeScore ScoreLcs(std::span<const std::string> target, std::span<const std::string> prediction) {
+  return FromLcs(LcsLength(target, prediction), target.size(), prediction.size());
+}
+
+RougeScore ScoreLcs(const RougeTokens& target, const RougeTokens& prediction) {
+  return FromLcs(Lcs<std::u32string_view>(target, prediction), target.size(), prediction.size());
 }
 
 RougeScore BootstrapMedian(std::span<const RougeScore> rows, int n_samples, uint32_t seed) {
@@ -171,8 +211,9 @@ ScoreResult RougeLScorer::Score(std::span<const ScoreItem> items, const ScoreOpt
   tbb::parallel_for(size_t{0}, items.size(), [&](size_t i) {
     ItemResult& r = out.items[i];
     r.cleaned = extractor.Extract(FirstTurn(items[i], opts));
-    const auto target = RougeTokenize(refs[i], opts.lang, thai.get());
-    const auto pred = RougeTokenize(r.cleaned, opts.lang, thai.get());
+    thread_local RougeTokens target, pred;  // buffers reused from row to row
+    RougeTokenize(refs[i], opts.lang, thai.get(), &target);
+    RougeTokenize(r.cleaned, opts.lang, thai.get(), &pred);
     const RougeScore s = rows[i] = ScoreLcs(target, pred);
     r.individual_scores = {{"normalized_rougel_f1", 100.0 * s.fmeasure}};
     r.details = {{"rougel_precision", 100.0 * s.precision}, {"rougel_recall", 100.0 * s.recall}};

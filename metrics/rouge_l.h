@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "metrics/rouge_tokenize.h"
 #include "metrics/scorer.h"
 
 namespace bhasa::metrics {
@@ -21,6 +22,7 @@ struct RougeScore {
 size_t LcsLength(std::span<const std::string> a, std::span<const std::string> b);
 // rouge_score._score_lcs(target, prediction): zeros when either side is empty.
 RougeScore ScoreLcs(std::span<const std::string> target, std::span<const std::string> prediction);
+RougeScore ScoreLcs(const RougeTokens& target, const RougeTokens& prediction);
 
 // rouge_score BootstrapAggregator mid value: np.random.seed(4156), n_samples
 // draws of np.random.choice(n, n) (legacy masked rejection on MT19937),

@@ -1,5 +1,6 @@
 #include "metrics/rouge_tokenize.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 
@@ -123,13 +124,29 @@ std::vector<std::string> Encode(const Tokens32& tokens) {
 // " ".join(BasicTokenize(text)) in one pass: the tokens are the maximal runs
 // of characters that are neither Python whitespace nor BERT punctuation,
 // after the controls are dropped.
+enum class SanitizedAs : uint8_t { kKept, kGap, kDropped };
+
+SanitizedAs Sanitized(char32_t c) {
+  if (c == 0 || c == 0xFFFD || IsBertControl(c)) return SanitizedAs::kDropped;
+  if (IsBertWhitespace(c) || py::IsSpace(c) || IsBertPunctuation(c)) return SanitizedAs::kGap;
+  return SanitizedAs::kKept;
+}
+
+// Sanitized() of ASCII, where most text is: one lookup instead of four tests.
+const std::array<SanitizedAs, 0x80> kSanitizedAscii = [] {
+  std::array<SanitizedAs, 0x80> t{};
+  for (char32_t c = 0; c < 0x80; ++c) t[c] = Sanitized(c);
+  return t;
+}();
+
 std::u32string SanitizedText(std::u32string_view text) {
   std::u32string out;
   out.reserve(text.size());
   bool gap = false;
   for (char32_t c : text) {
-    if (c == 0 || c == 0xFFFD || IsBertControl(c)) continue;
-    if (IsBertWhitespace(c) || py::IsSpace(c) || IsBertPunctuation(c)) {
+    const SanitizedAs as = c < 0x80 ? kSanitizedAscii[c] : Sanitized(c);
+    if (as == SanitizedAs::kDropped) continue;
+    if (as == SanitizedAs::kGap) {
       gap = true;
       continue;
     }
@@ -146,12 +163,13 @@ std::vector<std::string> BasicTokenize(std::string_view text) { return Encode(Ba
 
 namespace {
 
-Tokens32 OnmtAggressiveTokenize32(std::u32string_view chars) {
-  Tokens32 out;
-  std::u32string cur;
+// Appends the tokens to `out`, each a run of its buffer.
+void OnmtAggressiveTokenize32(std::u32string_view chars, RougeTokens* out) {
+  std::u32string& buf = out->chars;
+  size_t start = buf.size();  // where the token being built begins
   auto flush = [&] {
-    if (!cur.empty()) out.push_back(std::move(cur));
-    cur.clear();
+    if (buf.size() > start) out->spans.emplace_back(start, buf.size() - start);
+    start = buf.size();
   };
   // The state is the class of the last character placed (kSeparator: none).
   CharType state = CharType::kSeparator;
@@ -162,7 +180,7 @@ Tokens32 OnmtAggressiveTokenize32(std::u32string_view chars) {
     size_t next = i + 1;
     while (next < chars.size() && OnmtType(chars[next]) == CharType::kMark) ++next;
     auto append_marks = [&] {
-      cur.append(chars.substr(i + 1, next - i - 1));
+      buf.append(chars.substr(i + 1, next - i - 1));
       i = next - 1;
     };
     const CharType t = OnmtType(c);
@@ -175,8 +193,8 @@ Tokens32 OnmtAggressiveTokenize32(std::u32string_view chars) {
       // A separator carrying marks becomes a token: "％0020" and the marks.
       char hex[16];
       std::snprintf(hex, sizeof hex, "%04x", static_cast<unsigned>(c));
-      cur = U"\uff05";
-      for (const char* h = hex; *h; ++h) cur.push_back(static_cast<char32_t>(*h));
+      buf.push_back(U'\uff05');
+      for (const char* h = hex; *h; ++h) buf.push_back(static_cast<char32_t>(*h));
       append_marks();
       flush();
       state = CharType::kOther;
@@ -184,25 +202,33 @@ Tokens32 OnmtAggressiveTokenize32(std::u32string_view chars) {
       // A letter after a number, or a number after a letter, starts a token.
       const CharType opposite = t == CharType::kLetter ? CharType::kNumber : CharType::kLetter;
       if (state == opposite || state == CharType::kOther) flush();
-      cur.push_back(OnmtSubstitute(c));
+      buf.push_back(OnmtSubstitute(c));
       append_marks();
       state = t;
     } else {  // other, or a mark with nothing before it: a token of its own
       flush();
-      cur.push_back(OnmtSubstitute(c));
+      buf.push_back(OnmtSubstitute(c));
       append_marks();
       flush();
       state = CharType::kOther;
     }
   }
   flush();
+}
+
+std::vector<std::string> Encode(const RougeTokens& tokens) {
+  std::vector<std::string> out;
+  out.reserve(tokens.size());
+  for (size_t i = 0; i < tokens.size(); ++i) out.push_back(py::Encode(tokens[i]));
   return out;
 }
 
 }  // namespace
 
 std::vector<std::string> OnmtAggressiveTokenize(std::string_view text) {
-  return Encode(OnmtAggressiveTokenize32(py::Decode(text)));
+  RougeTokens tokens;
+  OnmtAggressiveTokenize32(py::Decode(text), &tokens);
+  return Encode(tokens);
 }
 
 std::string SpaceCjkIdeographs(std::string_view text) {
@@ -272,30 +298,55 @@ std::vector<std::string> BurmeseSyllables(std::string_view text) {
   return py::Split(py::Encode(glued));
 }
 
-std::vector<std::string> RougeTokenize(std::string_view raw, std::string_view lang, const ThaiSegmenter* thai) {
+void RougeTokenize(std::string_view raw, std::string_view lang, const ThaiSegmenter* thai, RougeTokens* out) {
+  out->clear();
   const std::u32string text = SanitizedText(py::Decode(py::Strip(py::Lower(raw))));
-  std::vector<std::string> tokens;
+  bool segmented = false;  // th/my gave tokens, even if only empty ones
+  auto add_utf8 = [&](const std::vector<std::string>& tokens) {
+    segmented = !tokens.empty();
+    for (const auto& t : tokens) {
+      const size_t start = out->chars.size();
+      for (char32_t c : py::Decode(t)) out->chars.push_back(c);
+      if (out->chars.size() > start) out->spans.emplace_back(start, out->chars.size() - start);
+    }
+  };
   if (lang == "th") {
     if (!thai) throw Error("ROUGE-L for th needs a Thai segmenter");
-    tokens = thai->Segment(py::Encode(text));
+    thread_local std::vector<size_t> ends;
+    thai->TokenEnds(text, &ends);
+    segmented = !ends.empty();
+    for (size_t i = 0, prev = 0; i < ends.size(); prev = ends[i++]) {
+      if (ends[i] == prev) continue;
+      out->spans.emplace_back(out->chars.size(), ends[i] - prev);
+      out->chars.append(std::u32string_view(text).substr(prev, ends[i] - prev));
+    }
   } else if (lang == "my") {
-    tokens = BurmeseSyllables(py::Encode(text));
+    add_utf8(BurmeseSyllables(py::Encode(text)));
   }
-  if (tokens.empty() && !text.empty()) {
+  if (!segmented && !text.empty()) {
     // " ".join(onmt tokens), spaces around CJK ideographs, split(): each
-    // ideograph becomes a token of its own.
-    for (const auto& t : OnmtAggressiveTokenize32(text)) {
-      size_t start = 0;
-      for (size_t i = 0; i <= t.size(); ++i) {
-        if (i < t.size() && !IsCjkIdeograph(t[i])) continue;
-        if (i > start) tokens.push_back(py::Encode(std::u32string_view(t).substr(start, i - start)));
-        if (i < t.size()) tokens.push_back(py::Encode(std::u32string_view(t).substr(i, 1)));
-        start = i + 1;
+    // ideograph becomes a token of its own. The tokens are split in place.
+    OnmtAggressiveTokenize32(text, out);
+    if (std::any_of(out->chars.begin(), out->chars.end(), IsCjkIdeograph)) {
+      const std::vector<std::pair<uint32_t, uint32_t>> whole = std::move(out->spans);
+      out->spans.clear();
+      for (const auto& [offset, length] : whole) {
+        uint32_t start = offset;
+        for (uint32_t i = offset; i <= offset + length; ++i) {
+          if (i < offset + length && !IsCjkIdeograph(out->chars[i])) continue;
+          if (i > start) out->spans.emplace_back(start, i - start);
+          if (i < offset + length) out->spans.emplace_back(i, 1);
+          start = i + 1;
+        }
       }
     }
   }
-  std::erase_if(tokens, [](const std::string& t) { return t.empty(); });
-  return tokens;
+}
+
+std::vector<std::string> RougeTokenize(std::string_view raw, std::string_view lang, const ThaiSegmenter* thai) {
+  RougeTokens tokens;
+  RougeTokenize(raw, lang, thai, &tokens);
+  return Encode(tokens);
 }
 
 }  // namespace bhasa::metrics

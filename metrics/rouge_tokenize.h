@@ -5,8 +5,10 @@
 // and thread-safe; invalid UTF-8 becomes U+FFFD and is dropped.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace bhasa::metrics {
@@ -41,5 +43,26 @@ std::vector<std::string> BurmeseSyllables(std::string_view text);
 // fallback (also used when th/my produce no token for a non-empty text).
 std::vector<std::string> RougeTokenize(std::string_view text, std::string_view lang,
                                        const ThaiSegmenter* thai);
+
+// RougeTokenize's tokens as runs of code points in one buffer, which per-row
+// scoring reuses: no string per token, and no UTF-8 encoding (the encoding
+// is one-to-one, so tokens compare equal exactly when their UTF-8 does).
+struct RougeTokens {
+  std::u32string chars;
+  std::vector<std::pair<uint32_t, uint32_t>> spans;  // offset into `chars`, length
+
+  size_t size() const { return spans.size(); }
+  bool empty() const { return spans.empty(); }
+  std::u32string_view operator[](size_t i) const {
+    return std::u32string_view(chars).substr(spans[i].first, spans[i].second);
+  }
+  void clear() {
+    chars.clear();
+    spans.clear();
+  }
+};
+
+// RougeTokenize into `out` (cleared first).
+void RougeTokenize(std::string_view text, std::string_view lang, const ThaiSegmenter* thai, RougeTokens* out);
 
 }  // namespace bhasa::metrics

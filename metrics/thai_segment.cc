@@ -4,6 +4,7 @@
 #include <array>
 #include <map>
 #include <mutex>
+#include <span>
 
 #include <unicode/brkiter.h>
 #include <unicode/uchar.h>
@@ -185,6 +186,80 @@ size_t TccMatchAt(std::u32string_view text, size_t pos) {
   return 0;
 }
 
+// How far a TCC match at a position can read: the longest rule, plus the
+// character and the end-of-text test of a lookahead after it.
+size_t TccReach() {
+  struct Width {
+    static size_t Of(const std::vector<Node>& nodes) {
+      size_t w = 0;
+      for (const Node& n : nodes) w += n.kind == Node::kSet ? 1 : n.kind == Node::kGroup ? Of(n.children) : 0;
+      return w;
+    }
+  };
+  size_t reach = 0;
+  for (const auto& pat : TccPatterns()) reach = std::max(reach, Width::Of(pat) + 2);
+  return reach;
+}
+
+// TccMatchAt through a per-thread cache keyed by the characters within reach
+// of the position: the same syllables recur all through a text. Every rule's
+// set lies in the Thai block, so the key keeps each Thai character, '\n' (the
+// lookahead's end-of-text test reads it) and "anything else" as 8 bits. The
+// key slides along the text with the position.
+class CachedTcc {
+ public:
+  using Key = unsigned __int128;
+  static bool Usable() { return Reach() * 8 <= sizeof(Key) * 8; }
+
+  explicit CachedTcc(std::u32string_view text) : text_(text) {
+    for (size_t i = 0; i < Reach(); ++i) Push(i);
+  }
+
+  // TccMatchAt(text, pos), pos being where the key stands.
+  size_t MatchHere() const {
+    thread_local std::vector<Entry> cache(size_t{1} << kCacheBits);
+    const uint64_t folded = static_cast<uint64_t>(key_) ^ (static_cast<uint64_t>(key_ >> 64) * 0x9e3779b97f4a7c15ull);
+    Entry& e = cache[(folded * 0xd6e8feb86659fd93ull) >> (64 - kCacheBits)];
+    if (e.key != key_) e = Entry{key_, TccMatchAt(text_, pos_)};
+    return e.length;
+  }
+
+  void Advance(size_t n) {
+    for (size_t i = 0; i < n; ++i) Push(pos_ + Reach() + i);
+    pos_ += n;
+  }
+
+ private:
+  struct Entry {
+    Key key = 0;  // never a real key: the character at the position is there
+    size_t length = 0;
+  };
+  static constexpr unsigned kCacheBits = 12;
+
+  static size_t Reach() {
+    static const size_t kReach = TccReach();
+    return kReach;
+  }
+
+  void Push(size_t i) {
+    unsigned cls = 0;  // past the end
+    if (i < text_.size()) {
+      const char32_t d = text_[i] - kThaiBlock;
+      cls = d < kThaiBlockSize ? d + 1 : text_[i] == U'\n' ? kThaiBlockSize + 1 : kThaiBlockSize + 2;
+    }
+    key_ = (key_ << 8 | cls) & Mask();
+  }
+
+  static Key Mask() {
+    static const Key kMask = Reach() * 8 >= 128 ? ~Key{0} : (Key{1} << (Reach() * 8)) - 1;
+    return kMask;
+  }
+
+  std::u32string_view text_;
+  size_t pos_ = 0;
+  Key key_ = 0;
+};
+
 // ---- newmm helpers ----------------------------------------------------------
 
 bool IsPyDigit(char32_t c) { return u_charType(static_cast<UChar32>(c)) == U_DECIMAL_DIGIT_NUMBER; }
@@ -232,26 +307,33 @@ std::vector<std::string> ToUtf8(std::u32string_view text, const std::vector<size
 
 }  // namespace
 
-std::vector<size_t> TccEnds(std::u32string_view text) {
+std::vector<size_t> TccEnds(std::u32string_view text, bool cached) {
   std::vector<size_t> ends;
-  size_t p = 0;
-  while (p < text.size()) {
-    size_t n = TccMatchAt(text, p);
-    p += n ? n : 1;
-    ends.push_back(p);
+  if (cached && CachedTcc::Usable()) {
+    CachedTcc tcc(text);
+    for (size_t p = 0; p < text.size();) {
+      const size_t n = std::max<size_t>(tcc.MatchHere(), 1);
+      tcc.Advance(n);
+      ends.push_back(p += n);
+    }
+    return ends;
+  }
+  for (size_t p = 0; p < text.size();) {
+    const size_t n = TccMatchAt(text, p);
+    ends.push_back(p += n ? n : 1);
   }
   return ends;
 }
 
-std::vector<std::string> RejoinFormattedNumbers(const std::vector<std::string>& tokens) {
-  std::u32string original;
-  std::vector<size_t> lens;
-  for (const auto& t : tokens) {
-    auto u = py::Decode(t);
-    lens.push_back(u.size());
-    original += u;
-  }
-  // Matches of (\d+[.,:])+\d+, left to right, non-overlapping.
+namespace {
+
+// pythainlp rejoin_formatted_num over tokens given by their lengths in the
+// joined text `original`: calls take(i) for each token i in order, and
+// close() after the last token of each output token (an output token may
+// take none, as in the original).
+template <class Take, class Close>
+void MergeFormattedNumbers(std::u32string_view original, std::span<const size_t> lens, Take take, Close close) {
+  // Matches of (\d+[.,:])+\d+, leftmost and greedy as re.finditer.
   std::vector<std::pair<size_t, size_t>> matches;
   for (size_t i = 0; i < original.size();) {
     if (!IsPyDigit(original[i])) {
@@ -268,26 +350,65 @@ std::vector<std::string> RejoinFormattedNumbers(const std::vector<std::string>& 
       i += run;
     }
   }
-  std::vector<std::string> out;
   size_t pos = 0, idx = 0, m = 0;
-  while (idx < tokens.size() && m < matches.size()) {
+  while (idx < lens.size() && m < matches.size()) {
     if (pos >= matches[m].first) {
-      std::string joined;
-      while (pos < matches[m].second && idx < tokens.size()) {
-        joined += tokens[idx];
+      while (pos < matches[m].second && idx < lens.size()) {
+        take(idx);
         pos += lens[idx];
         ++idx;
       }
-      out.push_back(std::move(joined));
+      close();
       ++m;
     } else {
-      out.push_back(tokens[idx]);
+      take(idx);
+      close();
       pos += lens[idx];
       ++idx;
     }
   }
-  for (; idx < tokens.size(); ++idx) out.push_back(tokens[idx]);
+  for (; idx < lens.size(); ++idx) {
+    take(idx);
+    close();
+  }
+}
+
+// RejoinFormattedNumbers on the token ends (code points) of `text`.
+void RejoinFormattedNumberEnds(std::u32string_view text, std::vector<size_t>* ends) {
+  thread_local std::vector<size_t> lens, merged;
+  lens.clear();
+  for (size_t i = 0, prev = 0; i < ends->size(); prev = (*ends)[i++]) lens.push_back((*ends)[i] - prev);
+  merged.clear();
+  size_t end = 0;
+  MergeFormattedNumbers(text, lens, [&](size_t i) { end += lens[i]; }, [&] { merged.push_back(end); });
+  ends->swap(merged);
+}
+
+}  // namespace
+
+std::vector<std::string> RejoinFormattedNumbers(const std::vector<std::string>& tokens) {
+  std::u32string original;
+  std::vector<size_t> lens;
+  for (const auto& t : tokens) {
+    auto u = py::Decode(t);
+    lens.push_back(u.size());
+    original += u;
+  }
+  std::vector<std::string> out;
+  std::string joined;
+  MergeFormattedNumbers(
+      original, lens, [&](size_t i) { joined += tokens[i]; },
+      [&] {
+        out.push_back(std::move(joined));
+        joined.clear();
+      });
   return out;
+}
+
+void ThaiSegmenter::TokenEnds(std::u32string_view text, std::vector<size_t>* ends) const {
+  ends->clear();
+  size_t end = 0;
+  for (const auto& t : Segment(py::Encode(text))) ends->push_back(end += py::Decode(t).size());
 }
 
 // ---- ICU ---------------------------------------------------------------------
@@ -323,18 +444,18 @@ std::unique_ptr<ThaiSegmenter> MakeIcuThaiSegmenter() { return std::make_unique<
 
 // ---- newmm -------------------------------------------------------------------
 
-// Children of each node in one sorted range, so that the per-character
-// lookups of segmentation are binary searches over contiguous memory. Built
-// breadth-first from the sorted word list: node k's children are appended
-// when k is visited, which keeps every node's range contiguous.
+// Built breadth-first from the sorted word list, so node k's children are
+// appended when k is visited and every node's children are one contiguous,
+// sorted range of edges. Edge e leads to node e + 1 (each node but the root
+// is made by its edge), and carries whether that node ends a word: a step of
+// the per-character walk reads the node's range and one edge, nothing else.
 struct NewmmSegmenter::Trie {
-  std::vector<uint32_t> first;  // children of node k: [first[k], first[k + 1])
-  std::vector<char32_t> child_char;
-  std::vector<uint32_t> child_node;
-  std::vector<uint8_t> is_end;
+  std::vector<uint32_t> first;  // edges out of node k: [first[k], first[k + 1])
+  std::vector<uint32_t> edges;  // the edge's character << 1 | (its node ends a word)
 
+  // `words` sorted already (DecodeWords) are not sorted again.
   explicit Trie(std::vector<std::u32string> words) {
-    std::sort(words.begin(), words.end());
+    if (!std::is_sorted(words.begin(), words.end())) std::sort(words.begin(), words.end());
     struct Pending {
       size_t lo, hi, depth;  // the words [lo, hi) share this node's prefix of `depth` characters
     };
@@ -347,17 +468,16 @@ struct NewmmSegmenter::Trie {
         end = true;
         ++lo;
       }
-      is_end.push_back(end ? 1 : 0);
+      if (end && k > 0) edges[k - 1] |= 1;
       while (lo < hi) {
         const char32_t c = words[lo][depth];
         size_t next = lo + 1;
         while (next < hi && words[next][depth] == c) ++next;
-        child_char.push_back(c);
-        child_node.push_back(static_cast<uint32_t>(nodes.size()));
+        edges.push_back(static_cast<uint32_t>(c) << 1);
         nodes.push_back({lo, next, depth + 1});
         lo = next;
       }
-      first.push_back(static_cast<uint32_t>(child_char.size()));
+      first.push_back(static_cast<uint32_t>(edges.size()));
     }
   }
 
@@ -366,23 +486,34 @@ struct NewmmSegmenter::Trie {
     out->clear();
     uint32_t cur = 0;
     for (size_t i = pos; i < text.size(); ++i) {
-      const auto lo = child_char.begin() + first[cur], hi = child_char.begin() + first[cur + 1];
-      const auto it = std::lower_bound(lo, hi, text[i]);
-      if (it == hi || *it != text[i]) break;
-      cur = child_node[static_cast<size_t>(it - child_char.begin())];
-      if (is_end[cur]) out->push_back(i + 1 - pos);
+      const uint32_t key = static_cast<uint32_t>(text[i]) << 1;
+      const auto lo = edges.begin() + first[cur], hi = edges.begin() + first[cur + 1];
+      const auto it = std::lower_bound(lo, hi, key);  // the edge of text[i], whichever its low bit
+      if (it == hi || (*it >> 1) != text[i]) break;
+      cur = static_cast<uint32_t>(it - edges.begin()) + 1;
+      if (*it & 1) out->push_back(i + 1 - pos);
     }
   }
 };
 
 namespace {
 
-std::vector<std::u32string> DecodeWords(const std::vector<std::string>& words) {
+// The words stripped (str.strip()), decoded, empty ones left out. They are
+// sorted as bytes first, which for UTF-8 is code point order and compares
+// with memcmp, so the trie gets them sorted unless stripping or invalid
+// bytes changed the order.
+std::vector<std::u32string> DecodeWords(std::vector<std::string_view> words) {
+  std::sort(words.begin(), words.end());
   std::vector<std::u32string> out;
   out.reserve(words.size());
-  for (const auto& w : words) {
-    std::string s = py::Strip(w);
-    if (!s.empty()) out.push_back(py::Decode(s));
+  for (const auto w : words) {
+    std::u32string u = py::Decode(w);
+    size_t b = 0, e = u.size();
+    while (b < e && py::IsSpace(u[b])) ++b;
+    while (e > b && py::IsSpace(u[e - 1])) --e;
+    if (e == b) continue;
+    if (b > 0 || e < u.size()) u = u.substr(b, e - b);
+    out.push_back(std::move(u));
   }
   return out;
 }
@@ -390,27 +521,36 @@ std::vector<std::u32string> DecodeWords(const std::vector<std::string>& words) {
 }  // namespace
 
 NewmmSegmenter::NewmmSegmenter(const std::vector<std::string>& words)
-    : trie_(std::make_unique<Trie>(DecodeWords(words))) {}
+    : trie_(std::make_unique<Trie>(DecodeWords({words.begin(), words.end()}))) {}
+NewmmSegmenter::NewmmSegmenter(std::unique_ptr<Trie> trie) : trie_(std::move(trie)) {}
 NewmmSegmenter::~NewmmSegmenter() = default;
 
 std::unique_ptr<NewmmSegmenter> NewmmSegmenter::FromFile(const std::string& path) {
   std::string data = ReadFile(path);
   if (size_t bad = py::FindInvalidUtf8(data); bad != std::string::npos)
     throw FileError(path, 0, "invalid UTF-8 at byte " + std::to_string(bad) + " in the Thai word list");
-  std::vector<std::string> words;
+  std::vector<std::string_view> lines;
+  const std::string_view all(data);
   size_t start = 0;
-  while (start <= data.size()) {
-    size_t nl = data.find('\n', start);
-    if (nl == std::string::npos) nl = data.size();
-    words.push_back(data.substr(start, nl - start));
+  while (start <= all.size()) {
+    size_t nl = all.find('\n', start);
+    if (nl == std::string_view::npos) nl = all.size();
+    lines.push_back(all.substr(start, nl - start));
     start = nl + 1;
   }
-  return std::make_unique<NewmmSegmenter>(words);
+  return std::unique_ptr<NewmmSegmenter>(new NewmmSegmenter(std::make_unique<Trie>(DecodeWords(std::move(lines)))));
 }
 
 std::vector<std::string> NewmmSegmenter::Segment(std::string_view utf8) const {
-  if (utf8.empty()) return {};
   const std::u32string text = py::Decode(utf8);
+  std::vector<size_t> ends;
+  TokenEnds(text, &ends);
+  return ToUtf8(text, ends);
+}
+
+void NewmmSegmenter::TokenEnds(std::u32string_view text, std::vector<size_t>* cuts) const {
+  cuts->clear();
+  if (text.empty()) return;
   const size_t n = text.size();
   // Scratch reused across calls on this thread: segmentation runs per row and
   // would otherwise spend much of its time allocating these.
@@ -433,7 +573,6 @@ std::vector<std::string> NewmmSegmenter::Segment(std::string_view utf8) const {
   auto& lens = scratch.lens;
   auto& lens2 = scratch.lens2;
 
-  std::vector<size_t> cuts;
   // Positions still to expand, ascending and distinct (a handful at a time).
   std::vector<size_t> pos_list{0};
   auto insert_pos = [&](size_t p) {
@@ -481,7 +620,7 @@ std::vector<std::string> NewmmSegmenter::Segment(std::string_view utf8) const {
     }
     if (pos_list.size() == 1) {
       for (size_t p : bfs_path(end_pos, *pos_list.begin())) {
-        cuts.push_back(p);
+        cuts->push_back(p);
         end_pos = p;
       }
       graph_size = 0;
@@ -512,15 +651,13 @@ std::vector<std::string> NewmmSegmenter::Segment(std::string_view utf8) const {
       }
       graph[begin].push_back(end_pos);
       ++graph_size;
-      cuts.push_back(end_pos);
+      cuts->push_back(end_pos);
       insert_pos(end_pos);
     }
   }
-  std::vector<std::string> tokens = ToUtf8(text, cuts);
   // A formatted number starts with a digit; most texts have none, and then
   // there is nothing to rejoin.
-  if (std::none_of(text.begin(), text.end(), IsPyDigit)) return tokens;
-  return RejoinFormattedNumbers(tokens);
+  if (std::any_of(text.begin(), text.end(), IsPyDigit)) RejoinFormattedNumberEnds(text, cuts);
 }
 
 std::shared_ptr<const ThaiSegmenter> ThaiSegmenterFor(const std::string& thai_dict_path) {

@@ -16,6 +16,9 @@ class ThaiSegmenter {
   virtual ~ThaiSegmenter() = default;
   // Tokens whose concatenation is `text`; [] for "". Thread-safe.
   virtual std::vector<std::string> Segment(std::string_view text) const = 0;
+  // The same tokens of the decoded text, as the end offset (in code points)
+  // of each in `text`, into `ends`. This default goes through Segment.
+  virtual void TokenEnds(std::u32string_view text, std::vector<size_t>* ends) const;
 };
 
 // ICU's dictionary-based Thai word BreakIterator (the default when no word
@@ -32,9 +35,11 @@ class NewmmSegmenter : public ThaiSegmenter {
   // One word per line (UTF-8). Throws bhasa::Error naming the path.
   static std::unique_ptr<NewmmSegmenter> FromFile(const std::string& path);
   std::vector<std::string> Segment(std::string_view text) const override;
+  void TokenEnds(std::u32string_view text, std::vector<size_t>* ends) const override;
 
  private:
   struct Trie;
+  explicit NewmmSegmenter(std::unique_ptr<Trie> trie);
   std::unique_ptr<Trie> trie_;
 };
 
@@ -45,7 +50,9 @@ std::shared_ptr<const ThaiSegmenter> ThaiSegmenterFor(const std::string& thai_di
 
 // End offsets (in code points) of the Thai Character Clusters of `text`, as
 // pythainlp tcc_p.tcc_pos computes them. Exposed for tests.
-std::vector<size_t> TccEnds(std::u32string_view text);
+// `cached` (the default) looks matches up in a per-thread cache; false
+// matches every position afresh (tests compare the two).
+std::vector<size_t> TccEnds(std::u32string_view text, bool cached = true);
 
 // pythainlp rejoin_formatted_num: re-merges tokens covering a match of
 // `(\d+[.,:])+\d+` in the joined text.

@@ -41,21 +41,27 @@ std::array<long long, 3 * kChrfCharOrder> PlainCharStats(const std::string& hyp,
 
 TEST(Chrf, CharStatsEqualPlainCountingOnRandomText) {
   // Few distinct characters (so n-grams repeat), multi-byte ones, U+0000 and
-  // the top code point, lengths 0 to 40.
-  const std::vector<std::string> alphabet = {"a", "b", " ", "\u00e9", "\u0e01", "\U0010FFFF", std::string(1, '\0'),
-                                             "\u0301", "\t"};
-  std::mt19937 rng(5);
-  int trial = 0;
-  auto text = [&] {  // the last trials are long, so the multiset grows
-    std::string s;
-    for (size_t k = rng() % (trial < 1800 ? 41 : 700); k > 0; --k) s += alphabet[rng() % alphabet.size()];
-    return s;
-  };
-  for (; trial < 2000; ++trial) {
-    const std::string hyp = text(), ref = text();
-    const ChrfStats got = ChrfSegmentStats(hyp, ref);
-    const auto want = PlainCharStats(hyp, ref);
-    for (size_t k = 0; k < want.size(); ++k) ASSERT_EQ(got[k], want[k]) << "trial " << trial << " stat " << k;
+  // the top code point, lengths 0 to 40. The first alphabet stays below
+  // U+03FF (64-bit keys, U+03FE the last code point that fits), the second
+  // does not (128-bit keys), and the third mixes them by the row.
+  const std::vector<std::vector<std::string>> alphabets = {
+      {"a", "b", " ", "\u00e9", "\u03fe", std::string(1, '\0'), "\u0301", "\t"},
+      {"a", "b", " ", "\u00e9", "\u0e01", "\U0010FFFF", std::string(1, '\0'), "\u0301", "\t"},
+      {"a", "b", " ", "\u03fe", "\u03ff", "\u0301"}};
+  for (const auto& alphabet : alphabets) {
+    std::mt19937 rng(5);
+    int trial = 0;
+    auto text = [&] {  // the last trials are long, so the multiset grows
+      std::string s;
+      for (size_t k = rng() % (trial < 1800 ? 41 : 700); k > 0; --k) s += alphabet[rng() % alphabet.size()];
+      return s;
+    };
+    for (; trial < 2000; ++trial) {
+      const std::string hyp = text(), ref = text();
+      const ChrfStats got = ChrfSegmentStats(hyp, ref);
+      const auto want = PlainCharStats(hyp, ref);
+      for (size_t k = 0; k < want.size(); ++k) ASSERT_EQ(got[k], want[k]) << "trial " << trial << " stat " << k;
+    }
   }
 }
 

@@ -2,9 +2,12 @@
 #include "metrics/qa_f1.h"
 
 #include <fstream>
+#include <map>
+#include <random>
 
 #include <gtest/gtest.h>
 
+#include "common/pystr.h"
 #include "tests/test_support.h"
 
 namespace bhasa::metrics {
@@ -41,6 +44,62 @@ TEST(QaF1, MultisetIntersection) {
   EXPECT_NEAR(TokenF1("a a b", "a b b"), 2.0 / 3, 1e-15);
   EXPECT_EQ(TokenF1("", "a"), 0.0);
   EXPECT_EQ(TokenF1("x y", "z"), 0.0);
+}
+
+// SQuAD's f1_score and exact_match_score as written: normalize, split,
+// count the prediction's words against a Counter of the gold's.
+double LiteralF1(const std::string& prediction, const std::string& gold) {
+  const auto pred = py::Split(NormalizeAnswer(prediction)), ref = py::Split(NormalizeAnswer(gold));
+  std::map<std::string, long> counts;
+  for (const auto& t : ref) ++counts[t];
+  long common = 0;
+  for (const auto& t : pred)
+    if (counts[t] > 0) --counts[t], ++common;
+  if (common == 0) return 0.0;
+  const double p = static_cast<double>(common) / pred.size(), r = static_cast<double>(common) / ref.size();
+  return 2 * p * r / (p + r);
+}
+
+TEST(QaScorer, EachRowEqualsTheLiteralRecipeOnRandomRows) {
+  // The scorer normalizes each answer once and counts by sorting, over rows
+  // in parallel; every row and the sums must equal the literal recipe's.
+  const std::vector<std::string> words = {"a", "A", "b", "ab", "Ab.", "(b)", "İ", "ß", "1,5", "–", "\u00a0", " ",
+                                          "\t", "..", "x\xff"};
+  std::mt19937 rng(5);
+  auto text = [&] {
+    std::string s;
+    for (size_t k = rng() % 8; k > 0; --k) s += words[rng() % words.size()] + (rng() % 3 ? " " : "");
+    return s;
+  };
+  std::vector<ScoreItem> items;
+  for (int i = 0; i < 3000; ++i) {
+    nlohmann::json golds = nlohmann::json::array();
+    for (size_t g = 1 + rng() % 3; g > 0; --g) golds.push_back(text());
+    items.push_back(Item(std::to_string(i), "Jawaban: " + text(), golds));
+  }
+  ScoreOptions opts;
+  opts.answer_tag = "Jawaban:";
+  const auto r = QaScorer().Score(items, opts);
+  double f1_sum = 0, em_sum = 0;
+  for (size_t i = 0; i < items.size(); ++i) {
+    double f1 = 0;
+    bool em = false;
+    for (const auto& g : items[i].label) {
+      f1 = std::max(f1, LiteralF1(r.items[i].cleaned, g.get<std::string>()));
+      em = em || NormalizeAnswer(r.items[i].cleaned) == NormalizeAnswer(g.get<std::string>());
+    }
+    ASSERT_EQ(r.items[i].details["f1"].get<double>(), f1) << "row " << i;
+    ASSERT_EQ(r.items[i].details["exact_match"].get<bool>(), em) << "row " << i;
+    ASSERT_EQ(TokenF1(r.items[i].cleaned, items[i].label[0].get<std::string>()),
+              LiteralF1(r.items[i].cleaned, items[i].label[0].get<std::string>()))
+        << "row " << i;
+    f1_sum += f1;
+    em_sum += em ? 1 : 0;
+  }
+  EXPECT_EQ(r.metrics["f1"].get<double>(), 100.0 * f1_sum / items.size());
+  EXPECT_EQ(r.metrics["exact_match"].get<double>(), 100.0 * em_sum / items.size());
+  EXPECT_GT(em_sum, 0);  // the rows exercise both outcomes
+  EXPECT_LT(em_sum, items.size());
 }
 
 TEST(QaScorer, MaxOverGoldsStringLabelWrappedAndCorpusMetrics) {

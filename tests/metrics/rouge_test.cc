@@ -151,6 +151,34 @@ TEST(RougeL, BitParallelLcsEqualsTheTable) {
   }
 }
 
+TEST(RougeL, TokenBufferScoresEqualTheTableOnStringTokens) {
+  // The scorer's path: tokens as runs of one reused buffer, compared as code
+  // points. Its LCS must equal the table's over the UTF-8 tokens, row after row.
+  const std::vector<std::string> alphabet = {"a", "b", "ab", " ", " ", ".", "\u00b2", "\u0301", "\u4e2d",
+                                             "\u00e9", "1", "\U0001F600", "\u0e01", "\uffed"};
+  std::mt19937 rng(21);
+  RougeTokens target, prediction;  // reused, as the scorer reuses them
+  for (int trial = 0; trial < 2000; ++trial) {
+    std::string ref, pred;
+    for (size_t k = rng() % 60; k > 0; --k) ref += alphabet[rng() % alphabet.size()];
+    for (size_t k = rng() % 60; k > 0; --k) pred += alphabet[rng() % alphabet.size()];
+    const V ref_tokens = RougeTokenize(ref, "id", nullptr), pred_tokens = RougeTokenize(pred, "id", nullptr);
+    RougeTokenize(ref, "id", nullptr, &target);
+    RougeTokenize(pred, "id", nullptr, &prediction);
+    ASSERT_EQ(target.size(), ref_tokens.size()) << "trial " << trial;
+    for (size_t i = 0; i < target.size(); ++i) ASSERT_EQ(py::Encode(target[i]), ref_tokens[i]) << "trial " << trial;
+    const size_t lcs = TableLcs(ref_tokens, pred_tokens);
+    const RougeScore s = ScoreLcs(target, prediction), want = ScoreLcs(ref_tokens, pred_tokens);
+    ASSERT_EQ(LcsLength(ref_tokens, pred_tokens), lcs) << "trial " << trial;
+    ASSERT_EQ(s.precision, want.precision) << "trial " << trial;
+    ASSERT_EQ(s.recall, want.recall) << "trial " << trial;
+    ASSERT_EQ(s.fmeasure, want.fmeasure) << "trial " << trial;
+    if (!prediction.empty()) {
+      ASSERT_EQ(s.precision, static_cast<double>(lcs) / prediction.size()) << "trial " << trial;
+    }
+  }
+}
+
 // A plain re-statement of rouge_score's BootstrapAggregator with numpy's
 // legacy RandomState draws, kept deliberately literal.
 RougeScore ReferenceBootstrap(const std::vector<RougeScore>& rows) {
@@ -230,6 +258,46 @@ TEST(RougeLScorer, EndToEnd) {
   std::vector<RougeScore> rows = {{1, 5.0 / 6, 10.0 / 11}, {0, 0, 0}};
   EXPECT_NEAR(r.metrics["rougel_f1"].get<double>(), 100 * BootstrapMedian(rows).fmeasure, 1e-12);
   EXPECT_DOUBLE_EQ(r.metrics["normalized_rougel_f1"].get<double>(), r.metrics["rougel_f1"].get<double>());
+}
+
+TEST(RougeLScorer, ParallelRowsEqualASerialPassOnRandomRows) {
+  // Rows are scored in parallel with per-thread token buffers; each row and
+  // the bootstrap over the rows in order must be those of a serial pass
+  // over the string tokens, with the table's LCS.
+  const std::vector<std::string> words = {"a", "b", "ab", "10²", "é", "\u4e2d\u6587", "x.", "(y)", "\u0301z", "ￍ"};
+  std::mt19937 rng(31);
+  auto text = [&] {
+    std::string s;
+    for (size_t k = rng() % 25; k > 0; --k) s += words[rng() % words.size()] + " ";
+    return s;
+  };
+  std::vector<ScoreItem> items(3000);
+  for (size_t i = 0; i < items.size(); ++i) {
+    items[i].id = std::to_string(i);
+    items[i].responses = {"Rangkuman: " + text()};
+    items[i].label = text();
+  }
+  ScoreOptions opts;
+  opts.answer_tag = "Rangkuman:";
+  opts.lang = "id";
+  const auto r = RougeLScorer().Score(items, opts);
+  std::vector<RougeScore> rows;
+  for (size_t i = 0; i < items.size(); ++i) {
+    const V target = RougeTokenize(items[i].label.get<std::string>(), "id", nullptr);
+    const V pred = RougeTokenize(r.items[i].cleaned, "id", nullptr);
+    RougeScore s;
+    if (!target.empty() && !pred.empty()) {
+      const double lcs = static_cast<double>(TableLcs(target, pred));
+      s.precision = lcs / pred.size();
+      s.recall = lcs / target.size();
+      s.fmeasure = s.precision + s.recall > 0 ? 2 * s.precision * s.recall / (s.precision + s.recall) : 0.0;
+    }
+    rows.push_back(s);
+    ASSERT_EQ(r.items[i].individual_scores["normalized_rougel_f1"].get<double>(), 100.0 * s.fmeasure) << "row " << i;
+    ASSERT_EQ(r.items[i].details["rougel_recall"].get<double>(), 100.0 * s.recall) << "row " << i;
+  }
+  EXPECT_EQ(r.metrics["rougel_f1"].get<double>(), 100.0 * BootstrapMedian(rows).fmeasure);
+  EXPECT_EQ(r.metrics["rougel_precision"].get<double>(), 100.0 * BootstrapMedian(rows).precision);
 }
 
 TEST(RougeLScorer, ThaiWithWordList) {

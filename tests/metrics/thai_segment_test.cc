@@ -1,6 +1,9 @@
 // Thai segmenters (pythainlp newmm rules; ICU default).
 #include "metrics/thai_segment.h"
 
+#include <fstream>
+#include <random>
+
 #include <gtest/gtest.h>
 
 #include "common/error.h"
@@ -27,10 +30,66 @@ TEST(Tcc, ClustersFollowPythainlpRules) {
   EXPECT_EQ(TccEnds(py::Decode("abc")), (std::vector<size_t>{1, 2, 3}));
 }
 
+TEST(Tcc, CachedMatchesEqualFreshOnesOnRandomText) {
+  // The cache keys a position by the characters within a match's reach, with
+  // every non-Thai character but '\n' alike. Texts are made of the longest
+  // rules written out (c: a consonant, t: a tone mark or none, k: a final
+  // group or none, L: the lookahead's character, [..]: one of the set), cut
+  // anywhere, and of random characters, so that many positions share their
+  // first characters and differ further on.
+  const std::vector<std::u32string> rules = {U"เccีtยะk", U"เccีtยLk", U"เcctาะk", U"เc[ิีุู]tยLk", U"cัtวะk",
+                                             U"เcิcck", U"c[ะ-ู]tk", U"ct[ะาำ]k"};
+  const std::vector<std::u32string> consonants = {U"ก", U"ด", U"ร"}, tones = {U"", U"่", U"้"},
+                                    finals = {U"", U"ก", U"กร์", U"ดุ์", U"กิ", U"ร"}, lookaheads = {U"ก", U"เ", U"า", U"\n"};
+  std::u32string others = U"\n a1\u0e51";
+  for (char32_t c = 0x0E01; c <= 0x0E4E; ++c) others.push_back(c);
+  std::mt19937 rng(23);
+  auto pick = [&](const std::vector<std::u32string>& v) { return v[rng() % v.size()]; };
+  auto written_out = [&](const std::u32string& rule) {
+    std::u32string out;
+    for (size_t i = 0; i < rule.size(); ++i) {
+      if (rule[i] == U'c') out += pick(consonants);
+      else if (rule[i] == U't') out += pick(tones);
+      else if (rule[i] == U'k') out += pick(finals);
+      else if (rule[i] == U'L') out += pick(lookaheads);
+      else if (rule[i] == U'[') {
+        const size_t close = rule.find(U']', i);
+        std::u32string set = rule.substr(i + 1, close - i - 1);
+        if (set.size() == 3 && set[1] == U'-') set = {set[0], set[2]};
+        out.push_back(set[rng() % set.size()]);
+        i = close;
+      } else {
+        out.push_back(rule[i]);
+      }
+    }
+    return out;
+  };
+  for (int trial = 0; trial < 20000; ++trial) {
+    std::u32string text;
+    for (size_t k = 1 + rng() % 3; k > 0; --k) text += rng() % 4 ? written_out(pick(rules)) : std::u32string(1, others[rng() % others.size()]);
+    text.resize(rng() % (text.size() + 1));
+    ASSERT_EQ(TccEnds(text), TccEnds(text, false)) << py::Encode(text);
+  }
+}
+
 TEST(Newmm, DictionaryWords) {
   NewmmSegmenter seg({"ฉัน", "ไป", "กิน", "ข้าว"});
   EXPECT_EQ(seg.Segment("ฉันไปกินข้าว"), (V{"ฉัน", "ไป", "กิน", "ข้าว"}));
   EXPECT_EQ(seg.Segment(""), V{});
+}
+
+TEST(Newmm, WordsAreStrippedAndOrderedWhateverTheListOrder) {
+  // Stripping moves " ไป" and "\tข้าว" after "ฉัน" and "กิน" in code point
+  // order, and a bad byte sorts differently as bytes than as U+FFFD: the
+  // trie must still see every word, in order.
+  NewmmSegmenter seg({"ฉัน", " ไป", "กิน", "\tข้าว", "ข้าว ", "", "  ", "\xff"});
+  EXPECT_EQ(seg.Segment("ฉันไปกินข้าว"), (V{"ฉัน", "ไป", "กิน", "ข้าว"}));
+  const std::string path = ::testing::TempDir() + "/thai_words_unsorted.txt";
+  {
+    std::ofstream f(path);
+    f << "ไป\n ข้าว\nกิน\n\nฉัน\t\n";
+  }
+  EXPECT_EQ(NewmmSegmenter::FromFile(path)->Segment("ฉันไปกินข้าว"), (V{"ฉัน", "ไป", "กิน", "ข้าว"}));
 }
 
 TEST(Newmm, AmbiguityResolvedByFewestWordsThenOrder) {
@@ -67,6 +126,30 @@ TEST(RejoinFormattedNumbers, PythainlpDocExample) {
             (V{"เวลา", " ", "12:00น", " ", "1,234.5", " ", "x"}));
   EXPECT_EQ(RejoinFormattedNumbers({"127", ".", "0", ".", "0", ".", "1"}), (V{"127.0.0.1"}));
   EXPECT_EQ(RejoinFormattedNumbers({"12", ":"}), (V{"12", ":"}));
+}
+
+TEST(Newmm, TokenEndsAreTheSegmentsOnRandomTextWithNumbers) {
+  // Scorers read token ends (code points) instead of token strings: they
+  // must be the segments' ends, formatted numbers rejoined, for newmm and for
+  // the default that goes through Segment (ICU).
+  NewmmSegmenter newmm({"ฉัน", "ไป", "กิน", "ข้าว", "เวลา", "น"});
+  const auto icu = MakeIcuThaiSegmenter();
+  const std::vector<std::string> pieces = {"ฉัน", "ไป", "กิน", "ข้าว", "เวลา", "น", "1", "23", ":", ".", ",", " ",
+                                           "x", "\u0e51", "ๆ", "\n"};
+  std::mt19937 rng(17);
+  std::vector<size_t> ends;
+  for (int trial = 0; trial < 1000; ++trial) {
+    std::string text;
+    for (size_t k = rng() % 12; k > 0; --k) text += pieces[rng() % pieces.size()];
+    for (const ThaiSegmenter* seg : std::vector<const ThaiSegmenter*>{&newmm, icu.get()}) {
+      std::vector<size_t> want;
+      size_t end = 0;
+      for (const auto& t : seg->Segment(text)) want.push_back(end += py::Decode(t).size());
+      seg->TokenEnds(py::Decode(text), &ends);
+      ASSERT_EQ(ends, want) << text;
+    }
+  }
+  EXPECT_EQ(newmm.Segment("เวลา 12:30น 1,234.5"), (V{"เวลา", " ", "12:30", "น", " ", "1,234.5"}));
 }
 
 TEST(IcuThai, SegmentsAndKeepsSpaces) {
