@@ -50,14 +50,15 @@ bool ConnectionTable::Admit(int fd) {
 }
 
 void ConnectionTable::Remove(int fd) {
-  {
-    std::lock_guard lock(mu_);
-    auto it = entries_.find(fd);
-    if (it == entries_.end()) return;
-    if (!it->second.shut) --live_;
-    entries_.erase(it);
-    metrics_.OpenConnections(static_cast<int64_t>(live_));
-  }
+  // Notified under the lock: once the last entry is gone, WaitEmpty may return
+  // and the table be destroyed, so the condition variable must not be touched
+  // after the unlock (ThreadSanitizer found the late broadcast).
+  std::lock_guard lock(mu_);
+  auto it = entries_.find(fd);
+  if (it == entries_.end()) return;
+  if (!it->second.shut) --live_;
+  entries_.erase(it);
+  metrics_.OpenConnections(static_cast<int64_t>(live_));
   changed_.notify_all();
 }
 

@@ -18,6 +18,20 @@ std::string TempDir(const std::string& tag);
 // Runs a shell command, returns its exit code; stdout+stderr go to *output.
 int RunCommand(const std::string& cmd, std::string* output = nullptr);
 
+// How much longer a time bound may take in this build: ThreadSanitizer slows
+// thread creation and every synchronisation several times over.
+#if defined(__SANITIZE_THREAD__)
+inline constexpr double kTimeScale = 4;
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+inline constexpr double kTimeScale = 4;
+#else
+inline constexpr double kTimeScale = 1;
+#endif
+#else
+inline constexpr double kTimeScale = 1;
+#endif
+
 }  // namespace bhasa::testing
 
 // Skips the current test with a message naming the missing path.

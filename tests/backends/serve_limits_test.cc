@@ -433,7 +433,7 @@ TEST_F(ServeLimitsTest, TwoThousandSilentConnectionsNeitherExceedTheLimitNorLock
   const auto t0 = Clock::now();
   Reply r = Call(http::verb::post, "/v1/chat/completions", kChat);
   EXPECT_EQ(r.status, 200) << "a real client still gets in";
-  EXPECT_LT(std::chrono::duration<double>(Clock::now() - t0).count(), 5.0);
+  EXPECT_LT(std::chrono::duration<double>(Clock::now() - t0).count(), 5.0 * ::bhasa::testing::kTimeScale);
 
   int open = 0;
   for (auto& s : flood) open += !ClosedWithin(s, std::chrono::milliseconds(0));
