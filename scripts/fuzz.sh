@@ -16,7 +16,8 @@
 # builds nothing; BHASA_FUZZ_RUNS=N also stops each target after N executions;
 # BHASA_FUZZ_CI=1 makes the run repeatable (see ci_runs below);
 # BHASA_FUZZ_TIMEOUT=S counts an input as a hang after S seconds (default 10;
-# raise it for a run niced on a busy machine, where a starved process looks hung);
+# raise it for a run niced on a busy machine, where a starved process looks hung;
+# libFuzzer keeps a "slow unit" only past the same S, so starving writes no finding);
 # BHASA_FUZZ_JOBS=N compiles with N jobs (default 2); BHASA_FUZZ_DIR=DIR puts
 # the build, corpora and findings in DIR instead of ./build-fuzz.
 set -euo pipefail
@@ -106,7 +107,8 @@ for t in "${targets[@]}"; do
   rc=0
   # -rss_limit_mb: ASan's shadow memory plus the biggest legitimate input.
   ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1 \
-    "$bin/fuzz_$t" "${dict[@]}" "${runs[@]}" -max_total_time="$limit" -timeout="${BHASA_FUZZ_TIMEOUT:-10}" -rss_limit_mb=4096 \
+    "$bin/fuzz_$t" "${dict[@]}" "${runs[@]}" -max_total_time="$limit" -timeout="${BHASA_FUZZ_TIMEOUT:-10}" \
+    -report_slow_units="${BHASA_FUZZ_TIMEOUT:-10}" -rss_limit_mb=4096 \
     -max_len="$(max_len "$t")" -print_final_stats=1 -artifact_prefix="$findings/" \
     "$corpus" "$root/fuzz/corpus/$t" "$seeds" "${regressions[@]}" >"$log" 2>&1 || rc=$?
   found=$(($(find "$findings" -type f | wc -l) - before))
