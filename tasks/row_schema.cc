@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/error.h"
 #include "common/pystr.h"
 #include "metrics/ifeval_registry.h"
 #include "tasks/prompt_task.h"
@@ -173,7 +174,11 @@ RowSchema SchemaFor(const TaskConfig& config, const std::string& lang) {
     s.extra = RowExtra::kMtBench;
     s.prompt_fields = {"text"};
     s.n_turns = 2;
-    s.baseline_model = config.raw.value("baseline_model", "");
+    if (auto it = config.raw.find("baseline_model"); it != config.raw.end()) {
+      if (!it->is_string())
+        throw Error("task " + config.name + ": baseline_model must be a string, not " + it->type_name());
+      s.baseline_model = it->get<std::string>();
+    }
     if (config.raw.contains("categories_with_reference") && config.raw["categories_with_reference"].is_array())
       for (const auto& c : config.raw["categories_with_reference"])
         if (c.is_string()) s.reference_categories.push_back(c.get<std::string>());
