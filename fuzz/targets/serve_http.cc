@@ -6,10 +6,16 @@
 // seeds reach the success and streaming paths as well as the refusals.
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -48,10 +54,40 @@ int ServerPort() {
     // but a million of them need not reach the fuzzer's log.
     so.access_log = "/dev/null";
     static backends::OpenAiServer* server = new backends::OpenAiServer(*backend, so);
-    std::thread([] { server->Run(); }).detach();
+    std::thread([] {
+      // libFuzzer's -timeout is a SIGALRM every few seconds. Blocked here (and
+      // so in every session thread, which inherits the mask) it interrupts
+      // only the client below, which retries, and never a server read.
+      sigset_t alarm;
+      sigemptyset(&alarm);
+      sigaddset(&alarm, SIGALRM);
+      pthread_sigmask(SIG_BLOCK, &alarm, nullptr);
+      server->Run();
+    }).detach();
     return server->port();
   }();
   return port;
+}
+
+[[noreturn]] void Fail(const char* what) {
+  std::fprintf(stderr, "serve_http: %s: %s\n", what, std::strerror(errno));
+  std::abort();
+}
+
+// connect() cut short by a signal goes on in the background: wait for it.
+void Connect(int fd, const sockaddr_in& addr) {
+  if (connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0) return;
+  if (errno != EINTR) Fail("connect");
+  pollfd p{fd, POLLOUT, 0};
+  while (poll(&p, 1, -1) < 0)
+    if (errno != EINTR) Fail("poll");
+  int err = 0;
+  socklen_t len = sizeof err;
+  if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) Fail("getsockopt");
+  if (err != 0) {
+    errno = err;
+    Fail("connect");
+  }
 }
 
 }  // namespace
@@ -62,17 +98,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   addr.sin_port = htons(static_cast<uint16_t>(ServerPort()));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0 || connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) std::abort();
+  if (fd < 0) Fail("socket");
+  Connect(fd, addr);
   // A server that stops answering is a finding: libFuzzer's -timeout reports it.
   for (size_t sent = 0; sent < size;) {
     ssize_t n = send(fd, data + sent, size - sent, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;  // the server refused the rest and closed: fine
     sent += static_cast<size_t>(n);
   }
   shutdown(fd, SHUT_WR);
   char buf[4096];
-  while (recv(fd, buf, sizeof buf, 0) > 0) {
-  }
+  for (ssize_t n; (n = recv(fd, buf, sizeof buf, 0)) != 0;)
+    if (n < 0 && errno != EINTR) break;
   close(fd);
   return 0;
 }
