@@ -673,6 +673,7 @@ OpenAiServer::OpenAiServer(Backend& backend, ServerOptions options)
     : impl_(std::make_unique<Impl>(backend, std::move(options))) {}
 OpenAiServer::~OpenAiServer() = default;
 int OpenAiServer::port() const { return impl_->bound_port; }
+size_t OpenAiServer::open_connections() const { return impl_->connections.open(); }
 void OpenAiServer::Run() { impl_->Run(); }
 void OpenAiServer::Stop() { impl_->Stop(); }
 

@@ -34,6 +34,8 @@ class OpenAiServer {
   OpenAiServer(Backend& backend, ServerOptions options);
   ~OpenAiServer();
   int port() const;
+  // Client connections being served now (admitted and not yet ended).
+  size_t open_connections() const;
   // Serves until Stop() is called from another thread.
   void Run();
   void Stop();

@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -41,8 +42,8 @@ std::string AnswersFile(const fuzz::ScratchDir& dir) {
 
 // Started once and never stopped or destroyed: its thread serves until the
 // process ends, so nothing may be torn down under it at exit.
-int ServerPort() {
-  static const int port = [] {
+backends::OpenAiServer& Server() {
+  static backends::OpenAiServer* const server = [] {
     static const fuzz::ScratchDir dir;
     BackendOptions options;
     options.values["file"] = AnswersFile(dir);
@@ -53,8 +54,8 @@ int ServerPort() {
     // Each line is still formatted (the path and method come from the input),
     // but a million of them need not reach the fuzzer's log.
     so.access_log = "/dev/null";
-    static backends::OpenAiServer* server = new backends::OpenAiServer(*backend, so);
-    std::thread([] {
+    auto* s = new backends::OpenAiServer(*backend, so);
+    std::thread([s] {
       // libFuzzer's -timeout is a SIGALRM every few seconds. Blocked here (and
       // so in every session thread, which inherits the mask) it interrupts
       // only the client below, which retries, and never a server read.
@@ -62,11 +63,11 @@ int ServerPort() {
       sigemptyset(&alarm);
       sigaddset(&alarm, SIGALRM);
       pthread_sigmask(SIG_BLOCK, &alarm, nullptr);
-      server->Run();
+      s->Run();
     }).detach();
-    return server->port();
+    return s;
   }();
-  return port;
+  return *server;
 }
 
 [[noreturn]] void Fail(const char* what) {
@@ -90,12 +91,27 @@ void Connect(int fd, const sockaddr_in& addr) {
   }
 }
 
+// 50 µs, to an absolute deadline: a relative sleep restarted after each
+// SIGALRM (see the replay's --alarm-us) may never reach its end.
+void Nap() {
+  timespec until;
+  clock_gettime(CLOCK_MONOTONIC, &until);
+  until.tv_nsec += 50'000;
+  if (until.tv_nsec >= 1'000'000'000) {
+    until.tv_nsec -= 1'000'000'000;
+    ++until.tv_sec;
+  }
+  while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, nullptr) == EINTR) {
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(ServerPort()));
+  backends::OpenAiServer& server = Server();
+  addr.sin_port = htons(static_cast<uint16_t>(server.port()));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) Fail("socket");
@@ -112,5 +128,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (ssize_t n; (n = recv(fd, buf, sizeof buf, 0)) != 0;)
     if (n < 0 && errno != EINTR) break;
   close(fd);
+  // One input is one whole exchange: the session's thread ends before the
+  // next input (or libFuzzer's leak check, which would otherwise see the
+  // allocations of a session still under way) starts. A session that never
+  // ends is a hang, which -timeout reports.
+  while (server.open_connections() > 0) Nap();
   return 0;
 }
