@@ -39,15 +39,20 @@ size_t SeqLen(std::string_view s, size_t i, char32_t* out) {
 
 }  // namespace
 
-std::u32string Decode(std::string_view s) {
-  std::u32string out;
-  out.reserve(s.size());
+void DecodeTo(std::string_view s, std::u32string* out) {
+  out->clear();
+  out->reserve(s.size());
   for (size_t i = 0; i < s.size();) {
     char32_t cp;
     size_t n = SeqLen(s, i, &cp);
-    if (n == 0) { out.push_back(0xFFFD); ++i; }
-    else { out.push_back(cp); i += n; }
+    if (n == 0) { out->push_back(0xFFFD); ++i; }
+    else { out->push_back(cp); i += n; }
   }
+}
+
+std::u32string Decode(std::string_view s) {
+  std::u32string out;
+  DecodeTo(s, &out);
   return out;
 }
 

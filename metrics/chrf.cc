@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <utility>
 
 #include <tbb/parallel_for.h>
@@ -98,28 +99,67 @@ void WordSpans(std::u32string_view line, std::vector<std::u32string_view>* out) 
   }
 }
 
-// Word unigrams and bigrams as keys of per-segment word ids (id + 1, so a
+// Per-row word ids: equal words get equal ids (from 1, in order of first
+// sight), found through a hash of their characters in an open-addressing
+// table reused from row to row (a slot is the row's when it has its stamp).
+class WordIds {
+ public:
+  void Reset(size_t max_words) {
+    const size_t want = std::bit_ceil(std::max<size_t>(64, 2 * max_words));  // load at most 1/2
+    if (want > slots_.size()) {
+      slots_.assign(want, Slot{});
+      stamp_ = 0;
+    }
+    shift_ = 64 - static_cast<unsigned>(std::countr_zero(slots_.size()));
+    if (++stamp_ == 0) {  // wrapped: old stamps could look current
+      slots_.assign(slots_.size(), Slot{});
+      stamp_ = 1;
+    }
+    next_ = 1;
+  }
+
+  uint64_t IdOf(std::u32string_view w) {
+    uint64_t h = w.size();
+    for (const char32_t c : w) h = (h + c) * 0x9e3779b97f4a7c15ull;
+    for (size_t i = h >> shift_;; i = (i + 1) & (slots_.size() - 1)) {
+      Slot& s = slots_[i];
+      if (s.stamp != stamp_) {
+        s = Slot{h, w, next_, stamp_};
+        return next_++;
+      }
+      if (s.hash == h && s.word == w) return s.id;
+    }
+  }
+
+ private:
+  struct Slot {
+    uint64_t hash = 0;
+    std::u32string_view word;
+    uint32_t id = 0;
+    uint32_t stamp = 0;
+  };
+  std::vector<Slot> slots_;
+  unsigned shift_ = 64;
+  uint32_t stamp_ = 0;
+  uint32_t next_ = 1;
+};
+
+// Word unigrams and bigrams as keys of per-row word ids (below 2^32, so a
 // unigram is below 2^32 and a bigram above).
 static_assert(kChrfWordOrder == 2);
 
 void WordMatchStats(std::u32string_view hyp, std::u32string_view ref, long long* out) {
   thread_local std::vector<std::u32string_view> hw, rw;
-  thread_local std::vector<std::pair<std::u32string_view, uint32_t>> by_word;
-  thread_local std::vector<uint64_t> ids;  // hw's ids, then rw's
+  thread_local std::vector<uint64_t> h, r;
+  thread_local WordIds word_ids;
   thread_local NgramMultiset<uint64_t> hyp_ngrams;  // bigrams pack two 32-bit ids
   WordSpans(hyp, &hw);
   WordSpans(ref, &rw);
-  by_word.clear();
-  for (size_t i = 0; i < hw.size(); ++i) by_word.emplace_back(hw[i], static_cast<uint32_t>(i));
-  for (size_t i = 0; i < rw.size(); ++i) by_word.emplace_back(rw[i], static_cast<uint32_t>(hw.size() + i));
-  std::sort(by_word.begin(), by_word.end());
-  ids.resize(by_word.size());
-  uint64_t id = 1;
-  for (size_t i = 0; i < by_word.size(); ++i) {
-    if (i > 0 && by_word[i].first != by_word[i - 1].first) ++id;
-    ids[by_word[i].second] = id;
-  }
-  const std::span<const uint64_t> h(ids.data(), hw.size()), r(ids.data() + hw.size(), rw.size());
+  word_ids.Reset(hw.size() + rw.size());
+  h.clear();
+  r.clear();
+  for (const auto w : hw) h.push_back(word_ids.IdOf(w));
+  for (const auto w : rw) r.push_back(word_ids.IdOf(w));
   hyp_ngrams.Reset(2 * h.size());
   for (size_t i = 0; i < h.size(); ++i) {
     hyp_ngrams.Add(h[i]);
@@ -157,8 +197,9 @@ std::vector<std::string> ChrfWordTokens(std::string_view s) {
 ChrfStats ChrfSegmentStats(std::string_view hypothesis, std::string_view reference) {
   ChrfStats st{};
   // sacrebleu removes whitespace before counting character n-grams.
-  thread_local std::u32string hyp_chars, ref_chars;
-  const std::u32string hyp = py::Decode(hypothesis), ref = py::Decode(reference);
+  thread_local std::u32string hyp, ref, hyp_chars, ref_chars;
+  py::DecodeTo(hypothesis, &hyp);
+  py::DecodeTo(reference, &ref);
   auto without_spaces = [](const std::u32string& line, std::u32string* out) {
     out->clear();
     for (char32_t c : line)

@@ -37,8 +37,10 @@ class NgramMultiset {
 
   void Add(Key k) {
     Slot& s = Find(k);
-    if (s.stamp != stamp_) s = Slot{k, 0, stamp_};
-    ++s.count;
+    // No branch: whether an n-gram is new is a coin toss.
+    s.count = (s.stamp == stamp_ ? s.count : 0) + 1;
+    s.key = k;
+    s.stamp = stamp_;
   }
 
   enum class Taken { kOne, kNoneLeft, kNeverAdded };

@@ -65,6 +65,52 @@ TEST(Chrf, CharStatsEqualPlainCountingOnRandomText) {
   }
 }
 
+// The word half, plainly: sacrebleu's word n-grams of ChrfWordTokens as
+// strings in maps, the twin of the per-row word ids.
+std::array<long long, 3 * kChrfWordOrder> PlainWordStats(const std::string& hyp, const std::string& ref) {
+  auto counts = [](const std::string& s, size_t n) {
+    const auto words = ChrfWordTokens(s);
+    std::map<std::vector<std::string>, long long> m;
+    for (size_t i = 0; i + n <= words.size(); ++i) ++m[{words.begin() + i, words.begin() + i + n}];
+    return m;
+  };
+  std::array<long long, 3 * kChrfWordOrder> out{};
+  for (size_t n = 1; n <= kChrfWordOrder; ++n) {
+    auto h = counts(hyp, n), r = counts(ref, n);
+    long long nh = 0, nr = 0, match = 0;
+    for (const auto& [g, c] : h) {
+      nh += c;
+      if (auto it = r.find(g); it != r.end()) match += std::min(c, it->second);
+    }
+    for (const auto& [g, c] : r) nr += c;
+    out[3 * (n - 1)] = r.empty() ? 0 : nh;
+    out[3 * (n - 1) + 1] = nr;
+    out[3 * (n - 1) + 2] = match;
+  }
+  return out;
+}
+
+TEST(Chrf, WordStatsEqualPlainCountingOnRandomText) {
+  // Few words (so words and pairs repeat, within a row and across the two
+  // sides), punctuation that splits off, multi-byte and wide characters,
+  // several kinds of whitespace; the last rows are long.
+  const std::vector<std::string> pieces = {"a", "ab", "b", "ba", "\u00e9", "\U0010FFFF", ".", ",", "(", "'", " ", " ",
+                                           "\t", "\u3000", "\n"};
+  std::mt19937 rng(13);
+  for (int trial = 0; trial < 3000; ++trial) {
+    auto text = [&] {
+      std::string s;
+      for (size_t k = rng() % (trial < 2900 ? 30 : 2000); k > 0; --k) s += pieces[rng() % pieces.size()];
+      return s;
+    };
+    const std::string hyp = text(), ref = text();
+    const ChrfStats got = ChrfSegmentStats(hyp, ref);
+    const auto want = PlainWordStats(hyp, ref);
+    for (size_t k = 0; k < want.size(); ++k)
+      ASSERT_EQ(got[3 * kChrfCharOrder + k], want[k]) << "trial " << trial << " stat " << k;
+  }
+}
+
 TEST(Chrf, IdenticalIsHundred) {
   // "ab" vs "ab": char orders 1,2 and word order 1 are effective, all exact.
   EXPECT_DOUBLE_EQ(ChrfSentence("ab", "ab"), 100.0);
