@@ -22,7 +22,7 @@ class NgramMultiset {
 
   // Empties the set and makes room for `max_keys` additions.
   void Reset(size_t max_keys) {
-    const size_t want = std::bit_ceil(std::max<size_t>(64, 2 * max_keys));  // load at most 1/2
+    const size_t want = std::bit_ceil(std::max<size_t>(64, 4 * max_keys));  // load at most 1/4
     if (want > slots_.size()) {
       slots_.assign(want, Slot{});
       stamp_ = 0;
