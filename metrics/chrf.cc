@@ -72,8 +72,13 @@ void CharMatchStats(const std::u32string& hyp, const std::u32string& ref, long l
   for (size_t n = 1; n <= kChrfCharOrder; ++n) OrderStats(hyp.size(), ref.size(), n, matches[n - 1], &out[3 * (n - 1)]);
 }
 
-// py::IsSpace, printable ASCII answered without the call.
-inline bool IsSpaceQuick(char32_t c) { return !(c > U' ' && c < 0x7f) && py::IsSpace(c); }
+// py::IsSpace, ASCII answered without the call: bit c of the mask is whether
+// character c (below 64) is a space to Python (\t..\r, U+001C..U+001F, ' ').
+inline bool IsSpaceQuick(char32_t c) {
+  constexpr uint64_t kAsciiSpaces = 0x1'F000'3E00ull;
+  if (c < 0x80) return c < 64 && (kAsciiSpaces >> c) & 1;
+  return py::IsSpace(c);
+}
 
 // sacrebleu's CHRF._remove_punctuation on str.split(): a word of two or
 // more characters sheds one ASCII punctuation character, the last one, or

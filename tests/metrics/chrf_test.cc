@@ -45,7 +45,7 @@ TEST(Chrf, CharStatsEqualPlainCountingOnRandomText) {
   // U+03FF (64-bit keys, U+03FE the last code point that fits), the second
   // does not (128-bit keys), and the third mixes them by the row.
   const std::vector<std::vector<std::string>> alphabets = {
-      {"a", "b", " ", "\u00e9", "\u03fe", std::string(1, '\0'), "\u0301", "\t"},
+      {"a", "b", " ", "\u00e9", "\u03fe", std::string(1, '\0'), "\u0301", "\t", "\x1c", "\r", "\x7f"},
       {"a", "b", " ", "\u00e9", "\u0e01", "\U0010FFFF", std::string(1, '\0'), "\u0301", "\t"},
       {"a", "b", " ", "\u03fe", "\u03ff", "\u0301"}};
   for (const auto& alphabet : alphabets) {
@@ -95,7 +95,7 @@ TEST(Chrf, WordStatsEqualPlainCountingOnRandomText) {
   // sides), punctuation that splits off, multi-byte and wide characters,
   // several kinds of whitespace; the last rows are long.
   const std::vector<std::string> pieces = {"a", "ab", "b", "ba", "\u00e9", "\U0010FFFF", ".", ",", "(", "'", " ", " ",
-                                           "\t", "\u3000", "\n"};
+                                           "\t", "\u3000", "\n", "\x0b", "\x1f", "\x85"};
   std::mt19937 rng(13);
   for (int trial = 0; trial < 3000; ++trial) {
     auto text = [&] {
