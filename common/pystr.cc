@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include <simdjson.h>
 #include <unicode/unistr.h>
 #include <unicode/locid.h>
 #include <unicode/locid.h>
@@ -91,6 +92,10 @@ std::string Encode(std::u32string_view s) {
 }
 
 size_t FindInvalidUtf8(std::string_view s) {
+  // simdjson's validator (the same rules: no overlong forms, surrogates or
+  // code points past U+10FFFF) answers the common case, valid text, many
+  // bytes at a time; the loop below finds where invalid text goes wrong.
+  if (simdjson::validate_utf8(s.data(), s.size())) return std::string_view::npos;
   for (size_t i = 0; i < s.size();) {
     // ASCII runs, eight bytes at a time.
     uint64_t word;

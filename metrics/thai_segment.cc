@@ -499,8 +499,8 @@ struct NewmmSegmenter::Trie {
   static constexpr size_t kTableChildren = 8;  // nodes with fewer are searched
   std::vector<uint8_t> tables;  // table t, character c: the edge's offset in the node's range + 1, or 0
 
-  // `words` sorted already (DecodeWords) are not sorted again.
-  explicit Trie(std::vector<std::u32string> words) {
+  // `words` sorted already (DecodeWords sorts them) are not sorted again.
+  explicit Trie(std::vector<std::u32string_view> words) {
     if (!std::is_sorted(words.begin(), words.end())) std::sort(words.begin(), words.end());
     struct Pending {
       size_t lo, hi, depth;  // the words [lo, hi) share this node's prefix of `depth` characters
@@ -563,30 +563,58 @@ struct NewmmSegmenter::Trie {
 
 namespace {
 
+// A word list decoded into one buffer: the words are views of `chars`.
+struct DecodedWords {
+  std::u32string chars;
+  std::vector<std::u32string_view> words;
+};
+
 // The words stripped (str.strip()), decoded, empty ones left out. They are
-// sorted as bytes first, which for UTF-8 is code point order and compares
-// with memcmp, so the trie gets them sorted unless stripping or invalid
-// bytes changed the order.
-std::vector<std::u32string> DecodeWords(std::vector<std::string_view> words) {
-  std::sort(words.begin(), words.end());
-  std::vector<std::u32string> out;
-  out.reserve(words.size());
-  for (const auto w : words) {
-    std::u32string u = py::Decode(w);
+// sorted as bytes first, which for UTF-8 is code point order, so the trie
+// gets them sorted unless stripping or invalid bytes changed the order. The
+// sort compares the first eight bytes as one number before any memcmp.
+DecodedWords DecodeWords(std::span<const std::string_view> list) {
+  struct Keyed {
+    uint64_t head;  // the first eight bytes, big-endian, zero past the end
+    std::string_view word;
+    bool operator<(const Keyed& o) const { return head != o.head ? head < o.head : word < o.word; }
+  };
+  std::vector<Keyed> keyed;
+  keyed.reserve(list.size());
+  size_t bytes = 0;
+  for (const auto w : list) {
+    uint64_t head = 0;
+    for (size_t i = 0; i < 8; ++i) head = head << 8 | (i < w.size() ? static_cast<unsigned char>(w[i]) : 0);
+    keyed.push_back({head, w});
+    bytes += w.size();
+  }
+  std::sort(keyed.begin(), keyed.end());
+  DecodedWords out;
+  out.chars.reserve(bytes);  // no more code points than bytes: the views stay valid
+  std::vector<std::pair<size_t, size_t>> spans;
+  spans.reserve(keyed.size());
+  std::u32string u;
+  for (const auto& k : keyed) {
+    py::DecodeTo(k.word, &u);
     size_t b = 0, e = u.size();
     while (b < e && py::IsSpace(u[b])) ++b;
     while (e > b && py::IsSpace(u[e - 1])) --e;
     if (e == b) continue;
-    if (b > 0 || e < u.size()) u = u.substr(b, e - b);
-    out.push_back(std::move(u));
+    spans.emplace_back(out.chars.size(), e - b);
+    out.chars.append(u, b, e - b);
   }
+  out.words.reserve(spans.size());
+  for (const auto& [at, n] : spans) out.words.push_back(std::u32string_view(out.chars).substr(at, n));
   return out;
 }
 
 }  // namespace
 
 NewmmSegmenter::NewmmSegmenter(const std::vector<std::string>& words)
-    : trie_(std::make_unique<Trie>(DecodeWords({words.begin(), words.end()}))) {}
+    : trie_([&] {
+        const std::vector<std::string_view> list(words.begin(), words.end());
+        return std::make_unique<Trie>(DecodeWords(list).words);
+      }()) {}
 NewmmSegmenter::NewmmSegmenter(std::unique_ptr<Trie> trie) : trie_(std::move(trie)) {}
 NewmmSegmenter::~NewmmSegmenter() = default;
 
@@ -603,7 +631,7 @@ std::unique_ptr<NewmmSegmenter> NewmmSegmenter::FromFile(const std::string& path
     lines.push_back(all.substr(start, nl - start));
     start = nl + 1;
   }
-  return std::unique_ptr<NewmmSegmenter>(new NewmmSegmenter(std::make_unique<Trie>(DecodeWords(std::move(lines)))));
+  return std::unique_ptr<NewmmSegmenter>(new NewmmSegmenter(std::make_unique<Trie>(DecodeWords(lines).words)));
 }
 
 std::vector<std::string> NewmmSegmenter::Segment(std::string_view utf8) const {
