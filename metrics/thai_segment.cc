@@ -239,27 +239,36 @@ struct ThaiCharClasses {
 // TccMatchAt through a per-thread decision tree over what the rules can see
 // at each position from the match's start: past the end, the class of a Thai
 // character, '\n' (the lookahead's end-of-text test reads it), or anything
-// else. A leaf holds the match that every text beginning with its path has:
-// a match that read k positions is stored k levels deep, so the same
-// syllables, which recur all through a text, are matched once.
+// else. The edge for the last position a match read holds the match, which
+// every text beginning with that path has: a match that read k positions is
+// k edges deep, so the same syllables, which recur all through a text, are
+// matched once, and each step of a lookup reads one edge.
 class TccTree {
  public:
-  TccTree() : classes_(Classes()), stride_(classes_.count + 4) {
+  explicit TccTree(std::u32string_view text) : text_(text), stride_(Classes().count + 3) {
     if (nodes_.empty()) nodes_.assign(stride_, kNone);  // the root
+    classes_.resize(text.size());
+    const ThaiCharClasses& classes = Classes();
+    for (size_t i = 0; i < text.size(); ++i) {
+      const char32_t d = text[i] - kThaiBlock;
+      classes_[i] = d < kThaiBlockSize ? classes.of[d]
+                    : text[i] == U'\n' ? static_cast<uint8_t>(classes.count + 1)
+                                       : static_cast<uint8_t>(classes.count + 2);
+    }
   }
 
-  size_t MatchAt(std::u32string_view text, size_t pos) {
+  size_t MatchAt(size_t pos) {
     size_t node = 0;
     for (size_t depth = 0;; ++depth) {
-      if (const uint32_t leaf = nodes_[node * stride_ + stride_ - 1]; leaf != kNone) return leaf;
-      const uint32_t next = nodes_[node * stride_ + ClassAt(text, pos + depth)];
-      if (next == kNone) return Grow(text, pos, node, depth);
-      node = next;
+      const uint32_t edge = nodes_[node * stride_ + ClassAt(pos + depth)];
+      if (edge == kNone) return Grow(pos, node, depth);
+      if (edge & kMatch) return edge & ~kMatch;
+      node = edge;
     }
   }
 
  private:
-  static constexpr uint32_t kNone = ~uint32_t{0};
+  static constexpr uint32_t kNone = ~uint32_t{0}, kMatch = uint32_t{1} << 31;  // an edge: a node, a match, or none
   static constexpr size_t kMaxNodes = size_t{1} << 13;  // then the tree starts over
 
   static const ThaiCharClasses& Classes() {
@@ -267,35 +276,34 @@ class TccTree {
     return kClasses;
   }
 
-  unsigned ClassAt(std::u32string_view text, size_t i) const {
-    if (i >= text.size()) return 0;
-    const char32_t d = text[i] - kThaiBlock;
-    return d < kThaiBlockSize ? classes_.of[d] : text[i] == U'\n' ? classes_.count + 1 : classes_.count + 2;
-  }
+  unsigned ClassAt(size_t i) const { return i < classes_.size() ? classes_[i] : 0; }  // 0: past the end
 
-  // Matches afresh and adds the path below `node` (at `depth`) to the leaf.
-  size_t Grow(std::u32string_view text, size_t pos, size_t node, size_t depth) {
-    const TccText reader(text);
-    const size_t length = TccMatchAt(reader, pos);
-    if (nodes_.size() / stride_ + (reader.last() - pos + 1) > kMaxNodes) {
+  // Matches afresh and adds the path below `node` (at `depth`), ending in an
+  // edge that holds the match.
+  size_t Grow(size_t pos, size_t node, size_t depth) {
+    const TccText reader(text_);
+    const size_t length = TccMatchAt(reader, pos), read = reader.last() - pos;  // read >= depth
+    if (nodes_.size() / stride_ + read > kMaxNodes) {
       nodes_.assign(stride_, kNone);
       node = depth = 0;
     }
-    for (; depth <= reader.last() - pos; ++depth) {
+    for (; depth < read; ++depth) {
       const uint32_t fresh = static_cast<uint32_t>(nodes_.size() / stride_);
-      nodes_[node * stride_ + ClassAt(text, pos + depth)] = fresh;
+      nodes_[node * stride_ + ClassAt(pos + depth)] = fresh;
       nodes_.resize(nodes_.size() + stride_, kNone);
       node = fresh;
     }
-    nodes_[node * stride_ + stride_ - 1] = static_cast<uint32_t>(length);
+    nodes_[node * stride_ + ClassAt(pos + read)] = kMatch | static_cast<uint32_t>(length);
     return length;
   }
 
-  const ThaiCharClasses& classes_;
-  const size_t stride_;  // per node: a child per class, then the leaf's length
+  std::u32string_view text_;
+  const size_t stride_;  // per node: an edge per class
   static thread_local std::vector<uint32_t> nodes_;
+  static thread_local std::vector<uint8_t> classes_;  // of each character of the text
 };
 
+thread_local std::vector<uint8_t> TccTree::classes_;
 thread_local std::vector<uint32_t> TccTree::nodes_;
 
 // ---- newmm helpers ----------------------------------------------------------
@@ -348,8 +356,8 @@ std::vector<std::string> ToUtf8(std::u32string_view text, const std::vector<size
 std::vector<size_t> TccEnds(std::u32string_view text, bool cached) {
   std::vector<size_t> ends;
   if (cached) {
-    TccTree tree;
-    for (size_t p = 0; p < text.size();) ends.push_back(p += std::max<size_t>(tree.MatchAt(text, p), 1));
+    TccTree tree(text);
+    for (size_t p = 0; p < text.size();) ends.push_back(p += std::max<size_t>(tree.MatchAt(p), 1));
     return ends;
   }
   const TccText reader(text);
