@@ -269,7 +269,7 @@ class TccTree {
 
  private:
   static constexpr uint32_t kNone = ~uint32_t{0}, kMatch = uint32_t{1} << 31;  // an edge: a node, a match, or none
-  static constexpr size_t kMaxNodes = size_t{1} << 13;  // then the tree starts over
+  static constexpr size_t kMaxNodes = size_t{1} << 12;  // then the tree starts over (most texts need a few hundred)
 
   static const ThaiCharClasses& Classes() {
     static const ThaiCharClasses kClasses;
