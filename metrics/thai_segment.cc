@@ -507,13 +507,20 @@ struct NewmmSegmenter::Trie {
   static constexpr size_t kTableChildren = 8;  // nodes with fewer are searched
   std::vector<uint8_t> tables;  // table t, character c: the edge's offset in the node's range + 1, or 0
 
-  // `words` sorted already (DecodeWords sorts them) are not sorted again.
-  explicit Trie(std::vector<std::u32string_view> words) {
-    if (!std::is_sorted(words.begin(), words.end())) std::sort(words.begin(), words.end());
+  // `sorted`: the words are known to be in order (DecodeWords says when).
+  Trie(std::vector<std::u32string_view> words, bool sorted) {
+    if (!sorted && !std::is_sorted(words.begin(), words.end())) std::sort(words.begin(), words.end());
     struct Pending {
       size_t lo, hi, depth;  // the words [lo, hi) share this node's prefix of `depth` characters
     };
     std::vector<Pending> pending{{0, words.size(), 0}};
+    // At most a node per character of the list: room for all, so nothing is
+    // copied as the arrays grow (pages never written cost nothing).
+    size_t chars = 0;
+    for (const auto w : words) chars += w.size();
+    pending.reserve(chars + 1);
+    nodes.reserve(chars + 2);
+    edges.reserve(chars);
     for (size_t k = 0; k < pending.size(); ++k) {
       auto [lo, hi, depth] = pending[k];
       Node node;
@@ -575,25 +582,30 @@ namespace {
 struct DecodedWords {
   std::u32string chars;
   std::vector<std::u32string_view> words;
+  bool sorted = false;  // known to be in code point order
 };
 
 // The words stripped (str.strip()), decoded, empty ones left out. They are
-// sorted as bytes first, which for UTF-8 is code point order, so the trie
-// gets them sorted unless stripping or invalid bytes changed the order. The
-// sort compares the first eight bytes as one number before any memcmp.
-DecodedWords DecodeWords(std::span<const std::string_view> list) {
+// sorted as bytes first, which for UTF-8 is code point order: they stay
+// sorted unless stripping or invalid bytes (`valid_utf8` false: not known to
+// have none) changed the order. The
+// sort compares the first sixteen bytes as two numbers before any memcmp.
+DecodedWords DecodeWords(std::span<const std::string_view> list, bool valid_utf8) {
   struct Keyed {
-    uint64_t head;  // the first eight bytes, big-endian, zero past the end
+    uint64_t head[2];  // the first sixteen bytes, big-endian, zero past the end
     std::string_view word;
-    bool operator<(const Keyed& o) const { return head != o.head ? head < o.head : word < o.word; }
+    bool operator<(const Keyed& o) const {
+      if (head[0] != o.head[0]) return head[0] < o.head[0];
+      return head[1] != o.head[1] ? head[1] < o.head[1] : word < o.word;
+    }
   };
   std::vector<Keyed> keyed;
   keyed.reserve(list.size());
   size_t bytes = 0;
   for (const auto w : list) {
-    uint64_t head = 0;
-    for (size_t i = 0; i < 8; ++i) head = head << 8 | (i < w.size() ? static_cast<unsigned char>(w[i]) : 0);
-    keyed.push_back({head, w});
+    Keyed k{{0, 0}, w};
+    for (size_t i = 0; i < 16; ++i) k.head[i / 8] = k.head[i / 8] << 8 | (i < w.size() ? static_cast<unsigned char>(w[i]) : 0);
+    keyed.push_back(k);
     bytes += w.size();
   }
   std::sort(keyed.begin(), keyed.end());
@@ -602,17 +614,20 @@ DecodedWords DecodeWords(std::span<const std::string_view> list) {
   std::vector<std::pair<size_t, size_t>> spans;
   spans.reserve(keyed.size());
   std::u32string u;
+  bool stripped = false;
   for (const auto& k : keyed) {
     py::DecodeTo(k.word, &u);
     size_t b = 0, e = u.size();
     while (b < e && py::IsSpace(u[b])) ++b;
     while (e > b && py::IsSpace(u[e - 1])) --e;
+    stripped |= b > 0 || e < u.size();
     if (e == b) continue;
     spans.emplace_back(out.chars.size(), e - b);
     out.chars.append(u, b, e - b);
   }
   out.words.reserve(spans.size());
   for (const auto& [at, n] : spans) out.words.push_back(std::u32string_view(out.chars).substr(at, n));
+  out.sorted = valid_utf8 && !stripped;
   return out;
 }
 
@@ -621,7 +636,8 @@ DecodedWords DecodeWords(std::span<const std::string_view> list) {
 NewmmSegmenter::NewmmSegmenter(const std::vector<std::string>& words)
     : trie_([&] {
         const std::vector<std::string_view> list(words.begin(), words.end());
-        return std::make_unique<Trie>(DecodeWords(list).words);
+        const DecodedWords decoded = DecodeWords(list, false);
+        return std::make_unique<Trie>(decoded.words, decoded.sorted);
       }()) {}
 NewmmSegmenter::NewmmSegmenter(std::unique_ptr<Trie> trie) : trie_(std::move(trie)) {}
 NewmmSegmenter::~NewmmSegmenter() = default;
@@ -639,7 +655,8 @@ std::unique_ptr<NewmmSegmenter> NewmmSegmenter::FromFile(const std::string& path
     lines.push_back(all.substr(start, nl - start));
     start = nl + 1;
   }
-  return std::unique_ptr<NewmmSegmenter>(new NewmmSegmenter(std::make_unique<Trie>(DecodeWords(lines).words)));
+  const DecodedWords decoded = DecodeWords(lines, true);  // validated above
+  return std::unique_ptr<NewmmSegmenter>(new NewmmSegmenter(std::make_unique<Trie>(decoded.words, decoded.sorted)));
 }
 
 std::vector<std::string> NewmmSegmenter::Segment(std::string_view utf8) const {

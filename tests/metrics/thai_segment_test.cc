@@ -103,6 +103,13 @@ TEST(Newmm, WordsAreStrippedAndOrderedWhateverTheListOrder) {
     f << "ไป\n ข้าว\nกิน\n\nฉัน\t\n";
   }
   EXPECT_EQ(NewmmSegmenter::FromFile(path)->Segment("ฉันไปกินข้าว"), (V{"ฉัน", "ไป", "กิน", "ข้าว"}));
+  // Nothing to strip: sorting the valid bytes is all the order the trie gets.
+  {
+    std::ofstream f(path);
+    f << "ไป\nข้าวสวย\nข้าว\nกิน\nฉัน\nกินข้าว\n";
+  }
+  EXPECT_EQ(NewmmSegmenter::FromFile(path)->Segment("ฉันไปกินข้าวสวย"), (V{"ฉัน", "ไป", "กิน", "ข้าวสวย"}));
+  EXPECT_EQ(NewmmSegmenter::FromFile(path)->Segment("กินข้าว"), (V{"กินข้าว"}));
 }
 
 TEST(Newmm, AmbiguityResolvedByFewestWordsThenOrder) {
