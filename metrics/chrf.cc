@@ -80,29 +80,47 @@ inline bool IsSpaceQuick(char32_t c) {
   return py::IsSpace(c);
 }
 
-// sacrebleu's CHRF._remove_punctuation on str.split(): a word of two or
-// more characters sheds one ASCII punctuation character, the last one, or
+// A line as chrF++ reads it, in one pass: its characters without
+// whitespace (sacrebleu removes it before counting character n-grams) and
+// its words, sacrebleu's CHRF._remove_punctuation on str.split(), as views
+// of those characters (a word of str.split() is a run of them). A word of two
+// or more characters sheds one ASCII punctuation character, the last one, or
 // else the first.
-void WordSpans(std::u32string_view line, std::vector<std::u32string_view>* out) {
-  out->clear();
-  for (size_t i = 0; i < line.size();) {
-    while (i < line.size() && IsSpaceQuick(line[i])) ++i;
-    size_t j = i;
-    while (j < line.size() && !IsSpaceQuick(line[j])) ++j;
-    const std::u32string_view w = line.substr(i, j - i);
-    i = j;
-    if (w.empty()) continue;
-    if (w.size() > 1 && py::IsAsciiPunct(w.back())) {
-      out->push_back(w.substr(0, w.size() - 1));
-      out->push_back(w.substr(w.size() - 1));
-    } else if (w.size() > 1 && py::IsAsciiPunct(w.front())) {
-      out->push_back(w.substr(0, 1));
-      out->push_back(w.substr(1));
-    } else {
-      out->push_back(w);
+struct ChrfLine {
+  std::u32string chars;
+  std::vector<std::u32string_view> words;
+
+  void Read(std::string_view utf8) {
+    thread_local std::u32string decoded;
+    thread_local std::vector<std::pair<size_t, size_t>> runs;
+    py::DecodeTo(utf8, &decoded);
+    chars.clear();
+    runs.clear();
+    size_t start = 0;
+    for (const char32_t c : decoded) {
+      if (!IsSpaceQuick(c)) {
+        chars.push_back(c);
+        continue;
+      }
+      if (chars.size() > start) runs.emplace_back(start, chars.size() - start);
+      start = chars.size();
+    }
+    if (chars.size() > start) runs.emplace_back(start, chars.size() - start);
+    words.clear();
+    for (const auto& [at, n] : runs) {  // `chars` is complete: the views stay valid
+      const std::u32string_view w = std::u32string_view(chars).substr(at, n);
+      if (w.size() > 1 && py::IsAsciiPunct(w.back())) {
+        words.push_back(w.substr(0, w.size() - 1));
+        words.push_back(w.substr(w.size() - 1));
+      } else if (w.size() > 1 && py::IsAsciiPunct(w.front())) {
+        words.push_back(w.substr(0, 1));
+        words.push_back(w.substr(1));
+      } else {
+        words.push_back(w);
+      }
     }
   }
-}
+};
 
 // Per-row word ids: equal words get equal ids (from 1, in order of first
 // sight), found through a hash of their characters in an open-addressing
@@ -153,13 +171,11 @@ class WordIds {
 // unigram is below 2^32 and a bigram above).
 static_assert(kChrfWordOrder == 2);
 
-void WordMatchStats(std::u32string_view hyp, std::u32string_view ref, long long* out) {
-  thread_local std::vector<std::u32string_view> hw, rw;
+void WordMatchStats(const std::vector<std::u32string_view>& hw, const std::vector<std::u32string_view>& rw,
+                    long long* out) {
   thread_local std::vector<uint64_t> h, r;
   thread_local WordIds word_ids;
   thread_local NgramMultiset<uint64_t> hyp_ngrams;  // bigrams pack two 32-bit ids
-  WordSpans(hyp, &hw);
-  WordSpans(ref, &rw);
   word_ids.Reset(hw.size() + rw.size());
   h.clear();
   r.clear();
@@ -191,29 +207,20 @@ const std::string& GoldString(const ScoreItem& item) {
 }  // namespace
 
 std::vector<std::string> ChrfWordTokens(std::string_view s) {
-  const std::u32string line = py::Decode(s);
-  std::vector<std::u32string_view> spans;
-  WordSpans(line, &spans);
+  ChrfLine line;
+  line.Read(s);
   std::vector<std::string> out;
-  for (const auto& w : spans) out.push_back(py::Encode(w));
+  for (const auto& w : line.words) out.push_back(py::Encode(w));
   return out;
 }
 
 ChrfStats ChrfSegmentStats(std::string_view hypothesis, std::string_view reference) {
   ChrfStats st{};
-  // sacrebleu removes whitespace before counting character n-grams.
-  thread_local std::u32string hyp, ref, hyp_chars, ref_chars;
-  py::DecodeTo(hypothesis, &hyp);
-  py::DecodeTo(reference, &ref);
-  auto without_spaces = [](const std::u32string& line, std::u32string* out) {
-    out->clear();
-    for (char32_t c : line)
-      if (!IsSpaceQuick(c)) out->push_back(c);
-  };
-  without_spaces(hyp, &hyp_chars);
-  without_spaces(ref, &ref_chars);
-  CharMatchStats(hyp_chars, ref_chars, st.data());
-  WordMatchStats(hyp, ref, &st[3 * kChrfCharOrder]);
+  thread_local ChrfLine hyp, ref;
+  hyp.Read(hypothesis);
+  ref.Read(reference);
+  CharMatchStats(hyp.chars, ref.chars, st.data());
+  WordMatchStats(hyp.words, ref.words, &st[3 * kChrfCharOrder]);
   return st;
 }
 
