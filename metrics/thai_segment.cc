@@ -506,6 +506,9 @@ struct NewmmSegmenter::Trie {
   static constexpr char32_t kBlock = 0x0E00, kBlockSize = 0x80;
   static constexpr size_t kTableChildren = 8;  // nodes with fewer are searched
   std::vector<uint8_t> tables;  // table t, character c: the edge's offset in the node's range + 1, or 0
+  // The node two Thai characters lead to from the root (0: none), so the
+  // first two steps of a walk, which every walk takes, do not wait on each other.
+  std::vector<uint32_t> after_two;
 
   // `sorted`: the words are known to be in order (DecodeWords says when).
   Trie(std::vector<std::u32string_view> words, bool sorted) {
@@ -550,6 +553,10 @@ struct NewmmSegmenter::Trie {
       for (uint32_t e = nodes[k].first; e < nodes[k + 1].first; ++e)
         if (const char32_t d = edges[e] - kBlock; d < kBlockSize) table[d] = static_cast<uint8_t>(e - nodes[k].first + 1);
     }
+    after_two.assign(kBlockSize * kBlockSize, 0);
+    for (char32_t a = 0; a < kBlockSize; ++a)
+      if (const uint32_t one = Child(0, kBlock + a); one != 0)
+        for (char32_t b = 0; b < kBlockSize; ++b) after_two[a * kBlockSize + b] = Child(one, kBlock + b);
   }
 
   // The node node `cur` leads to by character `c`, or 0 for none.
@@ -568,7 +575,18 @@ struct NewmmSegmenter::Trie {
   void Prefixes(std::u32string_view text, size_t pos, std::vector<size_t>* out) const {
     out->clear();
     uint32_t cur = 0;
-    for (size_t i = pos; i < text.size(); ++i) {
+    size_t i = pos;
+    if (pos + 1 < text.size() && text[pos] - kBlock < kBlockSize && text[pos + 1] - kBlock < kBlockSize) {
+      const uint32_t one = Child(0, text[pos]);
+      if (one == 0) return;
+      const uint32_t two = after_two[(text[pos] - kBlock) * kBlockSize + (text[pos + 1] - kBlock)];
+      if (nodes[one].info & 1) out->push_back(1);
+      if (two == 0) return;
+      if (nodes[two].info & 1) out->push_back(2);
+      cur = two;
+      i = pos + 2;
+    }
+    for (; i < text.size(); ++i) {
       cur = Child(cur, text[i]);
       if (cur == 0) break;
       if (nodes[cur].info & 1) out->push_back(i + 1 - pos);

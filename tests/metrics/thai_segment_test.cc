@@ -149,8 +149,10 @@ TEST(RejoinFormattedNumbers, PythainlpDocExample) {
 }
 
 TEST(Newmm, EveryKindOfTrieNodeFindsItsWords) {
-  // Two-character words only, each consonant or non-Thai character a cluster
-  // of its own: a text of words is cut into exactly those words. The trie's
+  // Two-character words and one of one character ("ซ", which begins no other
+  // word), each consonant or non-Thai character a cluster of its own: a text
+  // of words is cut into exactly those words ("ซซ" too, which an unknown
+  // run would keep whole). The trie's
   // nodes with many children look characters of the Thai block up in a table
   // (the root: 10 children; "ข": 46 consonants and 10 characters outside the
   // block, which are searched); "ก" has 302 children, too many for a table,
@@ -164,6 +166,7 @@ TEST(Newmm, EveryKindOfTrieNodeFindsItsWords) {
   for (char32_t c = 0x100; c < 0x10A; ++c) words.push_back({U'ข', c});
   for (char32_t first = U'ค'; first <= U'ฉ'; ++first)
     for (char32_t c : {U'ก', U'ม', U'ฮ'}) words.push_back({first, c});
+  words.push_back(U"ซ");
   std::vector<std::string> list;
   for (const auto& w : words) list.push_back(py::Encode(w));
   std::shuffle(list.begin(), list.end(), std::mt19937(3));
@@ -173,7 +176,7 @@ TEST(Newmm, EveryKindOfTrieNodeFindsItsWords) {
     V want;
     std::string text;
     for (size_t k = 1 + rng() % 20; k > 0; --k) {
-      want.push_back(list[rng() % list.size()]);
+      want.push_back(rng() % 4 ? list[rng() % list.size()] : "ซ");
       text += want.back();
     }
     ASSERT_EQ(seg.Segment(text), want) << text;
