@@ -5,6 +5,7 @@
 #include <bit>
 #include <utility>
 
+#include <tbb/combinable.h>
 #include <tbb/parallel_for.h>
 
 #include "common/error.h"
@@ -274,21 +275,24 @@ ScoreResult ChrfScorer::Score(std::span<const ScoreItem> items, const ScoreOptio
   RestOfLineExtractor extractor(opts.answer_tag);
   ScoreResult out;
   out.items.resize(items.size());
-  std::vector<ChrfStats> stats(items.size());
-  // Rows are independent; the corpus sums are integers, so their order is moot.
+  // Rows are independent; the corpus sums are integers, so their order is
+  // moot: each thread sums its rows, and the threads' sums are added.
+  tbb::combinable<ChrfStats> sums([] { return ChrfStats{}; });
   tbb::parallel_for(size_t{0}, items.size(), [&](size_t i) {
     const std::string& ref = GoldString(items[i]);
     ItemResult& r = out.items[i];
     r.cleaned = extractor.Extract(FirstTurn(items[i], opts));
-    stats[i] = ChrfSegmentStats(r.cleaned, ref);
-    r.individual_scores = {{"normalized_chrf_score", ChrfFromStats(stats[i])}};
+    const ChrfStats st = ChrfSegmentStats(r.cleaned, ref);
+    ChrfStats& sum = sums.local();
+    for (size_t k = 0; k < sum.size(); ++k) sum[k] += st[k];
+    r.individual_scores = {{"normalized_chrf_score", ChrfFromStats(st)}};
   });
-  ChrfStats total{};
+  const ChrfStats total = sums.combine([](ChrfStats a, const ChrfStats& b) {
+    for (size_t k = 0; k < a.size(); ++k) a[k] += b[k];
+    return a;
+  });
   long nulls = 0;
-  for (size_t i = 0; i < items.size(); ++i) {
-    for (size_t k = 0; k < total.size(); ++k) total[k] += stats[i][k];
-    if (out.items[i].cleaned.empty()) ++nulls;
-  }
+  for (const auto& r : out.items) nulls += r.cleaned.empty();
   double score = ChrfFromStats(total);
   out.metrics = {{"chrf_score", score},
                  {"normalized_chrf_score", NormalizeScore(score, 0, 1)},

@@ -183,6 +183,35 @@ TEST(Chrf, RangeAndCorpusPermutationInvariance) {
   EXPECT_THROW(ChrfCorpus(h, std::vector<std::string>{}), Error);
 }
 
+TEST(ChrfScorer, CorpusScoreOfParallelRowsEqualsTheSerialCorpus) {
+  // Rows are scored in parallel, each thread summing its rows' statistics:
+  // the corpus score must be ChrfCorpus's over the same answers, in order.
+  std::mt19937 rng(21);
+  const char* words[] = {"saya", "makan", "nasi", "di", "rumah", "ibu", ".", ",", "caf\u00e9", "\u0e01\u0e34\u0e19"};
+  auto sentence = [&] {
+    std::string s;
+    for (size_t k = rng() % 12; k > 0; --k) s += std::string(k % 3 ? " " : "") + words[rng() % 10];
+    return s;
+  };
+  std::vector<ScoreItem> items(5000);
+  std::vector<std::string> hyps, refs;
+  for (size_t i = 0; i < items.size(); ++i) {
+    items[i].id = std::to_string(i);
+    hyps.push_back(sentence());
+    refs.push_back(sentence());
+    items[i].responses = {"Terjemahan: " + hyps.back()};
+    items[i].label = refs.back();
+  }
+  ScoreOptions opts;
+  opts.answer_tag = "Terjemahan:";
+  const auto r = ChrfScorer().Score(items, opts);
+  std::vector<std::string> cleaned;
+  for (const auto& it : r.items) cleaned.push_back(it.cleaned);
+  EXPECT_EQ(r.metrics["chrf_score"].get<double>(), ChrfCorpus(cleaned, refs));
+  for (size_t i = 0; i < items.size(); i += 97)
+    ASSERT_EQ(r.items[i].individual_scores["normalized_chrf_score"].get<double>(), ChrfSentence(cleaned[i], refs[i]));
+}
+
 TEST(ChrfScorer, TranslationAliasAndExtraction) {
   ScoreItem it;
   it.id = "1";
