@@ -116,21 +116,20 @@ std::string JoinSegments(const ThaiSegmenter& seg, std::string_view text) {
   return out;
 }
 
-// The words of normalize_answer(" ".join(segment(text))), as views of one
-// buffer reused per thread, for the Thai rows. For valid text of ASCII and
-// Thai characters only (lower() changes only A-Z there), the words come from
-// the segments' ends in one pass over the code points; other text takes the
-// way of strings.
+// The words of normalize_answer(" ".join(segment(text))), as views of the
+// object's one buffer of code points, for the Thai rows. For valid text of
+// ASCII and Thai characters only (lower() changes only A-Z there), the words
+// come from the segments' ends in one pass over the code points; other text
+// takes the way of strings.
 class ThaiWords {
  public:
   ThaiWords(const ThaiSegmenter& seg, std::string_view text) {
-    chars_.clear();
-    spans_.clear();
     bool simple = py::IsValidUtf8(text);
     thread_local std::u32string decoded;
     if (simple) {
       py::DecodeTo(text, &decoded);
-      simple = std::all_of(decoded.begin(), decoded.end(), [](char32_t c) { return c < 0x80 || (c >= 0x0E00 && c <= 0x0E7F); });
+      simple = std::all_of(decoded.begin(), decoded.end(),
+                           [](char32_t c) { return c < 0x80 || (c >= 0x0E00 && c <= 0x0E7F); });
     }
     if (simple) {
       thread_local std::vector<size_t> ends;

@@ -268,7 +268,8 @@ class TccTree {
   }
 
  private:
-  static constexpr uint32_t kNone = ~uint32_t{0}, kMatch = uint32_t{1} << 31;  // an edge: a node, a match, or none
+  // An edge holds a node, a match (kMatch | its length), or kNone.
+  static constexpr uint32_t kNone = ~uint32_t{0}, kMatch = uint32_t{1} << 31;
   static constexpr size_t kMaxNodes = size_t{1} << 12;  // then the tree starts over (most texts need a few hundred)
 
   static const ThaiCharClasses& Classes() {
@@ -551,7 +552,8 @@ struct NewmmSegmenter::Trie {
       tables.resize(tables.size() + kBlockSize, 0);
       uint8_t* table = &tables[tables.size() - kBlockSize];
       for (uint32_t e = nodes[k].first; e < nodes[k + 1].first; ++e)
-        if (const char32_t d = edges[e] - kBlock; d < kBlockSize) table[d] = static_cast<uint8_t>(e - nodes[k].first + 1);
+        if (const char32_t d = edges[e] - kBlock; d < kBlockSize)
+          table[d] = static_cast<uint8_t>(e - nodes[k].first + 1);
     }
     after_two.assign(kBlockSize * kBlockSize, 0);
     for (char32_t a = 0; a < kBlockSize; ++a)
@@ -559,7 +561,7 @@ struct NewmmSegmenter::Trie {
         for (char32_t b = 0; b < kBlockSize; ++b) after_two[a * kBlockSize + b] = Child(one, kBlock + b);
   }
 
-  // The node node `cur` leads to by character `c`, or 0 for none.
+  // The node that node `cur` leads to by character `c`, or 0 for none.
   uint32_t Child(uint32_t cur, char32_t c) const {
     const Node& n = nodes[cur];
     if (const uint32_t t = n.info >> 1; t != 0 && c - kBlock < kBlockSize) {
@@ -622,7 +624,8 @@ DecodedWords DecodeWords(std::span<const std::string_view> list, bool valid_utf8
   size_t bytes = 0;
   for (const auto w : list) {
     Keyed k{{0, 0}, w};
-    for (size_t i = 0; i < 16; ++i) k.head[i / 8] = k.head[i / 8] << 8 | (i < w.size() ? static_cast<unsigned char>(w[i]) : 0);
+    for (size_t i = 0; i < 16; ++i)
+      k.head[i / 8] = k.head[i / 8] << 8 | (i < w.size() ? static_cast<unsigned char>(w[i]) : 0);
     keyed.push_back(k);
     bytes += w.size();
   }
