@@ -168,8 +168,8 @@ class WordIds {
   uint32_t next_ = 1;
 };
 
-// Word unigrams and bigrams as keys of per-row word ids (below 2^32, so a
-// unigram is below 2^32 and a bigram above).
+// Word unigrams and bigrams as keys of per-row word ids (from 1 and below
+// 2^32, so a unigram is below 2^32 and a bigram, two ids, above).
 static_assert(kChrfWordOrder == 2);
 
 void WordMatchStats(const std::vector<std::u32string_view>& hw, const std::vector<std::u32string_view>& rw,

@@ -37,7 +37,8 @@ class NgramMultiset {
 
   void Add(Key k) {
     Slot& s = Find(k);
-    // No branch: whether an n-gram is new is a coin toss.
+    // The slot is written whole whether the n-gram is new or not (either is
+    // common): a few percent faster on chrF++ rows than a branch around it.
     s.count = (s.stamp == stamp_ ? s.count : 0) + 1;
     s.key = k;
     s.stamp = stamp_;
