@@ -631,7 +631,7 @@ DecodedWords DecodeWords(std::span<const std::string_view> list, bool valid_utf8
   }
   std::sort(keyed.begin(), keyed.end());
   DecodedWords out;
-  out.chars.reserve(bytes);  // no more code points than bytes: the views stay valid
+  out.chars.reserve(bytes);  // no more code points than bytes: one allocation
   std::vector<std::pair<size_t, size_t>> spans;
   spans.reserve(keyed.size());
   std::u32string u;
