@@ -10,6 +10,8 @@ namespace bhasa::py {
 
 // Decodes UTF-8; invalid sequences become U+FFFD (one per bad byte).
 std::u32string Decode(std::string_view s);
+// Decode into `out` (replacing what it held), reusing its capacity.
+void DecodeTo(std::string_view s, std::u32string* out);
 std::string Encode(std::u32string_view s);
 void AppendUtf8(std::string& out, char32_t c);
 bool IsValidUtf8(std::string_view s);

@@ -6,6 +6,7 @@
 #include <span>
 
 #include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
 #include <tbb/task_group.h>
 
 #include "common/error.h"
@@ -127,22 +128,45 @@ void AppendItem(std::string& out, const metrics::ScoreItem& item, const metrics:
 
 // Prints `head` plus "items" (one object per row) as DumpJson(·, 2) would print
 // the whole, but renders a block of rows at a time: 10,000 rows never become
-// one tree, and each block leaves in one write. "items" sorts before every key
-// of `head`, so it comes first.
+// one tree, and each block leaves in one write. A few blocks are rendered at
+// once, in parallel, into buffers reused for the next few: the output is
+// never all in memory, and its pages are touched once rather than per block.
+// "items" sorts before every key of `head`, so it comes first.
 void PrintJsonWithItems(const nlohmann::json& head, std::span<const metrics::ScoreItem> items,
                         std::span<const metrics::ItemResult> results) {
   constexpr size_t kRowsPerBlock = 256;
-  std::vector<std::string> blocks((results.size() + kRowsPerBlock - 1) / kRowsPerBlock);
-  tbb::parallel_for(size_t{0}, blocks.size(), [&](size_t b) {
-    const size_t end = std::min(results.size(), (b + 1) * kRowsPerBlock);
-    for (size_t i = b * kRowsPerBlock; i < end; ++i) AppendItem(blocks[b], items[i], results[i], i == 0);
-  });
+  const size_t n_blocks = (results.size() + kRowsPerBlock - 1) / kRowsPerBlock;
+  const size_t at_once = 2 * static_cast<size_t>(tbb::this_task_arena::max_concurrency());
+  std::vector<std::string> buffers(std::min(n_blocks, at_once));
   std::fputs("{\n  \"items\": [", stdout);
-  for (const auto& block : blocks) std::fwrite(block.data(), 1, block.size(), stdout);
+  for (size_t first = 0; first < n_blocks; first += buffers.size()) {
+    const size_t count = std::min(buffers.size(), n_blocks - first);
+    tbb::parallel_for(size_t{0}, count, [&](size_t k) {
+      std::string& out = buffers[k];
+      out.clear();
+      const size_t b = first + k, end = std::min(results.size(), (b + 1) * kRowsPerBlock);
+      for (size_t i = b * kRowsPerBlock; i < end; ++i) AppendItem(out, items[i], results[i], i == 0);
+    });
+    for (size_t k = 0; k < count; ++k) std::fwrite(buffers[k].data(), 1, buffers[k].size(), stdout);
+  }
   std::fputs(results.empty() ? "]," : "\n  ],", stdout);
   const std::string rest = DumpJson(head, 2);  // "{\n  ..." : continue after the brace
   std::fwrite(rest.data() + 1, 1, rest.size() - 1, stdout);
   std::fputc('\n', stdout);
+}
+
+// The rows and their results stay allocated until the process exits, which
+// follows the command: freeing them one tree node at a time costs CPU (about
+// 1.5 ms of 35 for 10,000 classification rows) that the exit spares, returning
+// their pages all at once. Held from a global that is never destroyed, so
+// leak checkers see them reachable.
+void KeepUntilExit(std::vector<metrics::ScoreItem> items, metrics::ScoreResult result) {
+  struct Kept {
+    std::vector<metrics::ScoreItem> items;
+    metrics::ScoreResult result;
+  };
+  static auto* const kept = new std::vector<Kept*>;
+  kept->push_back(new Kept{std::move(items), std::move(result)});
 }
 
 int MetricCommand(std::span<const std::string> args) {
@@ -218,6 +242,7 @@ int MetricCommand(std::span<const std::string> args) {
                                  {"n", items.size()},
                                  {"metrics", result.metrics}};
     PrintJsonWithItems(head, items, result.items);
+    KeepUntilExit(std::move(items), std::move(result));
     return kExitOk;
   }
   std::printf("%-14s %-42s %s\n", "id", "cleaned response", "scores");
@@ -232,6 +257,7 @@ int MetricCommand(std::span<const std::string> args) {
               scorer->info().main_metric.c_str(), metrics::ToString(scorer->info().row_scale));
   for (const auto& [k, v] : result.metrics.items())
     std::printf("  %-26s %s%s\n", k.c_str(), FormatValue(v).c_str(), k == scorer->info().main_metric ? "  *" : "");
+  KeepUntilExit(std::move(items), std::move(result));
   return kExitOk;
 }
 

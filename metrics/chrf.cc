@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <utility>
 
+#include <tbb/combinable.h>
 #include <tbb/parallel_for.h>
 
 #include "common/error.h"
@@ -71,55 +73,115 @@ void CharMatchStats(const std::u32string& hyp, const std::u32string& ref, long l
   for (size_t n = 1; n <= kChrfCharOrder; ++n) OrderStats(hyp.size(), ref.size(), n, matches[n - 1], &out[3 * (n - 1)]);
 }
 
-// py::IsSpace, printable ASCII answered without the call.
-inline bool IsSpaceQuick(char32_t c) { return !(c > U' ' && c < 0x7f) && py::IsSpace(c); }
-
-// sacrebleu's CHRF._remove_punctuation on str.split(): a word of two or
-// more characters sheds one ASCII punctuation character, the last one, or
-// else the first.
-void WordSpans(std::u32string_view line, std::vector<std::u32string_view>* out) {
-  out->clear();
-  for (size_t i = 0; i < line.size();) {
-    while (i < line.size() && IsSpaceQuick(line[i])) ++i;
-    size_t j = i;
-    while (j < line.size() && !IsSpaceQuick(line[j])) ++j;
-    const std::u32string_view w = line.substr(i, j - i);
-    i = j;
-    if (w.empty()) continue;
-    if (w.size() > 1 && py::IsAsciiPunct(w.back())) {
-      out->push_back(w.substr(0, w.size() - 1));
-      out->push_back(w.substr(w.size() - 1));
-    } else if (w.size() > 1 && py::IsAsciiPunct(w.front())) {
-      out->push_back(w.substr(0, 1));
-      out->push_back(w.substr(1));
-    } else {
-      out->push_back(w);
-    }
-  }
+// py::IsSpace, ASCII answered without the call: bit c of the mask is whether
+// character c (below 64) is a space to Python (\t..\r, U+001C..U+001F, ' ').
+inline bool IsSpaceQuick(char32_t c) {
+  constexpr uint64_t kAsciiSpaces = 0x1'F000'3E00ull;
+  if (c < 0x80) return c < 64 && (kAsciiSpaces >> c) & 1;
+  return py::IsSpace(c);
 }
 
-// Word unigrams and bigrams as keys of per-segment word ids (id + 1, so a
-// unigram is below 2^32 and a bigram above).
+// A line as chrF++ reads it, in one pass: its characters without
+// whitespace (sacrebleu removes it before counting character n-grams) and
+// its words, sacrebleu's CHRF._remove_punctuation on str.split(), as views
+// of those characters (a word of str.split() is a run of them). A word of two
+// or more characters sheds one ASCII punctuation character, the last one, or
+// else the first.
+struct ChrfLine {
+  std::u32string chars;
+  std::vector<std::u32string_view> words;
+
+  void Read(std::string_view utf8) {
+    thread_local std::u32string decoded;
+    thread_local std::vector<std::pair<size_t, size_t>> runs;
+    py::DecodeTo(utf8, &decoded);
+    chars.clear();
+    runs.clear();
+    size_t start = 0;
+    for (const char32_t c : decoded) {
+      if (!IsSpaceQuick(c)) {
+        chars.push_back(c);
+        continue;
+      }
+      if (chars.size() > start) runs.emplace_back(start, chars.size() - start);
+      start = chars.size();
+    }
+    if (chars.size() > start) runs.emplace_back(start, chars.size() - start);
+    words.clear();
+    for (const auto& [at, n] : runs) {  // `chars` is complete: the views stay valid
+      const std::u32string_view w = std::u32string_view(chars).substr(at, n);
+      if (w.size() > 1 && py::IsAsciiPunct(w.back())) {
+        words.push_back(w.substr(0, w.size() - 1));
+        words.push_back(w.substr(w.size() - 1));
+      } else if (w.size() > 1 && py::IsAsciiPunct(w.front())) {
+        words.push_back(w.substr(0, 1));
+        words.push_back(w.substr(1));
+      } else {
+        words.push_back(w);
+      }
+    }
+  }
+};
+
+// Per-row word ids: equal words get equal ids (from 1, in order of first
+// sight), found through a hash of their characters in an open-addressing
+// table reused from row to row (a slot is the row's when it has its stamp).
+class WordIds {
+ public:
+  void Reset(size_t max_words) {
+    const size_t want = std::bit_ceil(std::max<size_t>(64, 2 * max_words));  // load at most 1/2
+    if (want > slots_.size()) {
+      slots_.assign(want, Slot{});
+      stamp_ = 0;
+    }
+    shift_ = 64 - static_cast<unsigned>(std::countr_zero(slots_.size()));
+    if (++stamp_ == 0) {  // wrapped: old stamps could look current
+      slots_.assign(slots_.size(), Slot{});
+      stamp_ = 1;
+    }
+    next_ = 1;
+  }
+
+  uint64_t IdOf(std::u32string_view w) {
+    uint64_t h = w.size();
+    for (const char32_t c : w) h = (h + c) * 0x9e3779b97f4a7c15ull;
+    for (size_t i = h >> shift_;; i = (i + 1) & (slots_.size() - 1)) {
+      Slot& s = slots_[i];
+      if (s.stamp != stamp_) {
+        s = Slot{h, w, next_, stamp_};
+        return next_++;
+      }
+      if (s.hash == h && s.word == w) return s.id;
+    }
+  }
+
+ private:
+  struct Slot {
+    uint64_t hash = 0;
+    std::u32string_view word;
+    uint32_t id = 0;
+    uint32_t stamp = 0;
+  };
+  std::vector<Slot> slots_;
+  unsigned shift_ = 64;
+  uint32_t stamp_ = 0;
+  uint32_t next_ = 1;
+};
+
+// Word unigrams and bigrams as keys of per-row word ids (from 1 and below
+// 2^32, so a unigram is below 2^32 and a bigram, two ids, above).
 static_assert(kChrfWordOrder == 2);
 
-void WordMatchStats(std::u32string_view hyp, std::u32string_view ref, long long* out) {
-  thread_local std::vector<std::u32string_view> hw, rw;
-  thread_local std::vector<std::pair<std::u32string_view, uint32_t>> by_word;
-  thread_local std::vector<uint64_t> ids;  // hw's ids, then rw's
+void WordMatchStats(const std::vector<std::u32string_view>& hw, const std::vector<std::u32string_view>& rw,
+                    long long* out) {
+  thread_local std::vector<uint64_t> h, r;
+  thread_local WordIds word_ids;
   thread_local NgramMultiset<uint64_t> hyp_ngrams;  // bigrams pack two 32-bit ids
-  WordSpans(hyp, &hw);
-  WordSpans(ref, &rw);
-  by_word.clear();
-  for (size_t i = 0; i < hw.size(); ++i) by_word.emplace_back(hw[i], static_cast<uint32_t>(i));
-  for (size_t i = 0; i < rw.size(); ++i) by_word.emplace_back(rw[i], static_cast<uint32_t>(hw.size() + i));
-  std::sort(by_word.begin(), by_word.end());
-  ids.resize(by_word.size());
-  uint64_t id = 1;
-  for (size_t i = 0; i < by_word.size(); ++i) {
-    if (i > 0 && by_word[i].first != by_word[i - 1].first) ++id;
-    ids[by_word[i].second] = id;
-  }
-  const std::span<const uint64_t> h(ids.data(), hw.size()), r(ids.data() + hw.size(), rw.size());
+  word_ids.Reset(hw.size() + rw.size());
+  h.clear();
+  r.clear();
+  for (const auto w : hw) h.push_back(word_ids.IdOf(w));
+  for (const auto w : rw) r.push_back(word_ids.IdOf(w));
   hyp_ngrams.Reset(2 * h.size());
   for (size_t i = 0; i < h.size(); ++i) {
     hyp_ngrams.Add(h[i]);
@@ -146,28 +208,20 @@ const std::string& GoldString(const ScoreItem& item) {
 }  // namespace
 
 std::vector<std::string> ChrfWordTokens(std::string_view s) {
-  const std::u32string line = py::Decode(s);
-  std::vector<std::u32string_view> spans;
-  WordSpans(line, &spans);
+  ChrfLine line;
+  line.Read(s);
   std::vector<std::string> out;
-  for (const auto& w : spans) out.push_back(py::Encode(w));
+  for (const auto& w : line.words) out.push_back(py::Encode(w));
   return out;
 }
 
 ChrfStats ChrfSegmentStats(std::string_view hypothesis, std::string_view reference) {
   ChrfStats st{};
-  // sacrebleu removes whitespace before counting character n-grams.
-  thread_local std::u32string hyp_chars, ref_chars;
-  const std::u32string hyp = py::Decode(hypothesis), ref = py::Decode(reference);
-  auto without_spaces = [](const std::u32string& line, std::u32string* out) {
-    out->clear();
-    for (char32_t c : line)
-      if (!IsSpaceQuick(c)) out->push_back(c);
-  };
-  without_spaces(hyp, &hyp_chars);
-  without_spaces(ref, &ref_chars);
-  CharMatchStats(hyp_chars, ref_chars, st.data());
-  WordMatchStats(hyp, ref, &st[3 * kChrfCharOrder]);
+  thread_local ChrfLine hyp, ref;
+  hyp.Read(hypothesis);
+  ref.Read(reference);
+  CharMatchStats(hyp.chars, ref.chars, st.data());
+  WordMatchStats(hyp.words, ref.words, &st[3 * kChrfCharOrder]);
   return st;
 }
 
@@ -221,21 +275,24 @@ ScoreResult ChrfScorer::Score(std::span<const ScoreItem> items, const ScoreOptio
   RestOfLineExtractor extractor(opts.answer_tag);
   ScoreResult out;
   out.items.resize(items.size());
-  std::vector<ChrfStats> stats(items.size());
-  // Rows are independent; the corpus sums are integers, so their order is moot.
+  // Rows are independent; the corpus sums are integers, so their order is
+  // moot: each thread sums its rows, and the threads' sums are added.
+  tbb::combinable<ChrfStats> sums([] { return ChrfStats{}; });
   tbb::parallel_for(size_t{0}, items.size(), [&](size_t i) {
     const std::string& ref = GoldString(items[i]);
     ItemResult& r = out.items[i];
     r.cleaned = extractor.Extract(FirstTurn(items[i], opts));
-    stats[i] = ChrfSegmentStats(r.cleaned, ref);
-    r.individual_scores = {{"normalized_chrf_score", ChrfFromStats(stats[i])}};
+    const ChrfStats st = ChrfSegmentStats(r.cleaned, ref);
+    ChrfStats& sum = sums.local();
+    for (size_t k = 0; k < sum.size(); ++k) sum[k] += st[k];
+    r.individual_scores = {{"normalized_chrf_score", ChrfFromStats(st)}};
   });
-  ChrfStats total{};
+  const ChrfStats total = sums.combine([](ChrfStats a, const ChrfStats& b) {
+    for (size_t k = 0; k < a.size(); ++k) a[k] += b[k];
+    return a;
+  });
   long nulls = 0;
-  for (size_t i = 0; i < items.size(); ++i) {
-    for (size_t k = 0; k < total.size(); ++k) total[k] += stats[i][k];
-    if (out.items[i].cleaned.empty()) ++nulls;
-  }
+  for (const auto& r : out.items) nulls += r.cleaned.empty();
   double score = ChrfFromStats(total);
   out.metrics = {{"chrf_score", score},
                  {"normalized_chrf_score", NormalizeScore(score, 0, 1)},

@@ -22,7 +22,7 @@ class NgramMultiset {
 
   // Empties the set and makes room for `max_keys` additions.
   void Reset(size_t max_keys) {
-    const size_t want = std::bit_ceil(std::max<size_t>(64, 2 * max_keys));  // load at most 1/2
+    const size_t want = std::bit_ceil(std::max<size_t>(64, 4 * max_keys));  // load at most 1/4
     if (want > slots_.size()) {
       slots_.assign(want, Slot{});
       stamp_ = 0;
@@ -37,8 +37,11 @@ class NgramMultiset {
 
   void Add(Key k) {
     Slot& s = Find(k);
-    if (s.stamp != stamp_) s = Slot{k, 0, stamp_};
-    ++s.count;
+    // The slot is written whole whether the n-gram is new or not (either is
+    // common): a few percent faster on chrF++ rows than a branch around it.
+    s.count = (s.stamp == stamp_ ? s.count : 0) + 1;
+    s.key = k;
+    s.stamp = stamp_;
   }
 
   enum class Taken { kOne, kNoneLeft, kNeverAdded };

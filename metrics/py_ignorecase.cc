@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <unicode/uchar.h>
+#include <unicode/uset.h>
 #include <unicode/ustring.h>
 
 #include "common/pystr.h"
@@ -70,12 +71,25 @@ class CaseTable {
  public:
   CaseTable() {
     std::map<std::u16string, std::vector<UChar32>> by_upper, by_fold;
-    for (UChar32 c = 0; c < static_cast<UChar32>(kCasedLimit); ++c) {
-      if (!IsCased(static_cast<char32_t>(c))) continue;
+    auto add = [&](UChar32 c) {
+      if (!IsCased(static_cast<char32_t>(c))) return;
       by_lower_[u_tolower(c)].push_back(static_cast<char32_t>(c));
-      if (u_tolower(c) != c) continue;
+      if (u_tolower(c) != c) return;
       by_upper[Utf16(u_toupper(c))].push_back(c);
       by_fold[FullFold(c)].push_back(c);
+    };
+    // Only Case_Sensitive code points can be cased: walk the ranges of that
+    // set (a few thousand code points) instead of asking each of 2^17.
+    UErrorCode status = U_ZERO_ERROR;
+    const USet* sensitive = u_getBinaryPropertySet(UCHAR_CASE_SENSITIVE, &status);
+    if (U_SUCCESS(status)) {
+      for (int32_t i = 0, n = uset_getItemCount(sensitive); i < n; ++i) {
+        UChar32 lo = 0, hi = 0;
+        if (uset_getItem(sensitive, i, &lo, &hi, nullptr, 0, &status) != 0) continue;  // a string, not a range
+        for (UChar32 c = lo; c <= hi && c < static_cast<UChar32>(kCasedLimit); ++c) add(c);
+      }
+    } else {
+      for (UChar32 c = 0; c < static_cast<UChar32>(kCasedLimit); ++c) add(c);
     }
     for (const auto* groups : {&by_upper, &by_fold})
       for (const auto& [key, lowers] : *groups)

@@ -38,7 +38,8 @@ std::vector<std::string> NormalizedWords(std::string_view s) {
 
 // SQuAD's F1 over two word lists: the common words are the multiset
 // intersection, sum over words of min(count in pred, count in gold).
-double WordsF1(std::vector<std::string> pred, std::vector<std::string> gold) {
+template <class Word>
+double WordsF1(std::vector<Word> pred, std::vector<Word> gold) {
   std::sort(pred.begin(), pred.end());
   std::sort(gold.begin(), gold.end());
   long common = 0;
@@ -115,6 +116,56 @@ std::string JoinSegments(const ThaiSegmenter& seg, std::string_view text) {
   return out;
 }
 
+// The words of normalize_answer(" ".join(segment(text))), as views of the
+// object's one buffer of code points, for the Thai rows. For valid text of
+// ASCII and Thai characters only (lower() changes only A-Z there), the words
+// come from the segments' ends in one pass over the code points; other text
+// takes the way of strings.
+class ThaiWords {
+ public:
+  ThaiWords(const ThaiSegmenter& seg, std::string_view text) {
+    bool simple = py::IsValidUtf8(text);
+    thread_local std::u32string decoded;
+    if (simple) {
+      py::DecodeTo(text, &decoded);
+      simple = std::all_of(decoded.begin(), decoded.end(),
+                           [](char32_t c) { return c < 0x80 || (c >= 0x0E00 && c <= 0x0E7F); });
+    }
+    if (simple) {
+      thread_local std::vector<size_t> ends;
+      seg.TokenEnds(decoded, &ends);
+      size_t start = 0;  // of the word being read, in chars_
+      auto close = [&] {
+        if (chars_.size() > start) spans_.emplace_back(start, chars_.size() - start);
+        start = chars_.size();
+      };
+      for (size_t i = 0, t = 0; i < decoded.size(); ++i) {
+        for (; t < ends.size() && ends[t] <= i; ++t) close();  // " ".join: a space between segments
+        char32_t c = decoded[i];
+        if (c >= U'A' && c <= U'Z') c += U'a' - U'A';
+        if (py::IsAsciiPunct(c)) continue;
+        if (py::IsSpace(c)) close();
+        else chars_.push_back(c);
+      }
+      close();
+    } else {
+      for (const auto& w : NormalizedWords(JoinSegments(seg, text))) {
+        const std::u32string u = py::Decode(w);
+        spans_.emplace_back(chars_.size(), u.size());
+        chars_ += u;
+      }
+    }
+    words_.clear();
+    for (const auto& [at, n] : spans_) words_.push_back(std::u32string_view(chars_).substr(at, n));
+  }
+  const std::vector<std::u32string_view>& words() const { return words_; }
+
+ private:
+  std::u32string chars_;
+  std::vector<std::pair<size_t, size_t>> spans_;
+  std::vector<std::u32string_view> words_;
+};
+
 // Python's str.strip(".") then lower(); used by found_in_prediction.
 std::string StripDotsLower(std::string_view s) { return py::StripChars(py::Lower(s), U"."); }
 
@@ -149,10 +200,9 @@ ScoreResult QaScorer::Score(std::span<const ScoreItem> items, const ScoreOptions
     r.cleaned = extractor.Extract(FirstTurn(items[i], opts));
     // Each answer is normalized once, for both F1 and exact match.
     if (thai) {  // quirk Q2: the first gold answer only
-      const auto pred = NormalizedWords(JoinSegments(*thai, r.cleaned));
-      const auto gold = NormalizedWords(JoinSegments(*thai, golds[i][0]));
-      s.f1 = WordsF1(pred, gold);
-      s.em = pred == gold;
+      const ThaiWords pred(*thai, r.cleaned), gold(*thai, golds[i][0]);
+      s.f1 = WordsF1(pred.words(), gold.words());
+      s.em = pred.words() == gold.words();
     } else {
       const auto pred = NormalizedWords(r.cleaned);
       for (const auto& g : golds[i]) {

@@ -109,15 +109,36 @@ class Cont {
   bool (*call_)(const void*, size_t);
 };
 
+// The text a TCC match reads, remembering the furthest position it looked
+// at (its character, or that the text ends before it): the match depends on
+// nothing past that.
+class TccText {
+ public:
+  explicit TccText(std::u32string_view s) : s_(s) {}
+  bool EndsBy(size_t i) const {
+    last_ = std::max(last_, i);
+    return i >= s_.size();
+  }
+  char32_t At(size_t i) const {  // i < size
+    last_ = std::max(last_, i);
+    return s_[i];
+  }
+  size_t last() const { return last_; }
+
+ private:
+  std::u32string_view s_;
+  mutable size_t last_ = 0;
+};
+
 // Backtracking match of nodes[i..] at `pos`, greedy first, like Python's sre.
-bool MatchNodes(const std::vector<Node>& nodes, size_t i, size_t pos, std::u32string_view text, Cont cont) {
+bool MatchNodes(const std::vector<Node>& nodes, size_t i, size_t pos, const TccText& text, Cont cont) {
   if (i == nodes.size()) return cont(pos);
   const Node& n = nodes[i];
   switch (n.kind) {
     case Node::kLookahead: {
       // `$` also matches before a final "\n".
-      bool at_end = pos == text.size() || (pos + 1 == text.size() && text[pos] == U'\n');
-      bool ok = at_end || (pos < text.size() && n.Has(text[pos]));
+      const bool at_end = text.EndsBy(pos) || (text.EndsBy(pos + 1) && text.At(pos) == U'\n');
+      const bool ok = at_end || n.Has(text.At(pos));
       return ok && MatchNodes(nodes, i + 1, pos, text, cont);
     }
     case Node::kGroup: {
@@ -126,7 +147,7 @@ bool MatchNodes(const std::vector<Node>& nodes, size_t i, size_t pos, std::u32st
       return n.optional && MatchNodes(nodes, i + 1, pos, text, cont);
     }
     case Node::kSet:
-      if (pos < text.size() && n.Has(text[pos]) && MatchNodes(nodes, i + 1, pos + 1, text, cont))
+      if (!text.EndsBy(pos) && n.Has(text.At(pos)) && MatchNodes(nodes, i + 1, pos + 1, text, cont))
         return true;
       return n.optional && MatchNodes(nodes, i + 1, pos, text, cont);
   }
@@ -166,99 +187,125 @@ const std::array<std::vector<uint8_t>, kThaiBlockSize>& RulesByThaiChar() {
 }
 
 // Length of the first TCC rule match at `pos`, or 0.
-size_t TccMatchAt(std::u32string_view text, size_t pos) {
+size_t TccMatchAt(const TccText& text, size_t pos) {
   size_t end = 0;
   const auto done = [&](size_t p) {
     end = p;
     return true;
   };
   const auto& patterns = TccPatterns();
-  if (pos < text.size() && text[pos] - kThaiBlock < kThaiBlockSize) {
-    for (uint8_t r : RulesByThaiChar()[text[pos] - kThaiBlock])
+  if (!text.EndsBy(pos) && text.At(pos) - kThaiBlock < kThaiBlockSize) {
+    for (uint8_t r : RulesByThaiChar()[text.At(pos) - kThaiBlock])
       if (MatchNodes(patterns[r], 0, pos, text, done)) return end - pos;
     return 0;
   }
   for (const auto& pat : patterns) {
-    if (pos >= text.size() ? pat.front().kind == Node::kSet && !pat.front().optional : !MayStartWith(pat, text[pos]))
+    if (text.EndsBy(pos) ? pat.front().kind == Node::kSet && !pat.front().optional : !MayStartWith(pat, text.At(pos)))
       continue;
     if (MatchNodes(pat, 0, pos, text, done)) return end - pos;
   }
   return 0;
 }
 
-// How far a TCC match at a position can read: the longest rule, plus the
-// character and the end-of-text test of a lookahead after it.
-size_t TccReach() {
-  struct Width {
-    static size_t Of(const std::vector<Node>& nodes) {
-      size_t w = 0;
-      for (const Node& n : nodes) w += n.kind == Node::kSet ? 1 : n.kind == Node::kGroup ? Of(n.children) : 0;
-      return w;
+// The Thai characters the rules cannot tell apart, as one class each: two
+// characters every set of every rule holds both or neither of match alike
+// wherever they stand (most consonants are one class). Classes are numbered
+// from 1, in the order of their first character.
+struct ThaiCharClasses {
+  std::array<uint8_t, kThaiBlockSize> of{};
+  unsigned count = 0;
+
+  ThaiCharClasses() {
+    std::vector<const Node*> sets;
+    struct Collect {
+      static void Of(const std::vector<Node>& nodes, std::vector<const Node*>* out) {
+        for (const Node& n : nodes) {
+          if (n.kind == Node::kGroup) Of(n.children, out);
+          else out->push_back(&n);
+        }
+      }
+    };
+    for (const auto& pat : TccPatterns()) Collect::Of(pat, &sets);
+    std::map<std::vector<bool>, uint8_t> by_membership;
+    for (char32_t d = 0; d < kThaiBlockSize; ++d) {
+      std::vector<bool> membership;
+      for (const Node* n : sets) membership.push_back(n->Has(kThaiBlock + d));
+      of[d] = by_membership.emplace(membership, static_cast<uint8_t>(by_membership.size() + 1)).first->second;
     }
-  };
-  size_t reach = 0;
-  for (const auto& pat : TccPatterns()) reach = std::max(reach, Width::Of(pat) + 2);
-  return reach;
-}
+    count = static_cast<unsigned>(by_membership.size());
+  }
+};
 
-// TccMatchAt through a per-thread cache keyed by the characters within reach
-// of the position: the same syllables recur all through a text. Every rule's
-// set lies in the Thai block, so the key keeps each Thai character, '\n' (the
-// lookahead's end-of-text test reads it) and "anything else" as 8 bits. The
-// key slides along the text with the position.
-class CachedTcc {
+// TccMatchAt through a per-thread decision tree over what the rules can see
+// at each position from the match's start: past the end, the class of a Thai
+// character, '\n' (the lookahead's end-of-text test reads it), or anything
+// else. The edge for the last position a match read holds the match, which
+// every text beginning with that path has: a match that read k positions is
+// k edges deep, so the same syllables, which recur all through a text, are
+// matched once, and each step of a lookup reads one edge.
+class TccTree {
  public:
-  using Key = unsigned __int128;
-  static bool Usable() { return Reach() * 8 <= sizeof(Key) * 8; }
-
-  explicit CachedTcc(std::u32string_view text) : text_(text) {
-    for (size_t i = 0; i < Reach(); ++i) Push(i);
+  explicit TccTree(std::u32string_view text) : text_(text), stride_(Classes().count + 3) {
+    if (nodes_.empty()) nodes_.assign(stride_, kNone);  // the root
+    classes_.resize(text.size());
+    const ThaiCharClasses& classes = Classes();
+    for (size_t i = 0; i < text.size(); ++i) {
+      const char32_t d = text[i] - kThaiBlock;
+      classes_[i] = d < kThaiBlockSize ? classes.of[d]
+                    : text[i] == U'\n' ? static_cast<uint8_t>(classes.count + 1)
+                                       : static_cast<uint8_t>(classes.count + 2);
+    }
   }
 
-  // TccMatchAt(text, pos), pos being where the key stands.
-  size_t MatchHere() const {
-    thread_local std::vector<Entry> cache(size_t{1} << kCacheBits);
-    const uint64_t folded = static_cast<uint64_t>(key_) ^ (static_cast<uint64_t>(key_ >> 64) * 0x9e3779b97f4a7c15ull);
-    Entry& e = cache[(folded * 0xd6e8feb86659fd93ull) >> (64 - kCacheBits)];
-    if (e.key != key_) e = Entry{key_, TccMatchAt(text_, pos_)};
-    return e.length;
-  }
-
-  void Advance(size_t n) {
-    for (size_t i = 0; i < n; ++i) Push(pos_ + Reach() + i);
-    pos_ += n;
+  size_t MatchAt(size_t pos) {
+    size_t node = 0;
+    for (size_t depth = 0;; ++depth) {
+      const uint32_t edge = nodes_[node * stride_ + ClassAt(pos + depth)];
+      if (edge == kNone) return Grow(pos, node, depth);
+      if (edge & kMatch) return edge & ~kMatch;
+      node = edge;
+    }
   }
 
  private:
-  struct Entry {
-    Key key = 0;  // never a real key: the character at the position is there
-    size_t length = 0;
-  };
-  static constexpr unsigned kCacheBits = 12;
+  // An edge holds a node, a match (kMatch | its length), or kNone.
+  static constexpr uint32_t kNone = ~uint32_t{0}, kMatch = uint32_t{1} << 31;
+  static constexpr size_t kMaxNodes = size_t{1} << 12;  // then the tree starts over (most texts need a few hundred)
 
-  static size_t Reach() {
-    static const size_t kReach = TccReach();
-    return kReach;
+  static const ThaiCharClasses& Classes() {
+    static const ThaiCharClasses kClasses;
+    return kClasses;
   }
 
-  void Push(size_t i) {
-    unsigned cls = 0;  // past the end
-    if (i < text_.size()) {
-      const char32_t d = text_[i] - kThaiBlock;
-      cls = d < kThaiBlockSize ? d + 1 : text_[i] == U'\n' ? kThaiBlockSize + 1 : kThaiBlockSize + 2;
+  unsigned ClassAt(size_t i) const { return i < classes_.size() ? classes_[i] : 0; }  // 0: past the end
+
+  // Matches afresh and adds the path below `node` (at `depth`), ending in an
+  // edge that holds the match.
+  size_t Grow(size_t pos, size_t node, size_t depth) {
+    const TccText reader(text_);
+    const size_t length = TccMatchAt(reader, pos), read = reader.last() - pos;  // read >= depth
+    if (nodes_.size() / stride_ + read > kMaxNodes) {
+      nodes_.assign(stride_, kNone);
+      node = depth = 0;
     }
-    key_ = (key_ << 8 | cls) & Mask();
-  }
-
-  static Key Mask() {
-    static const Key kMask = Reach() * 8 >= 128 ? ~Key{0} : (Key{1} << (Reach() * 8)) - 1;
-    return kMask;
+    for (; depth < read; ++depth) {
+      const uint32_t fresh = static_cast<uint32_t>(nodes_.size() / stride_);
+      nodes_[node * stride_ + ClassAt(pos + depth)] = fresh;
+      nodes_.resize(nodes_.size() + stride_, kNone);
+      node = fresh;
+    }
+    nodes_[node * stride_ + ClassAt(pos + read)] = kMatch | static_cast<uint32_t>(length);
+    return length;
   }
 
   std::u32string_view text_;
-  size_t pos_ = 0;
-  Key key_ = 0;
+  const size_t stride_;  // per node: an edge per class
+  static thread_local std::vector<uint32_t> nodes_;
+  static thread_local std::vector<uint8_t> classes_;  // of each character of the text
 };
+
+thread_local std::vector<uint8_t> TccTree::classes_;
+thread_local std::vector<uint32_t> TccTree::nodes_;
 
 // ---- newmm helpers ----------------------------------------------------------
 
@@ -309,17 +356,14 @@ std::vector<std::string> ToUtf8(std::u32string_view text, const std::vector<size
 
 std::vector<size_t> TccEnds(std::u32string_view text, bool cached) {
   std::vector<size_t> ends;
-  if (cached && CachedTcc::Usable()) {
-    CachedTcc tcc(text);
-    for (size_t p = 0; p < text.size();) {
-      const size_t n = std::max<size_t>(tcc.MatchHere(), 1);
-      tcc.Advance(n);
-      ends.push_back(p += n);
-    }
+  if (cached) {
+    TccTree tree(text);
+    for (size_t p = 0; p < text.size();) ends.push_back(p += std::max<size_t>(tree.MatchAt(p), 1));
     return ends;
   }
+  const TccText reader(text);
   for (size_t p = 0; p < text.size();) {
-    const size_t n = TccMatchAt(text, p);
+    const size_t n = TccMatchAt(reader, p);
     ends.push_back(p += n ? n : 1);
   }
   return ends;
@@ -446,82 +490,176 @@ std::unique_ptr<ThaiSegmenter> MakeIcuThaiSegmenter() { return std::make_unique<
 
 // Built breadth-first from the sorted word list, so node k's children are
 // appended when k is visited and every node's children are one contiguous,
-// sorted range of edges. Edge e leads to node e + 1 (each node but the root
-// is made by its edge), and carries whether that node ends a word: a step of
-// the per-character walk reads the node's range and one edge, nothing else.
+// sorted range of edges; edge e leads to node e + 1 (each node but the root
+// is made by its edge). A walk is a chain of dependent loads through a trie
+// larger than the caches, so each step reads as few places as it can: the
+// node's record (its edges' start, whether it ends a word, its table), then
+// either its table or its edges. Nodes with many children (the root and the
+// first levels, where most steps are) have a table over the Thai block from
+// character to edge; the others' few edges are searched.
 struct NewmmSegmenter::Trie {
-  std::vector<uint32_t> first;  // edges out of node k: [first[k], first[k + 1])
-  std::vector<uint32_t> edges;  // the edge's character << 1 | (its node ends a word)
+  struct Node {
+    uint32_t first = 0;  // edges out of node k: [nodes[k].first, nodes[k + 1].first)
+    uint32_t info = 0;   // table index + 1 (0: none) << 1 | whether the node ends a word
+  };
+  std::vector<Node> nodes;      // and one past the last, for the end of the last range
+  std::vector<char32_t> edges;  // the edge's character
+  static constexpr char32_t kBlock = 0x0E00, kBlockSize = 0x80;
+  static constexpr size_t kTableChildren = 8;  // nodes with fewer are searched
+  std::vector<uint8_t> tables;  // table t, character c: the edge's offset in the node's range + 1, or 0
+  // The node two Thai characters lead to from the root (0: none), so the
+  // first two steps of a walk, which every walk takes, do not wait on each other.
+  std::vector<uint32_t> after_two;
 
-  // `words` sorted already (DecodeWords) are not sorted again.
-  explicit Trie(std::vector<std::u32string> words) {
-    if (!std::is_sorted(words.begin(), words.end())) std::sort(words.begin(), words.end());
+  // `sorted`: the words are known to be in order (DecodeWords says when).
+  Trie(std::vector<std::u32string_view> words, bool sorted) {
+    if (!sorted && !std::is_sorted(words.begin(), words.end())) std::sort(words.begin(), words.end());
     struct Pending {
       size_t lo, hi, depth;  // the words [lo, hi) share this node's prefix of `depth` characters
     };
-    std::vector<Pending> nodes{{0, words.size(), 0}};
-    first.push_back(0);
-    for (size_t k = 0; k < nodes.size(); ++k) {
-      auto [lo, hi, depth] = nodes[k];
-      bool end = false;
+    std::vector<Pending> pending{{0, words.size(), 0}};
+    // At most a node per character of the list: room for all, so nothing is
+    // copied as the arrays grow (pages never written cost nothing).
+    size_t chars = 0;
+    for (const auto w : words) chars += w.size();
+    pending.reserve(chars + 1);
+    nodes.reserve(chars + 2);
+    edges.reserve(chars);
+    for (size_t k = 0; k < pending.size(); ++k) {
+      auto [lo, hi, depth] = pending[k];
+      Node node;
+      node.first = static_cast<uint32_t>(edges.size());
       while (lo < hi && words[lo].size() == depth) {  // sorted: the prefix itself comes first
-        end = true;
+        node.info = 1;
         ++lo;
       }
-      if (end && k > 0) edges[k - 1] |= 1;
       while (lo < hi) {
         const char32_t c = words[lo][depth];
         size_t next = lo + 1;
         while (next < hi && words[next][depth] == c) ++next;
-        edges.push_back(static_cast<uint32_t>(c) << 1);
-        nodes.push_back({lo, next, depth + 1});
+        edges.push_back(c);
+        pending.push_back({lo, next, depth + 1});
         lo = next;
       }
-      first.push_back(static_cast<uint32_t>(edges.size()));
+      nodes.push_back(node);
     }
+    nodes[0].info = 0;  // the empty word is no word
+    nodes.push_back({static_cast<uint32_t>(edges.size()), 0});
+    for (size_t k = 0; k + 1 < nodes.size(); ++k) {
+      const size_t children = nodes[k + 1].first - nodes[k].first;
+      if (children < kTableChildren || children > 255) continue;
+      nodes[k].info |= static_cast<uint32_t>(tables.size() / kBlockSize + 1) << 1;
+      tables.resize(tables.size() + kBlockSize, 0);
+      uint8_t* table = &tables[tables.size() - kBlockSize];
+      for (uint32_t e = nodes[k].first; e < nodes[k + 1].first; ++e)
+        if (const char32_t d = edges[e] - kBlock; d < kBlockSize)
+          table[d] = static_cast<uint8_t>(e - nodes[k].first + 1);
+    }
+    after_two.assign(kBlockSize * kBlockSize, 0);
+    for (char32_t a = 0; a < kBlockSize; ++a)
+      if (const uint32_t one = Child(0, kBlock + a); one != 0)
+        for (char32_t b = 0; b < kBlockSize; ++b) after_two[a * kBlockSize + b] = Child(one, kBlock + b);
+  }
+
+  // The node that node `cur` leads to by character `c`, or 0 for none.
+  uint32_t Child(uint32_t cur, char32_t c) const {
+    const Node& n = nodes[cur];
+    if (const uint32_t t = n.info >> 1; t != 0 && c - kBlock < kBlockSize) {
+      const uint8_t o = tables[(t - 1) * kBlockSize + (c - kBlock)];
+      return o == 0 ? 0 : n.first + o;  // edge first + o - 1 leads to node first + o
+    }
+    const auto lo = edges.begin() + n.first, hi = edges.begin() + nodes[cur + 1].first;
+    const auto it = std::lower_bound(lo, hi, c);
+    return it == hi || *it != c ? 0 : static_cast<uint32_t>(it - edges.begin()) + 1;
   }
 
   // Lengths of the words that are prefixes of text[pos:], shortest first.
   void Prefixes(std::u32string_view text, size_t pos, std::vector<size_t>* out) const {
     out->clear();
     uint32_t cur = 0;
-    for (size_t i = pos; i < text.size(); ++i) {
-      const uint32_t key = static_cast<uint32_t>(text[i]) << 1;
-      const auto lo = edges.begin() + first[cur], hi = edges.begin() + first[cur + 1];
-      const auto it = std::lower_bound(lo, hi, key);  // the edge of text[i], whichever its low bit
-      if (it == hi || (*it >> 1) != text[i]) break;
-      cur = static_cast<uint32_t>(it - edges.begin()) + 1;
-      if (*it & 1) out->push_back(i + 1 - pos);
+    size_t i = pos;
+    if (pos + 1 < text.size() && text[pos] - kBlock < kBlockSize && text[pos + 1] - kBlock < kBlockSize) {
+      const uint32_t one = Child(0, text[pos]);
+      if (one == 0) return;
+      const uint32_t two = after_two[(text[pos] - kBlock) * kBlockSize + (text[pos + 1] - kBlock)];
+      if (nodes[one].info & 1) out->push_back(1);
+      if (two == 0) return;
+      if (nodes[two].info & 1) out->push_back(2);
+      cur = two;
+      i = pos + 2;
+    }
+    for (; i < text.size(); ++i) {
+      cur = Child(cur, text[i]);
+      if (cur == 0) break;
+      if (nodes[cur].info & 1) out->push_back(i + 1 - pos);
     }
   }
 };
 
 namespace {
 
+// A word list decoded into one buffer: the words are views of `chars`.
+struct DecodedWords {
+  std::u32string chars;
+  std::vector<std::u32string_view> words;
+  bool sorted = false;  // known to be in code point order
+};
+
 // The words stripped (str.strip()), decoded, empty ones left out. They are
-// sorted as bytes first, which for UTF-8 is code point order and compares
-// with memcmp, so the trie gets them sorted unless stripping or invalid
-// bytes changed the order.
-std::vector<std::u32string> DecodeWords(std::vector<std::string_view> words) {
-  std::sort(words.begin(), words.end());
-  std::vector<std::u32string> out;
-  out.reserve(words.size());
-  for (const auto w : words) {
-    std::u32string u = py::Decode(w);
+// sorted as bytes first, which for UTF-8 is code point order: they stay
+// sorted unless stripping or invalid bytes (`valid_utf8` false: not known to
+// have none) changed the order. The
+// sort compares the first sixteen bytes as two numbers before any memcmp.
+DecodedWords DecodeWords(std::span<const std::string_view> list, bool valid_utf8) {
+  struct Keyed {
+    uint64_t head[2];  // the first sixteen bytes, big-endian, zero past the end
+    std::string_view word;
+    bool operator<(const Keyed& o) const {
+      if (head[0] != o.head[0]) return head[0] < o.head[0];
+      return head[1] != o.head[1] ? head[1] < o.head[1] : word < o.word;
+    }
+  };
+  std::vector<Keyed> keyed;
+  keyed.reserve(list.size());
+  size_t bytes = 0;
+  for (const auto w : list) {
+    Keyed k{{0, 0}, w};
+    for (size_t i = 0; i < 16; ++i)
+      k.head[i / 8] = k.head[i / 8] << 8 | (i < w.size() ? static_cast<unsigned char>(w[i]) : 0);
+    keyed.push_back(k);
+    bytes += w.size();
+  }
+  std::sort(keyed.begin(), keyed.end());
+  DecodedWords out;
+  out.chars.reserve(bytes);  // no more code points than bytes: one allocation
+  std::vector<std::pair<size_t, size_t>> spans;
+  spans.reserve(keyed.size());
+  std::u32string u;
+  bool stripped = false;
+  for (const auto& k : keyed) {
+    py::DecodeTo(k.word, &u);
     size_t b = 0, e = u.size();
     while (b < e && py::IsSpace(u[b])) ++b;
     while (e > b && py::IsSpace(u[e - 1])) --e;
+    stripped |= b > 0 || e < u.size();
     if (e == b) continue;
-    if (b > 0 || e < u.size()) u = u.substr(b, e - b);
-    out.push_back(std::move(u));
+    spans.emplace_back(out.chars.size(), e - b);
+    out.chars.append(u, b, e - b);
   }
+  out.words.reserve(spans.size());
+  for (const auto& [at, n] : spans) out.words.push_back(std::u32string_view(out.chars).substr(at, n));
+  out.sorted = valid_utf8 && !stripped;
   return out;
 }
 
 }  // namespace
 
 NewmmSegmenter::NewmmSegmenter(const std::vector<std::string>& words)
-    : trie_(std::make_unique<Trie>(DecodeWords({words.begin(), words.end()}))) {}
+    : trie_([&] {
+        const std::vector<std::string_view> list(words.begin(), words.end());
+        const DecodedWords decoded = DecodeWords(list, false);
+        return std::make_unique<Trie>(decoded.words, decoded.sorted);
+      }()) {}
 NewmmSegmenter::NewmmSegmenter(std::unique_ptr<Trie> trie) : trie_(std::move(trie)) {}
 NewmmSegmenter::~NewmmSegmenter() = default;
 
@@ -538,7 +676,8 @@ std::unique_ptr<NewmmSegmenter> NewmmSegmenter::FromFile(const std::string& path
     lines.push_back(all.substr(start, nl - start));
     start = nl + 1;
   }
-  return std::unique_ptr<NewmmSegmenter>(new NewmmSegmenter(std::make_unique<Trie>(DecodeWords(std::move(lines)))));
+  const DecodedWords decoded = DecodeWords(lines, true);  // validated above
+  return std::unique_ptr<NewmmSegmenter>(new NewmmSegmenter(std::make_unique<Trie>(decoded.words, decoded.sorted)));
 }
 
 std::vector<std::string> NewmmSegmenter::Segment(std::string_view utf8) const {

@@ -1,5 +1,9 @@
 #include "common/pystr.h"
 
+#include <random>
+#include <string>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "common/error.h"
@@ -69,6 +73,54 @@ TEST(PyStr, Utf8Validation) {
   EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));  // a surrogate
   EXPECT_EQ(Decode("a\xff").back(), U'\uFFFD');
   EXPECT_EQ(Encode(Decode("ஆம் ✓")), "ஆம் ✓");
+}
+
+TEST(PyStr, DecodeOfAnAsciiPrefixWidensItAndDecodesTheRestAlike) {
+  // An ASCII prefix is widened eight bytes at a time: what follows it, valid
+  // or not, decodes as it does alone, and the buffer keeps nothing from
+  // before. Lengths around the eight-byte chunks.
+  std::mt19937 rng(7);
+  const std::vector<std::string> pieces = {"a", " ", "\x7f", "\xc3\xa9", "\xe0\xb8\x81", "\xf0\x9f\x98\x80", "\xff",
+                                           "\xc3", "\xed\xa0\x80"};
+  std::u32string buffer = U"left over";
+  for (int trial = 0; trial < 2000; ++trial) {
+    std::string ascii;
+    for (size_t k = rng() % 20; k > 0; --k) ascii.push_back(static_cast<char>(rng() % 0x80));
+    std::string rest;
+    for (size_t k = rng() % 6; k > 0; --k) rest += pieces[rng() % pieces.size()];
+    const std::u32string want = std::u32string(ascii.begin(), ascii.end()) + Decode(rest);
+    DecodeTo(ascii + rest, &buffer);
+    ASSERT_EQ(buffer, want) << trial;
+    ASSERT_EQ(Decode(ascii + rest), want) << trial;
+  }
+}
+
+TEST(PyStr, Utf8ValidationAgreesWithDecodingOnRandomBytes) {
+  // Valid text survives Decode and Encode unchanged; invalid text does not
+  // (each bad byte becomes U+FFFD). Pieces: valid sequences of each length,
+  // overlong forms, surrogates, past U+10FFFF, truncated and stray bytes.
+  const std::vector<std::string> pieces = {"a", "\x7f", "\xc3\xa9", "\xe0\xb8\x81", "\xef\xbf\xbd", "\xf4\x8f\xbf\xbf",
+                                           "\xc0\x80", "\xe0\x80\x80", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xf5", "\xc3",
+                                           "\xe0\xb8", "\x80", "\xff", std::string(40, 'x')};
+  std::mt19937 rng(11);
+  for (int trial = 0; trial < 5000; ++trial) {
+    std::string s;
+    for (size_t k = rng() % 12; k > 0; --k) s += pieces[rng() % pieces.size()];
+    const bool valid = Encode(Decode(s)) == s;
+    ASSERT_EQ(IsValidUtf8(s), valid) << trial;
+    if (!valid) {  // the first bad byte: the text before it is valid
+      const size_t bad = FindInvalidUtf8(s);
+      ASSERT_LT(bad, s.size());
+      ASSERT_TRUE(IsValidUtf8(s.substr(0, bad)));
+      ASSERT_EQ(FindInvalidUtf8(s.substr(bad)), 0u);
+    }
+  }
+}
+
+TEST(PyStr, AsciiPunctIsStringPunctuation) {
+  for (char32_t c = 0; c < 0x200; ++c)
+    EXPECT_EQ(IsAsciiPunct(c), c < 0x80 && kAsciiPunctuation.find(static_cast<char>(c)) != std::string_view::npos)
+        << static_cast<unsigned>(c);
 }
 
 TEST(PyStr, FormatFieldsAndEscapes) {

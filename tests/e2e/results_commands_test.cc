@@ -195,6 +195,30 @@ TEST(MetricCli, ScoresRowsAndStatesTheRowScale) {
   EXPECT_NE(err.find("unknown metric 'nosuch'"), std::string::npos) << err;
 }
 
+// The --json output is rendered a few blocks of rows at a time: it must read
+// as nlohmann's own dump of the whole, indented by 2, rows in input order.
+TEST(MetricCli, JsonOfManyRowsIsTheDumpOfTheWhole) {
+  auto dir = testing::TempDir("e2e-metric-many");
+  std::string rows;
+  const char* labels[] = {"Positif", "Negatif", "Netral"};
+  for (int i = 0; i < 5000; ++i)  // many blocks of 256 rows, the last one short
+    rows += nlohmann::json({{"id", "r" + std::to_string(i)},
+                            {"response", std::string("Jawaban: ") + labels[i % 3] + (i % 7 ? "" : " \u00e9\t\"")},
+                            {"label", labels[i % 2]}})
+                .dump() +
+            "\n";
+  WriteFileAtomic(dir + "/rows.jsonl", rows);
+  std::string out, err;
+  ASSERT_EQ(Split(BhasaBinary() + " metric classification --answer-tag Jawaban: --json --input " + dir + "/rows.jsonl",
+                  dir, &out, &err),
+            0)
+      << err;
+  const auto j = nlohmann::json::parse(out);
+  EXPECT_EQ(out, j.dump(2) + "\n");
+  ASSERT_EQ(j["items"].size(), 5000u);
+  for (int i = 0; i < 5000; ++i) ASSERT_EQ(j["items"][i]["id"], "r" + std::to_string(i));
+}
+
 // Rows are parsed concurrently; the error is still that of the first bad line.
 TEST(MetricCli, NamesTheFirstBadLineOfAFileParsedInParallel) {
   auto dir = testing::TempDir("e2e-metric-bad");

@@ -45,7 +45,7 @@ TEST(Chrf, CharStatsEqualPlainCountingOnRandomText) {
   // U+03FF (64-bit keys, U+03FE the last code point that fits), the second
   // does not (128-bit keys), and the third mixes them by the row.
   const std::vector<std::vector<std::string>> alphabets = {
-      {"a", "b", " ", "\u00e9", "\u03fe", std::string(1, '\0'), "\u0301", "\t"},
+      {"a", "b", " ", "\u00e9", "\u03fe", std::string(1, '\0'), "\u0301", "\t", "\x1c", "\r", "\x7f"},
       {"a", "b", " ", "\u00e9", "\u0e01", "\U0010FFFF", std::string(1, '\0'), "\u0301", "\t"},
       {"a", "b", " ", "\u03fe", "\u03ff", "\u0301"}};
   for (const auto& alphabet : alphabets) {
@@ -62,6 +62,52 @@ TEST(Chrf, CharStatsEqualPlainCountingOnRandomText) {
       const auto want = PlainCharStats(hyp, ref);
       for (size_t k = 0; k < want.size(); ++k) ASSERT_EQ(got[k], want[k]) << "trial " << trial << " stat " << k;
     }
+  }
+}
+
+// The word half, plainly: sacrebleu's word n-grams of ChrfWordTokens as
+// strings in maps, the twin of the per-row word ids.
+std::array<long long, 3 * kChrfWordOrder> PlainWordStats(const std::string& hyp, const std::string& ref) {
+  auto counts = [](const std::string& s, size_t n) {
+    const auto words = ChrfWordTokens(s);
+    std::map<std::vector<std::string>, long long> m;
+    for (size_t i = 0; i + n <= words.size(); ++i) ++m[{words.begin() + i, words.begin() + i + n}];
+    return m;
+  };
+  std::array<long long, 3 * kChrfWordOrder> out{};
+  for (size_t n = 1; n <= kChrfWordOrder; ++n) {
+    auto h = counts(hyp, n), r = counts(ref, n);
+    long long nh = 0, nr = 0, match = 0;
+    for (const auto& [g, c] : h) {
+      nh += c;
+      if (auto it = r.find(g); it != r.end()) match += std::min(c, it->second);
+    }
+    for (const auto& [g, c] : r) nr += c;
+    out[3 * (n - 1)] = r.empty() ? 0 : nh;
+    out[3 * (n - 1) + 1] = nr;
+    out[3 * (n - 1) + 2] = match;
+  }
+  return out;
+}
+
+TEST(Chrf, WordStatsEqualPlainCountingOnRandomText) {
+  // Few words (so words and pairs repeat, within a row and across the two
+  // sides), punctuation that splits off, multi-byte and wide characters,
+  // several kinds of whitespace; the last rows are long.
+  const std::vector<std::string> pieces = {"a", "ab", "b", "ba", "\u00e9", "\U0010FFFF", ".", ",", "(", "'", " ", " ",
+                                           "\t", "\u3000", "\n", "\x0b", "\x1f", "\x85"};
+  std::mt19937 rng(13);
+  for (int trial = 0; trial < 3000; ++trial) {
+    auto text = [&] {
+      std::string s;
+      for (size_t k = rng() % (trial < 2900 ? 30 : 2000); k > 0; --k) s += pieces[rng() % pieces.size()];
+      return s;
+    };
+    const std::string hyp = text(), ref = text();
+    const ChrfStats got = ChrfSegmentStats(hyp, ref);
+    const auto want = PlainWordStats(hyp, ref);
+    for (size_t k = 0; k < want.size(); ++k)
+      ASSERT_EQ(got[3 * kChrfCharOrder + k], want[k]) << "trial " << trial << " stat " << k;
   }
 }
 
@@ -135,6 +181,35 @@ TEST(Chrf, RangeAndCorpusPermutationInvariance) {
   for (size_t i : idx) h2.push_back(h[i]), r2.push_back(r[i]);
   EXPECT_DOUBLE_EQ(ChrfCorpus(h2, r2), a);
   EXPECT_THROW(ChrfCorpus(h, std::vector<std::string>{}), Error);
+}
+
+TEST(ChrfScorer, CorpusScoreOfParallelRowsEqualsTheSerialCorpus) {
+  // Rows are scored in parallel, each thread summing its rows' statistics:
+  // the corpus score must be ChrfCorpus's over the same answers, in order.
+  std::mt19937 rng(21);
+  const char* words[] = {"saya", "makan", "nasi", "di", "rumah", "ibu", ".", ",", "caf\u00e9", "\u0e01\u0e34\u0e19"};
+  auto sentence = [&] {
+    std::string s;
+    for (size_t k = rng() % 12; k > 0; --k) s += std::string(k % 3 ? " " : "") + words[rng() % 10];
+    return s;
+  };
+  std::vector<ScoreItem> items(5000);
+  std::vector<std::string> hyps, refs;
+  for (size_t i = 0; i < items.size(); ++i) {
+    items[i].id = std::to_string(i);
+    hyps.push_back(sentence());
+    refs.push_back(sentence());
+    items[i].responses = {"Terjemahan: " + hyps.back()};
+    items[i].label = refs.back();
+  }
+  ScoreOptions opts;
+  opts.answer_tag = "Terjemahan:";
+  const auto r = ChrfScorer().Score(items, opts);
+  std::vector<std::string> cleaned;
+  for (const auto& it : r.items) cleaned.push_back(it.cleaned);
+  EXPECT_EQ(r.metrics["chrf_score"].get<double>(), ChrfCorpus(cleaned, refs));
+  for (size_t i = 0; i < items.size(); i += 97)
+    ASSERT_EQ(r.items[i].individual_scores["normalized_chrf_score"].get<double>(), ChrfSentence(cleaned[i], refs[i]));
 }
 
 TEST(ChrfScorer, TranslationAliasAndExtraction) {

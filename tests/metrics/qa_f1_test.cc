@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "common/pystr.h"
+#include "metrics/thai_segment.h"
 #include "tests/test_support.h"
 
 namespace bhasa::metrics {
@@ -100,6 +101,52 @@ TEST(QaScorer, EachRowEqualsTheLiteralRecipeOnRandomRows) {
   EXPECT_EQ(r.metrics["exact_match"].get<double>(), 100.0 * em_sum / items.size());
   EXPECT_GT(em_sum, 0);  // the rows exercise both outcomes
   EXPECT_LT(em_sum, items.size());
+}
+
+TEST(QaScorer, ThaiRowsEqualTheLiteralRecipeOnRandomRows) {
+  // Thai rows are scored on the first gold answer, each side normalized as
+  // normalize_answer(" ".join(segment(text))). Text of ASCII and Thai goes
+  // from the segments' ends straight to words; the rest (other letters, bad
+  // bytes) the way of strings: both must equal the recipe written out.
+  const NewmmSegmenter seg({"ฉัน", "ไป", "กิน", "ข้าว", "กินข้าว", "เวลา", "น"});
+  const std::vector<std::string> pieces = {"ฉัน", "ไป", "กิน", "ข้าว", "เวลา", "น", "ๆ", "A", "b", ".", ",", "(", " ",
+                                           "\t", "12", "3.5", "\u00a0", "İ", "\xff", "\u0e51"};
+  std::mt19937 rng(19);
+  auto text = [&] {
+    std::string s;
+    for (size_t k = rng() % 10; k > 0; --k) s += pieces[rng() % (rng() % 4 ? 16 : pieces.size())];
+    return s;
+  };
+  auto joined = [&](const std::string& s) {
+    std::string out;
+    for (const auto& t : seg.Segment(s)) out += (out.empty() ? "" : " ") + t;
+    return out;
+  };
+  std::vector<ScoreItem> items;
+  for (int i = 0; i < 3000; ++i) {
+    const std::string gold = text();
+    items.push_back(Item(std::to_string(i), "คำตอบ: " + (rng() % 4 ? text() : gold), nlohmann::json::array({gold, text()})));
+  }
+  ScoreOptions opts;
+  opts.answer_tag = "คำตอบ:";
+  opts.lang = "th";
+  const std::string path = ::testing::TempDir() + "/qa_thai_words.txt";
+  {
+    std::ofstream f(path);
+    f << "ฉัน\nไป\nกิน\nข้าว\nกินข้าว\nเวลา\nน\n";
+  }
+  opts.options["thai_dict"] = path;
+  const auto r = QaScorer().Score(items, opts);
+  int exact = 0;
+  for (size_t i = 0; i < items.size(); ++i) {
+    const std::string pred = joined(r.items[i].cleaned), gold = joined(items[i].label[0].get<std::string>());
+    ASSERT_EQ(r.items[i].details["f1"].get<double>(), LiteralF1(pred, gold)) << "row " << i;
+    const bool em = NormalizeAnswer(pred) == NormalizeAnswer(gold);
+    ASSERT_EQ(r.items[i].details["exact_match"].get<bool>(), em) << "row " << i;
+    exact += em;
+  }
+  EXPECT_GT(exact, 0);  // both outcomes
+  EXPECT_LT(exact, static_cast<int>(items.size()));
 }
 
 TEST(QaScorer, MaxOverGoldsStringLabelWrappedAndCorpusMetrics) {

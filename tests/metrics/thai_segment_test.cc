@@ -1,6 +1,7 @@
 // Thai segmenters (pythainlp newmm rules; ICU default).
 #include "metrics/thai_segment.h"
 
+#include <algorithm>
 #include <fstream>
 #include <random>
 
@@ -31,7 +32,7 @@ TEST(Tcc, ClustersFollowPythainlpRules) {
 }
 
 TEST(Tcc, CachedMatchesEqualFreshOnesOnRandomText) {
-  // The cache keys a position by the characters within a match's reach, with
+  // The cache is a tree over the classes of the characters a match read, with
   // every non-Thai character but '\n' alike. Texts are made of the longest
   // rules written out (c: a consonant, t: a tone mark or none, k: a final
   // group or none, L: the lookahead's character, [..]: one of the set), cut
@@ -72,6 +73,18 @@ TEST(Tcc, CachedMatchesEqualFreshOnesOnRandomText) {
   }
 }
 
+TEST(Tcc, CachedMatchesEqualFreshOnesWhenTheTreeStartsOver) {
+  // Random Thai-block text (with spaces and newlines) reads so many different
+  // paths (some 6,000 tree nodes, where a real text needs a few hundred) that
+  // the per-thread tree fills up and starts over.
+  std::u32string alphabet = U" \n";
+  for (char32_t c = 0x0E01; c <= 0x0E5B; ++c) alphabet.push_back(c);
+  std::mt19937 rng(29);
+  std::u32string text;
+  for (int i = 0; i < 2000000; ++i) text.push_back(alphabet[rng() % alphabet.size()]);
+  ASSERT_EQ(TccEnds(text), TccEnds(text, false));
+}
+
 TEST(Newmm, DictionaryWords) {
   NewmmSegmenter seg({"ฉัน", "ไป", "กิน", "ข้าว"});
   EXPECT_EQ(seg.Segment("ฉันไปกินข้าว"), (V{"ฉัน", "ไป", "กิน", "ข้าว"}));
@@ -90,6 +103,13 @@ TEST(Newmm, WordsAreStrippedAndOrderedWhateverTheListOrder) {
     f << "ไป\n ข้าว\nกิน\n\nฉัน\t\n";
   }
   EXPECT_EQ(NewmmSegmenter::FromFile(path)->Segment("ฉันไปกินข้าว"), (V{"ฉัน", "ไป", "กิน", "ข้าว"}));
+  // Nothing to strip: sorting the valid bytes is all the order the trie gets.
+  {
+    std::ofstream f(path);
+    f << "ไป\nข้าวสวย\nข้าว\nกิน\nฉัน\nกินข้าว\n";
+  }
+  EXPECT_EQ(NewmmSegmenter::FromFile(path)->Segment("ฉันไปกินข้าวสวย"), (V{"ฉัน", "ไป", "กิน", "ข้าวสวย"}));
+  EXPECT_EQ(NewmmSegmenter::FromFile(path)->Segment("กินข้าว"), (V{"กินข้าว"}));
 }
 
 TEST(Newmm, AmbiguityResolvedByFewestWordsThenOrder) {
@@ -126,6 +146,41 @@ TEST(RejoinFormattedNumbers, PythainlpDocExample) {
             (V{"เวลา", " ", "12:00น", " ", "1,234.5", " ", "x"}));
   EXPECT_EQ(RejoinFormattedNumbers({"127", ".", "0", ".", "0", ".", "1"}), (V{"127.0.0.1"}));
   EXPECT_EQ(RejoinFormattedNumbers({"12", ":"}), (V{"12", ":"}));
+}
+
+TEST(Newmm, EveryKindOfTrieNodeFindsItsWords) {
+  // Two-character words and one of one character ("ซ", which begins no other
+  // word), each consonant or non-Thai character a cluster of its own: a text
+  // of words is cut into exactly those words ("ซซ" too, which an unknown
+  // run would keep whole). The trie's
+  // nodes with many children look characters of the Thai block up in a table
+  // (the root: 10 children; "ข": 46 consonants and 10 characters outside the
+  // block, which are searched); "ก" has 302 children, too many for a table,
+  // and the rest 3, so few they are searched.
+  std::vector<std::u32string> words;
+  for (char32_t c = U'ก'; c <= U'ฮ'; ++c) {
+    words.push_back({U'ก', c});
+    words.push_back({U'ข', c});
+  }
+  for (char32_t c = 0x100; c < 0x200; ++c) words.push_back({U'ก', c});
+  for (char32_t c = 0x100; c < 0x10A; ++c) words.push_back({U'ข', c});
+  for (char32_t first = U'ค'; first <= U'ฉ'; ++first)
+    for (char32_t c : {U'ก', U'ม', U'ฮ'}) words.push_back({first, c});
+  words.push_back(U"ซ");
+  std::vector<std::string> list;
+  for (const auto& w : words) list.push_back(py::Encode(w));
+  std::shuffle(list.begin(), list.end(), std::mt19937(3));
+  NewmmSegmenter seg(list);
+  std::mt19937 rng(31);
+  for (int trial = 0; trial < 500; ++trial) {
+    V want;
+    std::string text;
+    for (size_t k = 1 + rng() % 20; k > 0; --k) {
+      want.push_back(rng() % 4 ? list[rng() % list.size()] : "ซ");
+      text += want.back();
+    }
+    ASSERT_EQ(seg.Segment(text), want) << text;
+  }
 }
 
 TEST(Newmm, TokenEndsAreTheSegmentsOnRandomTextWithNumbers) {
