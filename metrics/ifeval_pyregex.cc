@@ -275,21 +275,33 @@ std::string TranslatePythonRegex(std::string_view pattern, int flags) {
 // One matcher per thread and pattern: creating an ICU matcher allocates its
 // backtracking stack, which cost more than most matches.
 struct PyRegex::Matchers {
+  std::once_flag compiled;
+  std::unique_ptr<icu::RegexPattern> pattern;
   tbb::enumerable_thread_specific<std::unique_ptr<icu::RegexMatcher>> per_thread;
 };
 
 // IGNORECASE lives in the translated pattern (Python's simple folding), so
-// ICU always matches case-sensitively.
+// ICU always matches case-sensitively. A literal pattern is compiled only if
+// some text needs ICU (invalid UTF-8): compiling cost more than its matches.
 PyRegex::PyRegex(std::string_view pattern, int flags)
-    : source_(pattern), icu_pattern_(TranslatePythonRegex(pattern, flags)), matchers_(std::make_unique<Matchers>()) {
-  uint32_t icu_flags = UREGEX_UNIX_LINES;
-  if (flags & kMultiline) icu_flags |= UREGEX_MULTILINE;
-  if (flags & kDotAll) icu_flags |= UREGEX_DOTALL;
-  UErrorCode status = U_ZERO_ERROR;
-  UParseError perr;
-  pattern_.reset(icu::RegexPattern::compile(U(icu_pattern_), icu_flags, perr, status));
-  if (U_FAILURE(status) || !pattern_)
-    throw Error("invalid regex '" + source_ + "': " + u_errorName(status));
+    : source_(pattern), icu_pattern_(TranslatePythonRegex(pattern, flags)), flags_(flags),
+      matchers_(std::make_unique<Matchers>()) {
+  if (!(flags & kIcuOnly)) literal_ = PyLiteralPattern::Parse(pattern, (flags & kIgnoreCase) != 0);
+  if (!literal_) Pattern();  // an invalid pattern throws here
+}
+
+const icu::RegexPattern& PyRegex::Pattern() const {
+  std::call_once(matchers_->compiled, [this] {
+    uint32_t icu_flags = UREGEX_UNIX_LINES;
+    if (flags_ & kMultiline) icu_flags |= UREGEX_MULTILINE;
+    if (flags_ & kDotAll) icu_flags |= UREGEX_DOTALL;
+    UErrorCode status = U_ZERO_ERROR;
+    UParseError perr;
+    matchers_->pattern.reset(icu::RegexPattern::compile(U(icu_pattern_), icu_flags, perr, status));
+    if (U_FAILURE(status) || !matchers_->pattern)
+      throw Error("invalid regex '" + source_ + "': " + u_errorName(status));
+  });
+  return *matchers_->pattern;
 }
 
 PyRegex::~PyRegex() = default;
@@ -326,7 +338,7 @@ const icu::UnicodeString& Utf16(std::string_view text) {
 icu::RegexMatcher& PyRegex::MatcherOn(const icu::UnicodeString& text) const {
   std::unique_ptr<icu::RegexMatcher>& m = matchers_->per_thread.local();
   UErrorCode status = U_ZERO_ERROR;
-  if (!m) m.reset(pattern_->matcher(text, status));
+  if (!m) m.reset(Pattern().matcher(text, status));
   else m->reset(text);
   if (U_FAILURE(status) || !m) throw Error(std::string("regex matcher: ") + u_errorName(status));
   return *m;
@@ -341,6 +353,10 @@ void PyRegex::ForEachMatch(const icu::UnicodeString& text, Fn fn) const {
 }
 
 bool PyRegex::Search(std::string_view text) const {
+  if (literal_ && py::IsValidUtf8(text)) {
+    size_t b, e;
+    return literal_->Find(text, 0, &b, &e);
+  }
   icu::RegexMatcher& m = MatcherOn(Utf16(text));
   UErrorCode status = U_ZERO_ERROR;
   const bool found = m.find(status);
@@ -348,14 +364,25 @@ bool PyRegex::Search(std::string_view text) const {
   return found;
 }
 
+// A literal's matches never overlap and are never empty: each search starts
+// where the last match ended, as re.finditer does.
+template <typename Fn>
+bool PyRegex::ForEachLiteralMatch(std::string_view text, Fn fn) const {
+  if (!literal_ || !py::IsValidUtf8(text)) return false;
+  for (size_t from = 0, b, e; literal_->Find(text, from, &b, &e); from = e) fn(b, e);
+  return true;
+}
+
 size_t PyRegex::Count(std::string_view text) const {
   size_t n = 0;
+  if (ForEachLiteralMatch(text, [&](size_t, size_t) { ++n; })) return n;
   ForEachMatch(Utf16(text), [&](icu::RegexMatcher&) { ++n; });
   return n;
 }
 
 std::vector<std::string> PyRegex::FindAll(std::string_view text) const {
   std::vector<std::string> out;
+  if (ForEachLiteralMatch(text, [&](size_t b, size_t e) { out.emplace_back(text.substr(b, e - b)); })) return out;
   ForEachMatch(Utf16(text), [&](icu::RegexMatcher& m) {
     UErrorCode st = U_ZERO_ERROR;
     out.push_back(Utf8(m.group(st)));
@@ -364,8 +391,16 @@ std::vector<std::string> PyRegex::FindAll(std::string_view text) const {
 }
 
 std::vector<std::string> PyRegex::Split(std::string_view text) const {
-  const icu::UnicodeString& u = Utf16(text);
   std::vector<std::string> out;
+  size_t last_end = 0;
+  if (ForEachLiteralMatch(text, [&](size_t b, size_t e) {
+        out.emplace_back(text.substr(last_end, b - last_end));
+        last_end = e;
+      })) {
+    out.emplace_back(text.substr(last_end));
+    return out;
+  }
+  const icu::UnicodeString& u = Utf16(text);
   int32_t last = 0;
   ForEachMatch(u, [&](icu::RegexMatcher& m) {
     UErrorCode st = U_ZERO_ERROR;
@@ -380,7 +415,7 @@ std::vector<std::string> PyRegex::Split(std::string_view text) const {
 
 const PyRegex& PyRegex::Cached(std::string_view pattern, int flags) {
   // Each thread first looks in its own index, so hits take no lock.
-  thread_local std::array<std::map<std::string, const PyRegex*, std::less<>>, 8> local;  // by flags
+  thread_local std::array<std::map<std::string, const PyRegex*, std::less<>>, 16> local;  // by flags
   auto& index = local.at(static_cast<size_t>(flags));
   if (auto hit = index.find(pattern); hit != index.end()) return *hit->second;
   static std::mutex mu;

@@ -16,6 +16,10 @@
 // remaining differences: an IGNORECASE backreference compares case-sensitively,
 // and in MULTILINE mode '^' does not match at the very end of a text ending in '\n'.
 //
+// A pattern that is plain text, optionally between `\b`s (the keyword checks'
+// patterns), is matched on the UTF-8 text directly (metrics/py_literal.h) and
+// never reaches ICU's matcher; invalid UTF-8 text still goes to ICU.
+//
 // Thread-safety: a constructed PyRegex is immutable and may be shared; each
 // thread matches with its own ICU matcher.
 // Failure: an invalid pattern throws bhasa::Error naming the pattern (SEA-HELM
@@ -23,11 +27,14 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include <unicode/uversion.h>
+
+#include "metrics/py_literal.h"
 
 U_NAMESPACE_BEGIN
 class RegexMatcher;
@@ -39,7 +46,8 @@ namespace bhasa::metrics {
 
 class PyRegex {
  public:
-  enum Flag : int { kNone = 0, kIgnoreCase = 1, kMultiline = 2, kDotAll = 4 };
+  // kIcuOnly matches even a literal pattern with ICU (for tests that compare the two).
+  enum Flag : int { kNone = 0, kIgnoreCase = 1, kMultiline = 2, kDotAll = 4, kIcuOnly = 8 };
 
   explicit PyRegex(std::string_view pattern, int flags = kNone);
   ~PyRegex();
@@ -65,15 +73,22 @@ class PyRegex {
 
  private:
   struct Matchers;
+  // The compiled ICU pattern, compiled on first use (thread-safe).
+  const icu::RegexPattern& Pattern() const;
   // This thread's matcher, reset to `text` (which must outlive its use).
   icu::RegexMatcher& MatcherOn(const icu::UnicodeString& text) const;
   template <typename Fn>
   void ForEachMatch(const icu::UnicodeString& text, Fn fn) const;
+  // fn(begin, end) for each match of a literal pattern in valid UTF-8 text;
+  // false (and no calls) when ICU must match instead.
+  template <typename Fn>
+  bool ForEachLiteralMatch(std::string_view text, Fn fn) const;
 
   std::string source_;
   std::string icu_pattern_;
-  std::unique_ptr<icu::RegexPattern> pattern_;
+  int flags_;
   std::unique_ptr<Matchers> matchers_;
+  std::optional<PyLiteralPattern> literal_;
 };
 
 // Translates Python `re` syntax to ICU regex syntax (see above), with the
