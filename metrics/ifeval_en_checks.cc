@@ -69,8 +69,11 @@ const RegisterIfevalCheck kFrequency(kEn, "keywords:frequency",
 const RegisterIfevalCheck kForbidden(kEn, "keywords:forbidden_words",
     {{"forbidden_words"}, {}, [](const IfevalCheckInput& in) {
        const auto list = KwStringList(in.kwargs, "forbidden_words");
-       for (const auto& w : std::set<std::string>(list.begin(), list.end()))
-         if (PyRegex::Cached(R"(\b)" + w + R"(\b)", PyRegex::kIgnoreCase).Search(in.response)) return false;
+       thread_local std::string pattern;  // no allocation per word and text
+       for (const auto& w : std::set<std::string>(list.begin(), list.end())) {
+         pattern.assign(R"(\b)").append(w).append(R"(\b)");
+         if (PyRegex::Cached(pattern, PyRegex::kIgnoreCase).Search(in.response)) return false;
+       }
        return true;
      }});
 
@@ -212,9 +215,8 @@ const RegisterIfevalCheck kJson(kEn, "detectable_format:json_format",
 
 const RegisterIfevalCheck kTitle(kEn, "detectable_format:title",
     {{}, {}, [](const IfevalCheckInput& in) {
-       static const PyRegex re(R"(<<[^\n]+>>)");
-       for (const auto& m : re.FindAll(in.response))
-         if (!Blank(PyRStripChars(PyLStripChars(m, U"<"), U">"))) return true;
+       for (std::string_view m : FindAngleTitles(in.response))
+         if (!Blank(AngleTitleText(m))) return true;
        return false;
      }});
 

@@ -1,5 +1,8 @@
 #include "metrics/ifeval_pytext.h"
 
+#include <algorithm>
+#include <array>
+#include <cstring>
 #include <memory>
 
 #include <unicode/uchar.h>
@@ -41,10 +44,37 @@ bool PyCaseCheck(std::string_view text, bool want_upper) {
   return cased;
 }
 
+// Python's \w among ASCII characters.
+constexpr auto kAsciiWord = [] {
+  std::array<bool, 128> t{};
+  for (int c = 0; c < 128; ++c) t[c] = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+  return t;
+}();
+
+constexpr uint64_t kHighBits = 0x8080808080808080ull;
+constexpr uint64_t Bytes(uint64_t b) { return 0x0101010101010101ull * b; }
+
+// 0x80 in each byte of `x` (all below 0x80) strictly between lo and hi: the
+// bit trick of "hasbetween" (Sean Anderson's Bit Twiddling Hacks); no byte's
+// sum or difference reaches into its neighbour.
+constexpr uint64_t BytesBetween(uint64_t x, uint64_t lo, uint64_t hi) {
+  return (Bytes(127 + hi) - (x & Bytes(127))) & ~x & ((x & Bytes(127)) + Bytes(127 - lo)) & kHighBits;
+}
+
+// 0x80 in each byte of ASCII `x` that is Python's \w: [0-9A-Z_a-z].
+constexpr uint64_t AsciiWordBytes(uint64_t x) {
+  return BytesBetween(x, '0' - 1, '9' + 1) | BytesBetween(x, 'A' - 1, 'Z' + 1) | BytesBetween(x, 'a' - 1, 'z' + 1) |
+         BytesBetween(x, '_' - 1, '_' + 1);
+}
+
+// The number of bytes of `m` with 0x80 set (no other bits set): their sum,
+// gathered in the top byte (no popcnt instruction on baseline x86-64).
+constexpr size_t HighBitCount(uint64_t m) { return static_cast<size_t>(((m >> 7) * Bytes(1)) >> 56); }
+
 }  // namespace
 
 bool IsPyWordChar(char32_t c) {
-  if (c < 0x80) return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+  if (c < 0x80) return kAsciiWord[c];
   return WordSet().contains(static_cast<UChar32>(c));
 }
 
@@ -57,13 +87,53 @@ size_t CountPyWords(std::string_view text) {
   const auto* s = reinterpret_cast<const uint8_t*>(text.data());
   const auto len = static_cast<int32_t>(text.size());
   for (int32_t i = 0; i < len;) {
-    UChar32 c;
-    U8_NEXT(s, i, len, c);
-    const bool w = c >= 0 && IsPyWordChar(static_cast<char32_t>(c));
+    if (i + 8 <= len) {  // eight ASCII bytes at a time
+      uint64_t x;
+      std::memcpy(&x, s + i, 8);
+      if (!(x & kHighBits)) {
+        const uint64_t word = AsciiWordBytes(x);
+        const uint64_t before = (word << 8) | (in_word ? 0x80 : 0);  // each byte's predecessor
+        n += HighBitCount(word & ~before);
+        in_word = (word >> 63) != 0;
+        i += 8;
+        continue;
+      }
+    }
+    bool w;
+    if (s[i] < 0x80) {  // most text: no decoding, no call
+      w = kAsciiWord[s[i++]];
+    } else {
+      UChar32 c;
+      U8_NEXT(s, i, len, c);
+      w = c >= 0 && IsPyWordChar(static_cast<char32_t>(c));
+    }
     if (w && !in_word) ++n;
     in_word = w;
   }
   return n;
+}
+
+std::vector<std::string_view> FindAngleTitles(std::string_view text) {
+  std::vector<std::string_view> out;
+  for (size_t i = 0; (i = text.find("<<", i)) != std::string_view::npos;) {
+    const size_t line_end = std::min(text.find('\n', i + 2), text.size());
+    const size_t close = text.rfind(">>", line_end - 2);  // line_end >= i + 2
+    if (close != std::string_view::npos && close >= i + 3) {
+      out.push_back(text.substr(i, close + 2 - i));
+      i = close + 2;
+    } else {
+      ++i;
+    }
+  }
+  return out;
+}
+
+// '<' and '>' are ASCII, so stripping bytes strips code points.
+std::string_view AngleTitleText(std::string_view title) {
+  const size_t b = std::min(title.find_first_not_of('<'), title.size());
+  title.remove_prefix(b);
+  const size_t e = title.find_last_not_of('>');
+  return title.substr(0, e == std::string_view::npos ? 0 : e + 1);
 }
 
 bool PyIsUpper(std::string_view text) { return PyCaseCheck(text, true); }

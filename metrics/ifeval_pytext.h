@@ -9,6 +9,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -27,6 +28,13 @@ bool IsPyDecimal(char32_t c);    // re `\d`, str.isdecimal()
 
 // len(re.findall(r"\w+", text)): the number of maximal runs of word characters.
 size_t CountPyWords(std::string_view text);
+
+// re.findall(r"<<[^\n]+>>", text), the title checks' pattern, without a regex
+// engine: from each leftmost "<<", the longest match ends at the last ">>" of
+// its line (at least one character after the "<<").
+std::vector<std::string_view> FindAngleTitles(std::string_view text);
+// The text inside a title: title.lstrip("<").rstrip(">").
+std::string_view AngleTitleText(std::string_view title);
 
 // str.isupper() / str.islower(): at least one cased character and no cased
 // character of the other kind (titlecase counts against both).

@@ -96,9 +96,8 @@ const RegisterIfevalCheck kPlaceholders(kSea, "detectable_content:number_placeho
 // 6. Title: <<...>> on one line with non-blank content.
 const RegisterIfevalCheck kTitle(kSea, "detectable_format:title",
     {{}, {}, [](const IfevalCheckInput& in) {
-       static const PyRegex re(R"(<<[^\n]+>>)");
-       for (const auto& m : re.FindAll(in.response))
-         if (NonBlank(PyRStripChars(PyLStripChars(m, U"<"), U">"))) return true;
+       for (std::string_view m : FindAngleTitles(in.response))
+         if (NonBlank(AngleTitleText(m))) return true;
        return false;
      }});
 
