@@ -33,8 +33,21 @@ bool Truthy(const nlohmann::json& v) {
   return !v.empty();
 }
 
-// The 8 loose-mode variants, in upstream order. Upstream splits on "\n" and
-// rejoins all lines but the first and/or the last: byte ranges of `r`.
+// `s` without its '*'s, copied a run at a time.
+std::string WithoutStars(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t star; (star = s.find('*')) != std::string_view::npos; s.remove_prefix(star + 1))
+    out.append(s.substr(0, star));
+  out.append(s);
+  return out;
+}
+
+// The loose-mode variants after the response itself, in upstream order.
+// Upstream splits on "\n" and rejoins all lines but the first and/or the
+// last: byte ranges of `r`. Without a '*' in `r`, the three starless
+// variants equal earlier ones and are left out (checks are pure functions of
+// the text, so an equal variant has already failed).
 std::vector<std::string> LooseVariants(std::string_view r) {
   const size_t first_nl = r.find('\n'), last_nl = r.rfind('\n');
   std::string_view first, last, both;  // empty when there are too few lines
@@ -43,12 +56,10 @@ std::vector<std::string> LooseVariants(std::string_view r) {
     last = r.substr(0, last_nl);
     if (last_nl > first_nl) both = r.substr(first_nl + 1, last_nl - first_nl - 1);
   }
-  auto no_star = [](std::string s) {
-    std::erase(s, '*');
-    return s;
-  };
   std::string f = py::Strip(first), l = py::Strip(last), b = py::Strip(both);
-  return {std::string(r), no_star(std::string(r)), f, l, b, no_star(f), no_star(l), no_star(b)};
+  if (r.find('*') == std::string_view::npos) return {std::move(f), std::move(l), std::move(b)};
+  std::string r_ = WithoutStars(r), f_ = WithoutStars(f), l_ = WithoutStars(l), b_ = WithoutStars(b);
+  return {std::move(r_), std::move(f), std::move(l), std::move(b), std::move(f_), std::move(l_), std::move(b_)};
 }
 
 // One row's instruction counts; the scorer sums them in row order.
@@ -63,19 +74,27 @@ RowCounts ScoreRow(const ScoreItem& item, const LanguageDetector& detector, Item
     ids = &row["metadata"]["instruction_id_list"];
   else if (row.contains("instruction_id_list")) ids = &row["instruction_id_list"];
   if (!ids || !ids->is_array()) throw Error("item " + item.id + ": row has no instruction_id_list");
-  const nlohmann::json kwargs_list = row.contains("kwargs") ? row["kwargs"] : nlohmann::json::array();
-  const std::string response = item.responses.empty() ? std::string() : item.responses[0];
+  static const nlohmann::json kNoKwargs = nlohmann::json::array();
+  const nlohmann::json& kwargs_list = row.contains("kwargs") ? row["kwargs"] : kNoKwargs;
+  const std::string_view response = item.responses.empty() ? std::string_view() : item.responses[0];
   // The loose variants are built only once some instruction fails strictly.
   std::vector<std::string> variants;
   nlohmann::json strict_list = nlohmann::json::array(), loose_list = nlohmann::json::array();
   size_t n_strict = 0, n_loose = 0;
   for (size_t k = 0; k < ids->size(); ++k) {
-    const std::string id = (*ids)[k].get<std::string>();
-    nlohmann::json kwargs = nlohmann::json::object();
-    if (kwargs_list.is_array() && k < kwargs_list.size() && kwargs_list[k].is_object())
-      for (const auto& [key, v] : kwargs_list[k].items())
-        if (Truthy(v)) kwargs[key] = v;
-    auto follows = [&](const std::string& text) {
+    const std::string& id = (*ids)[k].get_ref<const std::string&>();
+    static const nlohmann::json kEmpty = nlohmann::json::object();
+    const nlohmann::json* given = kwargs_list.is_array() && k < kwargs_list.size() && kwargs_list[k].is_object()
+                                      ? &kwargs_list[k] : &kEmpty;
+    // Most kwargs have no falsy value to drop, and are used as they are.
+    nlohmann::json truthy;
+    if (!std::all_of(given->begin(), given->end(), Truthy)) {
+      truthy = nlohmann::json::object();
+      for (const auto& [key, v] : given->items())
+        if (Truthy(v)) truthy[key] = v;
+    }
+    const nlohmann::json& kwargs = truthy.is_null() ? *given : truthy;
+    auto follows = [&](std::string_view text) {
       if (py::IsBlank(text)) return false;
       try {
         return RunIfevalCheck(IfevalFamily::kEnglish, id,
@@ -87,11 +106,11 @@ RowCounts ScoreRow(const ScoreItem& item, const LanguageDetector& detector, Item
     const bool strict = follows(response);
     bool loose = strict;
     if (!loose && variants.empty()) variants = LooseVariants(response);
-    // A variant equal to an earlier one (no '*' to remove, one line) has
-    // already failed: checks are pure functions of the text.
-    for (size_t v = 1; !loose && v < variants.size(); ++v)
-      if (std::find(variants.begin(), variants.begin() + static_cast<std::ptrdiff_t>(v), variants[v]) ==
-          variants.begin() + static_cast<std::ptrdiff_t>(v))
+    // A variant equal to the response or an earlier variant (one line, no
+    // '*' to remove) has already failed: checks are pure functions of the text.
+    for (size_t v = 0; !loose && v < variants.size(); ++v)
+      if (variants[v] != response && std::find(variants.begin(), variants.begin() + static_cast<std::ptrdiff_t>(v),
+                                               variants[v]) == variants.begin() + static_cast<std::ptrdiff_t>(v))
         loose = follows(variants[v]);
     strict_list.push_back(strict);
     loose_list.push_back(loose);
@@ -99,7 +118,7 @@ RowCounts ScoreRow(const ScoreItem& item, const LanguageDetector& detector, Item
     n_loose += loose;
   }
   const size_t n = ids->size();
-  r.cleaned = response;
+  r.cleaned = std::string(response);
   r.individual_scores = {{"prompt_level_strict_acc", n_strict == n ? 1 : 0}};
   r.details = {{"follow_instruction_list_strict", strict_list}, {"follow_instruction_list_loose", loose_list},
                {"prompt_level_loose_acc", n_loose == n ? 1 : 0}};
