@@ -1,5 +1,6 @@
 #include "common/jsonl.h"
 
+#include <cstring>
 #include <unistd.h>
 
 #include <algorithm>
@@ -195,6 +196,17 @@ void AppendJsonString(std::string& out, std::string_view s) {
   out += '"';
   size_t run = 0;  // start of the bytes not yet copied
   for (size_t i = 0; i < s.size(); ++i) {
+    // Skip eight bytes at a time while none is a control byte, '"' or '\\'
+    // (zero tests may flag a byte after a true hit, never miss one).
+    while (i + 8 <= s.size()) {
+      uint64_t x;
+      std::memcpy(&x, s.data() + i, 8);
+      constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+      auto zero = [&](uint64_t v) { return (v - kOnes) & ~v & kHigh; };
+      if ((((x - 0x20 * kOnes) & ~x) | zero(x ^ ('"' * kOnes)) | zero(x ^ ('\\' * kOnes))) & kHigh) break;
+      i += 8;
+    }
+    if (i >= s.size()) break;
     const auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x20 && c != '"' && c != '\\') continue;
     out.append(s, run, i - run);

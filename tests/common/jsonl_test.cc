@@ -1,6 +1,7 @@
 #include "common/jsonl.h"
 
 #include <fstream>
+#include <random>
 
 #include <gtest/gtest.h>
 
@@ -129,6 +130,17 @@ TEST(Jsonl, AppendJsonStringWritesWhatDumpWrites) {
     std::string out = "x";
     AppendJsonString(out, s);
     EXPECT_EQ(out, "x" + DumpJson(nlohmann::json(s))) << DumpJson(nlohmann::json(s));
+  }
+  // Long runs with an escape anywhere: the eight-byte skip must stop at each.
+  std::mt19937 rng(5);
+  const std::vector<std::string> specials = {"\"", "\\", "\n", "\t", "\x01", "\x1f", "\x7f", " ", "\xc3\xa9"};
+  for (int trial = 0; trial < 3000; ++trial) {
+    std::string s;
+    for (size_t n = rng() % 80; n > 0; --n)
+      s += rng() % 10 ? std::string(1, static_cast<char>('a' + rng() % 26)) : specials[rng() % specials.size()];
+    std::string out;
+    AppendJsonString(out, s);
+    ASSERT_EQ(out, DumpJson(nlohmann::json(s)));
   }
 }
 
