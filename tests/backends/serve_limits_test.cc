@@ -410,6 +410,10 @@ TEST_F(ServeLimitsTest, ConnectionsBeyondTheLimitAreRefusedWhenNoneIsIdle) {
   EXPECT_EQ(r.Json()["error"]["code"], "server_busy");
   backend_.Release();
   for (auto& s : busy) EXPECT_EQ(Read(s).status, 200);
+  // A session stays busy a moment after its reply is read (longer on a loaded
+  // machine): the metrics request waits until both have ended.
+  busy.clear();
+  EXPECT_TRUE(Eventually([&] { return server_->open_connections() == 0; }));
   const auto m = ParsePrometheus(Metrics());
   EXPECT_EQ(m.at("bhasa_connections_refused_total"), 1);
 }
