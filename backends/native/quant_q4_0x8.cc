@@ -11,9 +11,20 @@
 // VNNI), 8 * (the activation block's sum) takes the offset back out, and a
 // transposing add tree turns the lanes into one total per row. The weights
 // are read in place (no repacked copy): each of the 8 rows is its own stream.
+//
+// A generation step (a few activations) takes the gemv kernels instead: the
+// add tree per block and activation would dominate there. They transpose each
+// block of the 8 rows as they load it, so that 32-bit lane r holds 4
+// consecutive nibble bytes of row r; multiplied by the activation's matching
+// 4 bytes broadcast to every lane, the lanes sum each row on their own, and
+// after the block's 8 steps they are the 8 row sums. The offset of the
+// unsigned nibbles (-8 times the activation block's sum) is the same for every
+// row, so it is computed once per call and activation.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
+#include <vector>
 
 #include "backends/native/quant_blocks.h"
 #include "backends/native/quant_impl.h"
@@ -128,6 +139,105 @@ void Rows8(const BlockQ4_0* const* x, const BlockQ8_0* const* y, int64_t nb, flo
   for (int t = 0; t < T; ++t) StoreRows(acc[t], out + t * out_stride, n_out);
 }
 
+// Block i of 8 rows, transposed: lane r of cols[k] holds nibble bytes
+// 4k..4k+3 of row r (elements 4k..4k+3 low, 16+4k..16+4k+3 high).
+inline void LoadColumns(const BlockQ4_0* const* x, int64_t i, __m256i* cols) {
+  __m256i pair[4];  // rows r and r + 4, one per 128-bit half
+#pragma GCC unroll 4
+  for (int r = 0; r < 4; ++r)
+    pair[r] = _mm256_loadu2_m128i(reinterpret_cast<const __m128i*>(x[r + 4][i].qs),
+                                  reinterpret_cast<const __m128i*>(x[r][i].qs));
+  const __m256i lo01 = _mm256_unpacklo_epi32(pair[0], pair[1]), hi01 = _mm256_unpackhi_epi32(pair[0], pair[1]);
+  const __m256i lo23 = _mm256_unpacklo_epi32(pair[2], pair[3]), hi23 = _mm256_unpackhi_epi32(pair[2], pair[3]);
+  cols[0] = _mm256_unpacklo_epi64(lo01, lo23);
+  cols[1] = _mm256_unpackhi_epi64(lo01, lo23);
+  cols[2] = _mm256_unpacklo_epi64(hi01, hi23);
+  cols[3] = _mm256_unpackhi_epi64(hi01, hi23);
+}
+
+// The 8 rows' unsigned nibbles of block i: lo[k] pairs with the activation's
+// bytes 4k..4k+3, hi[k] with 16+4k..16+4k+3.
+inline void LoadNibbleColumns(const BlockQ4_0* const* x, int64_t i, __m256i* lo, __m256i* hi) {
+  const __m256i mask = _mm256_set1_epi8(0x0F);
+  __m256i cols[4];
+  LoadColumns(x, i, cols);
+#pragma GCC unroll 4
+  for (int k = 0; k < 4; ++k) {
+    lo[k] = _mm256_and_si256(cols[k], mask);
+    hi[k] = _mm256_and_si256(_mm256_srli_epi16(cols[k], 4), mask);
+  }
+}
+
+// RowScales with scalar loads packed in general registers (no lane inserts).
+inline __m256 PackedRowScales(const BlockQ4_0* const* x, int64_t i) {
+  const auto four = [&](int r) {
+    return static_cast<int64_t>(x[r][i].d | uint64_t{x[r + 1][i].d} << 16 | uint64_t{x[r + 2][i].d} << 32 |
+                                uint64_t{x[r + 3][i].d} << 48);
+  };
+  return _mm256_cvtph_ps(_mm_set_epi64x(four(4), four(0)));
+}
+
+// Eight row streams are more than the hardware prefetcher follows well: ask
+// for each row's line kPrefetchBlocks blocks ahead, once per line.
+constexpr int64_t kPrefetchBlocks = 32;
+inline void Prefetch(const BlockQ4_0* const* x, int64_t i, int64_t nb) {
+  if (i % 4 != 0 || i + kPrefetchBlocks >= nb) return;
+#pragma GCC unroll 8
+  for (int r = 0; r < 8; ++r) _mm_prefetch(reinterpret_cast<const char*>(x[r] + i + kPrefetchBlocks), _MM_HINT_T0);
+}
+
+// Activation bytes 4k..4k+3 in every lane.
+inline __m256i Broadcast4(const BlockQ8_0& y, int k) {
+  int32_t v;
+  std::memcpy(&v, y.qs + 4 * k, 4);
+  return _mm256_set1_epi32(v);
+}
+
+// -8 * (the sum of block i's 32 activation bytes), for i < nb.
+void NegOffsets(const BlockQ8_0* y, int64_t nb, int32_t* out) {
+  const __m256i eights = _mm256_set1_epi8(8), ones16 = _mm256_set1_epi16(1);
+  for (int64_t i = 0; i < nb; ++i) {
+    const __m256i s = _mm256_madd_epi16(_mm256_maddubs_epi16(eights, Load(y[i].qs)), ones16);
+    __m128i h = _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
+    h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 0x4E));
+    h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 0xB1));
+    out[i] = -_mm_cvtsi128_si32(h);
+  }
+}
+
+// 8 weight rows x T activations, one row per lane; neg[t][i] is block i's
+// offset of activation t (NegOffsets). Out as Rows8.
+template <int T>
+void Gemv8(const BlockQ4_0* const* x, const BlockQ8_0* const* y, const int32_t* const* neg, int64_t nb, float* out,
+           int64_t out_stride, int n_out) {
+  const __m256i ones16 = _mm256_set1_epi16(1);
+  __m256 acc[T];
+#pragma GCC unroll 8
+  for (int t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
+  for (int64_t i = 0; i < nb; ++i) {
+    __m256i lo[4], hi[4];
+    LoadNibbleColumns(x, i, lo, hi);
+    const __m256 dw = PackedRowScales(x, i);
+#pragma GCC unroll 8
+    for (int t = 0; t < T; ++t) {
+      // Each int16 lane adds 16 products of a nibble (<= 15) and a byte
+      // (|b| <= 128): |sum| <= 30720, so neither VPMADDUBSW nor the adds wrap.
+      __m256i pairs = _mm256_maddubs_epi16(lo[0], Broadcast4(y[t][i], 0));
+      pairs = _mm256_add_epi16(pairs, _mm256_maddubs_epi16(hi[0], Broadcast4(y[t][i], 4)));
+#pragma GCC unroll 4
+      for (int k = 1; k < 4; ++k) {
+        pairs = _mm256_add_epi16(pairs, _mm256_maddubs_epi16(lo[k], Broadcast4(y[t][i], k)));
+        pairs = _mm256_add_epi16(pairs, _mm256_maddubs_epi16(hi[k], Broadcast4(y[t][i], 4 + k)));
+      }
+      const __m256i sums = _mm256_add_epi32(_mm256_madd_epi16(pairs, ones16), _mm256_set1_epi32(neg[t][i]));
+      const __m256 d = _mm256_mul_ps(dw, _mm256_set1_ps(_cvtsh_ss(y[t][i].d)));
+      acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sums), d, acc[t]);
+    }
+  }
+#pragma GCC unroll 8
+  for (int t = 0; t < T; ++t) StoreRows(acc[t], out + t * out_stride, n_out);
+}
+
 }  // namespace
 #pragma GCC pop_options
 
@@ -160,6 +270,35 @@ void Rows8Vnni(const BlockQ4_0* const* x, const BlockQ8_0* const* y, int64_t nb,
       for (int r = 0; r < 8; ++r) p[r] = _mm256_dpbusd_epi32(start, u[r], q8);
       const __m256 d = _mm256_mul_ps(dw, _mm256_set1_ps(_cvtsh_ss(y[t][i].d)));
       acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(SumPerRow(p)), d, acc[t]);
+    }
+  }
+#pragma GCC unroll 8
+  for (int t = 0; t < T; ++t) StoreRows(acc[t], out + t * out_stride, n_out);
+}
+
+// Gemv8 with VPDPBUSD: two chains (low and high nibbles) so that a block's
+// eight steps are not one dependency chain.
+template <int T>
+void Gemv8Vnni(const BlockQ4_0* const* x, const BlockQ8_0* const* y, const int32_t* const* neg, int64_t nb,
+               float* out, int64_t out_stride, int n_out) {
+  __m256 acc[T];
+#pragma GCC unroll 8
+  for (int t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
+  for (int64_t i = 0; i < nb; ++i) {
+    Prefetch(x, i, nb);
+    __m256i lo[4], hi[4];
+    LoadNibbleColumns(x, i, lo, hi);
+    const __m256 dw = PackedRowScales(x, i);
+#pragma GCC unroll 8
+    for (int t = 0; t < T; ++t) {
+      __m256i low = _mm256_set1_epi32(neg[t][i]), high = _mm256_setzero_si256();
+#pragma GCC unroll 4
+      for (int k = 0; k < 4; ++k) {
+        low = _mm256_dpbusd_epi32(low, lo[k], Broadcast4(y[t][i], k));
+        high = _mm256_dpbusd_epi32(high, hi[k], Broadcast4(y[t][i], 4 + k));
+      }
+      const __m256 d = _mm256_mul_ps(dw, _mm256_set1_ps(_cvtsh_ss(y[t][i].d)));
+      acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(low, high)), d, acc[t]);
     }
   }
 #pragma GCC unroll 8
@@ -199,6 +338,41 @@ constexpr RowsKernel kAvx2Kernels[] = {Rows8<1>, Rows8<2>, Rows8<3>, Rows8<4>};
 constexpr RowsKernel kVnniKernels[] = {Rows8Vnni<1>, Rows8Vnni<2>, Rows8Vnni<3>,
                                        Rows8Vnni<4>, Rows8Vnni<5>, Rows8Vnni<6>};
 
+using GemvKernel = void (*)(const BlockQ4_0* const*, const BlockQ8_0* const*, const int32_t* const*, int64_t, float*,
+                            int64_t, int);
+
+// Up to this many activations take the gemv kernels, kActs at a time.
+constexpr int kGemvMaxActs = 8;
+
+// WalkTile for the gemv kernels: the activations' offsets first, then groups
+// of 8 rows x up to kActs activations.
+template <int kActs>
+void WalkGemv(const GemvKernel* kernels, const void* const* rows, int n_rows, const void* const* acts, int n_acts,
+              int64_t n, float* out, int64_t out_stride) {
+  const int64_t nb = n / kQK4_0;
+  thread_local std::vector<int32_t> offsets;
+  offsets.resize(static_cast<size_t>(n_acts * nb));
+  for (int t = 0; t < n_acts; ++t) NegOffsets(static_cast<const BlockQ8_0*>(acts[t]), nb, offsets.data() + t * nb);
+  for (int t0 = 0; t0 < n_acts; t0 += kActs) {
+    const int nt = std::min(kActs, n_acts - t0);
+    const BlockQ8_0* y[kActs];
+    const int32_t* neg[kActs];
+    for (int t = 0; t < nt; ++t) {
+      y[t] = static_cast<const BlockQ8_0*>(acts[t0 + t]);
+      neg[t] = offsets.data() + (t0 + t) * nb;
+    }
+    for (int r0 = 0; r0 < n_rows; r0 += 8) {
+      const int nr = std::min(8, n_rows - r0);
+      const BlockQ4_0* x[8];
+      for (int r = 0; r < 8; ++r) x[r] = static_cast<const BlockQ4_0*>(rows[r0 + (r < nr ? r : 0)]);
+      kernels[nt - 1](x, y, neg, nb, out + t0 * out_stride + r0, out_stride, nr);
+    }
+  }
+}
+
+constexpr GemvKernel kAvx2Gemv[] = {Gemv8<1>, Gemv8<2>, Gemv8<3>, Gemv8<4>};
+constexpr GemvKernel kVnniGemv[] = {Gemv8Vnni<1>, Gemv8Vnni<2>, Gemv8Vnni<3>, Gemv8Vnni<4>};
+
 }  // namespace
 #endif
 
@@ -209,8 +383,12 @@ void TileQ4_0x8(const void* const* rows, int n_rows, const void* const* acts, in
     case SimdTarget::kAmx:
       if (AmxTileQ4_0x8(rows, n_rows, acts, n_acts, n, out, out_stride)) return;
       [[fallthrough]];
-    case SimdTarget::kAvx512Vnni: return WalkTile<6>(kVnniKernels, rows, n_rows, acts, n_acts, n, out, out_stride);
-    case SimdTarget::kAvx2: return WalkTile<4>(kAvx2Kernels, rows, n_rows, acts, n_acts, n, out, out_stride);
+    case SimdTarget::kAvx512Vnni:
+      if (n_acts <= kGemvMaxActs) return WalkGemv<4>(kVnniGemv, rows, n_rows, acts, n_acts, n, out, out_stride);
+      return WalkTile<6>(kVnniKernels, rows, n_rows, acts, n_acts, n, out, out_stride);
+    case SimdTarget::kAvx2:
+      if (n_acts <= kGemvMaxActs) return WalkGemv<4>(kAvx2Gemv, rows, n_rows, acts, n_acts, n, out, out_stride);
+      return WalkTile<4>(kAvx2Kernels, rows, n_rows, acts, n_acts, n, out, out_stride);
     case SimdTarget::kScalar: break;
   }
 #endif

@@ -81,7 +81,7 @@ TEST(Q4_0x8, TileEqualsDotOnEveryTarget) {
         acts[j] = a.data() + j * ab;
       }
       for (int n_rows : {0, 1, 3, 7, 8, 9, 16, 19}) {
-        for (int n_acts : {0, 1, 2, 3, 9}) {
+        for (int n_acts : {0, 1, 2, 3, 5, 8, 9}) {
           SCOPED_TRACE("n " + std::to_string(n) + " rows " + std::to_string(n_rows) + " acts " +
                        std::to_string(n_acts));
           const int64_t stride = n_rows + 2;  // a gap after each activation's outputs
@@ -93,6 +93,45 @@ TEST(Q4_0x8, TileEqualsDotOnEveryTarget) {
                   << "row " << i << " act " << j;
           ASSERT_EQ(out.back(), 12345.0f);
         }
+      }
+    }
+  });
+}
+
+// The few-activation (generation) kernels: every count they take, rows in
+// odd groups at scattered addresses, and both ends of the integer range
+// (nibbles 0 and 15 against bytes -128 and 127) where an int16 partial sum
+// would wrap if it held more than it does.
+TEST(Q4_0x8, GemvCountsAndExtremesEqualDot) {
+  const int64_t n = 256, nb = n / 32;
+  const size_t wb = RowBytes(GgmlType::Q4_0, n), ab = RowBytes(GgmlType::Q8_0, n);
+  const int kRows = 21, kActs = 8;
+  auto w = QuantRows(GgmlType::Q4_0, kRows, n, 5);
+  std::vector<uint8_t> a(ab * kActs);
+  const auto x = Random(kActs * n, 9, 1.0f);
+  for (int j = 0; j < kActs; ++j) QuantizeActivation(GgmlType::Q4_0, x.data() + j * n, a.data() + j * ab, n);
+  // Rows 0-2: all nibbles 15, all 0, alternating; activations 0-1: all -128, all 127.
+  for (int64_t b = 0; b < nb; ++b) {
+    std::memset(w.data() + 0 * wb + b * 18 + 2, 0xFF, 16);
+    std::memset(w.data() + 1 * wb + b * 18 + 2, 0x00, 16);
+    std::memset(w.data() + 2 * wb + b * 18 + 2, 0xF0, 16);
+    std::memset(a.data() + 0 * ab + b * 34 + 2, 0x80, 32);
+    std::memset(a.data() + 1 * ab + b * 34 + 2, 0x7F, 32);
+  }
+  std::vector<const void*> rows(kRows), acts(kActs);
+  for (int i = 0; i < kRows; ++i) rows[i] = w.data() + ((i * 8) % kRows) * wb;  // scattered, each once
+  for (int j = 0; j < kActs; ++j) acts[j] = a.data() + j * ab;
+  ForEachVecDotTarget([&] {
+    for (int n_rows : {3, 8, 13, 21}) {
+      for (int n_acts = 1; n_acts <= kActs; ++n_acts) {
+        SCOPED_TRACE("rows " + std::to_string(n_rows) + " acts " + std::to_string(n_acts));
+        std::vector<float> out(n_rows * n_acts);
+        VecDotTileQ4_0x8(rows.data(), n_rows, acts.data(), n_acts, n, out.data(), n_rows);
+        for (int j = 0; j < n_acts; ++j)
+          for (int i = 0; i < n_rows; ++i) {
+            const float want = Formula(static_cast<const uint8_t*>(rows[i]), a.data() + j * ab, n);
+            ASSERT_EQ(out[j * n_rows + i], want) << "row " << i << " act " << j;
+          }
       }
     }
   });
