@@ -1,8 +1,9 @@
 // CpuKernels().matmul alone, on Llama-3.2-1B's attention projection shape
 // (2048 x 2048), FFN gate shape (8192 rows x 2048 cols) and FFN down shape
 // (2048 x 8192): one activation row (GEMV, the
-// generation step; reported as weight GB/s) and 64 or 512 rows (GEMM, a
-// prompt; reported as multiply-adds/s). Threads: BHASA_BENCH_THREADS (default 2).
+// generation step; reported as weight GB/s), 8 rows (a batched generation
+// step) and 64 or 512 rows (GEMM, a prompt); the batches are reported as
+// multiply-adds/s. Threads: BHASA_BENCH_THREADS (default 2).
 //   build/matmul_bench --benchmark_filter='BM_Matmul/8/' --benchmark_repetitions=3
 #include <cstdlib>
 #include <random>
@@ -60,7 +61,7 @@ void BM_Matmul(benchmark::State& state) {
 
 void Shapes(benchmark::internal::Benchmark* b) {
   for (GgmlType t : {GgmlType::F16, GgmlType::BF16, GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q4_K, GgmlType::Q6_K})
-    for (int64_t n_tok : {1, 64, 512}) {
+    for (int64_t n_tok : {1, 8, 64, 512}) {
       b->Args({static_cast<int64_t>(t), 2048, 2048, n_tok});
       b->Args({static_cast<int64_t>(t), 8192, 2048, n_tok});
       b->Args({static_cast<int64_t>(t), 2048, 8192, n_tok});
