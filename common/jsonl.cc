@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <fstream>
 #include <mutex>
@@ -178,8 +179,10 @@ std::string DumpJson(const nlohmann::json& j, int indent) {
   return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-void AppendJson(std::string& out, const nlohmann::json& j, int indent, int depth) {
-  // What basic_json::dump does, with a starting indent and the caller's string.
+namespace {
+
+// What basic_json::dump does, with a starting indent and the caller's string.
+void AppendWithSerializer(std::string& out, const nlohmann::json& j, int indent, int depth) {
   using Serializer = nlohmann::detail::serializer<nlohmann::json>;
   Serializer s(nlohmann::detail::output_adapter<char, std::string>(out), ' ',
                nlohmann::json::error_handler_t::replace);
@@ -187,10 +190,69 @@ void AppendJson(std::string& out, const nlohmann::json& j, int indent, int depth
   s.dump(j, indent >= 0, false, step, step * static_cast<unsigned>(depth));
 }
 
+}  // namespace
+
+void AppendJson(std::string& out, const nlohmann::json& j, int indent, int depth) {
+  // Containers, strings, booleans, integers and null are written here, as
+  // nlohmann writes them; floats (its own shortest digits) and anything else
+  // go through its serializer, which costs a locale lookup per call.
+  using Type = nlohmann::json::value_t;
+  const bool pretty = indent >= 0;
+  const auto step = static_cast<size_t>(std::max(indent, 0));
+  auto newline = [&](int level) {
+    out += '\n';
+    out.append(step * static_cast<size_t>(level), ' ');
+  };
+  switch (j.type()) {
+    case Type::null:
+      out += "null";
+      return;
+    case Type::boolean:
+      out += j.get<bool>() ? "true" : "false";
+      return;
+    case Type::number_integer:
+    case Type::number_unsigned: {
+      char buf[24];
+      const auto end = j.is_number_unsigned() ? std::to_chars(buf, buf + sizeof buf, j.get<uint64_t>()).ptr
+                                              : std::to_chars(buf, buf + sizeof buf, j.get<int64_t>()).ptr;
+      out.append(buf, end);
+      return;
+    }
+    case Type::string:
+      AppendJsonString(out, j.get_ref<const std::string&>());
+      return;
+    case Type::array:
+    case Type::object: {
+      const bool object = j.is_object();
+      if (j.empty()) {
+        out += object ? "{}" : "[]";
+        return;
+      }
+      out += object ? '{' : '[';
+      bool first = true;
+      for (auto it = j.begin(); it != j.end(); ++it) {
+        if (!first) out += ',';
+        first = false;
+        if (pretty) newline(depth + 1);
+        if (object) {
+          AppendJsonString(out, it.key());
+          out += pretty ? ": " : ":";
+        }
+        AppendJson(out, *it, indent, depth + 1);
+      }
+      if (pretty) newline(depth);
+      out += object ? '}' : ']';
+      return;
+    }
+    default:
+      AppendWithSerializer(out, j, indent, depth);
+  }
+}
+
 void AppendJsonString(std::string& out, std::string_view s) {
   // Invalid UTF-8 takes nlohmann's path for its exact replacement rules.
   if (!py::IsValidUtf8(s)) {
-    AppendJson(out, nlohmann::json(std::string(s)), -1, 0);
+    AppendWithSerializer(out, nlohmann::json(std::string(s)), -1, 0);
     return;
   }
   out += '"';

@@ -138,25 +138,29 @@ bool IsAsciiPunct(char32_t c) { return c < 0x80 && (kAsciiPunctBits[c >> 6] >> (
 
 namespace {
 
+// The stripped byte range of valid UTF-8 `s`, found without decoding the middle.
+template <typename Pred>
+std::string_view StripValidIf(std::string_view s, bool left, bool right, Pred pred) {
+  size_t b = 0, e = s.size();
+  char32_t cp;
+  if (left)
+    for (size_t n; b < e && (n = SeqLen(s, b, &cp)) && pred(cp);) b += n;
+  if (right)
+    while (e > b) {
+      size_t start = e - 1;
+      while (start > b && (static_cast<unsigned char>(s[start]) & 0xC0) == 0x80) --start;
+      SeqLen(s, start, &cp);
+      if (!pred(cp)) break;
+      e = start;
+    }
+  return s.substr(b, e - b);
+}
+
 template <typename Pred>
 std::string StripIf(std::string_view s, bool left, bool right, Pred pred) {
-  // Valid UTF-8 (nearly always): the result is a byte range of the input, found
-  // without decoding the middle. Invalid bytes must come back as U+FFFD.
-  if (IsValidUtf8(s)) {
-    size_t b = 0, e = s.size();
-    char32_t cp;
-    if (left)
-      for (size_t n; b < e && (n = SeqLen(s, b, &cp)) && pred(cp);) b += n;
-    if (right)
-      while (e > b) {
-        size_t start = e - 1;
-        while (start > b && (static_cast<unsigned char>(s[start]) & 0xC0) == 0x80) --start;
-        SeqLen(s, start, &cp);
-        if (!pred(cp)) break;
-        e = start;
-      }
-    return std::string(s.substr(b, e - b));
-  }
+  // Valid UTF-8 (nearly always): a byte range of the input. Invalid bytes
+  // must come back as U+FFFD.
+  if (IsValidUtf8(s)) return std::string(StripValidIf(s, left, right, pred));
   std::u32string u = Decode(s);
   size_t b = 0, e = u.size();
   if (left) while (b < e && pred(u[b])) ++b;
@@ -176,6 +180,7 @@ bool IsBlank(std::string_view s) {
 std::string Strip(std::string_view s) { return StripIf(s, true, true, IsSpace); }
 std::string LStrip(std::string_view s) { return StripIf(s, true, false, IsSpace); }
 std::string RStrip(std::string_view s) { return StripIf(s, false, true, IsSpace); }
+std::string_view StripValid(std::string_view s) { return StripValidIf(s, true, true, IsSpace); }
 std::string StripChars(std::string_view s, std::u32string_view chars) {
   return StripIf(s, true, true, [&](char32_t c) { return chars.find(c) != std::u32string_view::npos; });
 }

@@ -27,6 +27,9 @@ bool IsBlank(std::string_view s);
 std::string Strip(std::string_view s);
 std::string LStrip(std::string_view s);
 std::string RStrip(std::string_view s);
+// Strip(s) as a byte range of `s`, which must be valid UTF-8 (then Strip
+// copies exactly this range).
+std::string_view StripValid(std::string_view s);
 // str.strip(chars): removes any of `chars` (code points) from both ends.
 std::string StripChars(std::string_view s, std::u32string_view chars);
 // str.split() with no argument: runs of whitespace, no empty strings.

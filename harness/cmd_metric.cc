@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cstdio>
 #include <exception>
+#include <filesystem>
 #include <span>
 
+#include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 #include <tbb/task_group.h>
@@ -13,6 +15,7 @@
 #include "common/exit_codes.h"
 #include "common/fs.h"
 #include "common/jsonl.h"
+#include "common/mapped_file.h"
 #include "common/pystr.h"
 #include "harness/command.h"
 #include "harness/flags.h"
@@ -74,8 +77,20 @@ metrics::ScoreItem RowToItem(const std::string& path, long line, nlohmann::json&
 
 // Rows are parsed concurrently; a bad file still fails with the error of its
 // first bad line, as a line-by-line read would.
+// A regular file is mapped, not copied: reading 10 MB into a fresh buffer
+// cost more than parsing it (zeroed pages, then the copy). Anything else (a
+// pipe, /dev/stdin) is read.
 std::vector<metrics::ScoreItem> ReadItems(const std::string& path) {
-  const std::string content = ReadFile(path);
+  std::shared_ptr<const MappedFile> map;
+  std::string copy;
+  std::string_view content;
+  if (std::error_code ec; std::filesystem::is_regular_file(path, ec)) {
+    map = MappedFile::Open(path, /*populate=*/true);
+    content = {reinterpret_cast<const char*>(map->data()), map->size()};
+  } else {
+    copy = ReadFile(path);
+    content = copy;
+  }
   const std::vector<JsonlLine> lines = JsonlLines(content);
   std::vector<metrics::ScoreItem> items(lines.size());
   std::vector<std::exception_ptr> errors(lines.size());
@@ -155,6 +170,20 @@ void PrintJsonWithItems(const nlohmann::json& head, std::span<const metrics::Sco
   std::fputc('\n', stdout);
 }
 
+// Frees the rows and their results across threads: 10,000 rows of JSON
+// trees took one thread longer to free than to score on two.
+void ReleaseInParallel(std::vector<metrics::ScoreItem>& items, std::vector<metrics::ItemResult>& results) {
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, std::max(items.size(), results.size()), 256),
+                    [&](const tbb::blocked_range<size_t>& r) {
+                      for (size_t i = r.begin(); i < r.end(); ++i) {
+                        if (i < items.size()) items[i] = {};
+                        if (i < results.size()) results[i] = {};
+                      }
+                    });
+  items.clear();
+  results.clear();
+}
+
 int MetricCommand(std::span<const std::string> args) {
   std::string name, input, lang, answer_tag, thai_dict;
   std::vector<std::string> extra;
@@ -228,6 +257,7 @@ int MetricCommand(std::span<const std::string> args) {
                                  {"n", items.size()},
                                  {"metrics", result.metrics}};
     PrintJsonWithItems(head, items, result.items);
+    ReleaseInParallel(items, result.items);
     return kExitOk;
   }
   std::printf("%-14s %-42s %s\n", "id", "cleaned response", "scores");

@@ -6,7 +6,6 @@
 // approximations in ifeval_en_text.h, and the random letter that replaces an
 // invalid `letter` kwarg is derived from the item id (upstream is unseeded).
 #include <algorithm>
-#include <set>
 
 #include <unicode/uchar.h>
 
@@ -55,24 +54,28 @@ std::string DetectLang(const IfevalCheckInput& in) {
 const RegisterIfevalCheck kExistence(kEn, "keywords:existence",
     {{"keywords"}, {}, [](const IfevalCheckInput& in) {
        for (const auto& k : KwStringList(in.kwargs, "keywords"))
-         if (!PyRegex::Cached(k, PyRegex::kIgnoreCase).Search(in.response)) return false;
+         if (!PyRegex::Cached(k, PyRegex::kIgnoreCase).Search(in.response, in.valid_utf8)) return false;
        return true;
      }});
 
 const RegisterIfevalCheck kFrequency(kEn, "keywords:frequency",
     {{"keyword", "frequency", "relation"}, {}, [](const IfevalCheckInput& in) {
        const PyRegex& re = PyRegex::Cached(py::Strip(KwString(in.kwargs, "keyword")), PyRegex::kIgnoreCase);
-       return EnCompare(static_cast<long long>(re.Count(in.response)), KwString(in.kwargs, "relation"),
+       return EnCompare(static_cast<long long>(re.Count(in.response, in.valid_utf8)), KwString(in.kwargs, "relation"),
                         KwInt(in.kwargs, "frequency"));
      }});
 
 const RegisterIfevalCheck kForbidden(kEn, "keywords:forbidden_words",
     {{"forbidden_words"}, {}, [](const IfevalCheckInput& in) {
-       const auto list = KwStringList(in.kwargs, "forbidden_words");
+       // Each distinct word once, in sorted order (upstream's set; the order
+       // decides only which bad pattern's error comes first).
+       auto words = KwStringViews(in.kwargs, "forbidden_words");
+       std::sort(words.begin(), words.end());
+       words.erase(std::unique(words.begin(), words.end()), words.end());
        thread_local std::string pattern;  // no allocation per word and text
-       for (const auto& w : std::set<std::string>(list.begin(), list.end())) {
+       for (const std::string_view w : words) {
          pattern.assign(R"(\b)").append(w).append(R"(\b)");
-         if (PyRegex::Cached(pattern, PyRegex::kIgnoreCase).Search(in.response)) return false;
+         if (PyRegex::Cached(pattern, PyRegex::kIgnoreCase).Search(in.response, in.valid_utf8)) return false;
        }
        return true;
      }});

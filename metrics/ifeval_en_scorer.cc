@@ -9,11 +9,14 @@
 // the language checks (else CLD2).
 #include <algorithm>
 #include <exception>
+#include <optional>
+#include <span>
 
 #include <tbb/parallel_for.h>
 
 #include "common/error.h"
 #include "common/pystr.h"
+#include "metrics/ifeval_loose.h"
 #include "metrics/ifeval_registry.h"
 #include "metrics/langid.h"
 #include "metrics/scorer.h"
@@ -33,35 +36,6 @@ bool Truthy(const nlohmann::json& v) {
   return !v.empty();
 }
 
-// `s` without its '*'s, copied a run at a time.
-std::string WithoutStars(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t star; (star = s.find('*')) != std::string_view::npos; s.remove_prefix(star + 1))
-    out.append(s.substr(0, star));
-  out.append(s);
-  return out;
-}
-
-// The loose-mode variants after the response itself, in upstream order.
-// Upstream splits on "\n" and rejoins all lines but the first and/or the
-// last: byte ranges of `r`. Without a '*' in `r`, the three starless
-// variants equal earlier ones and are left out (checks are pure functions of
-// the text, so an equal variant has already failed).
-std::vector<std::string> LooseVariants(std::string_view r) {
-  const size_t first_nl = r.find('\n'), last_nl = r.rfind('\n');
-  std::string_view first, last, both;  // empty when there are too few lines
-  if (first_nl != std::string_view::npos) {
-    first = r.substr(first_nl + 1);
-    last = r.substr(0, last_nl);
-    if (last_nl > first_nl) both = r.substr(first_nl + 1, last_nl - first_nl - 1);
-  }
-  std::string f = py::Strip(first), l = py::Strip(last), b = py::Strip(both);
-  if (r.find('*') == std::string_view::npos) return {std::move(f), std::move(l), std::move(b)};
-  std::string r_ = WithoutStars(r), f_ = WithoutStars(f), l_ = WithoutStars(l), b_ = WithoutStars(b);
-  return {std::move(r_), std::move(f), std::move(l), std::move(b), std::move(f_), std::move(l_), std::move(b_)};
-}
-
 // One row's instruction counts; the scorer sums them in row order.
 struct RowCounts {
   size_t n = 0, n_strict = 0, n_loose = 0;
@@ -77,8 +51,11 @@ RowCounts ScoreRow(const ScoreItem& item, const LanguageDetector& detector, Item
   static const nlohmann::json kNoKwargs = nlohmann::json::array();
   const nlohmann::json& kwargs_list = row.contains("kwargs") ? row["kwargs"] : kNoKwargs;
   const std::string_view response = item.responses.empty() ? std::string_view() : item.responses[0];
+  // Every variant of valid UTF-8 is valid too (ranges at character
+  // boundaries, ASCII '*'s removed): checked once, not per pattern and text.
+  const bool valid_utf8 = py::IsValidUtf8(response);
   // The loose variants are built only once some instruction fails strictly.
-  std::vector<std::string> variants;
+  std::optional<IfevalLooseVariants> loose_variants;
   nlohmann::json strict_list = nlohmann::json::array(), loose_list = nlohmann::json::array();
   size_t n_strict = 0, n_loose = 0;
   for (size_t k = 0; k < ids->size(); ++k) {
@@ -94,23 +71,28 @@ RowCounts ScoreRow(const ScoreItem& item, const LanguageDetector& detector, Item
         if (Truthy(v)) truthy[key] = v;
     }
     const nlohmann::json& kwargs = truthy.is_null() ? *given : truthy;
+    // The spec and kwargs are checked once, at the first text that is not
+    // blank (a blank text fails without running the checker).
+    const IfevalCheckSpec* spec = nullptr;
     auto follows = [&](std::string_view text) {
       if (py::IsBlank(text)) return false;
       try {
-        return RunIfevalCheck(IfevalFamily::kEnglish, id,
-                              IfevalCheckInput{text, "en", kwargs, &detector, item.id});
+        if (!spec) spec = &CheckedIfevalSpec(IfevalFamily::kEnglish, id, kwargs);
+        return RunCheckedIfevalCheck(*spec, id, IfevalCheckInput{text, "en", kwargs, &detector, item.id, valid_utf8});
       } catch (const Error& e) {
         throw Error("item " + item.id + ": " + e.what());
       }
     };
     const bool strict = follows(response);
     bool loose = strict;
-    if (!loose && variants.empty()) variants = LooseVariants(response);
+    if (!loose && !loose_variants) loose_variants.emplace(response);
     // A variant equal to the response or an earlier variant (one line, no
     // '*' to remove) has already failed: checks are pure functions of the text.
+    const auto variants = loose ? std::span<const std::string_view>() : loose_variants->texts();
     for (size_t v = 0; !loose && v < variants.size(); ++v)
-      if (variants[v] != response && std::find(variants.begin(), variants.begin() + static_cast<std::ptrdiff_t>(v),
-                                               variants[v]) == variants.begin() + static_cast<std::ptrdiff_t>(v))
+      if (variants[v] != response &&
+          std::find(variants.begin(), variants.begin() + static_cast<std::ptrdiff_t>(v), variants[v]) ==
+              variants.begin() + static_cast<std::ptrdiff_t>(v))
         loose = follows(variants[v]);
     strict_list.push_back(strict);
     loose_list.push_back(loose);
@@ -120,8 +102,10 @@ RowCounts ScoreRow(const ScoreItem& item, const LanguageDetector& detector, Item
   const size_t n = ids->size();
   r.cleaned = std::string(response);
   r.individual_scores = {{"prompt_level_strict_acc", n_strict == n ? 1 : 0}};
-  r.details = {{"follow_instruction_list_strict", strict_list}, {"follow_instruction_list_loose", loose_list},
-               {"prompt_level_loose_acc", n_loose == n ? 1 : 0}};
+  r.details = nlohmann::json::object();  // the lists move in, not copied from an initializer list
+  r.details["follow_instruction_list_strict"] = std::move(strict_list);
+  r.details["follow_instruction_list_loose"] = std::move(loose_list);
+  r.details["prompt_level_loose_acc"] = n_loose == n ? 1 : 0;
   return {n, n_strict, n_loose};
 }
 

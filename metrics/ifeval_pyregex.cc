@@ -4,6 +4,7 @@
 #include <array>
 #include <map>
 #include <mutex>
+#include <unordered_map>
 
 #include <cstdio>
 
@@ -352,8 +353,8 @@ void PyRegex::ForEachMatch(const icu::UnicodeString& text, Fn fn) const {
   if (U_FAILURE(status)) throw Error(std::string("regex match: ") + u_errorName(status));
 }
 
-bool PyRegex::Search(std::string_view text) const {
-  if (literal_ && py::IsValidUtf8(text)) {
+bool PyRegex::Search(std::string_view text, bool valid_utf8) const {
+  if (literal_ && (valid_utf8 || py::IsValidUtf8(text))) {
     size_t b, e;
     return literal_->Find(text, 0, &b, &e);
   }
@@ -367,22 +368,22 @@ bool PyRegex::Search(std::string_view text) const {
 // A literal's matches never overlap and are never empty: each search starts
 // where the last match ended, as re.finditer does.
 template <typename Fn>
-bool PyRegex::ForEachLiteralMatch(std::string_view text, Fn fn) const {
-  if (!literal_ || !py::IsValidUtf8(text)) return false;
+bool PyRegex::ForEachLiteralMatch(std::string_view text, bool valid_utf8, Fn fn) const {
+  if (!literal_ || !(valid_utf8 || py::IsValidUtf8(text))) return false;
   for (size_t from = 0, b, e; literal_->Find(text, from, &b, &e); from = e) fn(b, e);
   return true;
 }
 
-size_t PyRegex::Count(std::string_view text) const {
+size_t PyRegex::Count(std::string_view text, bool valid_utf8) const {
   size_t n = 0;
-  if (ForEachLiteralMatch(text, [&](size_t, size_t) { ++n; })) return n;
+  if (ForEachLiteralMatch(text, valid_utf8, [&](size_t, size_t) { ++n; })) return n;
   ForEachMatch(Utf16(text), [&](icu::RegexMatcher&) { ++n; });
   return n;
 }
 
 std::vector<std::string> PyRegex::FindAll(std::string_view text) const {
   std::vector<std::string> out;
-  if (ForEachLiteralMatch(text, [&](size_t b, size_t e) { out.emplace_back(text.substr(b, e - b)); })) return out;
+  if (ForEachLiteralMatch(text, false, [&](size_t b, size_t e) { out.emplace_back(text.substr(b, e - b)); })) return out;
   ForEachMatch(Utf16(text), [&](icu::RegexMatcher& m) {
     UErrorCode st = U_ZERO_ERROR;
     out.push_back(Utf8(m.group(st)));
@@ -393,7 +394,7 @@ std::vector<std::string> PyRegex::FindAll(std::string_view text) const {
 std::vector<std::string> PyRegex::Split(std::string_view text) const {
   std::vector<std::string> out;
   size_t last_end = 0;
-  if (ForEachLiteralMatch(text, [&](size_t b, size_t e) {
+  if (ForEachLiteralMatch(text, false, [&](size_t b, size_t e) {
         out.emplace_back(text.substr(last_end, b - last_end));
         last_end = e;
       })) {
@@ -415,7 +416,11 @@ std::vector<std::string> PyRegex::Split(std::string_view text) const {
 
 const PyRegex& PyRegex::Cached(std::string_view pattern, int flags) {
   // Each thread first looks in its own index, so hits take no lock.
-  thread_local std::array<std::map<std::string, const PyRegex*, std::less<>>, 16> local;  // by flags
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+  thread_local std::array<std::unordered_map<std::string, const PyRegex*, Hash, std::equal_to<>>, 16> local;
   auto& index = local.at(static_cast<size_t>(flags));
   if (auto hit = index.find(pattern); hit != index.end()) return *hit->second;
   static std::mutex mu;

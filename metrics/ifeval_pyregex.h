@@ -54,10 +54,11 @@ class PyRegex {
   PyRegex(PyRegex&&) noexcept;
   PyRegex& operator=(PyRegex&&) noexcept;
 
-  // re.search(p, text) is not None
-  bool Search(std::string_view text) const;
+  // re.search(p, text) is not None. `valid_utf8`: the caller has checked
+  // that `text` is valid UTF-8 (a literal pattern then skips the check).
+  bool Search(std::string_view text, bool valid_utf8 = false) const;
   // len(re.findall(p, text))
-  size_t Count(std::string_view text) const;
+  size_t Count(std::string_view text, bool valid_utf8 = false) const;
   // The whole-match texts of re.finditer (group 0, whatever the groups).
   std::vector<std::string> FindAll(std::string_view text) const;
   // re.split(p, text), capture groups included (an unmatched group gives "").
@@ -82,7 +83,7 @@ class PyRegex {
   // fn(begin, end) for each match of a literal pattern in valid UTF-8 text;
   // false (and no calls) when ICU must match instead.
   template <typename Fn>
-  bool ForEachLiteralMatch(std::string_view text, Fn fn) const;
+  bool ForEachLiteralMatch(std::string_view text, bool valid_utf8, Fn fn) const;
 
   std::string source_;
   std::string icu_pattern_;

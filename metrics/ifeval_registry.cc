@@ -14,20 +14,28 @@ Registry<IfevalCheckSpec>& IfevalChecks(IfevalFamily family) {
 }
 
 bool RunIfevalCheck(IfevalFamily family, const std::string& id, const IfevalCheckInput& in) {
-  const IfevalCheckSpec& spec = IfevalChecks(family).Get(id);
   if (in.kwargs.is_null()) {
     static const nlohmann::json kEmpty = nlohmann::json::object();
     IfevalCheckInput copy = {in.response, in.lang, kEmpty, in.detector, in.item_id};
     return RunIfevalCheck(family, id, copy);
   }
-  if (!in.kwargs.is_object()) throw Error("instruction " + id + ": kwargs must be an object");
-  for (const auto& [key, value] : in.kwargs.items()) {
+  return RunCheckedIfevalCheck(CheckedIfevalSpec(family, id, in.kwargs), id, in);
+}
+
+const IfevalCheckSpec& CheckedIfevalSpec(IfevalFamily family, const std::string& id, const nlohmann::json& kwargs) {
+  const IfevalCheckSpec& spec = IfevalChecks(family).Get(id);
+  if (!kwargs.is_object()) throw Error("instruction " + id + ": kwargs must be an object");
+  for (const auto& [key, value] : kwargs.items()) {
     const bool known = std::find(spec.required.begin(), spec.required.end(), key) != spec.required.end() ||
                        std::find(spec.optional.begin(), spec.optional.end(), key) != spec.optional.end();
     if (!known) throw Error("instruction " + id + ": unexpected kwarg '" + key + "'");
   }
   for (const auto& key : spec.required)
-    if (!in.kwargs.contains(key)) throw Error("instruction " + id + ": missing kwarg '" + key + "'");
+    if (!kwargs.contains(key)) throw Error("instruction " + id + ": missing kwarg '" + key + "'");
+  return spec;
+}
+
+bool RunCheckedIfevalCheck(const IfevalCheckSpec& spec, const std::string& id, const IfevalCheckInput& in) {
   try {
     return spec.fn(in);
   } catch (const Error& e) {
@@ -57,15 +65,21 @@ std::string KwString(const nlohmann::json& kwargs, const std::string& key) {
 
 long long KwInt(const nlohmann::json& kwargs, const std::string& key) { return PyInt(kwargs.at(key), key); }
 
-std::vector<std::string> KwStringList(const nlohmann::json& kwargs, const std::string& key) {
+std::vector<std::string_view> KwStringViews(const nlohmann::json& kwargs, const std::string& key) {
   const auto& v = kwargs.at(key);
   if (!v.is_array()) throw Error("kwarg '" + key + "' must be a list of strings, got " + v.dump());
-  std::vector<std::string> out;
+  std::vector<std::string_view> out;
+  out.reserve(v.size());
   for (const auto& x : v) {
     if (!x.is_string()) throw Error("kwarg '" + key + "' must be a list of strings, got " + v.dump());
-    out.push_back(x.get<std::string>());
+    out.push_back(x.get_ref<const std::string&>());
   }
   return out;
+}
+
+std::vector<std::string> KwStringList(const nlohmann::json& kwargs, const std::string& key) {
+  const auto views = KwStringViews(kwargs, key);
+  return {views.begin(), views.end()};
 }
 
 }  // namespace bhasa::metrics

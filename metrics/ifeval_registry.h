@@ -29,6 +29,7 @@ struct IfevalCheckInput {
   const nlohmann::json& kwargs;                // an object; null values removed
   const LanguageDetector* detector = nullptr;  // for the language checks
   std::string_view item_id;                    // seeds English IFEval's random-letter fallback
+  bool valid_utf8 = false;                     // the caller has checked that response is valid UTF-8
 };
 
 using IfevalCheckFn = std::function<bool(const IfevalCheckInput&)>;
@@ -52,6 +53,11 @@ struct RegisterIfevalCheck {
 // Validates the kwargs against the spec, then runs the checker. Throws
 // bhasa::Error for an unknown id, a bad kwarg or a malformed value, naming them.
 bool RunIfevalCheck(IfevalFamily family, const std::string& id, const IfevalCheckInput& in);
+// RunIfevalCheck in two steps, for a caller that runs one instruction on
+// several texts (English IFEval's loose variants): the spec after checking
+// the kwargs (an object), then the checker alone.
+const IfevalCheckSpec& CheckedIfevalSpec(IfevalFamily family, const std::string& id, const nlohmann::json& kwargs);
+bool RunCheckedIfevalCheck(const IfevalCheckSpec& spec, const std::string& id, const IfevalCheckInput& in);
 
 // SEA-IFEval comparison ("exactly", "at least", "less than"); throws on others.
 bool SeaCompare(long long actual, const nlohmann::json& relation, long long target);
@@ -62,5 +68,7 @@ bool EnCompare(long long actual, const std::string& relation, long long target);
 std::string KwString(const nlohmann::json& kwargs, const std::string& key);
 long long KwInt(const nlohmann::json& kwargs, const std::string& key);
 std::vector<std::string> KwStringList(const nlohmann::json& kwargs, const std::string& key);
+// KwStringList as views of the kwargs' strings (which must outlive them).
+std::vector<std::string_view> KwStringViews(const nlohmann::json& kwargs, const std::string& key);
 
 }  // namespace bhasa::metrics

@@ -1,6 +1,12 @@
 #include "metrics/py_literal.h"
 
+#include <algorithm>
+
 #include <unicode/utf8.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "common/pystr.h"
 #include "metrics/ifeval_pytext.h"
@@ -37,6 +43,30 @@ bool WordBefore(std::string_view t, size_t pos) {
 
 }  // namespace
 
+size_t FindAnyByteScalar(std::string_view text, size_t from, std::span<const unsigned char> bytes) {
+  for (size_t i = from; i < text.size(); ++i)
+    if (std::find(bytes.begin(), bytes.end(), static_cast<unsigned char>(text[i])) != bytes.end()) return i;
+  return text.size();
+}
+
+size_t FindAnyByte(std::string_view text, size_t from, std::span<const unsigned char> bytes) {
+  size_t i = from;
+#if defined(__SSE2__)
+  if (!bytes.empty() && bytes.size() <= 4) {
+    __m128i want[4];
+    for (size_t k = 0; k < 4; ++k)  // unused slots repeat the first byte
+      want[k] = _mm_set1_epi8(static_cast<char>(bytes[k < bytes.size() ? k : 0]));
+    for (; i + 16 <= text.size(); i += 16) {
+      const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + i));
+      const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, want[0]), _mm_cmpeq_epi8(x, want[1])),
+                                       _mm_or_si128(_mm_cmpeq_epi8(x, want[2]), _mm_cmpeq_epi8(x, want[3])));
+      if (const int mask = _mm_movemask_epi8(hit)) return i + static_cast<size_t>(__builtin_ctz(mask));
+    }
+  }
+#endif
+  return FindAnyByteScalar(text, i, bytes);
+}
+
 std::optional<PyLiteralPattern> PyLiteralPattern::Parse(std::string_view pattern, bool ignore_case) {
   std::u32string p = py::Decode(pattern);
   PyLiteralPattern out;
@@ -65,6 +95,9 @@ std::optional<PyLiteralPattern> PyLiteralPattern::Parse(std::string_view pattern
     }
     out.chars_.push_back(std::move(ch));
   }
+  if (out.first_bytes_.count() <= 4)
+    for (int b = 0; b < 256; ++b)
+      if (out.first_bytes_[static_cast<size_t>(b)]) out.first_list_.push_back(static_cast<unsigned char>(b));
   return out;
 }
 
@@ -93,7 +126,11 @@ bool PyLiteralPattern::MatchAt(std::string_view text, size_t pos, size_t* end) c
 
 bool PyLiteralPattern::Find(std::string_view text, size_t from, size_t* begin, size_t* end) const {
   for (size_t pos = from; pos < text.size(); ++pos) {
-    if (!first_bytes_[static_cast<unsigned char>(text[pos])]) continue;
+    if (!first_list_.empty()) {
+      if ((pos = FindAnyByte(text, pos, first_list_)) == text.size()) break;
+    } else if (!first_bytes_[static_cast<unsigned char>(text[pos])]) {
+      continue;
+    }
     size_t e;
     if (!MatchAt(text, pos, &e)) continue;
     if (boundary_before_ && WordBefore(text, pos) == WordAt(text, pos)) continue;

@@ -4,7 +4,7 @@
 #include <limits>
 #include <set>
 
-#include "backends/native/mapped_file.h"
+#include "common/mapped_file.h"
 #include "common/error.h"
 
 namespace bhasa::native {

@@ -6,7 +6,7 @@
 #include <cstring>
 
 #include "backends/native/gguf_reader.h"
-#include "backends/native/mapped_file.h"
+#include "common/mapped_file.h"
 #include "backends/native/row_alignment.h"
 #include "backends/native/safetensors.h"
 #include "common/error.h"

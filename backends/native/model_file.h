@@ -48,6 +48,10 @@
 
 #include "backends/native/ggml_types.h"
 
+namespace bhasa {
+class MappedFile;  // common/mapped_file.h
+}  // namespace bhasa
+
 namespace bhasa::native {
 
 // GGUF metadata value types (gguf_type), with their on-disk ids.
@@ -115,8 +119,6 @@ struct TensorInfo {
   // Whole tensor as floats, in GGUF row order (tests, small tensors).
   std::vector<float> Dequantize() const;
 };
-
-class MappedFile;  // backends/native/mapped_file.h
 
 class ModelFile {
  public:

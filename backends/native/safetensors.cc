@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backends/native/hf_config.h"
-#include "backends/native/mapped_file.h"
+#include "common/mapped_file.h"
 #include "common/error.h"
 #include "common/fs.h"
 

@@ -1,6 +1,8 @@
 #include "common/jsonl.h"
 
+#include <cmath>
 #include <fstream>
+#include <functional>
 #include <random>
 
 #include <gtest/gtest.h>
@@ -116,6 +118,49 @@ TEST(Jsonl, AppendJsonNestsLikeAWholeDump) {
   std::string flat = "[";
   AppendJson(flat, row, -1, 3);
   EXPECT_EQ(flat, "[" + DumpJson(row));
+}
+
+// Random trees (every value type; multi-byte, control and invalid bytes in
+// keys and strings; empty containers; floats) read through AppendJson as
+// through nlohmann's dump, compact and indented, at any nesting depth.
+TEST(Jsonl, AppendJsonWritesWhatDumpWritesOnRandomTrees) {
+  std::mt19937_64 rng(7);
+  const std::vector<std::string> pool = {"", "a", "key", "x\"y\\z", "tab\tline\n", "\x01\x1f", "\xe0\xb8\x81\xc3\xa9",
+                                         "bad \xff byte", "\xf0\x9f\x98\x80", "cut \xe0\xb8"};
+  std::function<nlohmann::json(int)> make = [&](int level) -> nlohmann::json {
+    switch (rng() % (level > 3 ? 6 : 8)) {
+      case 0: return nullptr;
+      case 1: return rng() % 2 == 0;
+      case 2: return static_cast<int64_t>(rng());  // either sign, full range
+      case 3: return static_cast<uint64_t>(rng());
+      case 4: return std::ldexp(static_cast<double>(static_cast<int64_t>(rng() >> 11)) * 1e-3,
+                                static_cast<int>(rng() % 200) - 100);
+      case 5: return pool[rng() % pool.size()];
+      case 6: {
+        nlohmann::json a = nlohmann::json::array();
+        for (int n = static_cast<int>(rng() % 5); n > 0; --n) a.push_back(make(level + 1));
+        return a;
+      }
+      default: {
+        nlohmann::json o = nlohmann::json::object();
+        for (int n = static_cast<int>(rng() % 5); n > 0; --n) o[pool[rng() % pool.size()]] = make(level + 1);
+        return o;
+      }
+    }
+  };
+  for (int trial = 0; trial < 2000; ++trial) {
+    const nlohmann::json j = make(0);
+    for (int indent : {-1, 0, 2, 4}) {
+      const int depth = static_cast<int>(rng() % 4);
+      std::string expected = DumpJson(j, indent);  // every line after the first moved right
+      if (indent > 0)
+        for (size_t at = 0; (at = expected.find('\n', at)) != std::string::npos; ++at)
+          expected.insert(at + 1, static_cast<size_t>(depth * indent), ' ');
+      std::string out = "prefix";
+      AppendJson(out, j, indent, depth);
+      ASSERT_EQ(out, "prefix" + expected) << "indent " << indent << ", depth " << depth;
+    }
+  }
 }
 
 // Every escape, multi-byte characters, DEL, and invalid bytes (replaced) as

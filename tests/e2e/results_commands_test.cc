@@ -177,6 +177,19 @@ TEST(MetricCli, ScoresRowsAndStatesTheRowScale) {
   EXPECT_EQ(j["n"], 3);
   EXPECT_DOUBLE_EQ(j["metrics"]["accuracy"].get<double>(), 75.0);  // recalls 1/2 and 1
   EXPECT_EQ(j["items"][1]["individual_scores"]["normalized_accuracy"], 0);
+  // A regular file is mapped; a pipe is read: the same rows, the same output.
+  // An empty file maps to nothing and scores no rows.
+  const std::string from_file = out;
+  ASSERT_EQ(Split("cat " + dir + "/rows.jsonl | " + BhasaBinary() +
+                      " metric classification --answer-tag Jawaban: --json --input /dev/stdin",
+                  dir, &out, &err),
+            0)
+      << err;
+  EXPECT_EQ(out, from_file);
+  WriteFileAtomic(dir + "/empty.jsonl", "");
+  ASSERT_EQ(Split(BhasaBinary() + " metric classification --json --input " + dir + "/empty.jsonl", dir, &out, &err), 0)
+      << err;
+  EXPECT_EQ(nlohmann::json::parse(out)["n"], 0);
   ASSERT_EQ(Split(BhasaBinary() + " metric chrf --input " + dir + "/rows.jsonl", dir, &out, &err), 0) << err;
   EXPECT_NE(out.find("per-row scores 0-100"), std::string::npos) << out;
   // One spelling of the think-stripping flag, the one `run` has.

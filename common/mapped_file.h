@@ -9,11 +9,13 @@
 #include <memory>
 #include <string>
 
-namespace bhasa::native {
+namespace bhasa {
 
 class MappedFile {
  public:
-  static std::shared_ptr<const MappedFile> Open(const std::string& path);
+  // `populate` maps every page now (a file about to be read whole);
+  // otherwise pages are read as they are touched.
+  static std::shared_ptr<const MappedFile> Open(const std::string& path, bool populate = false);
   ~MappedFile();
   MappedFile(const MappedFile&) = delete;
   MappedFile& operator=(const MappedFile&) = delete;
@@ -29,4 +31,4 @@ class MappedFile {
   size_t size_ = 0;
 };
 
-}  // namespace bhasa::native
+}  // namespace bhasa
