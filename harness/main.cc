@@ -3,6 +3,10 @@
 #include <string>
 #include <vector>
 
+#if defined(BHASA_MIMALLOC)
+#include <mimalloc.h>
+#endif
+
 #include "common/error.h"
 #include "common/exit_codes.h"
 #include "harness/columns.h"
@@ -23,6 +27,14 @@ void PrintUsage() {
 }  // namespace
 
 int main(int argc, char** argv) {
+#if defined(BHASA_MIMALLOC)
+  // Heap in 2 MiB pages where the kernel grants them (transparent huge pages,
+  // asked for with madvise), from each thread's first segment on: scoring
+  // 10,000 rows touched 50 MB of fresh heap in 13,000 zero-filled 4 KiB
+  // page faults, a tenth of the run's CPU time.
+  mi_option_enable(mi_option_large_os_pages);
+  mi_option_set(mi_option_eager_commit_delay, 0);
+#endif
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     PrintUsage();
