@@ -11,6 +11,10 @@
 
 #include <simdjson.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/pystr.h"
@@ -258,6 +262,18 @@ void AppendJsonString(std::string& out, std::string_view s) {
   out += '"';
   size_t run = 0;  // start of the bytes not yet copied
   for (size_t i = 0; i < s.size(); ++i) {
+#if defined(__SSE2__)
+    // Sixteen bytes at a time up to the first control byte, '"' or '\\'.
+    for (; i + 16 <= s.size(); i += 16) {
+      const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+      const __m128i control = _mm_cmpeq_epi8(_mm_max_epu8(x, _mm_set1_epi8(0x1F)), _mm_set1_epi8(0x1F));
+      const __m128i quote = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\\')));
+      if (const int hit = _mm_movemask_epi8(_mm_or_si128(control, quote))) {
+        i += static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(hit)));
+        break;
+      }
+    }
+#endif
     // Skip eight bytes at a time while none is a control byte, '"' or '\\'
     // (zero tests may flag a byte after a true hit, never miss one).
     while (i + 8 <= s.size()) {

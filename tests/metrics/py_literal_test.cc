@@ -121,7 +121,7 @@ TEST(PyLiteral, CountPyWordsEqualsIcuWordRunsOnRandomText) {
     const std::string text = RandomText(rng, 40);
     ASSERT_EQ(CountPyWords(text), words.Count(text)) << text;
   }
-  // Mostly ASCII, every byte value below 0x80: the eight-byte path.
+  // Mostly ASCII, every byte value below 0x80: the sixteen- and eight-byte paths.
   for (int trial = 0; trial < 5000; ++trial) {
     std::string text;
     for (size_t n = rng() % 100; n > 0; --n) {
