@@ -51,11 +51,31 @@ std::string DetectLang(const IfevalCheckInput& in) {
   return in.detector->Detect(in.response).lang;
 }
 
+// The instruction's words from `key` (prepared by `words_of` on the first
+// text) and the patterns `pattern_of` builds from them, built as they are
+// first reached (upstream compiles lazily, so a bad pattern after a hit is
+// never compiled); `stop(re)` ends the walk with true.
+template <typename WordsOf, typename PatternOf, typename Stop>
+bool AnyPattern(const IfevalCheckInput& in, WordsOf words_of, PatternOf pattern_of, Stop stop) {
+  IfevalCheckMemo local;
+  IfevalCheckMemo& memo = in.memo ? *in.memo : local;
+  if (!memo.filled) {
+    memo.words = words_of();
+    memo.filled = true;
+  }
+  for (size_t k = 0; k < memo.words.size(); ++k) {
+    if (k == memo.patterns.size()) memo.patterns.push_back(&pattern_of(memo.words[k]));
+    if (stop(*memo.patterns[k])) return true;
+  }
+  return false;
+}
+
 const RegisterIfevalCheck kExistence(kEn, "keywords:existence",
     {{"keywords"}, {}, [](const IfevalCheckInput& in) {
-       for (const auto& k : KwStringList(in.kwargs, "keywords"))
-         if (!PyRegex::Cached(k, PyRegex::kIgnoreCase).Search(in.response, in.valid_utf8)) return false;
-       return true;
+       return !AnyPattern(
+           in, [&] { return KwStringViews(in.kwargs, "keywords"); },
+           [](std::string_view k) -> const PyRegex& { return PyRegex::Cached(k, PyRegex::kIgnoreCase); },
+           [&](const PyRegex& re) { return !re.Search(in.response, in.valid_utf8); });
      }});
 
 const RegisterIfevalCheck kFrequency(kEn, "keywords:frequency",
@@ -67,17 +87,20 @@ const RegisterIfevalCheck kFrequency(kEn, "keywords:frequency",
 
 const RegisterIfevalCheck kForbidden(kEn, "keywords:forbidden_words",
     {{"forbidden_words"}, {}, [](const IfevalCheckInput& in) {
-       // Each distinct word once, in sorted order (upstream's set; the order
-       // decides only which bad pattern's error comes first).
-       auto words = KwStringViews(in.kwargs, "forbidden_words");
-       std::sort(words.begin(), words.end());
-       words.erase(std::unique(words.begin(), words.end()), words.end());
-       thread_local std::string pattern;  // no allocation per word and text
-       for (const std::string_view w : words) {
-         pattern.assign(R"(\b)").append(w).append(R"(\b)");
-         if (PyRegex::Cached(pattern, PyRegex::kIgnoreCase).Search(in.response, in.valid_utf8)) return false;
-       }
-       return true;
+       return !AnyPattern(
+           in,
+           [&] {  // each distinct word once, in sorted order (upstream's set)
+             auto words = KwStringViews(in.kwargs, "forbidden_words");
+             std::sort(words.begin(), words.end());
+             words.erase(std::unique(words.begin(), words.end()), words.end());
+             return words;
+           },
+           [](std::string_view w) -> const PyRegex& {
+             thread_local std::string pattern;  // no allocation per word
+             pattern.assign(R"(\b)").append(w).append(R"(\b)");
+             return PyRegex::Cached(pattern, PyRegex::kIgnoreCase);
+           },
+           [&](const PyRegex& re) { return re.Search(in.response, in.valid_utf8); });
      }});
 
 // An invalid letter is replaced by a "random" ASCII letter (lowercased). The

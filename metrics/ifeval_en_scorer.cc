@@ -74,11 +74,12 @@ RowCounts ScoreRow(const ScoreItem& item, const LanguageDetector& detector, Item
     // The spec and kwargs are checked once, at the first text that is not
     // blank (a blank text fails without running the checker).
     const IfevalCheckSpec* spec = nullptr;
+    IfevalCheckMemo memo;
     auto follows = [&](std::string_view text) {
       if (py::IsBlank(text)) return false;
       try {
         if (!spec) spec = &CheckedIfevalSpec(IfevalFamily::kEnglish, id, kwargs);
-        return RunCheckedIfevalCheck(*spec, id, IfevalCheckInput{text, "en", kwargs, &detector, item.id, valid_utf8});
+        return RunCheckedIfevalCheck(*spec, id, IfevalCheckInput{text, "en", kwargs, &detector, item.id, valid_utf8, &memo});
       } catch (const Error& e) {
         throw Error("item " + item.id + ": " + e.what());
       }

@@ -22,6 +22,16 @@
 namespace bhasa::metrics {
 
 class LanguageDetector;
+class PyRegex;
+
+// Scratch for one instruction that a checker may fill on its first text and
+// reuse on the next ones (English IFEval's loose variants): the kwargs' words
+// and the patterns built from them so far, in the order they are tried.
+struct IfevalCheckMemo {
+  bool filled = false;
+  std::vector<std::string_view> words;  // views of the kwargs' strings
+  std::vector<const PyRegex*> patterns;  // patterns[k] is words[k]'s, once reached
+};
 
 struct IfevalCheckInput {
   std::string_view response;
@@ -30,6 +40,7 @@ struct IfevalCheckInput {
   const LanguageDetector* detector = nullptr;  // for the language checks
   std::string_view item_id;                    // seeds English IFEval's random-letter fallback
   bool valid_utf8 = false;                     // the caller has checked that response is valid UTF-8
+  IfevalCheckMemo* memo = nullptr;             // this instruction's scratch, when it runs on several texts
 };
 
 using IfevalCheckFn = std::function<bool(const IfevalCheckInput&)>;

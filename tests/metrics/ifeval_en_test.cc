@@ -69,6 +69,30 @@ TEST(IfevalEnScorer, LooseVariantsPerLineCount) {
     EXPECT_EQ(r.items[i].details["follow_instruction_list_loose"][0].get<bool>(), cases[i].second) << cases[i].first;
 }
 
+// Keyword patterns are built once per instruction (the loose variants reuse
+// the response's) and only as they are reached, as upstream's loop compiles
+// them: a bad pattern after the deciding one is never compiled.
+TEST(IfevalEnScorer, KeywordPatternsAreBuiltAsTheyAreReached) {
+  auto score = [](const std::string& response, const std::string& id, nlohmann::json kwargs) {
+    ScoreItem item;
+    item.id = "1";
+    item.responses = {response};
+    item.row = {{"instruction_id_list", {id}}, {"kwargs", {std::move(kwargs)}}};
+    const auto r = MakeScorer("ifeval_en")->Score(std::span(&item, 1), ScoreOptions{"en", "", nlohmann::json::object()});
+    return std::make_pair(r.items[0].details["follow_instruction_list_strict"][0].get<bool>(),
+                          r.items[0].details["follow_instruction_list_loose"][0].get<bool>());
+  };
+  // "hari" sorts before "zz(bad" and is in the response and every variant.
+  const nlohmann::json forbidden = {{"forbidden_words", {"zz(bad", "hari"}}};
+  EXPECT_EQ(score("Hari ini\n**hari** itu\nhari", "keywords:forbidden_words", forbidden), std::make_pair(false, false));
+  EXPECT_THROW(score("tidak ada", "keywords:forbidden_words", forbidden), Error);  // "zz(bad" is reached
+  // Keywords are tried in the given order: the missing first one decides.
+  const nlohmann::json keywords = {{"keywords", {"nasi", "(x"}}};
+  EXPECT_EQ(score("ayam\n*goreng*\nenak", "keywords:existence", keywords), std::make_pair(false, false));
+  EXPECT_THROW(score("nasi goreng", "keywords:existence", keywords), Error);
+  EXPECT_EQ(score("nasi\n**x**", "keywords:existence", {{"keywords", {"nasi", "x"}}}), std::make_pair(true, true));
+}
+
 // ---- pass / fail per id ----
 TEST(IfevalEn, Keywords) {
   EXPECT_TRUE(Check("keywords:existence", "The Economists", {{"keywords", {"economist"}}}));  // no boundaries
