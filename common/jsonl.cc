@@ -39,14 +39,18 @@ nlohmann::json ToJson(simdjson::dom::element e) {
   switch (e.type()) {
     case Type::ARRAY: {
       nlohmann::json a = nlohmann::json::array();
+      auto& values = a.get_ref<nlohmann::json::array_t&>();
       const simdjson::dom::array elements = e.get_array().value_unsafe();
-      for (simdjson::dom::element x : elements) a.push_back(ToJson(x));
+      values.reserve(elements.size());
+      for (simdjson::dom::element x : elements) values.push_back(ToJson(x));
       return a;
     }
     case Type::OBJECT: {
       nlohmann::json o = nlohmann::json::object();
+      auto& members = o.get_ref<nlohmann::json::object_t&>();
       const simdjson::dom::object fields = e.get_object().value_unsafe();
-      for (const auto [key, value] : fields) o[std::string(key)] = ToJson(value);  // a repeated key: the last wins
+      for (const auto [key, value] : fields)
+        members.insert_or_assign(std::string(key), ToJson(value));  // a repeated key: the last wins
       return o;
     }
     case Type::INT64: {  // nlohmann keeps a literal without a minus sign unsigned
