@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "backends/native/quant_blocks.h"
+#include "backends/native/prefetch_rows.h"
 #include "backends/native/quant_impl.h"
 
 // GCC only, as in quant_simd_x86.cc: clang ignores `#pragma GCC target`, so a
@@ -91,21 +92,6 @@ struct OffsetQ5_0 {
   }
 };
 
-// The one-token pass reads R rows as R interleaved streams; they are
-// normally consecutive rows of one matrix, and so are the next pass's. While
-// it reads its own, it asks for the next pass's bytes in order, at the rate
-// it consumes its own (R blocks a step; one line per 64 bytes, plus one,
-// leaves no line out). Other row layouts only waste the hints.
-template <int R, class Block>
-inline void PrefetchNextPass(const Block* const* x, int64_t i, int64_t nb) {
-  constexpr int64_t kStep = R * static_cast<int64_t>(sizeof(Block));
-  // An address, not a pointer into x[0]'s array: it may lie past the matrix.
-  const uintptr_t p = reinterpret_cast<uintptr_t>(x[0]) + (nb + i) * kStep;
-#pragma GCC unroll 16
-  for (int64_t line = 0; line <= kStep / 64; ++line)
-    _mm_prefetch(reinterpret_cast<const char*>(p + line * 64), _MM_HINT_T0);
-}
-
 // R rows (as R/2 rounded-up register pairs; an odd last row is paired with
 // itself and its copy dropped) x T Q8_0 activations. Per block and output:
 // the AVX2 tile's d = Half(x.d) * Half(y.d), its int32 lane sums, one FMA.
@@ -129,7 +115,7 @@ struct LegacyTile {
         for (int t = 0; t < T; ++t) acc[p][t] = _mm512_setzero_ps();
       const __m512i offset = _mm512_set1_epi8(static_cast<char>(Off::kOffset));
       for (int64_t i = 0; i < n / kQK8_0; ++i) {
-        if constexpr (T == 1) PrefetchNextPass<R>(x, i, n / kQK8_0);
+        if constexpr (T == 1) PrefetchNextPass<R>(x[0], i, n / kQK8_0);
         __m512i u[P];
         __m512 dx[P];
 #pragma GCC unroll 16
@@ -276,7 +262,9 @@ struct Q4KTile {
     for (int r = 0; r < R; ++r) sum[r] = _mm256_setzero_ps();
     const __m512i m4 = _mm512_set1_epi8(0x0F);
     const __m128i dup = _mm_setr_epi8(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+    const BlockQ4_K* const first = static_cast<const BlockQ4_K*>(rows[0]);
     for (int64_t i = 0; i < n / kQK_K; ++i) {
+      if constexpr (T == 1) PrefetchNextPass<R>(first, i, n / kQK_K);
       const __m256 yd = ActScales<T>(y, i);
 #pragma GCC unroll 16
       for (int r = 0; r < R; ++r) {
@@ -343,7 +331,9 @@ struct Q6KTile {
     // >>0 | >>2 for quarters 2, 3.
     const __m512i shl = _mm512_inserti64x4(_mm512_set1_epi16(4), _mm256_set1_epi16(2), 1);
     const __m512i shr = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(2), 1);
+    const BlockQ6_K* const first = static_cast<const BlockQ6_K*>(rows[0]);
     for (int64_t i = 0; i < n / kQK_K; ++i) {
+      if constexpr (T == 1) PrefetchNextPass<R>(first, i, n / kQK_K);
       const __m256 yd = ActScales<T>(y, i);
 #pragma GCC unroll 16
       for (int r = 0; r < R; ++r) {

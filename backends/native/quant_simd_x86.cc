@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "backends/native/quant_blocks.h"
+#include "backends/native/prefetch_rows.h"
 #include "backends/native/quant_impl.h"
 
 // GCC only: the region below is compiled for AVX2 by `#pragma GCC target`,
@@ -516,7 +517,9 @@ struct Q4KTile {
     const __m256i m4 = _mm256_set1_epi8(0x0F);
     // Byte k of each 16-bit lane pair picks min k twice (bsums come per 16).
     const __m128i dup = _mm_setr_epi8(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+    const BlockQ4_K* const first = static_cast<const BlockQ4_K*>(rows[0]);
     for (int64_t i = 0; i < n / kQK_K; ++i) {
+      if constexpr (T == 1) PrefetchNextPass<R>(first, i, n / kQK_K);
       const __m256 yd = ActScales<T>(y, i);
 #pragma GCC unroll 16
       for (int r = 0; r < R; ++r) {
@@ -581,7 +584,9 @@ struct Q6KTile {
 #pragma GCC unroll 16
     for (int r = 0; r < R; ++r) sum[r] = _mm256_setzero_ps();
     const __m256i m4 = _mm256_set1_epi8(0x0F), m2 = _mm256_set1_epi8(0x30);
+    const BlockQ6_K* const first = static_cast<const BlockQ6_K*>(rows[0]);
     for (int64_t i = 0; i < n / kQK_K; ++i) {
+      if constexpr (T == 1) PrefetchNextPass<R>(first, i, n / kQK_K);
       const __m256 yd = ActScales<T>(y, i);
 #pragma GCC unroll 16
       for (int r = 0; r < R; ++r) {
