@@ -5,21 +5,20 @@
 // single FMA per output and block in the scalar code (std::fma is exact) and
 // in the tiles, so every target gives the same bits.
 //
-// The tiles put eight weight rows in the eight int32 lanes of one register:
-// the rows' unsigned nibbles (value + 8) times the activation bytes give
-// per-row lane sums (VPMADDUBSW + VPMADDWD on AVX2, VPDPBUSD on AVX-512
-// VNNI), 8 * (the activation block's sum) takes the offset back out, and a
-// transposing add tree turns the lanes into one total per row. The weights
-// are read in place (no repacked copy): each of the 8 rows is its own stream.
-//
-// A generation step (a few activations) takes the gemv kernels instead: the
-// add tree per block and activation would dominate there. They transpose each
-// block of the 8 rows as they load it, so that 32-bit lane r holds 4
-// consecutive nibble bytes of row r; multiplied by the activation's matching
-// 4 bytes broadcast to every lane, the lanes sum each row on their own, and
-// after the block's 8 steps they are the 8 row sums. The offset of the
-// unsigned nibbles (-8 times the activation block's sum) is the same for every
-// row, so it is computed once per call and activation.
+// The kernels put eight weight rows in the eight int32 lanes of one
+// register. They transpose each block of the 8 rows as they load it, so that
+// 32-bit lane r holds 4 consecutive nibble bytes of row r (value + 8);
+// multiplied by the activation's matching 4 bytes broadcast to every lane
+// (VPMADDUBSW + VPMADDWD on AVX2, VPDPBUSD on AVX-512 VNNI), the lanes sum
+// each row on their own, and after the block's 8 steps they are the 8 row
+// sums. The offset of the unsigned nibbles (-8 times the activation block's
+// sum) is the same for every row, so it is computed once per call and
+// activation. One transposed block serves every activation of the kernel,
+// so prompts take the same kernels as generation steps, with more
+// activations each: the earlier prompt tiles, which summed each row's lanes
+// with an add tree per block and activation, were 30-40% slower on pp256.
+// The weights are read in place (no repacked copy): each of the 8 rows is its
+// own stream.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -75,68 +74,12 @@ namespace {
 
 inline __m256i Load(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
 
-// 16 bytes of nibbles → 32 unsigned bytes 0..15: low nibbles, then high.
-inline __m256i Nibbles(const uint8_t* p) {
-  const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-  return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(b, 4), b), _mm256_set1_epi8(0x0F));
-}
-
-// Lane r of the result = the sum of the 8 lanes of v[r].
-inline __m256i SumPerRow(const __m256i* v) {
-  const __m256i a = _mm256_hadd_epi32(_mm256_hadd_epi32(v[0], v[1]), _mm256_hadd_epi32(v[2], v[3]));
-  const __m256i b = _mm256_hadd_epi32(_mm256_hadd_epi32(v[4], v[5]), _mm256_hadd_epi32(v[6], v[7]));
-  return _mm256_add_epi32(_mm256_permute2x128_si256(a, b, 0x20), _mm256_permute2x128_si256(a, b, 0x31));
-}
-
-// Every lane = the sum of the 8 lanes of v.
-inline __m256i SumAll(__m256i v) {
-  v = _mm256_hadd_epi32(v, v);
-  v = _mm256_hadd_epi32(v, v);
-  return _mm256_add_epi32(v, _mm256_permute2x128_si256(v, v, 0x01));
-}
-
-// The 8 rows' fp16 block scales as floats, row r in lane r.
-inline __m256 RowScales(const BlockQ4_0* const* x, int64_t i) {
-  return _mm256_cvtph_ps(_mm_setr_epi16(x[0][i].d, x[1][i].d, x[2][i].d, x[3][i].d, x[4][i].d, x[5][i].d,
-                                        x[6][i].d, x[7][i].d));
-}
-
 // Lane r of acc to out[r], r < n_out.
 inline void StoreRows(__m256 acc, float* out, int n_out) {
   if (n_out == 8) return _mm256_storeu_ps(out, acc);
   alignas(32) float lanes[8];
   _mm256_store_ps(lanes, acc);
   std::copy(lanes, lanes + n_out, out);
-}
-
-// 8 weight rows x T activations; out[t * out_stride + r] for r < n_out.
-template <int T>
-void Rows8(const BlockQ4_0* const* x, const BlockQ8_0* const* y, int64_t nb, float* out, int64_t out_stride,
-           int n_out) {
-  const __m256i ones16 = _mm256_set1_epi16(1), eights = _mm256_set1_epi8(8);
-  __m256 acc[T];
-#pragma GCC unroll 8
-  for (int t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
-  for (int64_t i = 0; i < nb; ++i) {
-    __m256i u[8];
-#pragma GCC unroll 8
-    for (int r = 0; r < 8; ++r) u[r] = Nibbles(x[r][i].qs);
-    const __m256 dw = RowScales(x, i);
-#pragma GCC unroll 8
-    for (int t = 0; t < T; ++t) {
-      const __m256i q8 = Load(y[t][i].qs);
-      // u <= 15, so VPMADDUBSW's int16 pair sums (<= 2 * 15 * 128) cannot saturate.
-      __m256i p[8];
-#pragma GCC unroll 8
-      for (int r = 0; r < 8; ++r) p[r] = _mm256_madd_epi16(_mm256_maddubs_epi16(u[r], q8), ones16);
-      const __m256i offset = SumAll(_mm256_madd_epi16(_mm256_maddubs_epi16(eights, q8), ones16));
-      const __m256i sums = _mm256_sub_epi32(SumPerRow(p), offset);
-      const __m256 d = _mm256_mul_ps(dw, _mm256_set1_ps(_cvtsh_ss(y[t][i].d)));
-      acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sums), d, acc[t]);
-    }
-  }
-#pragma GCC unroll 8
-  for (int t = 0; t < T; ++t) StoreRows(acc[t], out + t * out_stride, n_out);
 }
 
 // Block i of 8 rows, transposed: lane r of cols[k] holds nibble bytes
@@ -168,7 +111,8 @@ inline void LoadNibbleColumns(const BlockQ4_0* const* x, int64_t i, __m256i* lo,
   }
 }
 
-// RowScales with scalar loads packed in general registers (no lane inserts).
+// The 8 rows' fp16 block scales as floats, row r in lane r, from scalar
+// loads packed in general registers (no lane inserts).
 inline __m256 PackedRowScales(const BlockQ4_0* const* x, int64_t i) {
   const auto four = [&](int r) {
     return static_cast<int64_t>(x[r][i].d | uint64_t{x[r + 1][i].d} << 16 | uint64_t{x[r + 2][i].d} << 32 |
@@ -212,7 +156,7 @@ void NegOffsets(const BlockQ8_0* y, int64_t nb, int32_t* out) {
 }
 
 // 8 weight rows x T activations, one row per lane; neg[t][i] is block i's
-// offset of activation t (NegOffsets). Out as Rows8.
+// offset of activation t (NegOffsets); out[t * out_stride + r] for r < n_out.
 template <int T>
 void Gemv8(const BlockQ4_0* const* x, const BlockQ8_0* const* y, const int32_t* const* neg, int64_t nb, float* out,
            int64_t out_stride, int n_out) {
@@ -249,39 +193,10 @@ void Gemv8(const BlockQ4_0* const* x, const BlockQ8_0* const* y, const int32_t* 
 #pragma GCC pop_options
 
 // AVX-512 VL + VNNI: VPDPBUSD does maddubs + madd in one step (no int16
-// saturation to avoid), and its lanes start from -8 * the activation's
-// 4-byte sums, so the row totals need no separate offset. The helpers above
-// (AVX2) inline into this region.
+// saturation to avoid). The helpers above (AVX2) inline into this region.
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx2,fma,f16c")
 namespace {
-
-template <int T>
-void Rows8Vnni(const BlockQ4_0* const* x, const BlockQ8_0* const* y, int64_t nb, float* out, int64_t out_stride,
-               int n_out) {
-  const __m256i eights = _mm256_set1_epi8(8), zero = _mm256_setzero_si256();
-  __m256 acc[T];
-#pragma GCC unroll 8
-  for (int t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
-  for (int64_t i = 0; i < nb; ++i) {
-    __m256i u[8];
-#pragma GCC unroll 8
-    for (int r = 0; r < 8; ++r) u[r] = Nibbles(x[r][i].qs);
-    const __m256 dw = RowScales(x, i);
-#pragma GCC unroll 8
-    for (int t = 0; t < T; ++t) {
-      const __m256i q8 = Load(y[t][i].qs);
-      const __m256i start = _mm256_sub_epi32(zero, _mm256_dpbusd_epi32(zero, eights, q8));
-      __m256i p[8];
-#pragma GCC unroll 8
-      for (int r = 0; r < 8; ++r) p[r] = _mm256_dpbusd_epi32(start, u[r], q8);
-      const __m256 d = _mm256_mul_ps(dw, _mm256_set1_ps(_cvtsh_ss(y[t][i].d)));
-      acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(SumPerRow(p)), d, acc[t]);
-    }
-  }
-#pragma GCC unroll 8
-  for (int t = 0; t < T; ++t) StoreRows(acc[t], out + t * out_stride, n_out);
-}
 
 // Gemv8 with VPDPBUSD: two chains (low and high nibbles) so that a block's
 // eight steps are not one dependency chain.
@@ -317,42 +232,11 @@ void Gemv8Vnni(const BlockQ4_0* const* x, const BlockQ8_0* const* y, const int32
 
 namespace {
 
-using RowsKernel = void (*)(const BlockQ4_0* const*, const BlockQ8_0* const*, int64_t, float*, int64_t, int);
-
-// Walks the tile in groups of 8 rows x up to kActs activations;
-// kernels[k - 1] takes k activations.
-template <int kActs>
-void WalkTile(const RowsKernel* kernels, const void* const* rows, int n_rows, const void* const* acts, int n_acts,
-              int64_t n, float* out, int64_t out_stride) {
-  for (int t0 = 0; t0 < n_acts; t0 += kActs) {
-    const int nt = std::min(kActs, n_acts - t0);
-    const BlockQ8_0* y[kActs];
-    for (int t = 0; t < nt; ++t) y[t] = static_cast<const BlockQ8_0*>(acts[t0 + t]);
-    for (int r0 = 0; r0 < n_rows; r0 += 8) {
-      const int nr = std::min(8, n_rows - r0);
-      const BlockQ4_0* x[8];
-      // A short last group repeats its first row in the unused lanes.
-      for (int r = 0; r < 8; ++r) x[r] = static_cast<const BlockQ4_0*>(rows[r0 + (r < nr ? r : 0)]);
-      kernels[nt - 1](x, y, n / kQK4_0, out + t0 * out_stride + r0, out_stride, nr);
-    }
-  }
-}
-
-// Activations per kernel, measured with bench/matmul_bench (one thread, 64
-// tokens) on a 2-core Zen 5: AVX2 8 x 4 (x 2 was 20% slower, x 6 within 5%),
-// AVX-512 VNNI 8 x 6 (x 4 10% slower, x 8 the same).
-constexpr RowsKernel kAvx2Kernels[] = {Rows8<1>, Rows8<2>, Rows8<3>, Rows8<4>};
-constexpr RowsKernel kVnniKernels[] = {Rows8Vnni<1>, Rows8Vnni<2>, Rows8Vnni<3>,
-                                       Rows8Vnni<4>, Rows8Vnni<5>, Rows8Vnni<6>};
-
 using GemvKernel = void (*)(const BlockQ4_0* const*, const BlockQ8_0* const*, const int32_t* const*, int64_t, float*,
                             int64_t, int);
 
-// Up to this many activations take the gemv kernels, kActs at a time.
-constexpr int kGemvMaxActs = 8;
-
-// WalkTile for the gemv kernels: the activations' offsets first, then groups
-// of 8 rows x up to kActs activations.
+// The activations' offsets first, then groups of 8 rows x up to kActs
+// activations; kernels[k - 1] takes k activations.
 template <int kActs>
 void WalkGemv(const GemvKernel* kernels, const void* const* rows, int n_rows, const void* const* acts, int n_acts,
               int64_t n, float* out, int64_t out_stride) {
@@ -378,7 +262,10 @@ void WalkGemv(const GemvKernel* kernels, const void* const* rows, int n_rows, co
 }
 
 constexpr GemvKernel kAvx2Gemv[] = {Gemv8<1>, Gemv8<2>, Gemv8<3>, Gemv8<4>};
-constexpr GemvKernel kVnniGemv[] = {Gemv8Vnni<1>, Gemv8Vnni<2>, Gemv8Vnni<3>, Gemv8Vnni<4>};
+// Activations per kernel: AVX2 up to 4 (16 registers), AVX-512 VNNI up to 8
+// (32 registers; 10 and 12 measured the same as 8 on pp256).
+constexpr GemvKernel kVnniGemv[] = {Gemv8Vnni<1>, Gemv8Vnni<2>, Gemv8Vnni<3>, Gemv8Vnni<4>,
+                                    Gemv8Vnni<5>, Gemv8Vnni<6>, Gemv8Vnni<7>, Gemv8Vnni<8>};
 
 }  // namespace
 #endif
@@ -391,11 +278,9 @@ void TileQ4_0x8(const void* const* rows, int n_rows, const void* const* acts, in
       if (AmxTileQ4_0x8(rows, n_rows, acts, n_acts, n, out, out_stride)) return;
       [[fallthrough]];
     case SimdTarget::kAvx512Vnni:
-      if (n_acts <= kGemvMaxActs) return WalkGemv<4>(kVnniGemv, rows, n_rows, acts, n_acts, n, out, out_stride);
-      return WalkTile<6>(kVnniKernels, rows, n_rows, acts, n_acts, n, out, out_stride);
+      return WalkGemv<8>(kVnniGemv, rows, n_rows, acts, n_acts, n, out, out_stride);
     case SimdTarget::kAvx2:
-      if (n_acts <= kGemvMaxActs) return WalkGemv<4>(kAvx2Gemv, rows, n_rows, acts, n_acts, n, out, out_stride);
-      return WalkTile<4>(kAvx2Kernels, rows, n_rows, acts, n_acts, n, out, out_stride);
+      return WalkGemv<4>(kAvx2Gemv, rows, n_rows, acts, n_acts, n, out, out_stride);
     case SimdTarget::kScalar: break;
   }
 #endif

@@ -72,16 +72,17 @@ TEST(Q4_0x8, TileEqualsDotOnEveryTarget) {
     for (int64_t n : {32, 96, 512}) {
       const auto w = QuantRows(GgmlType::Q4_0, 19, n, static_cast<uint32_t>(n));
       const size_t wb = RowBytes(GgmlType::Q4_0, n), ab = RowBytes(GgmlType::Q8_0, n);
-      std::vector<uint8_t> a(ab * 9);
-      const auto x = Random(9 * n, 7, 1.0f);
-      std::vector<const void*> rows(19), acts(9);
+      constexpr int kMaxActs = 64;  // a prompt's token tile
+      std::vector<uint8_t> a(ab * kMaxActs);
+      const auto x = Random(kMaxActs * n, 7, 1.0f);
+      std::vector<const void*> rows(19), acts(kMaxActs);
       for (int i = 0; i < 19; ++i) rows[i] = w.data() + (18 - i) * wb;  // not in memory order
-      for (int j = 0; j < 9; ++j) {
+      for (int j = 0; j < kMaxActs; ++j) {
         QuantizeActivation(GgmlType::Q4_0, x.data() + j * n, a.data() + j * ab, n);
         acts[j] = a.data() + j * ab;
       }
       for (int n_rows : {0, 1, 3, 7, 8, 9, 16, 19}) {
-        for (int n_acts : {0, 1, 2, 3, 5, 8, 9}) {
+        for (int n_acts : {0, 1, 2, 3, 5, 8, 9, 13, 16, 17, 64}) {
           SCOPED_TRACE("n " + std::to_string(n) + " rows " + std::to_string(n_rows) + " acts " +
                        std::to_string(n_acts));
           const int64_t stride = n_rows + 2;  // a gap after each activation's outputs
