@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <fstream>
+#include <iterator>
 #include <random>
 #include <string>
 #include <vector>
@@ -56,6 +58,18 @@ void ForEachTarget(F body) {
     body();
   }
   simd::ForceTarget(0);
+}
+
+// The executable is linked without libhwy; its runtime loads at the first
+// dispatch (hwy_runtime.cc), and its target detection is the one in use.
+TEST(KernelsCpu, HighwayRuntimeLoadsAtTheFirstDispatch) {
+  const float a[3] = {1, 2, 3};
+  EXPECT_EQ(simd::DotF32(a, a, 3), 14.0f);
+  std::ifstream maps("/proc/self/maps");
+  const std::string mapped{std::istreambuf_iterator<char>(maps), std::istreambuf_iterator<char>()};
+  EXPECT_NE(mapped.find("/libhwy.so"), std::string::npos);
+  EXPECT_FALSE(simd::AvailableTargets().empty());
+  EXPECT_STRNE(simd::TargetName(), "");
 }
 
 // ggml_vec_dot_f32's AVX-512 order spelt out: lane l of accumulator c
