@@ -57,6 +57,8 @@ RowCounts ScoreRow(const ScoreItem& item, const LanguageDetector& detector, Item
   // The loose variants are built only once some instruction fails strictly.
   std::optional<IfevalLooseVariants> loose_variants;
   nlohmann::json strict_list = nlohmann::json::array(), loose_list = nlohmann::json::array();
+  strict_list.get_ref<nlohmann::json::array_t&>().reserve(ids->size());
+  loose_list.get_ref<nlohmann::json::array_t&>().reserve(ids->size());
   size_t n_strict = 0, n_loose = 0;
   for (size_t k = 0; k < ids->size(); ++k) {
     const std::string& id = (*ids)[k].get_ref<const std::string&>();
@@ -101,7 +103,7 @@ RowCounts ScoreRow(const ScoreItem& item, const LanguageDetector& detector, Item
     n_loose += loose;
   }
   const size_t n = ids->size();
-  r.cleaned = std::string(response);
+  r.cleaned_is_response = true;
   r.individual_scores = {{"prompt_level_strict_acc", n_strict == n ? 1 : 0}};
   r.details = nlohmann::json::object();  // the lists move in, not copied from an initializer list
   r.details["follow_instruction_list_strict"] = std::move(strict_list);

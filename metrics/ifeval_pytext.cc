@@ -85,7 +85,9 @@ bool IsPyWordChar(char32_t c) {
 
 bool IsPyDecimal(char32_t c) { return u_charType(c) == U_DECIMAL_DIGIT_NUMBER; }
 
-size_t CountPyWords(std::string_view text) {
+// A popcnt clone beside the baseline one: without it std::popcount is a
+// libgcc call, 2% of an English IFEval run.
+[[gnu::target_clones("popcnt", "default")]] size_t CountPyWords(std::string_view text) {
   size_t n = 0;
   bool in_word = false;
   // Streamed: any ill-formed sequence reads as U+FFFD, a non-word character.

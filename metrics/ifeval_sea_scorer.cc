@@ -75,8 +75,8 @@ RowOutcome ScoreRow(const ScoreItem& item, const ScoreOptions& opts, const Langu
                     ItemResult& r) {
   const RowDetector detector(shared_detector);
   RowOutcome o;
-  const std::string response = item.responses.empty() ? std::string() : item.responses[0];
-  r.cleaned = response;
+  const std::string_view response = item.responses.empty() ? std::string_view() : item.responses[0];
+  r.cleaned_is_response = true;
   o.id = RowString(item.row, "metadata", "subcategory", item.id);
   if (SkipsNumberWords(opts.lang) && o.id.find("number_words") != std::string::npos) {
     r.individual_scores = {{"overall_lang_normalized_acc", nullptr}};
@@ -94,7 +94,7 @@ RowOutcome ScoreRow(const ScoreItem& item, const ScoreOptions& opts, const Langu
   std::string target = opts.lang;
   const auto& meta = item.row["metadata"];
   if (meta.contains("category") && meta["category"] == "language") target = KwString(kwargs, "response_language");
-  std::string flat = response;
+  std::string flat(response);
   for (char& c : flat) if (c == '\n') c = ' ';
   const std::string detected = detector.Detect(flat).lang;
   o.correct_language = (target == "id" || target == "ms") ? (detected == "id" || detected == "ms") : detected == target;

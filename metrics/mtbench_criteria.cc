@@ -127,7 +127,7 @@ class CriteriaScorer : public Scorer {
       cats[cat].first += q;
       cats[cat].second += 1;
       ItemResult r;
-      r.cleaned = item.responses.empty() ? std::string() : item.responses[0];
+      r.cleaned_is_response = true;
       r.individual_scores = {{"average_criteria_score", q}};
       r.details = {{"criteria_scores", scores}};
       out.items.push_back(std::move(r));

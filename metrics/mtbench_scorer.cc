@@ -54,7 +54,7 @@ RowOutcome ScoreRow(const ScoreItem& item, const JudgementLabels& labels, bool t
     points.push_back(VerdictPoints(f));
     o.finals.push_back({category, f});
   }
-  r.cleaned = item.responses.empty() ? std::string() : item.responses[0];
+  r.cleaned_is_response = true;
   r.individual_scores = {{"weighted_win_rate", points}};
   r.details = {{"baseline-before", before}, {"baseline-after", after}, {"final_judgement", final_list},
                {"category", category}};

@@ -13,6 +13,11 @@ std::unique_ptr<Scorer> MakeScorer(const std::string& name) { return ScorerRegis
 
 ScorerInfo GetScorerInfo(const std::string& name) { return MakeScorer(name)->info(); }
 
+std::string_view CleanedText(const ScoreItem& item, const ItemResult& r) {
+  if (!r.cleaned_is_response) return r.cleaned;
+  return item.responses.empty() ? std::string_view() : std::string_view(item.responses[0]);
+}
+
 double PointsPerUnit(ScoreScale scale) { return scale == ScoreScale::kFraction ? 100.0 : 1.0; }
 
 const char* ToString(ScoreScale scale) { return scale == ScoreScale::kFraction ? "0-1" : "0-100"; }

@@ -7,6 +7,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -37,9 +38,15 @@ struct ScoreOptions {
 
 struct ItemResult {
   std::string cleaned;                 // SEA-HELM's cleaned_responses value
+  // Set by scorers that score the response as it is (IFEval, MT-Bench):
+  // `cleaned` stays empty rather than copy every answer. Read CleanedText.
+  bool cleaned_is_response = false;
   nlohmann::json individual_scores;    // e.g. {"normalized_accuracy": 1}
   nlohmann::json details;              // optional, scorer-specific (shown in reports)
 };
+
+// SEA-HELM's cleaned_responses value of `r`, the result for `item`.
+std::string_view CleanedText(const ScoreItem& item, const ItemResult& r);
 
 struct ScoreResult {
   nlohmann::json metrics = nlohmann::json::object();  // e.g. {"accuracy": 66.7, ...}

@@ -154,7 +154,7 @@ class MtBenchTask : public Task {
                                                                        items[i].responses.end()));
       rec["status"] = items[i].failed ? "failed" : "ok";
       if (i < result.items.size()) {
-        rec["cleaned_responses"] = result.items[i].cleaned;
+        rec["cleaned_responses"] = metrics::CleanedText(items[i], result.items[i]);
         rec["individual_scores"] = result.items[i].individual_scores;
         if (!result.items[i].details.is_null()) rec["judgements"] = result.items[i].details;
       }

@@ -145,7 +145,7 @@ TaskOutcome PromptTask::Score(const ResponseMap& done) {
     int pt = p1 ? p1->prompt_tokens : 0, ct = p1 ? p1->completion_tokens : 0;
     rec["token_usages"] = {{{"prompt_tokens", pt}, {"completion_tokens", ct}, {"total_tokens", pt + ct}}};
     rec["status"] = items[i].failed ? "failed" : "ok";
-    rec["cleaned_responses"] = i < result.items.size() ? result.items[i].cleaned : "";
+    rec["cleaned_responses"] = i < result.items.size() ? metrics::CleanedText(items[i], result.items[i]) : "";
     rec["individual_scores"] = i < result.items.size() ? result.items[i].individual_scores : nlohmann::json();
     if (items[i].failed) ++outcome.n_failed;
     outcome.rows.push_back(std::move(rec));

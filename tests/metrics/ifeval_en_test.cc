@@ -46,6 +46,22 @@ TEST(IfevalEnVectors, TitleAndQuotationStrictLoose) {
   EXPECT_DOUBLE_EQ(r.metrics["prompt_level_strict_acc"].get<double>(), 0.0);
   EXPECT_DOUBLE_EQ(r.metrics["prompt_level_loose_acc"].get<double>(), 1.0);
   EXPECT_DOUBLE_EQ(r.metrics["inst_level_strict_acc"].get<double>(), 0.5);
+  // IFEval scores the response as it is: its cleaned_responses is the response, not a copy.
+  EXPECT_TRUE(r.items[0].cleaned_is_response);
+  EXPECT_TRUE(r.items[0].cleaned.empty());
+  EXPECT_EQ(CleanedText(item, r.items[0]), item.responses[0]);
+}
+
+TEST(CleanedText, IsTheCleanedStringUnlessTheScorerScoredTheResponse) {
+  ScoreItem item;
+  item.responses = {"Jawaban: Positif"};
+  ItemResult r;
+  r.cleaned = "Positif";
+  EXPECT_EQ(CleanedText(item, r), "Positif");
+  r.cleaned_is_response = true;
+  EXPECT_EQ(CleanedText(item, r), "Jawaban: Positif");
+  item.responses.clear();
+  EXPECT_EQ(CleanedText(item, r), "");
 }
 
 // Each loose variant (first line, last line or both removed; '*' removed) on
