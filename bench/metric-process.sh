@@ -11,7 +11,13 @@
 # case, the table gains BEFORE's medians, and each case's --json output of
 # the two is compared with cmp (a difference fails the script).
 # Environment: REPS (5), BHASA_SHARED_DIR (../shared beside the checkout:
-# thai-dict/words_th.txt for the Thai cases, which are left out without it).
+# thai-dict/words_th.txt for the Thai cases, which are left out without it),
+# SEAHELM_PYTHONPATH (the reference environment of tests/parity/bench_seahelm.py:
+# the SEA-HELM 6844e6c checkout, and for the other cases the sacrebleu,
+# PyThaiNLP and pyonmttok snapshots): the cases in PY_CASES (default: every
+# case of the .tsv) are timed in Python too, in the same hour, PY_REPS (3) runs
+# each, median user+sys, instead of the .tsv's figures. The machine's speed
+# drifts by a third between days.
 # Takes about a minute on a two-core machine with a load average of 10.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -38,10 +44,24 @@ args_for() {
   esac
 }
 
-python_s() { awk -v c="$1" '$1 == c { print $2 }' "$root/bench/metric-process-python.tsv"; }
+python_s() {
+  if [[ -n ${SEAHELM_PYTHONPATH:-} && " ${PY_CASES:-$(awk '!/^#/ { print $1 }' "$root/bench/metric-process-python.tsv")} " == *" $1 "* ]]; then
+    local t=$work/py_times
+    : > "$t"
+    for _ in $(seq "${PY_REPS:-3}"); do
+      { time PYTHONPATH=$SEAHELM_PYTHONPATH /usr/bin/python3 "$root/tests/parity/bench_seahelm.py" score "$1" \
+          "$work/$1.jsonl" > /dev/null 2> "$work/py_err"; } 2>> "$t" ||
+        { echo "bench_seahelm.py score $1 failed:" >&2; tail -5 "$work/py_err" >&2; return 1; }
+    done
+    awk '{ print $2 + $3 }' "$t" | median
+  else
+    awk -v c="$1" '$1 == c { print $2 }' "$root/bench/metric-process-python.tsv"
+  fi
+}
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 echo "bhasa: $bhasa${before:+; before: $before}; $reps runs per case; load: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores)"
+echo "python_s: bench/metric-process-python.tsv${SEAHELM_PYTHONPATH:+, but timed now (median user+sys of ${PY_REPS:-3} runs) for: ${PY_CASES:-every case}}"
 if [[ -n $before ]]; then
   printf '%-18s %9s %9s %9s %9s %9s %8s\n' case python_s before_w before_c wall_s cpu_s ratio
 else
