@@ -21,6 +21,8 @@
 
 namespace bhasa {
 
+using namespace std::string_view_literals;  // sized appends: no strlen per escape
+
 namespace {
 
 Error MalformedLineError(const std::string& path, long line, const nlohmann::json::exception& e,
@@ -119,9 +121,9 @@ void ReadJournalLines(const std::string& path, const std::function<void(nlohmann
   ReadLines(path, fn, true, torn_tail, std::string(kDamagedJournalNote));
 }
 
-std::vector<JsonlLine> JsonlLines(std::string_view content) {
+std::vector<JsonlLine> JsonlLines(std::string_view content, long first_number, long* lines) {
   std::vector<JsonlLine> out;
-  long line_no = 0;
+  long line_no = first_number - 1;
   for (size_t pos = 0; pos < content.size();) {
     size_t end = content.find('\n', pos);
     if (end == std::string_view::npos) end = content.size();
@@ -131,6 +133,7 @@ std::vector<JsonlLine> JsonlLines(std::string_view content) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.find_first_not_of(" \t") != std::string_view::npos) out.push_back({line, line_no});
   }
+  if (lines) *lines = line_no - (first_number - 1);
   return out;
 }
 
@@ -213,10 +216,10 @@ void AppendJson(std::string& out, const nlohmann::json& j, int indent, int depth
   };
   switch (j.type()) {
     case Type::null:
-      out += "null";
+      out += "null"sv;
       return;
     case Type::boolean:
-      out += j.get<bool>() ? "true" : "false";
+      out += j.get<bool>() ? "true"sv : "false"sv;
       return;
     case Type::number_integer:
     case Type::number_unsigned: {
@@ -233,7 +236,7 @@ void AppendJson(std::string& out, const nlohmann::json& j, int indent, int depth
     case Type::object: {
       const bool object = j.is_object();
       if (j.empty()) {
-        out += object ? "{}" : "[]";
+        out += object ? "{}"sv : "[]"sv;
         return;
       }
       out += object ? '{' : '[';
@@ -244,7 +247,7 @@ void AppendJson(std::string& out, const nlohmann::json& j, int indent, int depth
         if (pretty) newline(depth + 1);
         if (object) {
           AppendJsonString(out, it.key());
-          out += pretty ? ": " : ":";
+          out += pretty ? ": "sv : ":"sv;
         }
         AppendJson(out, *it, indent, depth + 1);
       }
@@ -294,13 +297,13 @@ void AppendJsonString(std::string& out, std::string_view s) {
     out.append(s, run, i - run);
     run = i + 1;
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\t': out += "\\t"; break;
-      case '\n': out += "\\n"; break;
-      case '\f': out += "\\f"; break;
-      case '\r': out += "\\r"; break;
+      case '"': out += "\\\""sv; break;
+      case '\\': out += "\\\\"sv; break;
+      case '\b': out += "\\b"sv; break;
+      case '\t': out += "\\t"sv; break;
+      case '\n': out += "\\n"sv; break;
+      case '\f': out += "\\f"sv; break;
+      case '\r': out += "\\r"sv; break;
       default: {
         char buf[8];
         std::snprintf(buf, sizeof buf, "\\u%04x", c);

@@ -18,13 +18,14 @@ void ReadJsonl(const std::string& path, const std::function<void(nlohmann::json&
 std::vector<nlohmann::json> ReadJsonlAll(const std::string& path);
 
 // The pieces of ReadJsonl, for callers that parse lines concurrently: the
-// non-blank lines of `content` (numbered from 1, without their line ends), and
-// one line parsed with ReadJsonl's errors.
+// non-blank lines of `content` (numbered from `first_number`, without their
+// line ends; `*lines`, when given, gets the count of all lines, blank ones
+// too), and one line parsed with ReadJsonl's errors.
 struct JsonlLine {
   std::string_view text;
   long number = 0;
 };
-std::vector<JsonlLine> JsonlLines(std::string_view content);
+std::vector<JsonlLine> JsonlLines(std::string_view content, long first_number = 1, long* lines = nullptr);
 nlohmann::json ParseJsonlLine(const std::string& path, const JsonlLine& line);
 
 // Like ReadJsonl, but a final line without a newline that fails to parse (a

@@ -28,7 +28,7 @@ bool Truthy(const nlohmann::json& v) {
   if (v.is_null()) return false;
   if (v.is_boolean()) return v.get<bool>();
   if (v.is_number()) return v.get<double>() != 0.0;
-  if (v.is_string()) return !v.get<std::string>().empty();
+  if (v.is_string()) return !v.get_ref<const std::string&>().empty();
   if (v.is_array()) {  // numpy arrays: kept when any(v)
     for (const auto& x : v) if (Truthy(x)) return true;
     return false;

@@ -26,6 +26,22 @@ namespace bhasa::metrics {
 size_t FindAnyByte(std::string_view text, size_t from, std::span<const unsigned char> bytes);
 size_t FindAnyByteScalar(std::string_view text, size_t from, std::span<const unsigned char> bytes);
 
+// The first position i at or after `from` with text[i] one of `first` and
+// text[i + 1] one of `second` (one to four values each), or text.size(): a
+// pattern's first two bytes rule out far more places than its first alone.
+// FindBytePairScalar is its plain twin.
+size_t FindBytePair(std::string_view text, size_t from, std::span<const unsigned char> first,
+                    std::span<const unsigned char> second);
+size_t FindBytePairScalar(std::string_view text, size_t from, std::span<const unsigned char> first,
+                          std::span<const unsigned char> second);
+// FindBytePair's per-target scans (16 and 32 bytes a step); FindBytePair
+// takes the AVX2 one where the CPU has it. Exposed for the tests.
+size_t FindBytePairSse2(std::string_view text, size_t from, std::span<const unsigned char> first,
+                        std::span<const unsigned char> second);
+size_t FindBytePairAvx2(std::string_view text, size_t from, std::span<const unsigned char> first,
+                        std::span<const unsigned char> second);
+bool CpuHasAvx2();
+
 class PyLiteralPattern {
  public:
   // The literal form of `pattern`, or nullopt when it has any regex syntax
@@ -48,6 +64,9 @@ class PyLiteralPattern {
   std::vector<Char> chars_;
   std::bitset<256> first_bytes_;  // lead bytes a match can start with
   std::vector<unsigned char> first_list_;  // the same, when there are at most four
+  // When every form of the first character is one ASCII byte: the bytes the
+  // second character can start with, when there are at most four.
+  std::vector<unsigned char> second_list_;
   bool boundary_before_ = false, boundary_after_ = false;
 };
 

@@ -232,6 +232,34 @@ TEST(MetricCli, JsonOfManyRowsIsTheDumpOfTheWhole) {
   for (int i = 0; i < 5000; ++i) ASSERT_EQ(j["items"][i]["id"], "r" + std::to_string(i));
 }
 
+// Lines are found in slices of the file at once: a row without an id is
+// still named by its line in the whole file (blank lines, CRLF and a last
+// line without its newline counted as a line-by-line read counts them).
+TEST(MetricCli, RowsWithoutIdsAreNamedByTheirLine) {
+  auto dir = testing::TempDir("e2e-metric-lines");
+  std::string rows;
+  std::vector<long> numbers;
+  long line = 0;
+  for (int i = 0; i < 3000; ++i) {
+    if (i % 97 == 0) {
+      rows += i % 2 ? "\n" : " \t\r\n";
+      ++line;
+    }
+    rows += R"({"response": "Jawaban: Positif", "label": "Positif"})";
+    rows += i == 2999 ? "" : i % 5 ? "\n" : "\r\n";
+    numbers.push_back(++line);
+  }
+  WriteFileAtomic(dir + "/rows.jsonl", rows);
+  std::string out, err;
+  ASSERT_EQ(Split(BhasaBinary() + " metric classification --answer-tag Jawaban: --json --input " + dir + "/rows.jsonl",
+                  dir, &out, &err),
+            0)
+      << err;
+  const auto j = nlohmann::json::parse(out);
+  ASSERT_EQ(j["items"].size(), numbers.size());
+  for (size_t i = 0; i < numbers.size(); ++i) ASSERT_EQ(j["items"][i]["id"], "line " + std::to_string(numbers[i])) << i;
+}
+
 // Rows are parsed concurrently; the error is still that of the first bad line.
 TEST(MetricCli, NamesTheFirstBadLineOfAFileParsedInParallel) {
   auto dir = testing::TempDir("e2e-metric-bad");

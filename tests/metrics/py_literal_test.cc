@@ -47,6 +47,31 @@ TEST(PyLiteral, FindAnyByteEqualsTheScalarScan) {
   EXPECT_EQ(FindAnyByte(std::string(40, 'a') + "z", 3, none), 40u);
 }
 
+// The same for the two-byte scans (SSE2, and AVX2 where the CPU has it):
+// pairs straddling each step and the tail, a first byte as the last byte.
+TEST(PyLiteral, FindBytePairEqualsTheScalarScan) {
+  std::mt19937 rng(5);
+  for (int trial = 0; trial < 5000; ++trial) {
+    std::string text(rng() % 140, '\0');
+    for (auto& c : text) c = static_cast<char>(rng() % 4 == 0 ? rng() % 256 : 'a' + rng() % 4);
+    std::vector<unsigned char> first(1 + rng() % 4), second(1 + rng() % 4);
+    for (auto& b : first) b = static_cast<unsigned char>(rng() % 3 == 0 ? rng() % 256 : 'a' + rng() % 5);
+    for (auto& b : second) b = static_cast<unsigned char>(rng() % 3 == 0 ? rng() % 256 : 'a' + rng() % 5);
+    const size_t from = text.empty() ? 0 : rng() % (text.size() + 1);
+    const size_t want = FindBytePairScalar(text, from, first, second);
+    ASSERT_EQ(FindBytePair(text, from, first, second), want) << "trial " << trial << ", from " << from;
+    ASSERT_EQ(FindBytePairSse2(text, from, first, second), want) << "trial " << trial << ", from " << from;
+    if (CpuHasAvx2()) {
+      ASSERT_EQ(FindBytePairAvx2(text, from, first, second), want) << "trial " << trial << ", from " << from;
+    }
+  }
+  const std::vector<unsigned char> a = {'a'}, b = {'b'};
+  EXPECT_EQ(FindBytePair(std::string(40, 'a'), 0, a, b), 40u);
+  EXPECT_EQ(FindBytePair(std::string(40, 'b') + "a", 0, a, b), 41u);
+  EXPECT_EQ(FindBytePair(std::string(15, 'a') + "ab", 0, b, a), 17u);  // "b" is the last byte
+  EXPECT_EQ(FindBytePair(std::string(16, 'x') + "ab", 0, a, b), 16u);
+}
+
 TEST(PyLiteral, PythonCaseInsensitiveEquivalences) {
   EXPECT_TRUE(PyRegex(R"(\bhari\b)", PyRegex::kIgnoreCase).Search("HARİ INI CERAH."));  // U+0130
   EXPECT_TRUE(PyRegex("hari", PyRegex::kIgnoreCase).Search("harı"));                    // U+0131
