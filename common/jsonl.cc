@@ -72,10 +72,12 @@ nlohmann::json ToJson(simdjson::dom::element e) {
 // three times faster on these rows, the same tree); anything simdjson refuses
 // (bad JSON, integers past 64 bits, deep nesting, a byte-order mark) goes to
 // nlohmann, which gives its own value or error.
-nlohmann::json Parse(std::string_view line) {
+nlohmann::json Parse(std::string_view line, bool padded = false) {
+  static_assert(kJsonlPadding == simdjson::SIMDJSON_PADDING);
   thread_local simdjson::dom::parser parser;
   simdjson::dom::element e;
-  if (parser.parse(line.data(), line.size()).get(e) == simdjson::SUCCESS) return ToJson(e);
+  if (parser.parse(line.data(), line.size(), /*realloc_if_needed=*/!padded).get(e) == simdjson::SUCCESS)
+    return ToJson(e);
   return nlohmann::json::parse(line);
 }
 
@@ -137,10 +139,10 @@ std::vector<JsonlLine> JsonlLines(std::string_view content, long first_number, l
   return out;
 }
 
-nlohmann::json ParseJsonlLine(const std::string& path, const JsonlLine& line) {
+nlohmann::json ParseJsonlLine(const std::string& path, const JsonlLine& line, bool padded) {
   nlohmann::json j;
   try {
-    j = Parse(line.text);
+    j = Parse(line.text, padded);
   } catch (const nlohmann::json::exception& e) {
     throw MalformedLineError(path, line.number, e, "");
   }

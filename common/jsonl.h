@@ -20,13 +20,16 @@ std::vector<nlohmann::json> ReadJsonlAll(const std::string& path);
 // The pieces of ReadJsonl, for callers that parse lines concurrently: the
 // non-blank lines of `content` (numbered from `first_number`, without their
 // line ends; `*lines`, when given, gets the count of all lines, blank ones
-// too), and one line parsed with ReadJsonl's errors.
+// too), and one line parsed with ReadJsonl's errors. `padded`: at least
+// kJsonlPadding bytes after the line are readable (any values), so the parser
+// reads the line where it is instead of copying it into a padded buffer.
 struct JsonlLine {
   std::string_view text;
   long number = 0;
 };
 std::vector<JsonlLine> JsonlLines(std::string_view content, long first_number = 1, long* lines = nullptr);
-nlohmann::json ParseJsonlLine(const std::string& path, const JsonlLine& line);
+inline constexpr size_t kJsonlPadding = 64;  // simdjson's SIMDJSON_PADDING
+nlohmann::json ParseJsonlLine(const std::string& path, const JsonlLine& line, bool padded = false);
 
 // Like ReadJsonl, but a final line without a newline that fails to parse (a
 // write cut short by a crash) is skipped and reported through `torn_tail`

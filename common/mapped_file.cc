@@ -5,7 +5,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 
 #include "common/error.h"
@@ -34,6 +36,24 @@ std::shared_ptr<const MappedFile> MappedFile::Open(const std::string& path, bool
   }
   ::close(fd);  // the mapping keeps the file alive
   return f;
+}
+
+size_t MappedFile::readable_size() const {
+  const auto page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  return (size_ + page - 1) / page * page;
+}
+
+void MappedFile::Populate(size_t offset, size_t length) const {
+#if defined(MADV_POPULATE_READ)
+  if (!data_ || offset >= size_) return;
+  const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const auto begin = reinterpret_cast<uintptr_t>(data_ + offset) / page * page;
+  const auto end = reinterpret_cast<uintptr_t>(data_ + std::min(size_, offset + length));
+  ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_POPULATE_READ);  // best effort
+#else
+  (void)offset;
+  (void)length;
+#endif
 }
 
 MappedFile::~MappedFile() {

@@ -22,6 +22,14 @@ class MappedFile {
 
   const uint8_t* data() const { return data_; }
   size_t size() const { return size_; }
+  // Bytes readable from data(): size() rounded up to whole pages (the bytes
+  // past the file's end read as zero).
+  size_t readable_size() const;
+  // Maps the pages of [offset, offset + length) now, in one call rather than
+  // a fault per few pages; threads can each populate their own part. Best
+  // effort: a kernel without MADV_POPULATE_READ (before 5.14) faults them in
+  // as they are read.
+  void Populate(size_t offset, size_t length) const;
   const std::string& path() const { return path_; }
 
  private:

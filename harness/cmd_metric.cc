@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <exception>
 #include <filesystem>
+#include <iterator>
 #include <span>
 
 #include <tbb/parallel_for.h>
@@ -26,13 +27,13 @@ namespace {
 
 // One JSONL row -> ScoreItem. Field errors name path:line and the field. The
 // id, responses and gold answer move out of the row: scorers read them from
-// the item, and the row only for its other fields.
-metrics::ScoreItem RowToItem(const std::string& path, long line, nlohmann::json& row) {
+// the item, and the row only for its other fields. A row without an id is
+// left unnamed (`*unnamed`), for the caller to name by its line.
+metrics::ScoreItem RowToItem(const std::string& path, long line, nlohmann::json& row, bool* unnamed) {
   metrics::ScoreItem item;
-  if (const auto id = row.find("id"); id != row.end() && !id->is_null())
-    item.id = id->is_string() ? std::move(id->get_ref<std::string&>()) : id->dump();
-  else
-    item.id = "line " + std::to_string(line);
+  const auto id = row.find("id");
+  *unnamed = id == row.end() || id->is_null();
+  if (!*unnamed) item.id = id->is_string() ? std::move(id->get_ref<std::string&>()) : id->dump();
 
   auto take_response = [&](nlohmann::json& v, const std::string& field) {
     if (v.is_null()) {  // a failed generation (SEA-HELM's replace_error_responses)
@@ -74,66 +75,93 @@ metrics::ScoreItem RowToItem(const std::string& path, long line, nlohmann::json&
   return item;
 }
 
-// JsonlLines over a few slices of `content` at once: one thread's scan of a
-// 10 MB file was 2% of a run, all of it before the rows could be parsed. Each
-// slice but the first starts after a newline, so its line numbers follow
-// from the counts of the slices before it.
-std::vector<JsonlLine> LinesInParallel(std::string_view content) {
-  const size_t n_slices = 2 * static_cast<size_t>(tbb::this_task_arena::max_concurrency());
-  std::vector<size_t> starts = {0};
-  for (size_t k = 1; k < n_slices; ++k) {
-    const size_t nl = content.find('\n', std::max(starts.back(), content.size() / n_slices * k));
-    if (nl == std::string_view::npos) break;
-    if (nl + 1 < content.size()) starts.push_back(nl + 1);
+// The rows of one slice of the input, numbered from the slice's first line.
+struct SliceRows {
+  std::vector<metrics::ScoreItem> items;
+  std::vector<long> lines;          // each item's line
+  std::vector<size_t> unnamed;      // items without an id
+  long n_lines = 0;                 // lines in the slice, blank ones too
+  JsonlLine bad;                    // the first line that failed (number 0: none)
+  std::exception_ptr error;
+};
+
+// Parses every row of `text`; stops at the first bad one. `readable_end` is
+// where the readable bytes after the slice end, for the parser's padding.
+SliceRows ReadSlice(const std::string& path, std::string_view text, const char* readable_end) {
+  SliceRows out;
+  for (const JsonlLine& line : JsonlLines(text, 1, &out.n_lines)) {
+    try {
+      const bool padded = readable_end - (line.text.data() + line.text.size()) >= static_cast<ptrdiff_t>(kJsonlPadding);
+      nlohmann::json row = ParseJsonlLine(path, line, padded);
+      bool unnamed = false;
+      out.items.push_back(RowToItem(path, line.number, row, &unnamed));
+      if (unnamed) out.unnamed.push_back(out.items.size() - 1);
+      out.lines.push_back(line.number);
+    } catch (...) {
+      out.bad = line;
+      out.error = std::current_exception();
+      break;
+    }
   }
-  starts.push_back(content.size());
-  const size_t n = starts.size() - 1;
-  std::vector<std::vector<JsonlLine>> slices(n);
-  std::vector<long> counts(n);
-  tbb::parallel_for(size_t{0}, n, [&](size_t k) {
-    slices[k] = JsonlLines(content.substr(starts[k], starts[k + 1] - starts[k]), 1, &counts[k]);
-  });
-  std::vector<JsonlLine> lines;
-  size_t total = 0;
-  for (const auto& s : slices) total += s.size();
-  lines.reserve(total);
-  long before = 0;
-  for (size_t k = 0; k < n; ++k) {
-    for (JsonlLine& l : slices[k]) lines.push_back({l.text, l.number + before});
-    before += counts[k];
-  }
-  return lines;
+  return out;
 }
 
-// Rows are parsed concurrently; a bad file still fails with the error of its
-// first bad line, as a line-by-line read would.
+// The file is cut into slices at line ends, and each slice's lines are found
+// and parsed by one task: finding every line first, then parsing, was a
+// serial scan of the whole file (5% of a run). A slice's line numbers are
+// known only once the slices before it are counted, so rows without an id are
+// named, and a bad line's error raised (its first, as a line-by-line read
+// would), after all are done.
 // A regular file is mapped, not copied: reading 10 MB into a fresh buffer
-// cost more than parsing it (zeroed pages, then the copy). Anything else (a
-// pipe, /dev/stdin) is read.
+// cost more than parsing it (zeroed pages, then the copy); each task maps its
+// own slice's pages. Anything else (a pipe, /dev/stdin) is read.
 std::vector<metrics::ScoreItem> ReadItems(const std::string& path) {
   std::shared_ptr<const MappedFile> map;
   std::string copy;
   std::string_view content;
+  size_t readable = 0;
   if (std::error_code ec; std::filesystem::is_regular_file(path, ec)) {
-    map = MappedFile::Open(path, /*populate=*/true);
+    map = MappedFile::Open(path);
     content = {reinterpret_cast<const char*>(map->data()), map->size()};
+    readable = map->readable_size();
   } else {
     copy = ReadFile(path);
     content = copy;
+    readable = copy.size();
   }
-  const std::vector<JsonlLine> lines = LinesInParallel(content);
-  std::vector<metrics::ScoreItem> items(lines.size());
-  std::vector<std::exception_ptr> errors(lines.size());
-  tbb::parallel_for(size_t{0}, lines.size(), [&](size_t i) {
-    try {
-      nlohmann::json row = ParseJsonlLine(path, lines[i]);
-      items[i] = RowToItem(path, lines[i].number, row);
-    } catch (...) {
-      errors[i] = std::current_exception();
-    }
+  const char* readable_end = content.data() + readable;
+
+  const size_t n_wanted = 8 * static_cast<size_t>(tbb::this_task_arena::max_concurrency());
+  std::vector<size_t> starts = {0};
+  for (size_t k = 1; k < n_wanted; ++k) {
+    const size_t nl = content.find('\n', std::max(starts.back(), content.size() / n_wanted * k));
+    if (nl == std::string_view::npos) break;
+    if (nl + 1 < content.size()) starts.push_back(nl + 1);
+  }
+  starts.push_back(content.size());
+  std::vector<SliceRows> slices(starts.size() - 1);
+  tbb::parallel_for(size_t{0}, slices.size(), [&](size_t k) {
+    if (map) map->Populate(starts[k], starts[k + 1] - starts[k]);
+    slices[k] = ReadSlice(path, content.substr(starts[k], starts[k + 1] - starts[k]), readable_end);
   });
-  for (const auto& e : errors)
-    if (e) std::rethrow_exception(e);
+
+  long before = 0;  // lines in the slices before this one
+  size_t total = 0;
+  for (SliceRows& s : slices) {
+    if (s.error) {  // raised again with its line's number in the file
+      const JsonlLine bad{s.bad.text, s.bad.number + before};
+      nlohmann::json row = ParseJsonlLine(path, bad);
+      bool unnamed = false;
+      RowToItem(path, bad.number, row, &unnamed);
+      std::rethrow_exception(s.error);
+    }
+    for (size_t i : s.unnamed) s.items[i].id = "line " + std::to_string(s.lines[i] + before);
+    before += s.n_lines;
+    total += s.items.size();
+  }
+  std::vector<metrics::ScoreItem> items;
+  items.reserve(total);
+  for (SliceRows& s : slices) std::move(s.items.begin(), s.items.end(), std::back_inserter(items));
   return items;
 }
 

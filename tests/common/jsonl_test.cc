@@ -89,6 +89,10 @@ TEST(Jsonl, ParsedLinesEqualNlohmannsTrees) {
     const nlohmann::json got = ParseJsonlLine("f.jsonl", {text, 1});
     EXPECT_EQ(got, want) << text.substr(0, 80);
     EXPECT_EQ(DumpJson(got), DumpJson(want));
+    // Parsed in place, with bytes after the line that would change it if read.
+    const std::string followed = text + "]}\"{,\n" + std::string(kJsonlPadding, '}');
+    EXPECT_EQ(ParseJsonlLine("f.jsonl", {std::string_view(followed).substr(0, text.size()), 1}, /*padded=*/true), want)
+        << text.substr(0, 80);
     if (want.contains("c")) {
       // "b" (-0) is 0 either way; only its integer type differs (unsigned here).
       for (const char* k : {"a", "c", "d", "e", "f"}) EXPECT_EQ(got[k].type(), want[k].type()) << k;
@@ -97,7 +101,8 @@ TEST(Jsonl, ParsedLinesEqualNlohmannsTrees) {
   }
   for (const std::string bad : {R"({"a": "\ud800"})", R"({"a": "\udc00"})", "{\"a\": \"\xff\"}", "{\"a\": 01}", R"({"k": 1e400})", "[1]"}) {
     try {
-      ParseJsonlLine("f.jsonl", {bad, 7});
+      const std::string followed = bad + "\n" + std::string(kJsonlPadding, ' ');
+      ParseJsonlLine("f.jsonl", {std::string_view(followed).substr(0, bad.size()), 7}, /*padded=*/true);
       ADD_FAILURE() << bad;
     } catch (const Error& e) {
       EXPECT_NE(std::string(e.what()).find("f.jsonl:7"), std::string::npos) << e.what();

@@ -274,6 +274,23 @@ TEST(MetricCli, NamesTheFirstBadLineOfAFileParsedInParallel) {
   std::string out, err;
   EXPECT_EQ(Split(BhasaBinary() + " metric classification --json --input " + dir + "/rows.jsonl", dir, &out, &err), 2);
   EXPECT_NE(err.find("rows.jsonl:2001: field 'response' must be a string or null"), std::string::npos) << err;
+
+  // Malformed JSON late in the file, after a blank line and a row without a
+  // response; the same line number when the rows come through a pipe.
+  rows.clear();
+  for (int i = 1; i <= 4000; ++i) {
+    if (i == 1200) rows += "\r\n";
+    if (i == 3301) rows += "{\"response\": \"Jawaban: Positif\", \"label\": \n";
+    else if (i == 3900) rows += "{\"label\": \"Positif\"}\n";
+    else rows += "{\"response\": \"Jawaban: Positif\", \"label\": \"Positif\"}\n";
+  }
+  WriteFileAtomic(dir + "/rows.jsonl", rows);
+  EXPECT_EQ(Split(BhasaBinary() + " metric classification --json --input " + dir + "/rows.jsonl", dir, &out, &err), 2);
+  EXPECT_NE(err.find("rows.jsonl:3302: malformed JSON"), std::string::npos) << err;
+  EXPECT_EQ(Split("cat " + dir + "/rows.jsonl | " + BhasaBinary() + " metric classification --json --input /dev/stdin",
+                  dir, &out, &err),
+            2);
+  EXPECT_NE(err.find("/dev/stdin:3302: malformed JSON"), std::string::npos) << err;
 }
 
 TEST(ListCli, NamesWhatItAcceptsAndAlignsMetrics) {
