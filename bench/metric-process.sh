@@ -17,7 +17,8 @@
 # PyThaiNLP and pyonmttok snapshots): the cases in PY_CASES (default: every
 # case of the .tsv) are timed in Python too, in the same hour, PY_REPS (3) runs
 # each, median user+sys, instead of the .tsv's figures. The machine's speed
-# drifts by a third between days.
+# drifts by a third between days. SPREAD=1 adds a line per case with the 10th
+# and 90th percentiles of the wall seconds (the medians hide slow outliers).
 # Takes about a minute on a two-core machine with a load average of 10.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -59,6 +60,11 @@ python_s() {
   fi
 }
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# p10 and p90 of the first column of a times file, nearest rank.
+spread() {
+  awk '{ print $1 }' "$1" | sort -g |
+    awk '{ v[NR] = $1 } END { lo = int(NR * 0.1 + 0.999); hi = int(NR * 0.9 + 0.999); printf "p10 %.3f p90 %.3f", v[lo], v[hi] }'
+}
 
 echo "bhasa: $bhasa${before:+; before: $before}; $reps runs per case; load: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores)"
 echo "python_s: bench/metric-process-python.tsv${SEAHELM_PYTHONPATH:+, but timed now (median user+sys of ${PY_REPS:-3} runs) for: ${PY_CASES:-every case}}"
@@ -96,7 +102,9 @@ for c in classification_id qa_id qa_th chrf_id rouge_id rouge_th ifeval_id ifeva
     bwall=$(awk '{ print $1 }' "$work/times_before" | median)
     bcpu=$(awk '{ print $2 + $3 }' "$work/times_before" | median)
     printf '%-18s %9s %9.3f %9.3f %9.3f %9.3f %8s\n' "$c" "${py:--}" "$bwall" "$bcpu" "$wall" "$cpu" "$ratio"
+    if [[ -n ${SPREAD:-} ]]; then printf '%-18s before wall %s; wall %s\n' "" "$(spread "$work/times_before")" "$(spread "$work/times")"; fi
   else
     printf '%-18s %9s %9.3f %9.3f %8s\n' "$c" "${py:--}" "$wall" "$cpu" "$ratio"
+    if [[ -n ${SPREAD:-} ]]; then printf '%-18s wall %s\n' "" "$(spread "$work/times")"; fi
   fi
 done
