@@ -21,6 +21,7 @@
 #include "backends/http_client.h"
 #include "backends/openai_backend.h"
 #include "common/error.h"
+#include "common/exit_codes.h"
 #include "tests/test_support.h"
 
 namespace bhasa::backends {
@@ -208,6 +209,27 @@ TEST_F(HttpsTest, OpenAiBackendOverHttps) {
   int ok = 0;
   backend->Generate(requests, [&](Response r) { ok += r.status == ResponseStatus::kOk && r.text == "aman"; });
   EXPECT_EQ(ok, 4);
+}
+
+// The bhasa executable carries its own OpenSSL (BHASA_STATIC_DEPS): it still
+// reads the trust store OpenSSL's environment names, and refuses a server
+// the store does not vouch for.
+TEST_F(HttpsTest, TheExecutableTrustsWhatItsTrustStoreHolds) {
+  const std::string dir = bhasa::testing::TempDir("https-run");
+  auto run = [&](const std::string& trust, const std::string& out, std::string* log) {
+    return bhasa::testing::RunCommand("SSL_CERT_FILE=" + trust + " SSL_CERT_DIR=" + dir + "/no-certs " +
+                                          bhasa::testing::BhasaBinary() + " run --backend openai --url https://127.0.0.1:" +
+                                          std::to_string(server_->port()) +
+                                          " --model m --tasks sentiment --languages id --limit 2 --max-retries 0"
+                                          " --data-dir " + bhasa::testing::SourceDir() + "/data/samples --output " +
+                                          dir + "/" + out + " 2>&1",
+                                      log);
+  };
+  std::string log;
+  EXPECT_EQ(run(ca_file_, "trusted", &log), 0) << log;
+  EXPECT_GE(server_->connections(), 1);
+  EXPECT_EQ(run(dir + "/no-such-ca.pem", "untrusted", &log), kExitRuntime) << log;
+  EXPECT_NE(log.find("certificate verify failed"), std::string::npos) << log;
 }
 
 TEST(HttpsOptionsTest, UnreadableCaFileIsAnError) {
