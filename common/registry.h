@@ -5,6 +5,8 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "common/error.h"
@@ -20,19 +22,20 @@ class Registry {
 
   void Add(const std::string& name, Entry entry) {
     std::lock_guard lock(mu_);
-    if (!entries_.emplace(name, std::move(entry)).second)
-      throw Error("duplicate " + kind_ + " registration: '" + name + "'");
+    const auto [it, added] = entries_.emplace(name, std::move(entry));
+    if (!added) throw Error("duplicate " + kind_ + " registration: '" + name + "'");
+    index_.emplace(it->first, &it->second);  // map nodes do not move
   }
-  bool Has(const std::string& name) const { return entries_.count(name) != 0; }
+  bool Has(const std::string& name) const { return index_.count(name) != 0; }
   // Throws an Error listing the valid names when `name` is unknown.
   const Entry& Get(const std::string& name) const {
-    auto it = entries_.find(name);
-    if (it == entries_.end()) {
+    const auto it = index_.find(name);
+    if (it == index_.end()) {
       std::string valid;
       for (const auto& [k, v] : entries_) valid += (valid.empty() ? "" : ", ") + k;
       throw Error("unknown " + kind_ + " '" + name + "' (valid: " + valid + ")");
     }
-    return it->second;
+    return *it->second;
   }
   std::vector<std::string> Names() const {
     std::vector<std::string> out;
@@ -44,7 +47,10 @@ class Registry {
  private:
   std::string kind_;
   mutable std::mutex mu_;
-  std::map<std::string, Entry> entries_;
+  std::map<std::string, Entry> entries_;  // sorted, for listings
+  // Hashed lookups: scorers look up an IFEval check per instruction and row,
+  // and the map's compares ran along names that share long prefixes.
+  std::unordered_map<std::string_view, const Entry*> index_;
 };
 
 }  // namespace bhasa

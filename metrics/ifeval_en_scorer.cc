@@ -88,7 +88,7 @@ RowCounts ScoreRow(const ScoreItem& item, const LanguageDetector& detector, Item
     };
     const bool strict = follows(response);
     bool loose = strict;
-    if (!loose && !loose_variants) loose_variants.emplace(response);
+    if (!loose && !loose_variants) loose_variants.emplace(response, valid_utf8);
     // A variant equal to the response or an earlier variant (one line, no
     // '*' to remove) has already failed: checks are pure functions of the text.
     const auto variants = loose ? std::span<const std::string_view>() : loose_variants->texts();

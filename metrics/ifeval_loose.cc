@@ -25,7 +25,10 @@ std::string JoinLines(const std::vector<std::string_view>& lines, size_t begin, 
 
 }  // namespace
 
-IfevalLooseVariants::IfevalLooseVariants(std::string_view r) {
+IfevalLooseVariants::IfevalLooseVariants(std::string_view r) : IfevalLooseVariants(r, py::IsValidUtf8(r)) {}
+
+IfevalLooseVariants::IfevalLooseVariants(std::string_view r, bool valid_utf8) {
+  texts_.reserve(7);
   const size_t first_nl = r.find('\n'), last_nl = r.rfind('\n');
   std::string_view first, last, both;  // empty when there are too few lines
   if (first_nl != std::string_view::npos) {
@@ -33,9 +36,10 @@ IfevalLooseVariants::IfevalLooseVariants(std::string_view r) {
     last = r.substr(0, last_nl);
     if (last_nl > first_nl) both = r.substr(first_nl + 1, last_nl - first_nl - 1);
   }
-  std::vector<size_t> stars;  // where the '*'s are
+  thread_local std::vector<size_t> stars;  // where the '*'s are; reused, as every row has some
+  stars.clear();
   for (size_t at = r.find('*'); at != std::string_view::npos; at = r.find('*', at + 1)) stars.push_back(at);
-  if (!py::IsValidUtf8(r)) {  // Strip turns invalid bytes into U+FFFD: copies
+  if (!valid_utf8) {  // Strip turns invalid bytes into U+FFFD: copies
     copies_ = {py::Strip(first), py::Strip(last), py::Strip(both)};
     if (!stars.empty())
       for (size_t k = 0; k < 3; ++k) copies_.push_back(WithoutStars(copies_[k]));

@@ -26,6 +26,8 @@ namespace bhasa::metrics {
 class IfevalLooseVariants {
  public:
   explicit IfevalLooseVariants(std::string_view response);
+  // `valid_utf8`: py::IsValidUtf8(response), when the caller knows it already.
+  IfevalLooseVariants(std::string_view response, bool valid_utf8);
   IfevalLooseVariants(const IfevalLooseVariants&) = delete;  // texts_ points into this object
   IfevalLooseVariants& operator=(const IfevalLooseVariants&) = delete;
 

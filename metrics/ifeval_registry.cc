@@ -25,7 +25,8 @@ bool RunIfevalCheck(IfevalFamily family, const std::string& id, const IfevalChec
 const IfevalCheckSpec& CheckedIfevalSpec(IfevalFamily family, const std::string& id, const nlohmann::json& kwargs) {
   const IfevalCheckSpec& spec = IfevalChecks(family).Get(id);
   if (!kwargs.is_object()) throw Error("instruction " + id + ": kwargs must be an object");
-  for (const auto& [key, value] : kwargs.items()) {
+  for (auto it = kwargs.begin(); it != kwargs.end(); ++it) {  // items() would make a string per element
+    const std::string& key = it.key();
     const bool known = std::find(spec.required.begin(), spec.required.end(), key) != spec.required.end() ||
                        std::find(spec.optional.begin(), spec.optional.end(), key) != spec.optional.end();
     if (!known) throw Error("instruction " + id + ": unexpected kwarg '" + key + "'");

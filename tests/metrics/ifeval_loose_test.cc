@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/pystr.h"
 #include "metrics/ifeval_loose.h"
 
 namespace bhasa::metrics {
@@ -43,6 +44,9 @@ TEST(IfevalLoose, SlicedVariantsEqualThePlainOnesOnRandomResponses) {
       ASSERT_EQ(std::vector<std::string>(plain.begin() + 4, plain.end()),
                 std::vector<std::string>(plain.begin() + 1, plain.begin() + 4));
     }
+    // The scorer passes the UTF-8 check it has made: the same variants.
+    const IfevalLooseVariants told(r, py::IsValidUtf8(r));
+    ASSERT_EQ(Texts(told), Texts(sliced)) << "response '" << r << "'";
   }
 }
 
